@@ -1,0 +1,104 @@
+// Configuration of the health checkers: plain values filled by the daemon's config parser.
+#pragma once
+
+#include <array>
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace vigil::checkers {
+
+using Address = boost::asio::ip::address;
+using Duration = std::chrono::microseconds;
+
+struct Command {
+    std::vector<std::string> argv;
+    std::string user;
+    std::string group;
+    bool empty() const { return argv.empty(); }
+};
+
+// Inclusive ranges; empty means any 2xx, as keepalived does.
+struct StatusRange {
+    int low = 200;
+    int high = 299;
+};
+
+struct HttpUrl {
+    std::string path = "/";
+    std::optional<std::array<std::uint8_t, 16>> digest;  // MD5 of the body
+    std::vector<StatusRange> status_codes;
+    std::string virtualhost;  // overrides the checker's
+};
+
+struct TcpCheck {};
+
+struct HttpCheck {
+    bool ssl = false;  // SSL_GET
+    std::vector<HttpUrl> urls;
+    std::string virtualhost;  // empty: "ADDR:PORT" as keepalived sends
+    std::string http_protocol = "1.0";
+    bool enable_sni = true;
+};
+
+struct MiscCheck {
+    Command command;
+    Duration timeout{0};  // 0: delay_loop
+    bool dynamic = false;  // exit 2..255 sets weight = code - 2
+};
+
+struct DnsCheck {
+    std::string type = "SOA";
+    std::string name = ".";
+};
+
+struct SmtpCheck {
+    std::string helo_name;  // empty: the router id
+};
+
+struct UdpCheck {
+    std::vector<std::uint8_t> payload;
+    bool require_reply = false;
+};
+
+struct PingCheck {};
+
+struct FileCheck {
+    std::string track_file;
+};
+
+using CheckKind = std::variant<TcpCheck, HttpCheck, MiscCheck, DnsCheck, SmtpCheck, UdpCheck,
+                               PingCheck, FileCheck>;
+
+// One checker of one real server. A real server is alive while every one of its checkers is.
+struct CheckConfig {
+    std::string file;
+    unsigned line = 0;
+
+    Address target;  // the real server
+    std::uint16_t target_port = 0;
+    CheckKind kind = TcpCheck{};
+
+    std::optional<Address> connect_ip;
+    std::optional<std::uint16_t> connect_port;
+    std::optional<Address> bind_to;
+    std::optional<std::uint16_t> bind_port;
+    std::string bind_if;
+    std::uint32_t fwmark = 0;
+
+    Duration connect_timeout = std::chrono::seconds(5);
+    Duration delay_loop = std::chrono::seconds(60);
+    Duration warmup{0};  // 0: a random delay up to delay_loop, as keepalived
+    unsigned retry = 1;  // further attempts after a failure before "down"
+    Duration delay_before_retry = std::chrono::seconds(1);
+    bool alpha = false;  // start "down" and need a success first
+
+    Address effective_ip() const { return connect_ip ? *connect_ip : target; }
+    std::uint16_t effective_port() const { return connect_port ? *connect_port : target_port; }
+};
+
+}  // namespace vigil::checkers

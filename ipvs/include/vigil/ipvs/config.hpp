@@ -1,0 +1,85 @@
+// Configuration of virtual servers: plain values filled by the daemon's config parser.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil::ipvs {
+
+using Address = boost::asio::ip::address;
+
+enum class Protocol { tcp, udp, sctp };
+enum class Forwarding { nat, dr, tun };
+enum class Backend { automatic, ipvs, nftables };
+
+struct Command {
+    std::vector<std::string> argv;
+    std::string user;
+    std::string group;
+    bool empty() const { return argv.empty(); }
+};
+
+struct RealServerConfig {
+    std::string file;
+    unsigned line = 0;
+    Address address;
+    std::uint16_t port = 0;
+    int weight = 1;
+    std::optional<Forwarding> forwarding;  // per-server lb_kind; empty: the service's
+    std::uint32_t upper_threshold = 0;
+    std::uint32_t lower_threshold = 0;
+    bool inhibit_on_failure = false;
+    Command notify_up;
+    Command notify_down;
+    bool smtp_alert = false;
+    bool alpha = false;  // starts down until its checkers pass
+    std::size_t checker_count = 0;  // none: always alive
+};
+
+// The address part of a service: one of these.
+struct ServiceKey {
+    std::optional<Address> address;  // with port
+    std::uint16_t port = 0;
+    std::uint32_t fwmark = 0;  // when set, address is empty
+    bool ipv6 = false;         // for fwmark services ("inet6")
+};
+
+struct VirtualServerConfig {
+    std::string file;
+    unsigned line = 0;
+
+    std::vector<ServiceKey> keys;  // one, or the members of a virtual_server_group
+    std::string group;             // the virtual_server_group name, if any
+    Protocol protocol = Protocol::tcp;
+    std::string scheduler = "wlc";  // lb_algo
+    Forwarding forwarding = Forwarding::nat;  // lb_kind
+    std::optional<std::chrono::seconds> persistence_timeout;
+    std::optional<Address> persistence_granularity;  // netmask
+    bool ops = false;
+    std::vector<std::string> sched_flags;  // sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3
+
+    unsigned quorum = 1;
+    unsigned hysteresis = 0;
+    Command quorum_up;
+    Command quorum_down;
+    bool alpha = false;
+    bool omega = false;
+    bool inhibit_on_failure = false;
+    std::optional<RealServerConfig> sorry_server;
+    bool sorry_server_inhibit = false;
+    std::optional<Forwarding> sorry_server_lvs_method;
+    std::string virtualhost;
+    bool smtp_alert = false;
+    std::vector<RealServerConfig> real_servers;
+};
+
+struct Config {
+    Backend backend = Backend::automatic;
+    std::vector<VirtualServerConfig> virtual_servers;
+};
+
+}  // namespace vigil::ipvs
