@@ -1,0 +1,103 @@
+#include "app.hpp"
+#include "cli.hpp"
+#include "config/config.hpp"
+#include "log.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.1.0"
+#endif
+
+namespace {
+
+constexpr int kExitConfigError = 5;  // as keepalived -t
+
+// Detaches from the terminal; the caller continues in the daemon process.
+bool daemonize() {
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid > 0) _exit(0);
+    if (setsid() < 0) return false;
+    pid = fork();
+    if (pid < 0) return false;
+    if (pid > 0) _exit(0);
+    umask(022);
+    if (chdir("/") != 0) return false;
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2) close(fd);
+    }
+    return true;
+}
+
+void print_diagnostics(const vigil::config::LoadResult& r) {
+    for (const auto& d : r.diagnostics) fmt::print(stderr, "{}\n", vigil::config::format(d));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    auto parsed = vigil::parse_command_line(args);
+    if (!parsed) {
+        fmt::print(stderr, "vigild: {}\nTry 'vigild --help'.\n", parsed.error());
+        return 2;
+    }
+    vigil::Options opt = std::move(*parsed);
+    if (opt.show_help) {
+        fmt::print("{}", vigil::usage("vigild"));
+        return 0;
+    }
+    if (opt.show_version) {
+        fmt::print("vigild {}\n", VIGIL_VERSION);
+        return 0;
+    }
+    for (const auto& n : opt.notes) fmt::print(stderr, "vigild: {}\n", n);
+
+    vigil::config::LoadOptions lo;
+    lo.config_id = opt.config_id;
+    lo.defines = opt.defines;
+    if (opt.config_test || opt.dump_config) {
+        lo.check_scripts = opt.config_test;
+        auto r = vigil::config::load_file(opt.config_file, lo);
+        print_diagnostics(r);
+        if (opt.dump_config) fmt::print("{}\n", vigil::config::to_json(r.config));
+        if (opt.config_test) {
+            const auto errors = std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [](auto& d) {
+                return d.severity == vigil::config::Severity::error;
+            });
+            fmt::print(stderr, "{}: {} error(s), {} warning(s)\n", opt.config_file, errors,
+                       r.diagnostics.size() - errors);
+        }
+        return r.ok() ? 0 : kExitConfigError;
+    }
+
+    auto loaded = vigil::config::load_file(opt.config_file, lo);
+    if (!loaded.startable()) {
+        print_diagnostics(loaded);
+        fmt::print(stderr, "vigild: {}: not started, the configuration has errors\n",
+                   opt.config_file);
+        return kExitConfigError;
+    }
+    if (!opt.foreground && !daemonize()) {
+        perror("vigild: daemonize");
+        return 1;
+    }
+    vigil::Logger log({.console = opt.log_console,
+                       .syslog = !opt.no_syslog,
+                       .detail = opt.log_detail,
+                       .file = opt.log_file,
+                       .ident = "Vigil"});
+    for (const auto& d : loaded.diagnostics) log.warning("{}", vigil::config::format(d));
+    vigil::App app(std::move(opt), log);
+    return app.run(std::move(loaded.config));
+}
