@@ -33,10 +33,15 @@ struct App::Impl {
 
     void on_signal(int sig) {
         switch (sig) {
-            case SIGHUP: reload(); break;
+            case SIGHUP:
+                reload();
+                break;
             case SIGTERM:
-            case SIGINT: stop(); break;
-            default: break;
+            case SIGINT:
+                stop();
+                break;
+            default:
+                break;
         }
     }
 

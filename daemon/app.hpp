@@ -11,7 +11,7 @@
 namespace vigil {
 
 class App {
-public:
+  public:
     App(Options options, Logger& log);
     ~App();
     App(const App&) = delete;
@@ -20,7 +20,7 @@ public:
     // Runs until TERM/INT; returns the process exit code.
     int run(config::Config initial);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -16,22 +16,36 @@ struct Spec {
 };
 
 constexpr Spec kSpecs[] = {
-    {'f', "use-file", Arg::required},  {'n', "dont-fork", Arg::none},
-    {'l', "log-console", Arg::none},   {'D', "log-detail", Arg::none},
-    {'t', "config-test", Arg::optional}, {'p', "pid", Arg::required},
-    {'r', "vrrp_pid", Arg::required},  {'c', "checkers_pid", Arg::required},
+    {'f', "use-file", Arg::required},
+    {'n', "dont-fork", Arg::none},
+    {'l', "log-console", Arg::none},
+    {'D', "log-detail", Arg::none},
+    {'t', "config-test", Arg::optional},
+    {'p', "pid", Arg::required},
+    {'r', "vrrp_pid", Arg::required},
+    {'c', "checkers_pid", Arg::required},
     {'a', "address-monitoring", Arg::none},
-    {'b', "bfd_pid", Arg::required},   {'P', "vrrp", Arg::none},
-    {'C', "check", Arg::none},         {'B', "no_bfd", Arg::none},
-    {'G', "no-syslog", Arg::none},     {'g', "log-file", Arg::optional},
-    {'i', "config-id", Arg::required}, {'s', "namespace", Arg::required},
-    {'x', "snmp", Arg::none},          {'S', "log-facility", Arg::required},
-    {'d', "dump-conf", Arg::none},     {'m', "core-dump", Arg::none},
+    {'b', "bfd_pid", Arg::required},
+    {'P', "vrrp", Arg::none},
+    {'C', "check", Arg::none},
+    {'B', "no_bfd", Arg::none},
+    {'G', "no-syslog", Arg::none},
+    {'g', "log-file", Arg::optional},
+    {'i', "config-id", Arg::required},
+    {'s', "namespace", Arg::required},
+    {'x', "snmp", Arg::none},
+    {'S', "log-facility", Arg::required},
+    {'d', "dump-conf", Arg::none},
+    {'m', "core-dump", Arg::none},
     {'M', "core-dump-pattern", Arg::optional},
-    {'R', "dont-respawn", Arg::none},  {'X', "release-vips", Arg::none},
-    {'v', "version", Arg::none},       {'h', "help", Arg::none},
-    {0, "dump-config", Arg::none},     {0, "status", Arg::none},
-    {0, "json", Arg::none},            {0, "status-socket", Arg::required},
+    {'R', "dont-respawn", Arg::none},
+    {'X', "release-vips", Arg::none},
+    {'v', "version", Arg::none},
+    {'h', "help", Arg::none},
+    {0, "dump-config", Arg::none},
+    {0, "status", Arg::none},
+    {0, "json", Arg::none},
+    {0, "status-socket", Arg::required},
     {0, "define", Arg::required},
 };
 
@@ -48,47 +62,87 @@ const Spec* find_long(std::string_view name) {
 }
 
 std::expected<void, std::string> apply(Options& o, const Spec& s, std::optional<std::string> v) {
-    const std::string name = s.short_name ? fmt::format("-{}", s.short_name)
-                                          : fmt::format("--{}", s.long_name);
+    const std::string name =
+        s.short_name ? fmt::format("-{}", s.short_name) : fmt::format("--{}", s.long_name);
     switch (s.short_name) {
-        case 'f': o.config_file = *v; return {};
-        case 'n': o.foreground = true; return {};
-        case 'l': o.log_console = true; return {};
-        case 'D': o.log_detail = true; return {};
+        case 'f':
+            o.config_file = *v;
+            return {};
+        case 'n':
+            o.foreground = true;
+            return {};
+        case 'l':
+            o.log_console = true;
+            return {};
+        case 'D':
+            o.log_detail = true;
+            return {};
         case 't':
             o.config_test = true;
             if (v) o.config_file = *v;
             return {};
-        case 'p': o.pid_file = *v; return {};
+        case 'p':
+            o.pid_file = *v;
+            return {};
         case 'r':
         case 'c':
         case 'b':
-            o.notes.push_back(fmt::format("{} ignored: vigild is one process with one pid file", name));
+            o.notes.push_back(
+                fmt::format("{} ignored: vigild is one process with one pid file", name));
             return {};
-        case 'P': o.vrrp_only = true; return {};
-        case 'C': o.check_only = true; return {};
-        case 'G': o.no_syslog = true; return {};
-        case 'g': o.log_file = v ? *v : "/tmp/vigild.log"; return {};
-        case 'i': o.config_id = *v; return {};
+        case 'P':
+            o.vrrp_only = true;
+            return {};
+        case 'C':
+            o.check_only = true;
+            return {};
+        case 'G':
+            o.no_syslog = true;
+            return {};
+        case 'g':
+            o.log_file = v ? *v : "/tmp/vigild.log";
+            return {};
+        case 'i':
+            o.config_id = *v;
+            return {};
         case 's':
-            return std::unexpected(fmt::format(
-                "{} {}: network namespaces are not switched by vigild; start it with "
-                "'ip netns exec {} vigild ...' instead", name, *v, *v));
+            return std::unexpected(
+                fmt::format("{} {}: network namespaces are not switched by vigild; start it with "
+                            "'ip netns exec {} vigild ...' instead",
+                            name, *v, *v));
         case 'x':
-            o.notes.push_back("-x ignored: SNMP is not supported; use the status socket or metrics");
+            o.notes.push_back(
+                "-x ignored: SNMP is not supported; use the status socket or metrics");
             return {};
-        case 'a': case 'B': case 'S': case 'd': case 'm': case 'M': case 'R': case 'X':
+        case 'a':
+        case 'B':
+        case 'S':
+        case 'd':
+        case 'm':
+        case 'M':
+        case 'R':
+        case 'X':
             o.notes.push_back(fmt::format("{} ignored: no meaning for vigild", name));
             return {};
-        case 'v': o.show_version = true; return {};
-        case 'h': o.show_help = true; return {};
-        default: break;
+        case 'v':
+            o.show_version = true;
+            return {};
+        case 'h':
+            o.show_help = true;
+            return {};
+        default:
+            break;
     }
-    if (s.long_name == "dump-config") o.dump_config = true;
-    else if (s.long_name == "status") o.status = true;
-    else if (s.long_name == "json") o.status_json = true;
-    else if (s.long_name == "status-socket") o.status_socket = *v;
-    else if (s.long_name == "define") o.defines.push_back(*v);
+    if (s.long_name == "dump-config")
+        o.dump_config = true;
+    else if (s.long_name == "status")
+        o.status = true;
+    else if (s.long_name == "json")
+        o.status_json = true;
+    else if (s.long_name == "status-socket")
+        o.status_socket = *v;
+    else if (s.long_name == "define")
+        o.defines.push_back(*v);
     return {};
 }
 
@@ -98,7 +152,8 @@ std::expected<Options, std::string> parse_command_line(const std::vector<std::st
     Options o;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view a = args[i];
-        auto next_value = [&](const Spec& s) -> std::expected<std::optional<std::string>, std::string> {
+        auto next_value =
+            [&](const Spec& s) -> std::expected<std::optional<std::string>, std::string> {
             if (s.arg == Arg::none) return std::nullopt;
             // Optional arguments are only taken when they do not look like an option.
             if (i + 1 < args.size() && (s.arg == Arg::required || args[i + 1].rfind('-', 0) != 0))

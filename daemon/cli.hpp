@@ -11,20 +11,20 @@ namespace vigil {
 struct Options {
     std::string config_file = "/etc/keepalived/keepalived.conf";
     std::string pid_file = "/run/vigild.pid";
-    std::string config_id;   // -i; empty: host name
-    std::string log_file;    // -g; empty: none
+    std::string config_id;      // -i; empty: host name
+    std::string log_file;       // -g; empty: none
     std::string status_socket;  // --status-socket; empty: config or derived from the pid file
     std::vector<std::string> defines;  // -e NAME=VALUE? no: --define
-    bool foreground = false;   // -n
-    bool log_console = false;  // -l
-    bool log_detail = false;   // -D
-    bool no_syslog = false;    // -G
-    bool config_test = false;  // -t
-    bool dump_config = false;  // --dump-config
-    bool status = false;       // --status: ask a running daemon and print its state
-    bool status_json = false;  // --status --json
-    bool vrrp_only = false;    // -P
-    bool check_only = false;   // -C
+    bool foreground = false;           // -n
+    bool log_console = false;          // -l
+    bool log_detail = false;           // -D
+    bool no_syslog = false;            // -G
+    bool config_test = false;          // -t
+    bool dump_config = false;          // --dump-config
+    bool status = false;               // --status: ask a running daemon and print its state
+    bool status_json = false;          // --status --json
+    bool vrrp_only = false;            // -P
+    bool check_only = false;           // -C
     bool show_version = false;
     bool show_help = false;
     std::vector<std::string> notes;  // accepted keepalived options that mean nothing here

@@ -1,5 +1,6 @@
 #include "log.hpp"
 
+#include <fmt/chrono.h>
 #include <syslog.h>
 
 #include <chrono>
@@ -21,11 +22,11 @@ void Logger::write(LogLevel level, std::string_view message) {
         syslog(static_cast<int>(level), "%.*s", static_cast<int>(message.size()), message.data());
     if (options_.console || file_) {
         const auto now = std::chrono::system_clock::now();
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            now.time_since_epoch()) % 1000;
-        const std::string line = fmt::format("{:%Y-%m-%d %H:%M:%S}.{:03d} {}\n",
-                                             fmt::localtime(std::chrono::system_clock::to_time_t(now)),
-                                             ms.count(), message);
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+        const std::string line = fmt::format(
+            "{:%Y-%m-%d %H:%M:%S}.{:03d} {}\n",
+            fmt::localtime(std::chrono::system_clock::to_time_t(now)), ms.count(), message);
         if (options_.console) {
             std::fwrite(line.data(), 1, line.size(), stderr);
             std::fflush(stderr);

@@ -21,7 +21,7 @@ struct LogOptions {
 };
 
 class Logger {
-public:
+  public:
     explicit Logger(LogOptions options);
     ~Logger();
     Logger(const Logger&) = delete;
@@ -46,7 +46,7 @@ public:
         if (options_.detail) write(LogLevel::debug, fmt::format(f, std::forward<Args>(args)...));
     }
 
-private:
+  private:
     struct FileCloser {
         void operator()(std::FILE* f) const { std::fclose(f); }
     };

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.1.0"
@@ -72,9 +72,9 @@ int main(int argc, char** argv) {
         print_diagnostics(r);
         if (opt.dump_config) fmt::print("{}\n", vigil::config::to_json(r.config));
         if (opt.config_test) {
-            const auto errors = std::count_if(r.diagnostics.begin(), r.diagnostics.end(), [](auto& d) {
-                return d.severity == vigil::config::Severity::error;
-            });
+            const auto errors =
+                std::count_if(r.diagnostics.begin(), r.diagnostics.end(),
+                              [](auto& d) { return d.severity == vigil::config::Severity::error; });
             fmt::print(stderr, "{}: {} error(s), {} warning(s)\n", opt.config_file, errors,
                        r.diagnostics.size() - errors);
         }

@@ -7,7 +7,7 @@
 namespace vigil {
 
 class PidFile {
-public:
+  public:
     // Fails when another live process holds the file.
     static std::expected<PidFile, std::string> create(const std::string& path);
     PidFile(PidFile&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
@@ -17,7 +17,7 @@ public:
 
     const std::string& path() const { return path_; }
 
-private:
+  private:
     explicit PidFile(std::string path) : path_(std::move(path)) {}
     std::string path_;
 };

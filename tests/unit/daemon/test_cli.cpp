@@ -5,8 +5,8 @@
 using vigil::parse_command_line;
 
 TEST(Cli, KeepalivedUnitFileLineParses) {
-    auto o = parse_command_line({"--dont-fork", "-D", "-f", "/etc/k.conf", "-p", "/run/a.pid",
-                                 "-r", "/run/v.pid", "-c", "/run/c.pid", "-l"});
+    auto o = parse_command_line({"--dont-fork", "-D", "-f", "/etc/k.conf", "-p", "/run/a.pid", "-r",
+                                 "/run/v.pid", "-c", "/run/c.pid", "-l"});
     ASSERT_TRUE(o) << o.error();
     EXPECT_TRUE(o->foreground);
     EXPECT_TRUE(o->log_detail);

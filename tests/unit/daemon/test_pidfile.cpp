@@ -7,7 +7,8 @@
 #include <fstream>
 
 TEST(PidFile, WrittenAndRemoved) {
-    const auto path = std::filesystem::temp_directory_path() / ("vigil-pid-" + std::to_string(getpid()));
+    const auto path =
+        std::filesystem::temp_directory_path() / ("vigil-pid-" + std::to_string(getpid()));
     {
         auto p = vigil::PidFile::create(path.string());
         ASSERT_TRUE(p) << p.error();
@@ -20,7 +21,8 @@ TEST(PidFile, WrittenAndRemoved) {
 }
 
 TEST(PidFile, RefusesALiveOwner) {
-    const auto path = std::filesystem::temp_directory_path() / ("vigil-pid1-" + std::to_string(getpid()));
+    const auto path =
+        std::filesystem::temp_directory_path() / ("vigil-pid1-" + std::to_string(getpid()));
     { std::ofstream(path) << getppid() << "\n"; }
     auto p = vigil::PidFile::create(path.string());
     EXPECT_FALSE(p);

@@ -1,0 +1,63 @@
+// Mail alerts on state changes, sent asynchronously on the event loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vigil {
+
+struct SmtpSettings {
+    boost::asio::ip::address server;
+    std::uint16_t port = 25;
+    std::string helo_name;  // empty: router_id
+    std::string from;
+    std::vector<std::string> to;
+    std::string router_id;
+    std::chrono::microseconds timeout = std::chrono::seconds(30);
+};
+
+struct Alert {
+    std::string subject;  // without the "[router_id] " prefix
+    std::string body;
+};
+
+// The alert texts keepalived users filter on.
+Alert vrrp_instance_alert(const std::string& instance, const std::string& state);
+Alert vrrp_group_alert(const std::string& group, const std::string& state);
+Alert realserver_alert(const std::string& real_server, const std::string& virtual_server, bool up);
+
+// The DATA part of the mail (headers, blank line, body), lines ended by CRLF, dot-stuffed,
+// without the final ".".
+std::string format_mail(const SmtpSettings& s, const Alert& a,
+                        std::chrono::system_clock::time_point now);
+
+class SmtpAlerter {
+  public:
+    using Done = std::function<void(bool ok, const std::string& error)>;
+    SmtpAlerter(boost::asio::io_context& io, SmtpSettings settings);
+    ~SmtpAlerter();
+    SmtpAlerter(const SmtpAlerter&) = delete;
+    SmtpAlerter& operator=(const SmtpAlerter&) = delete;
+
+    // One SMTP session per alert; never blocks; the whole session is bounded by the timeout.
+    void send(const Alert& alert, Done done);
+    std::size_t sent() const { return sent_; }
+    std::size_t failed() const { return failed_; }
+
+  private:
+    struct Session;
+    boost::asio::io_context& io_;
+    SmtpSettings settings_;
+    std::size_t sent_ = 0;
+    std::size_t failed_ = 0;
+    std::shared_ptr<bool> alive_;
+};
+
+}  // namespace vigil

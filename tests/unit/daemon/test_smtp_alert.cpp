@@ -1,0 +1,168 @@
+#include "smtp_alert.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+
+#include <istream>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// A scripted SMTP server on 127.0.0.1 that records every line it receives.
+struct Sink : std::enable_shared_from_this<Sink> {
+    tcp::acceptor acceptor;
+    tcp::socket sock;
+    asio::streambuf buf;
+    std::vector<std::string> lines;
+    bool in_data = false;
+    bool silent = false;  // accept and never answer
+
+    explicit Sink(asio::io_context& io)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), sock(io) {}
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+
+    void start() {
+        acceptor.async_accept(sock, [this](auto ec) {
+            if (ec) return;
+            if (silent) return;
+            say("220 sink ready");
+            read();
+        });
+    }
+    void say(std::string s) {
+        auto msg = std::make_shared<std::string>(s + "\r\n");
+        asio::async_write(sock, asio::buffer(*msg), [msg](auto, auto) {});
+    }
+    void read() {
+        asio::async_read_until(sock, buf, "\r\n", [this](auto ec, std::size_t) {
+            if (ec) return;
+            std::istream is(&buf);
+            std::string l;
+            std::getline(is, l);
+            if (!l.empty() && l.back() == '\r') l.pop_back();
+            lines.push_back(l);
+            if (in_data) {
+                if (l == ".") {
+                    in_data = false;
+                    say("250 queued");
+                }
+            } else if (l == "DATA") {
+                in_data = true;
+                say("354 go ahead");
+            } else if (l.rfind("HELO", 0) == 0) {
+                say("250-sink");  // multi-line reply
+                say("250 ok");
+            } else if (l == "QUIT") {
+                say("221 bye");
+                return;
+            } else {
+                say("250 ok");
+            }
+            read();
+        });
+    }
+};
+
+vigil::SmtpSettings settings(std::uint16_t port) {
+    vigil::SmtpSettings s;
+    s.server = asio::ip::make_address("127.0.0.1");
+    s.port = port;
+    s.from = "vigil@example.org";
+    s.to = {"a@example.org", "b@example.org"};
+    s.router_id = "LVS_A";
+    s.timeout = std::chrono::seconds(5);
+    return s;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST(SmtpAlert, TextsMatchKeepalived) {
+    auto m = vigil::vrrp_instance_alert("VI_1", "MASTER");
+    EXPECT_EQ(m.subject, "VRRP Instance VI_1 - Entering MASTER state");
+    EXPECT_EQ(m.body, "=> VRRP Instance is now owning VRRP VIPs <=");
+    EXPECT_EQ(vigil::vrrp_instance_alert("VI_1", "BACKUP").body,
+              "=> VRRP Instance is no longer owning VRRP VIPs <=");
+}
+
+TEST(SmtpAlert, MailHeadersAndDotStuffing) {
+    auto s = settings(25);
+    std::string mail =
+        vigil::format_mail(s, {"subj", "line1\n.hidden"}, std::chrono::system_clock::now());
+    EXPECT_NE(mail.find("Subject: [LVS_A] subj\r\n"), std::string::npos);
+    EXPECT_NE(mail.find("To: a@example.org, b@example.org\r\n"), std::string::npos);
+    EXPECT_NE(mail.find("From: vigil@example.org\r\n"), std::string::npos);
+    EXPECT_NE(mail.find("\r\n..hidden\r\n"), std::string::npos);
+    EXPECT_NE(mail.find("Date: "), std::string::npos);
+}
+
+TEST(SmtpAlert, OneSessionWithEveryRecipient) {
+    asio::io_context io;
+    Sink sink(io);
+    sink.start();
+    vigil::SmtpAlerter alerter(io, settings(sink.port()));
+    bool ok = false;
+    std::string err;
+    alerter.send(vigil::vrrp_instance_alert("VI_1", "MASTER"), [&](bool o, const std::string& e) {
+        ok = o;
+        err = e;
+    });
+    io.run_for(std::chrono::seconds(5));
+    EXPECT_TRUE(ok) << err;
+    EXPECT_TRUE(contains(sink.lines, "HELO LVS_A"));
+    EXPECT_TRUE(contains(sink.lines, "MAIL FROM:<vigil@example.org>"));
+    EXPECT_TRUE(contains(sink.lines, "RCPT TO:<a@example.org>"));
+    EXPECT_TRUE(contains(sink.lines, "RCPT TO:<b@example.org>"));
+    EXPECT_TRUE(
+        contains(sink.lines, "Subject: [LVS_A] VRRP Instance VI_1 - Entering MASTER state"));
+    EXPECT_TRUE(contains(sink.lines, "=> VRRP Instance is now owning VRRP VIPs <="));
+    EXPECT_TRUE(contains(sink.lines, "QUIT"));
+    EXPECT_EQ(alerter.sent(), 1u);
+}
+
+TEST(SmtpAlert, HangingServerTimesOutWithOneError) {
+    asio::io_context io;
+    Sink sink(io);
+    sink.silent = true;
+    sink.start();
+    auto s = settings(sink.port());
+    s.timeout = std::chrono::milliseconds(200);
+    vigil::SmtpAlerter alerter(io, s);
+    int calls = 0;
+    std::string err;
+    alerter.send({"x", "y"}, [&](bool o, const std::string& e) {
+        ++calls;
+        EXPECT_FALSE(o);
+        err = e;
+    });
+    io.run_for(std::chrono::seconds(3));
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(err, "timed out");
+    EXPECT_EQ(alerter.failed(), 1u);
+}
+
+TEST(SmtpAlert, RefusedConnectionIsAnError) {
+    asio::io_context io;
+    std::uint16_t port;
+    {
+        tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        port = a.local_endpoint().port();
+    }
+    vigil::SmtpAlerter alerter(io, settings(port));
+    bool called = false;
+    alerter.send({"x", "y"}, [&](bool o, const std::string& e) {
+        called = true;
+        EXPECT_FALSE(o);
+        EXPECT_NE(e.find("connect"), std::string::npos);
+    });
+    io.run_for(std::chrono::seconds(3));
+    EXPECT_TRUE(called);
+}
