@@ -1,0 +1,95 @@
+// The VRRP engine as the daemon sees it: start, reload and stop from a Config, transitions and
+// script runs through callbacks, a status snapshot for status and metrics.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/vrrp/config.hpp"
+
+namespace vigil::vrrp {
+
+enum class State : std::uint8_t { init, backup, master, fault, stop };
+std::string_view to_string(State);
+
+struct TransitionEvent {
+    std::string instance;
+    std::string group;  // empty unless the instance is in a sync group
+    State from = State::init;
+    State to = State::init;
+    int priority = 0;  // effective priority at the transition
+};
+
+enum class LogLevel : int { error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
+
+struct Hooks {
+    // Notify scripts, SMTP alerts, log lines: the daemon's side effects.
+    std::function<void(const TransitionEvent&)> on_transition;
+    // A master received an advert of lower priority (notify_master_rx_lower_pri).
+    std::function<void(const std::string& instance)> on_master_rx_lower_priority;
+    // Runs a track script; done gets the exit status, -1 on timeout or failure to start.
+    std::function<void(const Command&, std::chrono::microseconds timeout,
+                       std::function<void(int exit_status)> done)>
+        run_script;
+    std::function<void(LogLevel, std::string)> log;
+};
+
+struct InstanceStatus {
+    std::string name;
+    std::string group;
+    std::string interface;
+    std::uint8_t vrid = 0;
+    int version = 2;
+    State state = State::init;
+    int base_priority = 0;
+    int effective_priority = 0;
+    bool faulted = false;
+    std::optional<Address> master;  // last accepted sender while backup; own address as master
+    std::chrono::steady_clock::time_point last_transition{};
+    std::uint64_t adverts_sent = 0;
+    std::uint64_t adverts_received = 0;
+    std::uint64_t priority_zero_sent = 0;
+    std::uint64_t priority_zero_received = 0;
+    std::uint64_t became_master = 0;
+    std::uint64_t released_master = 0;
+    std::map<std::string, std::uint64_t> drops;   // received adverts dropped, by reason
+    std::map<std::string, std::uint64_t> errors;  // failed sends, VIP changes, ..., by reason
+};
+
+struct Status {
+    std::vector<InstanceStatus> instances;
+    // Packets no instance could be blamed for (bad checksum, unknown VRID, ...), by reason.
+    std::map<std::string, std::uint64_t> drops;
+};
+
+class Engine {
+  public:
+    Engine(boost::asio::io_context& io, Hooks hooks);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    std::expected<void, std::string> start(const Config& config);
+    // Instances are matched by name: unchanged ones keep their state and VIPs, new ones start,
+    // removed ones stop cleanly (priority-0 advert, VIPs removed). Changed ones restart.
+    std::expected<void, std::string> reload(const Config& config);
+    // Priority-0 adverts and VIP removal for every instance, then done() on the loop.
+    void stop(std::function<void()> done);
+
+    Status status() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::vrrp
