@@ -40,14 +40,14 @@ struct TcpCheck {};
 struct HttpCheck {
     bool ssl = false;  // SSL_GET
     std::vector<HttpUrl> urls;
-    std::string virtualhost;  // empty: "ADDR:PORT" as keepalived sends
-    std::string http_protocol = "1.0";
-    bool enable_sni = true;
+    std::string virtualhost;            // empty: "ADDR:PORT" as keepalived sends
+    std::string http_protocol = "1.0";  // "1.0", "1.0C" (adds Connection: close), "1.1"
+    bool enable_sni = false;            // keepalived sends SNI only with enable_sni
 };
 
 struct MiscCheck {
     Command command;
-    Duration timeout{0};  // 0: delay_loop
+    Duration timeout{0};   // 0: delay_loop
     bool dynamic = false;  // exit 2..255 sets weight = code - 2
 };
 
@@ -61,8 +61,10 @@ struct SmtpCheck {
 };
 
 struct UdpCheck {
-    std::vector<std::uint8_t> payload;
+    std::vector<std::uint8_t> payload;  // empty: a few random bytes
     bool require_reply = false;
+    std::size_t min_reply_length = 0;
+    std::size_t max_reply_length = 255;
 };
 
 struct PingCheck {};
@@ -92,7 +94,9 @@ struct CheckConfig {
 
     Duration connect_timeout = std::chrono::seconds(5);
     Duration delay_loop = std::chrono::seconds(60);
-    Duration warmup{0};  // 0: a random delay up to delay_loop, as keepalived
+    // First check after a random delay up to this; unset: up to delay_loop; 0: at once.
+    std::optional<Duration> warmup;
+    // Per-kind defaults differ: see default_retry() and default_delay_before_retry().
     unsigned retry = 1;  // further attempts after a failure before "down"
     Duration delay_before_retry = std::chrono::seconds(1);
     bool alpha = false;  // start "down" and need a success first
@@ -100,5 +104,19 @@ struct CheckConfig {
     Address effective_ip() const { return connect_ip ? *connect_ip : target; }
     std::uint16_t effective_port() const { return connect_port ? *connect_port : target_port; }
 };
+
+// keepalived.conf(5): retry is 3 for DNS_CHECK, 0 for MISC_CHECK, 1 otherwise.
+inline unsigned default_retry(const CheckKind& kind) {
+    if (std::holds_alternative<DnsCheck>(kind)) return 3;
+    if (std::holds_alternative<MiscCheck>(kind)) return 0;
+    return 1;
+}
+
+// keepalived.conf(5): delay_loop for DNS_CHECK, 3 s for HTTP_GET/SSL_GET, 1 s otherwise.
+inline Duration default_delay_before_retry(const CheckKind& kind, Duration delay_loop) {
+    if (std::holds_alternative<DnsCheck>(kind)) return delay_loop;
+    if (std::holds_alternative<HttpCheck>(kind)) return std::chrono::seconds(3);
+    return std::chrono::seconds(1);
+}
 
 }  // namespace vigil::checkers

@@ -1,0 +1,108 @@
+// The health-checker pool: every checker on the daemon's io_context. The daemon binds check ids
+// to real servers; this module knows nothing of IPVS.
+#pragma once
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/checkers/config.hpp"
+
+namespace vigil::checkers {
+
+// Why a probe failed; each has a counter.
+enum class Failure : std::uint8_t {
+    none,
+    refused,          // connection refused / reset before the exchange
+    connect_timeout,  // no connection within connect_timeout
+    timeout,          // connected, but no complete answer within connect_timeout
+    network,          // other socket errors (unreachable, bind failure, ...)
+    tls,              // TLS handshake or record error
+    bad_response,     // malformed or missing HTTP head / SMTP reply / DNS reply
+    bad_status,       // HTTP status not in status_code
+    bad_digest,       // body MD5 differs from digest
+    dns_error,        // DNS reply with another id, not a response, or RCODE != NOERROR
+    smtp_error,       // SMTP reply code not the one expected
+    udp_reply,        // UDP reply missing or of the wrong length
+    script_failed,    // MISC_CHECK exit code 1 (or any non-zero without misc_dynamic)
+    script_timeout,   // MISC_CHECK killed after misc_timeout
+    spawn_failed,     // MISC_CHECK could not start
+    unsupported,      // a checker kind this build does not run
+};
+inline constexpr std::size_t failure_kinds = 16;
+std::string_view to_string(Failure f);
+
+struct CheckResult {
+    bool up = false;
+    Failure failure = Failure::none;
+    std::string reason;  // human-readable detail
+    std::chrono::microseconds latency{0};
+    std::optional<int> dynamic_weight;  // misc_dynamic: exit code - 2
+};
+
+struct CheckCounters {
+    std::uint64_t probes = 0;
+    std::uint64_t successes = 0;
+    std::uint64_t transitions = 0;
+    std::array<std::uint64_t, failure_kinds> failures{};  // indexed by Failure
+};
+
+struct CheckStatus {
+    std::size_t id = 0;
+    bool up = false;
+    bool has_run = false;           // at least one probe finished
+    unsigned pending_failures = 0;  // failures counted toward retry while still up
+    CheckResult last;
+    CheckCounters counters;
+};
+
+// Exit code of a script: 0..255, or -1 killed after the timeout, -2 could not be started.
+using ScriptDone = std::function<void(int exit_code)>;
+
+struct Hooks {
+    // Only on transitions up <-> down (after retry). A checker starts up, or down with alpha.
+    std::function<void(std::size_t id, bool up, const CheckResult&)> on_state_change;
+    // misc_dynamic: the weight from the exit code, when it differs from the last one reported.
+    std::function<void(std::size_t id, std::optional<int> weight)> on_weight_change;
+    // MISC_CHECK: the daemon's posix_spawn + pidfd runner; must call done exactly once, later.
+    std::function<void(const Command&, std::chrono::microseconds timeout, ScriptDone done)>
+        run_script;
+    std::function<void(int level, std::string message)> log;  // syslog levels
+    // Random source for warmup and probe ids; default: seeded from std::random_device.
+    std::function<std::uint64_t()> random;
+};
+
+class Pool {
+  public:
+    Pool(boost::asio::io_context& io, Hooks hooks);
+    ~Pool();
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+
+    // Starts a checker; its first probe comes after the warmup delay.
+    std::size_t add(const CheckConfig& cfg);
+    // Stops a checker at once; an in-flight probe is abandoned and its socket closed.
+    void remove(std::size_t id);
+    // Reload of the same checker (same identity): keeps its up/down state and counters; the
+    // next probe uses the new settings, and an in-flight probe is restarted if the target or
+    // the kind changed. Returns false for an unknown id.
+    bool update(std::size_t id, const CheckConfig& cfg);
+
+    std::optional<CheckStatus> status(std::size_t id) const;
+    std::vector<CheckStatus> status() const;
+    std::size_t size() const;
+
+    struct Impl;
+
+  private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::checkers

@@ -1,0 +1,269 @@
+#include "vigil/checkers/pool.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <random>
+#include <unordered_map>
+
+#include "probe.hpp"
+#include "scheduler.hpp"
+
+namespace vigil::checkers {
+
+std::string_view to_string(Failure f) {
+    switch (f) {
+        case Failure::none:
+            return "none";
+        case Failure::refused:
+            return "refused";
+        case Failure::connect_timeout:
+            return "connect_timeout";
+        case Failure::timeout:
+            return "timeout";
+        case Failure::network:
+            return "network";
+        case Failure::tls:
+            return "tls";
+        case Failure::bad_response:
+            return "bad_response";
+        case Failure::bad_status:
+            return "bad_status";
+        case Failure::bad_digest:
+            return "bad_digest";
+        case Failure::dns_error:
+            return "dns_error";
+        case Failure::smtp_error:
+            return "smtp_error";
+        case Failure::udp_reply:
+            return "udp_reply";
+        case Failure::script_failed:
+            return "script_failed";
+        case Failure::script_timeout:
+            return "script_timeout";
+        case Failure::spawn_failed:
+            return "spawn_failed";
+        case Failure::unsupported:
+            return "unsupported";
+    }
+    return "unknown";
+}
+
+std::shared_ptr<Probe> start_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                   ProbeDone done) {
+    const auto& kind = cfg->kind;
+    if (std::holds_alternative<TcpCheck>(kind)) return start_tcp_probe(env, cfg, std::move(done));
+    if (std::holds_alternative<HttpCheck>(kind)) return start_http_probe(env, cfg, std::move(done));
+    if (std::holds_alternative<MiscCheck>(kind)) return start_misc_probe(env, cfg, std::move(done));
+    if (std::holds_alternative<DnsCheck>(kind)) return start_dns_probe(env, cfg, std::move(done));
+    if (std::holds_alternative<SmtpCheck>(kind)) return start_smtp_probe(env, cfg, std::move(done));
+    if (std::holds_alternative<UdpCheck>(kind)) return start_udp_probe(env, cfg, std::move(done));
+    // PING_CHECK and FILE_CHECK are not run by this build: report it, never a false "up".
+    boost::asio::post(env.io, [done = std::move(done)] {
+        done(ProbeOutcome::fail(Failure::unsupported, "checker kind not supported"));
+    });
+    return nullptr;
+}
+
+namespace {
+
+std::string_view kind_name(const CheckKind& k) {
+    static constexpr std::string_view names[] = {"TCP_CHECK",  "HTTP_GET",   "MISC_CHECK",
+                                                 "DNS_CHECK",  "SMTP_CHECK", "UDP_CHECK",
+                                                 "PING_CHECK", "FILE_CHECK"};
+    if (const auto* h = std::get_if<HttpCheck>(&k); h && h->ssl) return "SSL_GET";
+    return names[k.index()];
+}
+
+bool same_target(const CheckConfig& a, const CheckConfig& b) {
+    return a.kind.index() == b.kind.index() && a.effective_ip() == b.effective_ip() &&
+           a.effective_port() == b.effective_port() && a.bind_to == b.bind_to &&
+           a.bind_port == b.bind_port && a.bind_if == b.bind_if && a.fwmark == b.fwmark;
+}
+
+}  // namespace
+
+struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
+    struct Check {
+        Check(boost::asio::io_context& io, std::size_t id_, std::shared_ptr<const CheckConfig> c)
+            : id(id_), cfg(std::move(c)), timer(io) {}
+        std::size_t id;
+        std::shared_ptr<const CheckConfig> cfg;
+        SchedulerState sched;
+        boost::asio::steady_timer timer;
+        std::shared_ptr<Probe> probe;
+        std::uint64_t seq = 0;  // ties timer and probe completions to the current round
+        std::chrono::steady_clock::time_point started;
+        bool has_run = false;
+        CheckResult last;
+        CheckCounters counters;
+        std::optional<int> weight;
+    };
+
+    Impl(boost::asio::io_context& io_, Hooks h)
+        : io(io_),
+          hooks(std::move(h)),
+          env{io_, [this]() -> boost::asio::ssl::context& { return tls_context(); }, hooks,
+              [this] { return random(); }} {
+        if (!hooks.random) rng.seed(std::random_device{}());
+    }
+
+    std::uint64_t random() { return hooks.random ? hooks.random() : rng(); }
+
+    boost::asio::ssl::context& tls_context() {
+        if (!tls) {
+            tls.emplace(boost::asio::ssl::context::tls_client);
+            tls->set_verify_mode(boost::asio::ssl::verify_none);  // as keepalived
+        }
+        return *tls;
+    }
+
+    void log(int level, std::string msg) {
+        if (hooks.log) hooks.log(level, std::move(msg));
+    }
+
+    void arm(Check& c, Duration delay) {
+        std::uint64_t seq = ++c.seq;
+        c.timer.expires_after(delay);
+        c.timer.async_wait(
+            [w = weak_from_this(), id = c.id, seq](const boost::system::error_code& ec) {
+                if (ec) return;
+                auto self = w.lock();
+                if (!self) return;
+                auto it = self->checks.find(id);
+                if (it == self->checks.end() || it->second->seq != seq) return;
+                self->run(*it->second);
+            });
+    }
+
+    void run(Check& c) {
+        std::uint64_t seq = ++c.seq;
+        c.started = std::chrono::steady_clock::now();
+        ++c.counters.probes;
+        c.probe = start_probe(env, c.cfg, [w = weak_from_this(), id = c.id, seq](ProbeOutcome o) {
+            auto self = w.lock();
+            if (!self) return;
+            auto it = self->checks.find(id);
+            if (it == self->checks.end() || it->second->seq != seq) return;
+            self->completed(*it->second, std::move(o));
+        });
+    }
+
+    void completed(Check& c, ProbeOutcome o) {
+        c.probe.reset();
+        CheckResult r;
+        r.up = o.ok;
+        r.failure = o.failure;
+        r.reason = std::move(o.detail);
+        r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - c.started);
+        r.dynamic_weight = o.weight;
+        if (o.ok) {
+            ++c.counters.successes;
+        } else {
+            ++c.counters.failures[static_cast<std::size_t>(o.failure)];
+        }
+        Verdict v = decide(c.sched, scheduler_params(*c.cfg), o.ok);
+        c.sched = v.state;
+        c.has_run = true;
+        if (v.changed) ++c.counters.transitions;
+        bool weight_changed = o.ok && o.weight != c.weight;
+        if (weight_changed) c.weight = o.weight;
+        c.last = r;
+        arm(c, v.next);
+
+        // Hooks may add or remove checkers: c is not touched after this point.
+        std::size_t id = c.id;
+        auto cfg = c.cfg;
+        if (v.changed) {
+            log(6, std::string(kind_name(cfg->kind)) + " on " + cfg->effective_ip().to_string() +
+                       ":" + std::to_string(cfg->effective_port()) +
+                       (r.up ? " succeeded" : " failed: " + r.reason));
+            if (hooks.on_state_change) hooks.on_state_change(id, r.up, r);
+        }
+        if (weight_changed && hooks.on_weight_change) hooks.on_weight_change(id, r.dynamic_weight);
+    }
+
+    void stop(Check& c) {
+        ++c.seq;
+        c.timer.cancel();
+        if (c.probe) c.probe->cancel();
+        c.probe.reset();
+    }
+
+    CheckStatus snapshot(const Check& c) const {
+        CheckStatus s;
+        s.id = c.id;
+        s.up = c.sched.up;
+        s.has_run = c.has_run;
+        s.pending_failures = c.sched.failures;
+        s.last = c.last;
+        s.counters = c.counters;
+        return s;
+    }
+
+    boost::asio::io_context& io;
+    Hooks hooks;
+    std::mt19937_64 rng;
+    std::optional<boost::asio::ssl::context> tls;
+    ProbeEnv env;
+    std::size_t next_id = 1;
+    std::unordered_map<std::size_t, std::unique_ptr<Check>> checks;
+};
+
+Pool::Pool(boost::asio::io_context& io, Hooks hooks)
+    : impl_(std::make_shared<Impl>(io, std::move(hooks))) {}
+
+Pool::~Pool() {
+    for (auto& [id, c] : impl_->checks) impl_->stop(*c);
+}
+
+std::size_t Pool::add(const CheckConfig& cfg) {
+    std::size_t id = impl_->next_id++;
+    auto c = std::make_unique<Impl::Check>(impl_->io, id, std::make_shared<CheckConfig>(cfg));
+    c->sched = initial_state(cfg.alpha);
+    c->last.up = c->sched.up;
+    Duration delay = first_delay(cfg.warmup, cfg.delay_loop, impl_->random());
+    impl_->arm(*c, delay);
+    impl_->checks.emplace(id, std::move(c));
+    return id;
+}
+
+void Pool::remove(std::size_t id) {
+    auto it = impl_->checks.find(id);
+    if (it == impl_->checks.end()) return;
+    impl_->stop(*it->second);
+    impl_->checks.erase(it);
+}
+
+bool Pool::update(std::size_t id, const CheckConfig& cfg) {
+    auto it = impl_->checks.find(id);
+    if (it == impl_->checks.end()) return false;
+    auto& c = *it->second;
+    bool restart = c.probe && !same_target(*c.cfg, cfg);
+    c.cfg = std::make_shared<CheckConfig>(cfg);
+    if (restart) {
+        impl_->stop(c);
+        impl_->arm(c, Duration{0});
+    }
+    return true;
+}
+
+std::optional<CheckStatus> Pool::status(std::size_t id) const {
+    auto it = impl_->checks.find(id);
+    if (it == impl_->checks.end()) return std::nullopt;
+    return impl_->snapshot(*it->second);
+}
+
+std::vector<CheckStatus> Pool::status() const {
+    std::vector<CheckStatus> out;
+    out.reserve(impl_->checks.size());
+    for (const auto& [id, c] : impl_->checks) out.push_back(impl_->snapshot(*c));
+    return out;
+}
+
+std::size_t Pool::size() const {
+    return impl_->checks.size();
+}
+
+}  // namespace vigil::checkers

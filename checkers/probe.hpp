@@ -1,0 +1,62 @@
+// One probe of one checker: an asynchronous exchange on the shared io_context that reports
+// once through ProbeDone. cancel() closes its sockets; done is then never called.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vigil/checkers/config.hpp"
+#include "vigil/checkers/pool.hpp"
+
+namespace vigil::checkers {
+
+struct ProbeOutcome {
+    bool ok = false;
+    Failure failure = Failure::none;
+    std::string detail;
+    std::optional<int> weight;  // misc_dynamic
+
+    static ProbeOutcome success() { return ProbeOutcome{true, Failure::none, {}, {}}; }
+    static ProbeOutcome fail(Failure f, std::string d) {
+        return ProbeOutcome{false, f, std::move(d), {}};
+    }
+};
+
+using ProbeDone = std::function<void(ProbeOutcome)>;
+
+class Probe {
+  public:
+    virtual ~Probe() = default;
+    virtual void cancel() = 0;
+};
+
+struct ProbeEnv {
+    boost::asio::io_context& io;
+    std::function<boost::asio::ssl::context&()> ssl_context;  // created on first use
+    const Hooks& hooks;
+    std::function<std::uint64_t()> random;
+};
+
+// Starts the probe for cfg's kind. done is never called from within this call.
+std::shared_ptr<Probe> start_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                   ProbeDone done);
+
+std::shared_ptr<Probe> start_tcp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                       ProbeDone done);
+std::shared_ptr<Probe> start_http_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                        ProbeDone done);
+std::shared_ptr<Probe> start_misc_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                        ProbeDone done);
+std::shared_ptr<Probe> start_dns_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                       ProbeDone done);
+std::shared_ptr<Probe> start_smtp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                        ProbeDone done);
+std::shared_ptr<Probe> start_udp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                       ProbeDone done);
+
+}  // namespace vigil::checkers

@@ -1,0 +1,46 @@
+#include "scheduler.hpp"
+
+namespace vigil::checkers {
+
+SchedulerParams scheduler_params(const CheckConfig& cfg) {
+    return SchedulerParams{cfg.delay_loop, cfg.delay_before_retry, cfg.retry};
+}
+
+SchedulerState initial_state(bool alpha) {
+    return SchedulerState{!alpha, 0};
+}
+
+Verdict decide(const SchedulerState& state, const SchedulerParams& params, bool success) {
+    Verdict v;
+    if (success) {
+        v.state = SchedulerState{true, 0};
+        v.changed = !state.up;
+        v.next = params.delay_loop;
+        return v;
+    }
+    if (!state.up) {
+        v.state = state;
+        v.next = params.delay_loop;
+        return v;
+    }
+    unsigned failures = state.failures + 1;
+    if (failures > params.retry) {
+        v.state = SchedulerState{false, 0};
+        v.changed = true;
+        v.next = params.delay_loop;
+    } else {
+        v.state = SchedulerState{true, failures};
+        v.next = params.delay_before_retry;
+    }
+    return v;
+}
+
+Duration first_delay(const std::optional<Duration>& warmup, Duration delay_loop,
+                     std::uint64_t random) {
+    Duration span = warmup ? *warmup : delay_loop;
+    if (span.count() <= 0) return Duration{0};
+    return Duration{
+        static_cast<Duration::rep>(random % (static_cast<std::uint64_t>(span.count()) + 1))};
+}
+
+}  // namespace vigil::checkers

@@ -1,0 +1,155 @@
+// SMTP_CHECK: 220 banner, HELO answered by 250, then QUIT; all within connect_timeout.
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "probe.hpp"
+#include "smtp_reply.hpp"
+#include "socket_options.hpp"
+
+namespace vigil::checkers {
+
+namespace {
+
+using boost::asio::ip::tcp;
+
+class SmtpProbe : public Probe, public std::enable_shared_from_this<SmtpProbe> {
+  public:
+    SmtpProbe(boost::asio::io_context& io, std::string helo, ProbeDone done)
+        : sock_(io), timer_(io), helo_(std::move(helo)), done_(std::move(done)) {}
+
+    void start(const tcp::endpoint& dst, const SocketOptions& opts, Duration timeout) {
+        if (auto ec = open_socket(sock_, dst, opts)) {
+            boost::asio::post(sock_.get_executor(), [self = shared_from_this(), ec] {
+                self->finish(ProbeOutcome::fail(Failure::network, ec.message()));
+            });
+            return;
+        }
+        timer_.expires_after(timeout);
+        timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (ec) return;
+            self->finish(ProbeOutcome::fail(
+                self->connected_ ? Failure::timeout : Failure::connect_timeout, "SMTP timeout"));
+        });
+        sock_.async_connect(dst, [self = shared_from_this()](const boost::system::error_code& ec) {
+            if (self->finished_) return;
+            if (ec) return self->finish(ProbeOutcome::fail(connect_failure(ec), ec.message()));
+            self->connected_ = true;
+            self->expect(220, [self] {
+                self->out_ = "HELO " + self->helo_ + "\r\n";
+                self->send([self] {
+                    self->expect(250, [self] {
+                        self->out_ = "QUIT\r\n";
+                        self->send([self] { self->finish(ProbeOutcome::success()); });
+                    });
+                });
+            });
+        });
+    }
+
+    void cancel() override {
+        finished_ = true;
+        done_ = nullptr;
+        then_ = nullptr;
+        close();
+    }
+
+  private:
+    void expect(int code, std::function<void()> then) {
+        reader_.reset();
+        expected_ = code;
+        then_ = std::move(then);
+        read();
+    }
+
+    void read() {
+        sock_.async_read_some(
+            boost::asio::buffer(buf_),
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                if (self->finished_) return;
+                if (n > 0) {
+                    std::size_t used = 0;
+                    auto code = self->reader_.feed(std::span(self->buf_.data(), n), used);
+                    if (code) {
+                        if (*code != self->expected_) {
+                            return self->finish(ProbeOutcome::fail(
+                                *code == 0 ? Failure::bad_response : Failure::smtp_error,
+                                "SMTP reply " + std::to_string(*code) + ", expected " +
+                                    std::to_string(self->expected_)));
+                        }
+                        auto then = std::move(self->then_);
+                        return then();
+                    }
+                }
+                if (ec) {
+                    return self->finish(ProbeOutcome::fail(
+                        ec == boost::asio::error::eof ? Failure::bad_response : connect_failure(ec),
+                        "SMTP read: " + ec.message()));
+                }
+                self->read();
+            });
+    }
+
+    void send(std::function<void()> then) {
+        boost::asio::async_write(sock_, boost::asio::buffer(out_),
+                                 [self = shared_from_this(), then = std::move(then)](
+                                     const boost::system::error_code& ec, std::size_t) {
+                                     if (self->finished_) return;
+                                     if (ec) {
+                                         return self->finish(ProbeOutcome::fail(
+                                             connect_failure(ec), "SMTP write: " + ec.message()));
+                                     }
+                                     then();
+                                 });
+    }
+
+    void finish(ProbeOutcome o) {
+        if (finished_) return;
+        finished_ = true;
+        close();
+        then_ = nullptr;
+        auto done = std::move(done_);
+        done(std::move(o));
+    }
+
+    void close() {
+        timer_.cancel();
+        boost::system::error_code ec;
+        sock_.close(ec);
+    }
+
+    tcp::socket sock_;
+    boost::asio::steady_timer timer_;
+    std::string helo_;
+    ProbeDone done_;
+    SmtpReplyReader reader_;
+    std::array<std::uint8_t, 1024> buf_;
+    std::string out_;
+    std::function<void()> then_;
+    int expected_ = 0;
+    bool connected_ = false;
+    bool finished_ = false;
+};
+
+std::string local_host_name() {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0) return "localhost";
+    return name.data();
+}
+
+}  // namespace
+
+std::shared_ptr<Probe> start_smtp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                        ProbeDone done) {
+    const auto& smtp = std::get<SmtpCheck>(cfg->kind);
+    auto p = std::make_shared<SmtpProbe>(
+        env.io, smtp.helo_name.empty() ? local_host_name() : smtp.helo_name, std::move(done));
+    p->start(tcp::endpoint(cfg->effective_ip(), cfg->effective_port()), SocketOptions::from(*cfg),
+             cfg->connect_timeout);
+    return p;
+}
+
+}  // namespace vigil::checkers

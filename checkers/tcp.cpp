@@ -1,0 +1,74 @@
+// TCP_CHECK: a connection within connect_timeout, closed at once.
+#include <boost/asio/steady_timer.hpp>
+
+#include "probe.hpp"
+#include "socket_options.hpp"
+
+namespace vigil::checkers {
+
+namespace {
+
+using boost::asio::ip::tcp;
+
+class TcpProbe : public Probe, public std::enable_shared_from_this<TcpProbe> {
+  public:
+    TcpProbe(boost::asio::io_context& io, ProbeDone done)
+        : sock_(io), timer_(io), done_(std::move(done)) {}
+
+    void start(const tcp::endpoint& dst, const SocketOptions& opts, Duration timeout) {
+        if (auto ec = open_socket(sock_, dst, opts)) {
+            boost::asio::post(sock_.get_executor(), [self = shared_from_this(), ec] {
+                self->finish(ProbeOutcome::fail(Failure::network, ec.message()));
+            });
+            return;
+        }
+        timer_.expires_after(timeout);
+        timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->finish(ProbeOutcome::fail(Failure::connect_timeout, "connect timeout"));
+        });
+        sock_.async_connect(dst, [self = shared_from_this()](const boost::system::error_code& ec) {
+            if (ec) {
+                self->finish(ProbeOutcome::fail(connect_failure(ec), ec.message()));
+            } else {
+                self->finish(ProbeOutcome::success());
+            }
+        });
+    }
+
+    void cancel() override {
+        finished_ = true;
+        done_ = nullptr;
+        close();
+    }
+
+  private:
+    void finish(ProbeOutcome o) {
+        if (finished_) return;
+        finished_ = true;
+        close();
+        auto done = std::move(done_);
+        done(std::move(o));
+    }
+    void close() {
+        timer_.cancel();
+        boost::system::error_code ec;
+        sock_.close(ec);
+    }
+
+    tcp::socket sock_;
+    boost::asio::steady_timer timer_;
+    ProbeDone done_;
+    bool finished_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<Probe> start_tcp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                       ProbeDone done) {
+    auto p = std::make_shared<TcpProbe>(env.io, std::move(done));
+    p->start(tcp::endpoint(cfg->effective_ip(), cfg->effective_port()), SocketOptions::from(*cfg),
+             cfg->connect_timeout);
+    return p;
+}
+
+}  // namespace vigil::checkers
