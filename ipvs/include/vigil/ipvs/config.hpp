@@ -36,7 +36,7 @@ struct RealServerConfig {
     Command notify_up;
     Command notify_down;
     bool smtp_alert = false;
-    bool alpha = false;  // starts down until its checkers pass
+    bool alpha = false;             // starts down until its checkers pass
     std::size_t checker_count = 0;  // none: always alive
 };
 
@@ -55,7 +55,7 @@ struct VirtualServerConfig {
     std::vector<ServiceKey> keys;  // one, or the members of a virtual_server_group
     std::string group;             // the virtual_server_group name, if any
     Protocol protocol = Protocol::tcp;
-    std::string scheduler = "wlc";  // lb_algo
+    std::string scheduler = "wlc";            // lb_algo
     Forwarding forwarding = Forwarding::nat;  // lb_kind
     std::optional<std::chrono::seconds> persistence_timeout;
     std::optional<Address> persistence_granularity;  // netmask
@@ -79,6 +79,12 @@ struct VirtualServerConfig {
 
 struct Config {
     Backend backend = Backend::automatic;
+    // nftables backend: the one table Vigil owns (`table inet NAME`); give each daemon on a
+    // host its own when they share a network namespace.
+    std::string nft_table = "vigil";
+    // nftables backend: cut a removed real server's flows (conntrack entries), as IPVS
+    // drops a deleted destination's connections.
+    bool nft_flush_flows = true;
     std::vector<VirtualServerConfig> virtual_servers;
 };
 

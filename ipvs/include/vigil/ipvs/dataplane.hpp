@@ -1,0 +1,33 @@
+// What a load-balancing data plane offers the director: apply a table, read it back, flush.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "vigil/ipvs/config.hpp"
+#include "vigil/ipvs/result.hpp"
+#include "vigil/ipvs/table.hpp"
+
+namespace vigil::ipvs {
+
+class DataPlane {
+  public:
+    virtual ~DataPlane() = default;
+    virtual std::string_view name() const = 0;
+    // Brings what Vigil owns in the kernel to `desired`, as few changes as the backend allows.
+    virtual Result<void> apply(const Table& desired) = 0;
+    // What the kernel holds of Vigil's services.
+    virtual Result<Table> read() = 0;
+    // Removes everything Vigil added.
+    virtual Result<void> flush() = 0;
+};
+
+using LogFn = std::function<void(std::string_view)>;
+
+// Picks the backend named by config.backend; `automatic` is IPVS when the generic-netlink
+// family resolves, else nftables (with one log line).
+Result<std::unique_ptr<DataPlane>> make_dataplane(const Config& config, const LogFn& log);
+
+}  // namespace vigil::ipvs

@@ -1,0 +1,95 @@
+// The director: the virtual-server model on the daemon's loop, feeding a data plane.
+// Health changes are coalesced: many verdicts in one loop turn give one apply.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/ipvs/config.hpp"
+#include "vigil/ipvs/dataplane.hpp"
+#include "vigil/ipvs/model.hpp"
+
+namespace vigil::ipvs {
+
+struct DirectorHooks {
+    LogFn log;
+    // Real server up/down, quorum up/down, sorry server in/out; `config` names the commands.
+    std::function<void(const Event&, const Config& config)> on_event;
+    // Runs a command (argv) without blocking the loop; used to cut a removed real server's
+    // flows with conntrack(8) under the nftables backend. May be empty.
+    std::function<void(std::vector<std::string> argv)> run_command;
+};
+
+using DataPlaneFactory =
+    std::function<Result<std::unique_ptr<DataPlane>>(const Config&, const LogFn&)>;
+
+struct DirectorCounters {
+    std::uint64_t applies = 0;
+    std::uint64_t apply_failures = 0;
+    std::uint64_t health_updates = 0;
+    std::uint64_t health_ignored = 0;  // index out of range or not running
+    std::uint64_t events = 0;
+    std::uint64_t flow_flushes = 0;
+};
+
+struct DirectorStatus {
+    bool running = false;
+    std::string backend;
+    Table desired;
+    Table applied;  // the last table the data plane accepted
+    std::vector<VirtualServerState> state;
+    DirectorCounters counters;
+    std::string last_error;
+};
+
+class Director {
+  public:
+    Director(boost::asio::io_context& io, DirectorHooks hooks,
+             DataPlaneFactory factory = make_dataplane);
+    ~Director();
+    Director(const Director&) = delete;
+    Director& operator=(const Director&) = delete;
+
+    // Opens the data plane and applies the start-up table at once.
+    Result<void> start(const Config& config);
+    void set_health(std::size_t vs, std::size_t rs, bool alive,
+                    std::optional<int> weight = std::nullopt);
+    // Keeps health of what survives; reopens the data plane when the backend changes.
+    Result<void> reload(const Config& config);
+    // Omega notifications, then removes everything Vigil added.
+    void stop();
+    DirectorStatus status() const;
+
+  private:
+    void emit(const std::vector<Event>& events);
+    void schedule_apply();
+    void apply();
+    void flush_flows(const Table& before, const Table& after);
+    void log(std::string_view line) const;
+
+    boost::asio::io_context& io_;
+    DirectorHooks hooks_;
+    DataPlaneFactory factory_;
+    std::unique_ptr<DataPlane> plane_;
+    std::optional<Model> model_;
+    boost::asio::steady_timer retry_;
+    bool apply_pending_ = false;
+    bool running_ = false;
+    Table applied_;
+    DirectorCounters counters_;
+    std::string last_error_;
+    // Cancels posted work that outlives the director.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// Destinations whose flows should be cut: in `before` with weight > 0, now absent or weight 0.
+std::vector<std::pair<ServiceId, Destination>> removed_destinations(const Table& before,
+                                                                    const Table& after);
+
+}  // namespace vigil::ipvs

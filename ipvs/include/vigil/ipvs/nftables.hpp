@@ -1,0 +1,82 @@
+// The nftables data plane: NAT load balancing in one owned `table inet NAME`, replaced whole
+// in one transaction per change.
+//
+// Scheduling is approximated with what nftables offers on a connection's first packet:
+//   rr                         numgen inc over the destinations with weight > 0, one slot each
+//   wrr wlc lc sed nq lblc lblcr ovf
+//                              numgen inc, slots in proportion to weight (weighted round robin;
+//                              nftables cannot see connection counts)
+//   sh mh                      jhash of the source address (and port with sh-port/mh-port)
+//   dh                         jhash of the destination address
+//   fo                         the destination with the highest weight
+// Persistence: a dynamic map client -> destination with the service's timeout, learnt in
+// postrouting from `ct status dnat` and looked up before the scheduler. IPv6 persistence keeps
+// the destination address only (nft 1.0.6 cannot learn a 16-byte key with an address.port
+// value), so it is used only when every destination listens on the service's port.
+// Each change recreates the table: learnt persistence starts afresh. Destinations of weight 0
+// get no slot; dr and tun destinations are treated as NAT (with a warning).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/ipvs/dataplane.hpp"
+
+struct nft_ctx;
+
+namespace vigil::ipvs {
+
+struct NftablesOptions {
+    std::string table = "vigil";
+    std::uint32_t seed = 0x5eed;  // jhash seed: fixed so a pool maps clients the same way
+    bool dry_run = false;         // check every transaction without committing it
+};
+
+struct NftRender {
+    std::string text;
+    std::vector<std::string> warnings;
+};
+
+bool valid_table_name(std::string_view name);
+
+// The whole transaction that replaces the table with `table`. Pure.
+NftRender render_nftables(const Table& table, const NftablesOptions& options);
+// The transaction that removes the table (and succeeds when it does not exist).
+std::string render_nftables_flush(const NftablesOptions& options);
+
+// Argv of the conntrack(8) command that deletes the flows of one destination of a service.
+std::vector<std::string> conntrack_flush_argv(const ServiceId& service, const Destination& dest);
+
+class Nftables final : public DataPlane {
+  public:
+    static Result<std::unique_ptr<Nftables>> open(NftablesOptions options);
+    ~Nftables() override;
+
+    std::string_view name() const override { return "nftables"; }
+    Result<void> apply(const Table& desired) override;
+    Result<Table> read() override;
+    Result<void> flush() override;
+
+    // Runs one buffer as one transaction.
+    Result<void> run(const std::string& commands);
+    const std::string& last_text() const { return last_text_; }
+    const std::vector<std::string>& last_warnings() const { return last_warnings_; }
+    const NftablesOptions& options() const { return options_; }
+
+  private:
+    struct CtxDeleter {
+        void operator()(nft_ctx* ctx) const;
+    };
+    Nftables(NftablesOptions options, std::unique_ptr<nft_ctx, CtxDeleter> ctx);
+
+    NftablesOptions options_;
+    std::unique_ptr<nft_ctx, CtxDeleter> ctx_;
+    Table applied_;
+    bool present_ = false;
+    std::string last_text_;
+    std::vector<std::string> last_warnings_;
+};
+
+}  // namespace vigil::ipvs

@@ -1,0 +1,258 @@
+#include "vigil/ipvs/model.hpp"
+
+#include <linux/ip_vs.h>
+
+#include <algorithm>
+#include <bit>
+
+namespace vigil::ipvs {
+
+std::string to_string(EventKind kind) {
+    switch (kind) {
+        case EventKind::real_server_up:
+            return "real_server_up";
+        case EventKind::real_server_down:
+            return "real_server_down";
+        case EventKind::quorum_up:
+            return "quorum_up";
+        case EventKind::quorum_down:
+            return "quorum_down";
+        case EventKind::sorry_server_in:
+            return "sorry_server_in";
+        case EventKind::sorry_server_out:
+            return "sorry_server_out";
+    }
+    return "?";
+}
+
+namespace {
+
+unsigned prefix_of(const VirtualServerConfig& vs, bool v6) {
+    if (!vs.persistence_granularity) return v6 ? 128 : 32;
+    const Address& m = *vs.persistence_granularity;
+    unsigned bits = 0;
+    if (m.is_v4()) {
+        bits = std::popcount(m.to_v4().to_uint());
+    } else {
+        for (auto b : m.to_v6().to_bytes()) bits += std::popcount(static_cast<unsigned>(b));
+    }
+    return bits;
+}
+
+std::uint32_t flags_of(const VirtualServerConfig& vs) {
+    std::uint32_t f = 0;
+    if (vs.persistence_timeout) f |= IP_VS_SVC_F_PERSISTENT;
+    if (vs.ops) f |= IP_VS_SVC_F_ONEPACKET;
+    for (const auto& s : vs.sched_flags) {
+        if (s == "sh-fallback" || s == "mh-fallback" || s == "flag-1") f |= IP_VS_SVC_F_SCHED1;
+        if (s == "sh-port" || s == "mh-port" || s == "flag-2") f |= IP_VS_SVC_F_SCHED2;
+        if (s == "flag-3") f |= IP_VS_SVC_F_SCHED3;
+    }
+    return f;
+}
+
+bool inhibited(const VirtualServerConfig& vs, const RealServerConfig& rs) {
+    return rs.inhibit_on_failure || vs.inhibit_on_failure;
+}
+
+Destination destination_of(const VirtualServerConfig& vs, const RealServerConfig& rs, int weight,
+                           std::optional<Forwarding> forwarding = std::nullopt) {
+    Destination d;
+    d.address = rs.address;
+    d.port = rs.port;
+    d.forwarding = forwarding.value_or(rs.forwarding.value_or(vs.forwarding));
+    d.weight = weight;
+    d.upper_threshold = rs.upper_threshold;
+    d.lower_threshold = rs.lower_threshold;
+    return d;
+}
+
+bool starts_alive(const VirtualServerConfig& vs, const RealServerConfig& rs) {
+    if (rs.checker_count == 0) return true;
+    return !(vs.alpha || rs.alpha);
+}
+
+bool same_keys(const VirtualServerConfig& a, const VirtualServerConfig& b) {
+    if (a.protocol != b.protocol || a.keys.size() != b.keys.size()) return false;
+    for (std::size_t i = 0; i < a.keys.size(); ++i) {
+        const auto& x = a.keys[i];
+        const auto& y = b.keys[i];
+        if (x.address != y.address || x.port != y.port || x.fwmark != y.fwmark || x.ipv6 != y.ipv6)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::vector<Service> services_of(const VirtualServerConfig& vs) {
+    std::vector<Service> out;
+    for (const auto& k : vs.keys) {
+        Service s;
+        s.id.protocol = vs.protocol;
+        s.id.fwmark = k.fwmark;
+        s.id.address = k.fwmark ? std::nullopt : k.address;
+        s.id.port = k.fwmark ? 0 : k.port;
+        s.id.ipv6 = k.fwmark ? k.ipv6 : (k.address && k.address->is_v6());
+        s.scheduler = vs.scheduler;
+        s.flags = flags_of(vs);
+        s.timeout = vs.persistence_timeout
+                        ? static_cast<std::uint32_t>(vs.persistence_timeout->count())
+                        : 0;
+        s.prefix = prefix_of(vs, s.id.is_ipv6());
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Model::Model(Config config) : config_(std::move(config)) {
+    state_.resize(config_.virtual_servers.size());
+    for (std::size_t v = 0; v < config_.virtual_servers.size(); ++v) {
+        const auto& vs = config_.virtual_servers[v];
+        for (const auto& rs : vs.real_servers)
+            state_[v].real_servers.push_back({starts_alive(vs, rs), std::nullopt});
+    }
+}
+
+std::vector<Event> Model::start() {
+    std::vector<Event> out;
+    for (std::size_t v = 0; v < state_.size(); ++v) update_quorum(v, true, out);
+    return out;
+}
+
+std::vector<Event> Model::start_from(const Model& previous) {
+    std::vector<Event> out;
+    const auto& old_vss = previous.config_.virtual_servers;
+    for (std::size_t v = 0; v < state_.size(); ++v) {
+        const auto& vs = config_.virtual_servers[v];
+        auto old = std::find_if(old_vss.begin(), old_vss.end(),
+                                [&](const VirtualServerConfig& o) { return same_keys(o, vs); });
+        if (old == old_vss.end()) {
+            update_quorum(v, true, out);
+            continue;
+        }
+        const auto& old_state = previous.state_[static_cast<std::size_t>(old - old_vss.begin())];
+        state_[v].quorum_up = old_state.quorum_up;
+        state_[v].sorry_active = old_state.sorry_active && vs.sorry_server.has_value();
+        for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
+            const auto& rs = vs.real_servers[r];
+            for (std::size_t o = 0; o < old->real_servers.size(); ++o) {
+                const auto& ors = old->real_servers[o];
+                if (ors.address == rs.address && ors.port == rs.port) {
+                    state_[v].real_servers[r] = old_state.real_servers[o];
+                    // A server that lost all its checkers is alive by definition.
+                    if (rs.checker_count == 0) state_[v].real_servers[r].alive = true;
+                    break;
+                }
+            }
+        }
+        update_quorum(v, false, out);
+    }
+    return out;
+}
+
+long Model::alive_weight(std::size_t v) const {
+    long sum = 0;
+    for (std::size_t r = 0; r < state_[v].real_servers.size(); ++r)
+        if (state_[v].real_servers[r].alive) sum += std::max(0, effective_weight(v, r));
+    return sum;
+}
+
+int Model::effective_weight(std::size_t v, std::size_t r) const {
+    return state_[v].real_servers[r].dynamic_weight.value_or(
+        config_.virtual_servers[v].real_servers[r].weight);
+}
+
+void Model::update_quorum(std::size_t v, bool init, std::vector<Event>& out) {
+    const auto& vs = config_.virtual_servers[v];
+    auto& st = state_[v];
+    const long sum = alive_weight(v);
+    const long quorum = vs.quorum;
+    const long hyst = vs.hysteresis;
+    const long threshold = st.quorum_up ? quorum - hyst : quorum + hyst;
+    if (!st.quorum_up && sum >= threshold && sum > 0) {
+        st.quorum_up = true;
+        if (st.sorry_active) {
+            st.sorry_active = false;
+            out.push_back({EventKind::sorry_server_out, v, no_index, sum});
+        }
+        out.push_back({EventKind::quorum_up, v, no_index, sum});
+        return;
+    }
+    if ((st.quorum_up && (sum == 0 || sum < threshold)) ||
+        (init && !st.quorum_up && vs.sorry_server && !st.sorry_active)) {
+        st.quorum_up = false;
+        out.push_back({EventKind::quorum_down, v, no_index, sum});
+        if (vs.sorry_server && !st.sorry_active) {
+            st.sorry_active = true;
+            out.push_back({EventKind::sorry_server_in, v, no_index, sum});
+        }
+    }
+}
+
+std::vector<Event> Model::set_health(std::size_t v, std::size_t r, bool alive,
+                                     std::optional<int> weight) {
+    std::vector<Event> out;
+    if (stopped_ || v >= state_.size() || r >= state_[v].real_servers.size()) return out;
+    auto& rs = state_[v].real_servers[r];
+    if (weight) rs.dynamic_weight = *weight;
+    if (rs.alive != alive) {
+        rs.alive = alive;
+        out.push_back({alive ? EventKind::real_server_up : EventKind::real_server_down, v, r, 0});
+    }
+    update_quorum(v, false, out);
+    return out;
+}
+
+std::vector<Event> Model::shutdown() {
+    std::vector<Event> out;
+    if (stopped_) return out;
+    stopped_ = true;
+    for (std::size_t v = 0; v < state_.size(); ++v) {
+        const auto& vs = config_.virtual_servers[v];
+        if (!vs.omega) continue;
+        for (std::size_t r = 0; r < state_[v].real_servers.size(); ++r)
+            if (state_[v].real_servers[r].alive)
+                out.push_back({EventKind::real_server_down, v, r, 0});
+        if (state_[v].quorum_up)
+            out.push_back({EventKind::quorum_down, v, no_index, alive_weight(v)});
+    }
+    return out;
+}
+
+Table Model::desired() const {
+    Table table;
+    if (stopped_) return table;
+    for (std::size_t v = 0; v < state_.size(); ++v) {
+        const auto& vs = config_.virtual_servers[v];
+        const auto& st = state_[v];
+        std::vector<Destination> dests;
+        for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
+            const auto& rs = vs.real_servers[r];
+            const bool in_pool = st.real_servers[r].alive && !st.sorry_active;
+            if (in_pool)
+                dests.push_back(destination_of(vs, rs, effective_weight(v, r)));
+            else if (inhibited(vs, rs))
+                dests.push_back(destination_of(vs, rs, 0));
+        }
+        if (vs.sorry_server) {
+            const auto& ss = *vs.sorry_server;
+            if (st.sorry_active)
+                dests.push_back(destination_of(vs, ss, ss.weight, vs.sorry_server_lvs_method));
+            else if (vs.sorry_server_inhibit)
+                dests.push_back(destination_of(vs, ss, 0, vs.sorry_server_lvs_method));
+        }
+        for (auto& s : services_of(vs)) {
+            for (const auto& d : dests) {
+                // A destination of the other family cannot serve this service.
+                if (d.address.is_v6() != s.id.is_ipv6()) continue;
+                s.destinations.push_back(d);
+            }
+            table.push_back(std::move(s));
+        }
+    }
+    normalize(table);
+    return table;
+}
+
+}  // namespace vigil::ipvs

@@ -1,0 +1,225 @@
+#include <linux/ip_vs.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <numeric>
+
+#include "vigil/ipvs/nftables.hpp"
+
+namespace vigil::ipvs {
+
+namespace {
+
+const char* proto_name(Protocol p) {
+    switch (p) {
+        case Protocol::tcp:
+            return "tcp";
+        case Protocol::udp:
+            return "udp";
+        case Protocol::sctp:
+            return "sctp";
+    }
+    return "tcp";
+}
+
+std::string addr_text(const Address& a) {
+    return a.is_v6() ? fmt::format("[{}]", a.to_string()) : a.to_string();
+}
+
+std::string mask_text(bool v6, unsigned prefix) {
+    if (!v6) {
+        std::uint32_t m = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - std::min(prefix, 32u));
+        return boost::asio::ip::address_v4(m).to_string();
+    }
+    boost::asio::ip::address_v6::bytes_type b{};
+    for (unsigned i = 0; i < 16; ++i) {
+        unsigned bits = prefix > i * 8 ? std::min(8u, prefix - i * 8) : 0;
+        b[i] = static_cast<unsigned char>(bits ? (0xff00u >> bits) & 0xff : 0);
+    }
+    return boost::asio::ip::address_v6(b).to_string();
+}
+
+struct Slot {
+    const Destination* dest;
+    unsigned slots;
+};
+
+// Destinations and their share of the selector's range, as the scheduler decides.
+std::vector<Slot> pool_of(const Service& s) {
+    std::vector<Slot> pool;
+    for (const auto& d : s.destinations) {
+        if (d.weight <= 0 || d.address.is_v6() != s.id.is_ipv6()) continue;
+        pool.push_back({&d, static_cast<unsigned>(d.weight)});
+    }
+    if (pool.empty()) return pool;
+    if (s.scheduler == "rr") {
+        for (auto& p : pool) p.slots = 1;
+    } else if (s.scheduler == "fo") {
+        auto best = std::max_element(pool.begin(), pool.end(), [](const Slot& a, const Slot& b) {
+            return a.dest->weight < b.dest->weight;
+        });
+        Slot only{best->dest, 1};
+        pool = {only};
+    } else {
+        unsigned g = 0;
+        for (const auto& p : pool) g = std::gcd(g, p.slots);
+        for (auto& p : pool) p.slots /= g;
+    }
+    return pool;
+}
+
+std::string saddr(bool v6) {
+    return v6 ? "ip6 saddr" : "ip saddr";
+}
+
+std::string selector(const Service& s, bool v6, unsigned total, std::uint32_t seed) {
+    const bool port_hash = (s.flags & IP_VS_SVC_F_SCHED2) != 0;
+    if (s.scheduler == "sh" || s.scheduler == "mh")
+        return fmt::format("jhash {}{} mod {} seed {:#x}", saddr(v6),
+                           port_hash ? " . th sport" : "", total, seed);
+    if (s.scheduler == "dh")
+        return fmt::format("jhash {} mod {} seed {:#x}", v6 ? "ip6 daddr" : "ip daddr", total,
+                           seed);
+    return fmt::format("numgen inc mod {}", total);
+}
+
+}  // namespace
+
+bool valid_table_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    if (!std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+}
+
+std::string render_nftables_flush(const NftablesOptions& o) {
+    return fmt::format("add table inet {0}\ndelete table inet {0}\n", o.table);
+}
+
+NftRender render_nftables(const Table& table, const NftablesOptions& o) {
+    NftRender out;
+    std::string maps, jumps, learn, chains;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const Service& s = table[i];
+        const bool v6 = s.id.is_ipv6();
+        const char* proto = proto_name(s.id.protocol);
+        const std::string ip = v6 ? "ip6" : "ip";
+        const std::string svc = to_string(s.id);
+
+        std::string match;
+        if (s.id.fwmark)
+            match = fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark,
+                                v6 ? "ipv6" : "ipv4");
+        else if (s.id.address)
+            match = fmt::format("{} daddr {} {} dport {}", ip, s.id.address->to_string(), proto,
+                                s.id.port);
+        else
+            continue;
+        jumps += fmt::format("\t\t{} goto svc_{}\n", match, i);
+
+        auto pool = pool_of(s);
+        for (const auto& d : s.destinations)
+            if (d.weight > 0 && d.forwarding != Forwarding::nat)
+                out.warnings.push_back(fmt::format(
+                    "{}: destination {} uses {} forwarding, "
+                    "done as NAT by nftables",
+                    svc, addr_text(d.address), d.forwarding == Forwarding::dr ? "dr" : "tun"));
+        auto port_of = [&](const Destination& d) { return d.port ? d.port : s.id.port; };
+        // Firewall-mark services with port 0 destinations keep the packet's port.
+        const bool with_port = !std::any_of(pool.begin(), pool.end(),
+                                            [&](const Slot& p) { return port_of(*p.dest) == 0; });
+        const std::string l4 = with_port ? fmt::format("meta l4proto {} ", proto) : "";
+
+        std::string body;
+        if (s.timeout && !pool.empty()) {
+            bool keep_port = true;  // IPv6: the learnt value is an address only
+            if (v6)
+                keep_port =
+                    !s.id.fwmark && std::all_of(pool.begin(), pool.end(), [&](const Slot& p) {
+                        return port_of(*p.dest) == s.id.port;
+                    });
+            if (v6 && !keep_port) {
+                out.warnings.push_back(
+                    fmt::format("{}: IPv6 persistence needs every destination on the service port; "
+                                "persistence not applied",
+                                svc));
+            } else {
+                const bool map_port = with_port && !v6;
+                const std::string key =
+                    s.prefix < (v6 ? 128u : 32u)
+                        ? fmt::format("{} and {}", saddr(v6), mask_text(v6, s.prefix))
+                        : saddr(v6);
+                const std::string type = v6 ? "ipv6_addr" : "ipv4_addr";
+                maps += fmt::format(
+                    "\tmap persist_{} {{\n\t\ttype {} : {}{}\n\t\tflags dynamic,timeout\n"
+                    "\t\ttimeout {}s\n\t}}\n",
+                    i, type, type, map_port ? " . inet_service" : "", s.timeout);
+                std::string origin;
+                if (s.id.fwmark)
+                    origin = fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark,
+                                         v6 ? "ipv6" : "ipv4");
+                else
+                    origin = fmt::format(
+                        "meta l4proto {} ct original {} daddr {} ct original "
+                        "proto-dst {}",
+                        proto, ip, s.id.address->to_string(), s.id.port);
+                learn +=
+                    fmt::format("\t\t{} ct status dnat update @persist_{} {{ {} : {} daddr{} }}\n",
+                                origin, i, key, ip, map_port ? " . th dport" : "");
+                body += fmt::format("\t\t{}dnat {} to {} map @persist_{}\n",
+                                    map_port ? l4 : std::string{}, ip, key, i);
+            }
+        }
+        if (!pool.empty()) {
+            unsigned total = 0;
+            std::string elems;
+            for (const auto& p : pool) {
+                if (!elems.empty()) elems += ", ";
+                const std::string range = p.slots == 1
+                                              ? fmt::format("{}", total)
+                                              : fmt::format("{}-{}", total, total + p.slots - 1);
+                elems += with_port ? fmt::format("{} : {} . {}", range, addr_text(p.dest->address),
+                                                 port_of(*p.dest))
+                                   : fmt::format("{} : {}", range, addr_text(p.dest->address));
+                total += p.slots;
+            }
+            const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2);
+            body += fmt::format("\t\t{}dnat {} to {} map {{ {} }}\n",
+                                needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{},
+                                ip, selector(s, v6, total, o.seed), elems);
+        }
+        chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, body);
+    }
+
+    std::string& t = out.text;
+    t = render_nftables_flush(o);
+    t += fmt::format("table inet {} {{\n", o.table);
+    t += maps;
+    t += "\tchain prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n";
+    t += jumps + "\t}\n";
+    t += "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n";
+    t += jumps + "\t}\n";
+    if (!learn.empty()) {
+        t += "\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n";
+        t += learn + "\t}\n";
+    }
+    t += chains;
+    t += "}\n";
+    return out;
+}
+
+std::vector<std::string> conntrack_flush_argv(const ServiceId& service, const Destination& d) {
+    static constexpr const char* protos[] = {"tcp", "udp", "sctp"};
+    std::vector<std::string> argv{"conntrack", "-D", "-f", d.address.is_v6() ? "ipv6" : "ipv4"};
+    if (!service.fwmark || d.port) {
+        argv.insert(argv.end(), {"-p", protos[static_cast<int>(service.protocol)]});
+    }
+    argv.insert(argv.end(), {"--reply-src", d.address.to_string()});
+    const std::uint16_t port = d.port ? d.port : service.port;
+    if (port) argv.insert(argv.end(), {"--reply-port-src", std::to_string(port)});
+    if (service.address) argv.insert(argv.end(), {"--orig-dst", service.address->to_string()});
+    return argv;
+}
+
+}  // namespace vigil::ipvs

@@ -1,0 +1,71 @@
+#include "vigil/ipvs/nftables.hpp"
+
+#include <nftables/libnftables.h>
+
+#include <fmt/format.h>
+
+namespace vigil::ipvs {
+
+void Nftables::CtxDeleter::operator()(nft_ctx* ctx) const {
+    nft_ctx_free(ctx);
+}
+
+Nftables::Nftables(NftablesOptions options, std::unique_ptr<nft_ctx, CtxDeleter> ctx)
+    : options_(std::move(options)), ctx_(std::move(ctx)) {}
+
+Nftables::~Nftables() = default;
+
+Result<std::unique_ptr<Nftables>> Nftables::open(NftablesOptions options) {
+    if (!valid_table_name(options.table))
+        return fail(fmt::format("invalid nftables table name '{}'", options.table));
+    std::unique_ptr<nft_ctx, CtxDeleter> ctx(nft_ctx_new(NFT_CTX_DEFAULT));
+    if (!ctx) return fail("nftables: cannot create a context");
+    // Errors and listings land in buffers, not on the daemon's stderr.
+    if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
+        return fail("nftables: cannot buffer output");
+    nft_ctx_set_dry_run(ctx.get(), options.dry_run);
+    return std::unique_ptr<Nftables>(new Nftables(std::move(options), std::move(ctx)));
+}
+
+Result<void> Nftables::run(const std::string& commands) {
+    const int rc = nft_run_cmd_from_buffer(ctx_.get(), commands.c_str());
+    std::string err = nft_ctx_get_error_buffer(ctx_.get());
+    nft_ctx_get_output_buffer(ctx_.get());  // drain
+    if (rc != 0) {
+        while (!err.empty() && err.back() == '\n') err.pop_back();
+        return fail(fmt::format("nftables: {}", err.empty() ? "command failed" : err));
+    }
+    return {};
+}
+
+Result<void> Nftables::apply(const Table& desired) {
+    Table sorted = desired;
+    normalize(sorted);
+    auto r = render_nftables(sorted, options_);
+    if (auto ok = run(r.text); !ok) return ok;
+    last_text_ = std::move(r.text);
+    last_warnings_ = std::move(r.warnings);
+    applied_ = std::move(sorted);
+    present_ = true;
+    return {};
+}
+
+Result<Table> Nftables::read() {
+    if (options_.dry_run) return present_ ? applied_ : Table{};
+    // The table is Vigil's alone: its presence says whether the last applied table is live.
+    const int rc = nft_run_cmd_from_buffer(
+        ctx_.get(), fmt::format("list table inet {}", options_.table).c_str());
+    nft_ctx_get_output_buffer(ctx_.get());
+    nft_ctx_get_error_buffer(ctx_.get());
+    if (rc != 0) return Table{};
+    return present_ ? applied_ : Table{};
+}
+
+Result<void> Nftables::flush() {
+    if (auto ok = run(render_nftables_flush(options_)); !ok) return ok;
+    applied_.clear();
+    present_ = false;
+    return {};
+}
+
+}  // namespace vigil::ipvs
