@@ -1,0 +1,40 @@
+// Each test runs in a fresh network namespace of its own: nothing here touches the host's links.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <string>
+
+namespace vigil::test {
+
+// Runs a shell command (in this process's namespace) and returns its stdout; "" on failure.
+inline std::string sh(const std::string& cmd, int* status = nullptr) {
+    std::string out;
+    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+    if (!p) return out;
+    std::array<char, 4096> buf;
+    while (size_t n = ::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    int st = ::pclose(p);
+    if (status) *status = st;
+    return out;
+}
+
+inline bool sh_ok(const std::string& cmd) {
+    int st = -1;
+    sh(cmd, &st);
+    return st == 0;
+}
+
+class NetnsTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (::unshare(CLONE_NEWNET) != 0) GTEST_SKIP() << "needs CAP_SYS_ADMIN for a namespace";
+        ASSERT_TRUE(sh_ok("ip link set lo up"));
+    }
+};
+
+}  // namespace vigil::test

@@ -1,0 +1,44 @@
+// Virtual MAC interfaces: a private-mode macvlan carrying 00:00:5e:00:01:VRID (IPv6: 02).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "announce.hpp"
+#include "netlink_socket.hpp"
+
+namespace vigil::vrrp {
+
+// RFC 5798 virtual router MAC: 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6.
+Mac virtual_mac(std::uint8_t vrid, bool ipv6);
+
+// keepalived's default name for an instance's macvlan: "vrrp.VRID".
+std::string default_vmac_name(std::uint8_t vrid);
+
+struct VmacSpec {
+    std::string name;  // at most 15 bytes
+    int base_ifindex = 0;
+    Mac mac{};
+    bool up = true;
+};
+
+// The libnl object describing the macvlan (pure).
+std::expected<RtnlLink, std::string> make_vmac(const VmacSpec& spec);
+
+class VmacManager {
+  public:
+    static std::expected<VmacManager, std::string> open();
+
+    // Creates the macvlan and returns its ifindex. An existing macvlan of that name on the same
+    // base with the same MAC is reused; anything else by that name is an error.
+    std::expected<int, std::string> create(const VmacSpec& spec);
+    // Deletes the interface; one already gone is success.
+    std::expected<void, std::string> remove(const std::string& name);
+
+  private:
+    explicit VmacManager(NlSock sk) : sk_(std::move(sk)) {}
+    NlSock sk_;
+};
+
+}  // namespace vigil::vrrp
