@@ -1,0 +1,236 @@
+#include "socket.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace vigil::vrrp {
+
+namespace {
+
+std::string err(std::string_view what) {
+    return fmt::format("{}: {}", what, std::strerror(errno));
+}
+
+template <class T>
+bool set_opt(int fd, int level, int name, const T& value) {
+    return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+// Closes the descriptor unless released to its owner.
+struct FdGuard {
+    int fd;
+    ~FdGuard() {
+        if (fd >= 0) ::close(fd);
+    }
+    int release() { return std::exchange(fd, -1); }
+};
+
+std::expected<void, std::string> setup_v4(int fd, const SocketOptions& o) {
+    const int ttl = o.key.group ? kTtl : o.unicast_ttl;
+    if (!set_opt(fd, IPPROTO_IP, IP_TTL, ttl)) return std::unexpected(err("IP_TTL"));
+    if (!set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1)) return std::unexpected(err("IP_PKTINFO"));
+    if (!o.key.group) return {};
+    if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255))
+        return std::unexpected(err("IP_MULTICAST_TTL"));
+    if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0))
+        return std::unexpected(err("IP_MULTICAST_LOOP"));
+    ip_mreqn mreq{};
+    mreq.imr_ifindex = o.key.ifindex;
+    if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_IF, mreq))
+        return std::unexpected(err("IP_MULTICAST_IF"));
+    const auto group = o.key.group->to_v4().to_bytes();
+    std::memcpy(&mreq.imr_multiaddr, group.data(), group.size());
+    if (!set_opt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq))
+        return std::unexpected(err("IP_ADD_MEMBERSHIP"));
+    return {};
+}
+
+std::expected<void, std::string> setup_v6(int fd, const SocketOptions& o) {
+    const int hops = o.key.group ? kTtl : o.unicast_ttl;
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, hops))
+        return std::unexpected(err("IPV6_UNICAST_HOPS"));
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1))
+        return std::unexpected(err("IPV6_RECVHOPLIMIT"));
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1))
+        return std::unexpected(err("IPV6_RECVPKTINFO"));
+    if (!o.key.group) return {};
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255))
+        return std::unexpected(err("IPV6_MULTICAST_HOPS"));
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0))
+        return std::unexpected(err("IPV6_MULTICAST_LOOP"));
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, o.key.ifindex))
+        return std::unexpected(err("IPV6_MULTICAST_IF"));
+    ipv6_mreq mreq{};
+    const auto group = o.key.group->to_v6().to_bytes();
+    std::memcpy(&mreq.ipv6mr_multiaddr, group.data(), group.size());
+    mreq.ipv6mr_interface = static_cast<unsigned>(o.key.ifindex);
+    if (!set_opt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq))
+        return std::unexpected(err("IPV6_ADD_MEMBERSHIP"));
+    return {};
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
+    boost::asio::io_context& io, const SocketOptions& o) {
+    const int family = o.key.ipv6 ? AF_INET6 : AF_INET;
+    FdGuard fd{::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtocol)};
+    if (fd.fd < 0) return std::unexpected(err("socket(IPPROTO_VRRP)"));
+    if (::setsockopt(fd.fd, SOL_SOCKET, SO_BINDTODEVICE, o.ifname.c_str(),
+                     static_cast<socklen_t>(o.ifname.size())) != 0)
+        return std::unexpected(err("SO_BINDTODEVICE " + o.ifname));
+    auto r = o.key.ipv6 ? setup_v6(fd.fd, o) : setup_v4(fd.fd, o);
+    if (!r) return std::unexpected(fmt::format("{} on {}", r.error(), o.ifname));
+    return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, fd.release(), o));
+}
+
+VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, SocketOptions options)
+    : options_(std::move(options)), fd_(io, fd) {}
+
+VrrpSocket::~VrrpSocket() {
+    *alive_ = false;
+}
+
+void VrrpSocket::start(Handler handler) {
+    handler_ = std::move(handler);
+    arm();
+}
+
+void VrrpSocket::arm() {
+    fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                   [this, alive = alive_](const boost::system::error_code& ec) {
+                       if (ec || !*alive) return;
+                       drain();
+                   });
+}
+
+void VrrpSocket::drain() {
+    // Bounded so that a flood cannot starve the timers; the rest waits for the next turn.
+    auto alive = alive_;
+    for (int i = 0; i < 64 && *alive; ++i) {
+        sockaddr_storage from{};
+        iovec iov{buffer_.data(), buffer_.size()};
+        alignas(cmsghdr) std::array<char, 256> control{};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        const ssize_t n = ::recvmsg(fd_.native_handle(), &msg, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                ++counters_.receive_errors;
+            if (errno != EINTR) break;
+            continue;
+        }
+        ++counters_.received;
+        if (msg.msg_flags & MSG_TRUNC) {
+            ++counters_.truncated;
+            continue;
+        }
+        const std::span<const std::uint8_t> data(buffer_.data(), static_cast<std::size_t>(n));
+        RawPacket p;
+        if (!options_.key.ipv6) {
+            auto ip = split_ipv4(data);
+            if (!ip) {
+                ++counters_.receive_errors;
+                continue;
+            }
+            p.src = ip->src;
+            p.dst = ip->dst;
+            p.ttl = ip->ttl;
+            p.message = ip->payload;
+        } else {
+            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
+            boost::asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), &sin6->sin6_addr, b.size());
+            p.src = boost::asio::ip::address_v6(b);
+            p.message = data;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+                if (c->cmsg_level != IPPROTO_IPV6) continue;
+                if (c->cmsg_type == IPV6_HOPLIMIT) {
+                    int hops = 0;
+                    std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
+                    p.ttl = static_cast<std::uint8_t>(hops);
+                } else if (c->cmsg_type == IPV6_PKTINFO) {
+                    in6_pktinfo info{};
+                    std::memcpy(&info, CMSG_DATA(c), sizeof info);
+                    std::memcpy(b.data(), &info.ipi6_addr, b.size());
+                    p.dst = boost::asio::ip::address_v6(b);
+                }
+            }
+        }
+        // Every raw socket of the family sees every VRRP datagram on the link: keep ours.
+        const bool multicast_dst = p.dst.is_multicast();
+        if (options_.key.group ? p.dst != *options_.key.group : multicast_dst) {
+            ++counters_.wrong_destination;
+            continue;
+        }
+        if (handler_) handler_(p);
+    }
+    if (*alive) arm();
+}
+
+std::expected<void, std::string> VrrpSocket::send(std::span<const std::uint8_t> message,
+                                                  const Address& src, const Address& dst) {
+    iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    sockaddr_storage to{};
+    if (dst.is_v4()) {
+        auto* sin = reinterpret_cast<sockaddr_in*>(&to);
+        sin->sin_family = AF_INET;
+        const auto b = dst.to_v4().to_bytes();
+        std::memcpy(&sin->sin_addr, b.data(), b.size());
+        msg.msg_namelen = sizeof(sockaddr_in);
+        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo info{};
+        info.ipi_ifindex = options_.key.ifindex;
+        const auto s = src.to_v4().to_bytes();
+        std::memcpy(&info.ipi_spec_dst, s.data(), s.size());
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    } else {
+        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&to);
+        sin6->sin6_family = AF_INET6;
+        const auto b = dst.to_v6().to_bytes();
+        std::memcpy(&sin6->sin6_addr, b.data(), b.size());
+        if (dst.to_v6().is_link_local() || dst.is_multicast())
+            sin6->sin6_scope_id = static_cast<std::uint32_t>(options_.key.ifindex);
+        msg.msg_namelen = sizeof(sockaddr_in6);
+        msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+        in6_pktinfo info{};
+        info.ipi6_ifindex = static_cast<unsigned>(options_.key.ifindex);
+        const auto s = src.to_v6().to_bytes();
+        std::memcpy(&info.ipi6_addr, s.data(), s.size());
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    }
+    msg.msg_name = &to;
+    if (::sendmsg(fd_.native_handle(), &msg, MSG_DONTWAIT) < 0) {
+        ++counters_.send_failed;
+        return std::unexpected(err(fmt::format("send to {}", dst.to_string())));
+    }
+    ++counters_.sent;
+    return {};
+}
+
+}  // namespace vigil::vrrp

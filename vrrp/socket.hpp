@@ -1,0 +1,88 @@
+// Raw IP protocol 112 sockets: one per (interface, family, multicast group or unicast), shared by
+// the instances on it. Receives on the io_context; sends synchronously (non-blocking).
+#pragma once
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "packet.hpp"
+#include "vigil/vrrp/config.hpp"
+
+namespace vigil::vrrp {
+
+inline const Address kGroupV4 = boost::asio::ip::make_address("224.0.0.18");
+inline const Address kGroupV6 = boost::asio::ip::make_address("ff02::12");
+
+struct SocketKey {
+    int ifindex = 0;
+    bool ipv6 = false;
+    std::optional<Address> group;  // empty: unicast
+    auto operator<=>(const SocketKey&) const = default;
+};
+
+struct SocketOptions {
+    SocketKey key;
+    std::string ifname;
+    std::uint8_t unicast_ttl = 255;
+};
+
+// One datagram as the kernel delivered it.
+struct RawPacket {
+    Address src;
+    Address dst;
+    std::uint8_t ttl = 0;                   // IPv4 TTL or IPv6 hop limit
+    std::span<const std::uint8_t> message;  // the VRRP message, no IP header
+};
+
+struct SocketCounters {
+    std::uint64_t received = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t send_failed = 0;
+    std::uint64_t receive_errors = 0;
+    std::uint64_t wrong_destination = 0;  // e.g. multicast seen by the unicast socket
+    std::uint64_t truncated = 0;
+};
+
+class VrrpSocket {
+  public:
+    using Handler = std::function<void(const RawPacket&)>;
+
+    static std::expected<std::unique_ptr<VrrpSocket>, std::string> open(
+        boost::asio::io_context& io, const SocketOptions& options);
+    ~VrrpSocket();
+    VrrpSocket(const VrrpSocket&) = delete;
+    VrrpSocket& operator=(const VrrpSocket&) = delete;
+
+    // Starts the receive loop; handler runs on the io_context for every datagram.
+    void start(Handler handler);
+
+    // Sends one VRRP message from src (forced with IP_PKTINFO / IPV6_PKTINFO) to dst.
+    std::expected<void, std::string> send(std::span<const std::uint8_t> message, const Address& src,
+                                          const Address& dst);
+
+    const SocketKey& key() const { return options_.key; }
+    const SocketCounters& counters() const { return counters_; }
+
+  private:
+    VrrpSocket(boost::asio::io_context& io, int fd, SocketOptions options);
+    void arm();
+    void drain();
+
+    SocketOptions options_;
+    boost::asio::posix::stream_descriptor fd_;  // owns the descriptor
+    Handler handler_;
+    std::array<std::uint8_t, 2048> buffer_{};
+    SocketCounters counters_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace vigil::vrrp
