@@ -18,6 +18,20 @@ namespace vigil::config {
 using Address = boost::asio::ip::address;
 
 struct GlobalConfig {
+    int vrrp_version = 2;
+    bool vrrp_strict = false;
+    std::optional<Address> vrrp_mcast_group4;
+    std::optional<Address> vrrp_mcast_group6;
+    bool vrrp_skip_check_adv_addr = false;
+    std::uint8_t vrrp_garp_master_repeat = 5;
+    std::chrono::microseconds vrrp_garp_master_delay = std::chrono::seconds(5);
+    std::chrono::microseconds vrrp_garp_master_refresh{0};
+    unsigned vrrp_garp_master_refresh_repeat = 1;
+    std::optional<std::chrono::microseconds> vrrp_garp_lower_prio_delay;
+    std::optional<unsigned> vrrp_garp_lower_prio_repeat;
+    std::chrono::microseconds vrrp_garp_interval{0};
+    std::chrono::microseconds vrrp_gna_interval{0};
+    std::chrono::microseconds vrrp_startup_delay{0};
     std::string router_id;  // empty: the host name
     std::vector<std::string> notification_email;
     std::string notification_email_from;
@@ -35,7 +49,7 @@ struct GlobalConfig {
     std::string notify_fifo;
     std::string vrrp_notify_fifo;
     std::string lvs_notify_fifo;
-    std::string status_socket;  // empty: derived from the pid file
+    std::string status_socket;   // empty: derived from the pid file
     std::string metrics_listen;  // "ADDR:PORT"; empty: off
     std::string data_file;       // SIGUSR1 dump; empty: derived
     std::string stats_file;      // SIGUSR2 dump; empty: derived
@@ -64,18 +78,27 @@ struct Diagnostic {
     unsigned line = 0;  // 0: no line (a whole-file problem)
     unsigned column = 0;
     std::string message;
+    // The daemon refuses to start with this (keepalived would stop or Vigil is stricter).
+    bool fatal_at_startup = false;
+    // A reload with this is refused whole: the old configuration keeps running.
+    bool refuse_reload = false;
 };
 
 struct LoadOptions {
     std::string config_id;             // "-i": enables @config_id lines; empty: the host name
     std::vector<std::string> defines;  // "NAME=value" set before reading
     bool check_scripts = true;         // look script files up on this host
+    bool check_interfaces = true;      // interfaces must exist on this host
+    bool check_users = true;           // script_user / keepalived_script looked up here
+    bool allow_includes = true;        // false: "include" is an error (fuzzing)
 };
 
 struct LoadResult {
     Config config;
     std::vector<Diagnostic> diagnostics;
-    bool ok() const;  // no diagnostic of Severity::error
+    bool ok() const;          // no diagnostic of Severity::error: the "-t" verdict
+    bool startable() const;   // no fatal_at_startup diagnostic: the daemon may run it
+    bool reloadable() const;  // no refuse_reload diagnostic: a reload may apply it
 };
 
 // Reads FILE with its includes. Never throws; every problem becomes a Diagnostic.

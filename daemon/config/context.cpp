@@ -1,0 +1,133 @@
+#include "config/context.hpp"
+
+#include <net/if.h>
+
+#include <cstdio>
+
+namespace vigil::config {
+namespace {
+
+std::string fmt_range(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+}  // namespace
+
+void Ctx::warn(const Token& at, std::string msg) {
+    diags.push_back({Severity::warning, files[at.loc.file], at.loc.line, at.loc.column,
+                     std::move(msg), false, false});
+}
+void Ctx::strict(const Token& at, std::string msg) {
+    diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
+                     std::move(msg), false, false});
+}
+void Ctx::strict_noloc(std::string msg) {
+    diags.push_back({Severity::error, files.empty() ? std::string() : files.front(), 0, 0,
+                     std::move(msg), false, false});
+}
+void Ctx::error(const Token& at, std::string msg) {
+    diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
+                     std::move(msg), false, true});
+}
+void Ctx::fatal(const Token& at, std::string msg) {
+    diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
+                     std::move(msg), true, true});
+}
+
+void Ctx::unknown(const Node& n) {
+    strict(n.key, "Unknown keyword '" + std::string(n.key.text) + "'");
+}
+
+bool Ctx::need_args(const Node& n, std::size_t count) {
+    if (n.args.size() >= count) return true;
+    error(n.key, "'" + std::string(n.key.text) + "' expects " + std::to_string(count) +
+                     (count == 1 ? " value" : " values"));
+    return false;
+}
+
+std::optional<long long> Ctx::integer(const Node& n, std::size_t i, long long lo, long long hi,
+                                      bool fatal_if_bad) {
+    if (!need_args(n, i + 1)) return std::nullopt;
+    const Token& t = n.args[i];
+    auto v = parse_integer(t.text);
+    std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    std::string msg;
+    if (!v)
+        msg = "'" + std::string(n.key.text) + "': expected a number in " + range + ", got '" +
+              std::string(t.text) + "'";
+    else if (*v < lo || *v > hi)
+        msg = "'" + std::string(n.key.text) + "': number '" + std::string(t.text) +
+              "' outside range " + range;
+    if (msg.empty()) return v;
+    if (fatal_if_bad)
+        fatal(t, std::move(msg));
+    else
+        error(t, std::move(msg));
+    return std::nullopt;
+}
+
+std::optional<std::chrono::microseconds> Ctx::seconds(const Node& n, std::size_t i, double lo,
+                                                      double hi) {
+    if (!need_args(n, i + 1)) return std::nullopt;
+    const Token& t = n.args[i];
+    auto v = parse_seconds(t.text);
+    std::string range = "[" + fmt_range(lo) + ", " + fmt_range(hi) + "]";
+    if (!v) {
+        error(t, "'" + std::string(n.key.text) + "': expected seconds in " + range + ", got '" +
+                     std::string(t.text) + "'");
+        return std::nullopt;
+    }
+    double s = static_cast<double>(v->count()) / 1e6;
+    if (s < lo || s > hi) {
+        error(t, "'" + std::string(n.key.text) + "': number '" + std::string(t.text) +
+                     "' outside range " + range);
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<Address> Ctx::address(const Node& n, std::size_t i) {
+    if (!need_args(n, i + 1)) return std::nullopt;
+    auto a = parse_address(n.args[i].text);
+    if (!a)
+        error(n.args[i], "'" + std::string(n.key.text) + "': expected an IP address, got '" +
+                             std::string(n.args[i].text) + "'");
+    return a;
+}
+
+std::string Ctx::string_arg(const Node& n) {
+    std::string s;
+    for (std::size_t i = 0; i < n.args.size(); ++i) {
+        if (i) s += ' ';
+        s.append(n.args[i].text);
+    }
+    return s;
+}
+
+std::vector<std::string> Ctx::command(const Node& n) {
+    if (n.args.size() == 1 && n.args[0].quoted) return split_command(n.args[0].text);
+    std::vector<std::string> argv;
+    for (const auto& a : n.args) {
+        if (a.quoted) {
+            auto more = split_command(a.text);
+            if (argv.empty()) {
+                argv.insert(argv.end(), more.begin(), more.end());
+                continue;
+            }
+        }
+        argv.emplace_back(a.text);
+    }
+    return argv;
+}
+
+bool Ctx::interface_exists(const Token& at, std::string_view name, bool report) {
+    if (!opt.check_interfaces) return true;
+    std::string n(name);
+    if (n.size() < IF_NAMESIZE && ::if_nametoindex(n.c_str()) != 0) return true;
+    if (report) error(at, "interface '" + n + "' does not exist on this host");
+    return false;
+}
+
+}  // namespace vigil::config

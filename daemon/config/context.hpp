@@ -1,0 +1,152 @@
+// Shared state of one load: diagnostics, options, the config being filled, and the helpers
+// that turn arguments into values with precise messages.
+#pragma once
+
+#include "config/ast.hpp"
+#include "config/values.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace vigil::config {
+
+// A script named somewhere in the file, checked once the whole file is read.
+struct ScriptUse {
+    enum class Kind { track, notify, check, fifo };
+    std::vector<std::string> argv;
+    std::string user;
+    SourceLoc loc;
+    Kind kind = Kind::notify;
+    std::string owner;  // vrrp_script name for Kind::track
+};
+
+// What an instance said itself, before global defaults are applied.
+struct InstanceExtra {
+    Token key;
+    std::optional<std::chrono::microseconds> advert;
+    Token advert_tok;
+    std::optional<int> version;
+    bool nopreempt = false;
+    Token nopreempt_tok;
+    bool garp_delay = false, garp_repeat = false, garp_refresh = false, garp_refresh_repeat = false,
+         garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,
+         gna_interval = false;
+    std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
+    bool auth_block = false;
+    std::optional<Token> long_pass;
+    std::vector<std::pair<std::string, Token>> track_scripts;
+};
+
+struct Ctx {
+    const std::vector<std::string>& files;
+    std::vector<Diagnostic>& diags;
+    const LoadOptions& opt;
+    Config& cfg;
+
+    Ctx(const std::vector<std::string>& f, std::vector<Diagnostic>& d, const LoadOptions& o,
+        Config& c)
+        : files(f), diags(d), opt(o), cfg(c) {}
+
+    std::vector<ScriptUse> scripts;
+    std::unordered_map<std::string, SourceLoc> track_process_names;
+    bool global_script_user_failed = false;
+    std::vector<InstanceExtra> inst_extra;  // parallel to cfg.vrrp.instances
+    std::vector<std::pair<std::string, Token>> sync_group_instances;  // name, where listed
+    std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
+
+    // Severity::warning: keepalived accepts it too; informational.
+    void warn(const Token& at, std::string msg);
+    // An error for "-t" (keepalived rejects the file) that the daemon only logs at run time.
+    void strict(const Token& at, std::string msg);
+    void strict_noloc(std::string msg);
+    // A bad value: the item is dropped or changed; a reload with it is refused.
+    void error(const Token& at, std::string msg);
+    // The daemon cannot run this file.
+    void fatal(const Token& at, std::string msg);
+    void unknown(const Node& n);
+
+    bool need_args(const Node& n, std::size_t count);
+    std::string_view arg(const Node& n, std::size_t i) const {
+        return i < n.args.size() ? n.args[i].text : std::string_view{};
+    }
+    // Integer in [lo, hi] from argument I; reports and returns nullopt when bad.
+    std::optional<long long> integer(const Node& n, std::size_t i, long long lo, long long hi,
+                                     bool fatal_if_bad = false);
+    std::optional<std::chrono::microseconds> seconds(const Node& n, std::size_t i, double lo,
+                                                     double hi);
+    std::optional<Address> address(const Node& n, std::size_t i);
+    std::string string_arg(const Node& n);            // all arguments joined by one space
+    std::vector<std::string> command(const Node& n);  // a script command line
+    bool interface_exists(const Token& at, std::string_view name, bool report = true);
+};
+
+// Handlers per block. Each handles N's keyword, or calls ctx.unknown(N).
+template <class T>
+using Handler = void (*)(Ctx&, const Node&, T&);
+
+void parse_global_defs(Ctx& c, const Node& block);
+void parse_vrrp_instance(Ctx& c, const Node& block);
+void parse_vrrp_sync_group(Ctx& c, const Node& block);
+void parse_vrrp_script(Ctx& c, const Node& block);
+void parse_vrrp_track_file(Ctx& c, const Node& block);
+void parse_vrrp_track_process(Ctx& c, const Node& block);
+void parse_static_block(Ctx& c, const Node& block);
+void parse_garp_group(Ctx& c, const Node& block);
+void parse_bfd_instance(Ctx& c, const Node& block);
+void parse_virtual_server_group(
+    Ctx& c, const Node& block,
+    std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups);
+void parse_virtual_server(
+    Ctx& c, const Node& block,
+    const std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups);
+// Checks run after the whole file is read (cross references, host lookups, keepalived's
+// start-up warnings).
+void validate(Ctx& c);
+
+}  // namespace vigil::config
+
+namespace vigil::config {
+
+template <class T>
+class KeywordTable {
+  public:
+    KeywordTable(std::initializer_list<std::pair<const std::string_view, Handler<T>>> l)
+        : map_(l) {}
+    Handler<T> find(std::string_view k) const {
+        auto it = map_.find(k);
+        return it == map_.end() ? nullptr : it->second;
+    }
+
+  private:
+    std::unordered_map<std::string_view, Handler<T>> map_;
+};
+
+template <class T>
+void ignore_kw(Ctx&, const Node&, T&) {}
+
+template <class T>
+void dispatch(Ctx& c, const Node& block, T& target, const KeywordTable<T>& table) {
+    for (const auto& n : block.children) {
+        if (auto h = table.find(n.key.text))
+            h(c, n, target);
+        else
+            c.unknown(n);
+    }
+}
+
+// A flag keyword with an optional boolean argument.
+inline bool flag_value(Ctx& c, const Node& n) {
+    if (n.args.empty()) return true;
+    auto b = parse_bool(n.args[0].text);
+    if (!b) {
+        c.error(n.args[0], "'" + std::string(n.key.text) + "': expected true/false, got '" +
+                               std::string(n.args[0].text) + "'");
+        return true;
+    }
+    return *b;
+}
+
+}  // namespace vigil::config

@@ -1,0 +1,313 @@
+// global_defs { ... }
+#include "config/context.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+
+namespace vigil::config {
+namespace {
+
+using G = GlobalConfig;
+
+// keepalived rejects an out-of-range garp interval at "-t" and ignores it at run time.
+void garp_interval(Ctx& c, const Node& n, std::chrono::microseconds& out) {
+    if (!c.need_args(n, 1)) return;
+    auto v = parse_seconds(n.args[0].text);
+    if (!v || v->count() < 1 || v->count() > 4'294'967'295LL) {
+        c.strict(n.args[0], "'" + std::string(n.key.text) + "': number '" +
+                                std::string(n.args[0].text) +
+                                "' outside range [0.000001, 4294.967295]; ignored");
+        return;
+    }
+    out = *v;
+}
+
+void fifo(Ctx& c, const Node& n, std::string& out) {
+    if (c.need_args(n, 1)) out = std::string(n.args[0].text);
+}
+
+void fifo_script(Ctx& c, const Node& n) {
+    auto argv = c.command(n);
+    if (argv.empty()) {
+        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
+        return;
+    }
+    c.scripts.push_back({std::move(argv), {}, n.key.loc, ScriptUse::Kind::fifo, {}});
+}
+
+const KeywordTable<G>& table() {
+    static const KeywordTable<G> t{
+        {"router_id",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.router_id = std::string(n.args[0].text);
+         }},
+        {"notification_email",
+         [](Ctx& c, const Node& n, G& g) {
+             for (const auto& ch : n.children) {
+                 g.notification_email.emplace_back(ch.key.text);
+                 for (const auto& a : ch.args) g.notification_email.emplace_back(a.text);
+             }
+             for (const auto& a : n.args) g.notification_email.emplace_back(a.text);
+             if (g.notification_email.empty()) c.strict(n.key, "empty notification_email block");
+         }},
+        {"notification_email_from",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.notification_email_from = std::string(n.args[0].text);
+         }},
+        {"smtp_server",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             auto a = parse_address(n.args[0].text);
+             if (!a) {
+                 c.error(n.args[0],
+                         "Invalid smtp server '" + c.string_arg(n) + "': expected ADDRESS [PORT]");
+                 return;
+             }
+             g.smtp_server = a;
+             if (n.args.size() > 1)
+                 if (auto p = c.integer(n, 1, 1, 65535)) g.smtp_port = std::uint16_t(*p);
+         }},
+        {"smtp_helo_name",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.smtp_helo_name = std::string(n.args[0].text);
+         }},
+        {"smtp_connect_timeout",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 1, 86400))
+                 g.smtp_connect_timeout = std::chrono::seconds(*v);
+         }},
+        {"smtp_alert", [](Ctx& c, const Node& n, G& g) { g.smtp_alert = flag_value(c, n); }},
+        {"smtp_alert_vrrp",
+         [](Ctx& c, const Node& n, G& g) { g.smtp_alert_vrrp = flag_value(c, n); }},
+        {"smtp_alert_checker",
+         [](Ctx& c, const Node& n, G& g) { g.smtp_alert_checker = flag_value(c, n); }},
+        {"script_user",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             g.script_user = std::string(n.args[0].text);
+             if (n.args.size() > 1) g.script_group = std::string(n.args[1].text);
+             if (!c.opt.check_users) return;
+             bool ok = ::getpwnam(g.script_user.c_str()) != nullptr;
+             if (ok && !g.script_group.empty()) ok = ::getgrnam(g.script_group.c_str()) != nullptr;
+             if (!ok) {
+                 c.global_script_user_failed = true;
+                 c.strict(n.args[0],
+                          "Error setting global script uid/gid: no user '" + g.script_user + "'" +
+                              (g.script_group.empty() ? "" : " or group '" + g.script_group + "'"));
+             }
+         }},
+        {"enable_script_security",
+         [](Ctx& c, const Node& n, G& g) { g.enable_script_security = flag_value(c, n); }},
+        {"notify_fifo", [](Ctx& c, const Node& n, G& g) { fifo(c, n, g.notify_fifo); }},
+        {"vrrp_notify_fifo", [](Ctx& c, const Node& n, G& g) { fifo(c, n, g.vrrp_notify_fifo); }},
+        {"lvs_notify_fifo", [](Ctx& c, const Node& n, G& g) { fifo(c, n, g.lvs_notify_fifo); }},
+        {"notify_fifo_script", [](Ctx& c, const Node& n, G&) { fifo_script(c, n); }},
+        {"vrrp_notify_fifo_script", [](Ctx& c, const Node& n, G&) { fifo_script(c, n); }},
+        {"lvs_notify_fifo_script", [](Ctx& c, const Node& n, G&) { fifo_script(c, n); }},
+        {"vrrp_version",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 2, 3)) g.vrrp_version = int(*v);
+         }},
+        {"vrrp_strict", [](Ctx& c, const Node& n, G& g) { g.vrrp_strict = flag_value(c, n); }},
+        {"vrrp_mcast_group4",
+         [](Ctx& c, const Node& n, G& g) {
+             auto a = c.address(n, 0);
+             if (a && !(a->is_v4() && a->to_v4().is_multicast()))
+                 c.error(n.args[0], "vrrp_mcast_group4: expected an IPv4 multicast address");
+             else if (a)
+                 g.vrrp_mcast_group4 = a;
+         }},
+        {"vrrp_mcast_group6",
+         [](Ctx& c, const Node& n, G& g) {
+             auto a = c.address(n, 0);
+             if (a && !(a->is_v6() && a->to_v6().is_multicast()))
+                 c.error(n.args[0], "vrrp_mcast_group6: expected an IPv6 multicast address");
+             else if (a)
+                 g.vrrp_mcast_group6 = a;
+         }},
+        {"vrrp_skip_check_adv_addr",
+         [](Ctx& c, const Node& n, G& g) { g.vrrp_skip_check_adv_addr = flag_value(c, n); }},
+        {"vrrp_startup_delay",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.seconds(n, 0, 0, 3600)) g.vrrp_startup_delay = *v;
+         }},
+        {"vrrp_garp_master_delay",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 0, 255))
+                 g.vrrp_garp_master_delay = std::chrono::seconds(*v);
+         }},
+        {"vrrp_garp_master_repeat",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 0, 255)) g.vrrp_garp_master_repeat = std::uint8_t(*v);
+         }},
+        {"vrrp_garp_master_refresh",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 0, 4294967))
+                 g.vrrp_garp_master_refresh = std::chrono::seconds(*v);
+         }},
+        {"vrrp_garp_master_refresh_repeat",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 0, 255)) g.vrrp_garp_master_refresh_repeat = unsigned(*v);
+         }},
+        {"vrrp_garp_lower_prio_delay",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 0, 4294967))
+                 g.vrrp_garp_lower_prio_delay = std::chrono::seconds(*v);
+         }},
+        {"vrrp_garp_lower_prio_repeat",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 0, 255)) g.vrrp_garp_lower_prio_repeat = unsigned(*v);
+         }},
+        {"vrrp_garp_interval",
+         [](Ctx& c, const Node& n, G& g) { garp_interval(c, n, g.vrrp_garp_interval); }},
+        {"vrrp_gna_interval",
+         [](Ctx& c, const Node& n, G& g) { garp_interval(c, n, g.vrrp_gna_interval); }},
+        {"vrrp_iptables",
+         [](Ctx& c, const Node& n, G&) {
+             c.strict(n.key,
+                      "iptables not supported, using nftables instead: replace 'vrrp_iptables' "
+                      "and 'vrrp_ipsets' with 'nftables'");
+         }},
+        {"lvs_backend",
+         [](Ctx& c, const Node& n, G&) {
+             if (!c.need_args(n, 1)) return;
+             auto v = n.args[0].text;
+             if (v == "ipvs")
+                 c.cfg.lvs.backend = ipvs::Backend::ipvs;
+             else if (v == "nftables")
+                 c.cfg.lvs.backend = ipvs::Backend::nftables;
+             else if (v == "auto")
+                 c.cfg.lvs.backend = ipvs::Backend::automatic;
+             else
+                 c.error(n.args[0], "lvs_backend: expected ipvs, nftables or auto, got '" +
+                                        std::string(v) + "'");
+         }},
+        {"status_socket",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.status_socket = std::string(n.args[0].text);
+         }},
+        {"metrics_listen",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             auto s = n.args[0].text;
+             auto colon = s.rfind(':');
+             bool ok = colon != std::string_view::npos;
+             if (ok) {
+                 auto host = s.substr(0, colon);
+                 if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+                     host = host.substr(1, host.size() - 2);
+                 auto port = parse_integer(s.substr(colon + 1));
+                 ok = parse_address(host) && port && *port >= 1 && *port <= 65535;
+             }
+             if (!ok)
+                 c.error(n.args[0],
+                         "metrics_listen: expected ADDR:PORT, got '" + std::string(s) + "'");
+             else
+                 g.metrics_listen = std::string(s);
+         }},
+        // keepalived keywords with no effect on Vigil.
+        {"bfd_cpu_affinity", ignore_kw<G>},
+        {"bfd_no_swap", ignore_kw<G>},
+        {"bfd_priority", ignore_kw<G>},
+        {"bfd_process_name", ignore_kw<G>},
+        {"bfd_rlimit_rttime", ignore_kw<G>},
+        {"bfd_rt_priority", ignore_kw<G>},
+        {"checker_cpu_affinity", ignore_kw<G>},
+        {"checker_log_all_failures", ignore_kw<G>},
+        {"checker_no_swap", ignore_kw<G>},
+        {"checker_priority", ignore_kw<G>},
+        {"checker_process_name", ignore_kw<G>},
+        {"checker_rlimit_rttime", ignore_kw<G>},
+        {"checker_rt_priority", ignore_kw<G>},
+        {"config_save_dir", ignore_kw<G>},
+        {"data_use_instance", ignore_kw<G>},
+        {"dbus_service_name", ignore_kw<G>},
+        {"default_interface", ignore_kw<G>},
+        {"disable_local_igmp", ignore_kw<G>},
+        {"dynamic_interfaces", ignore_kw<G>},
+        {"enable_dbus", ignore_kw<G>},
+        {"enable_snmp_checker", ignore_kw<G>},
+        {"enable_snmp_rfc", ignore_kw<G>},
+        {"enable_snmp_rfcv2", ignore_kw<G>},
+        {"enable_snmp_rfcv3", ignore_kw<G>},
+        {"enable_snmp_vrrp", ignore_kw<G>},
+        {"enable_snmp_keepalived", ignore_kw<G>},
+        {"enable_traps", ignore_kw<G>},
+        {"fifo_write_vrrp_states_on_reload", ignore_kw<G>},
+        {"include_check", ignore_kw<G>},
+        {"log_unknown_vrids", ignore_kw<G>},
+        {"lvs_flush", ignore_kw<G>},
+        {"lvs_flush_on_stop", ignore_kw<G>},
+        {"lvs_netlink_cmd_rcv_bufs", ignore_kw<G>},
+        {"lvs_netlink_cmd_rcv_bufs_force", ignore_kw<G>},
+        {"lvs_netlink_monitor_rcv_bufs", ignore_kw<G>},
+        {"lvs_netlink_monitor_rcv_bufs_force", ignore_kw<G>},
+        {"lvs_sync_daemon", ignore_kw<G>},
+        {"lvs_timeouts", ignore_kw<G>},
+        {"max_auto_priority", ignore_kw<G>},
+        {"min_auto_priority_delay", ignore_kw<G>},
+        {"nftables", ignore_kw<G>},
+        {"nftables_counters", ignore_kw<G>},
+        {"nftables_ifindex", ignore_kw<G>},
+        {"nftables_ipvs", ignore_kw<G>},
+        {"nftables_ipvs_priority", ignore_kw<G>},
+        {"nftables_ipvs_start_fwmark", ignore_kw<G>},
+        {"nftables_priority", ignore_kw<G>},
+        {"no_checker_emails", ignore_kw<G>},
+        {"no_email_faults", ignore_kw<G>},
+        {"process_monitor_rcv_bufs", ignore_kw<G>},
+        {"process_monitor_rcv_bufs_force", ignore_kw<G>},
+        {"process_name", ignore_kw<G>},
+        {"process_names", ignore_kw<G>},
+        {"random_seed", ignore_kw<G>},
+        {"reload_check_config", ignore_kw<G>},
+        {"reload_file", ignore_kw<G>},
+        {"reload_repeat", ignore_kw<G>},
+        {"reload_time_file", ignore_kw<G>},
+        {"rs_init_notifies", ignore_kw<G>},
+        {"shutdown_script", ignore_kw<G>},
+        {"shutdown_script_timeout", ignore_kw<G>},
+        {"snmp_socket", ignore_kw<G>},
+        {"startup_script", ignore_kw<G>},
+        {"startup_script_timeout", ignore_kw<G>},
+        {"tmp_config_directory", ignore_kw<G>},
+        {"umask", ignore_kw<G>},
+        {"vmac_addr_prefix", ignore_kw<G>},
+        {"vmac_prefix", ignore_kw<G>},
+        {"vrrp_check_unicast_src", ignore_kw<G>},
+        {"vrrp_cpu_affinity", ignore_kw<G>},
+        {"vrrp_down_timer_adverts", ignore_kw<G>},
+        {"vrrp_garp_extra_if", ignore_kw<G>},
+        {"vrrp_higher_prio_send_advert", ignore_kw<G>},
+        {"vrrp_lower_prio_no_advert", ignore_kw<G>},
+        {"vrrp_min_garp", ignore_kw<G>},
+        {"vrrp_netlink_cmd_rcv_bufs", ignore_kw<G>},
+        {"vrrp_netlink_cmd_rcv_bufs_force", ignore_kw<G>},
+        {"vrrp_netlink_monitor_rcv_bufs", ignore_kw<G>},
+        {"vrrp_netlink_monitor_rcv_bufs_force", ignore_kw<G>},
+        {"vrrp_no_swap", ignore_kw<G>},
+        {"vrrp_notify_priority_changes", ignore_kw<G>},
+        {"vrrp_priority", ignore_kw<G>},
+        {"vrrp_process_name", ignore_kw<G>},
+        {"vrrp_rlimit_rttime", ignore_kw<G>},
+        {"vrrp_rt_priority", ignore_kw<G>},
+        {"vrrp_rx_bufs_multiplier", ignore_kw<G>},
+        {"vrrp_rx_bufs_policy", ignore_kw<G>},
+        {"linkbeat_use_polling", ignore_kw<G>},
+        {"child_wait_time", ignore_kw<G>},
+        {"net_namespace", ignore_kw<G>},
+        {"net_namespace_ipvs", ignore_kw<G>},
+        {"namespace_with_ipsets", ignore_kw<G>},
+        {"use_pid_dir", ignore_kw<G>},
+        {"instance", ignore_kw<G>},
+    };
+    return t;
+}
+
+}  // namespace
+
+void parse_global_defs(Ctx& c, const Node& block) {
+    dispatch(c, block, c.cfg.global, table());
+}
+
+}  // namespace vigil::config

@@ -1,0 +1,595 @@
+// virtual_server_group, virtual_server, real_server, sorry_server and checker blocks.
+#include "config/context.hpp"
+
+namespace vigil::config {
+namespace {
+
+using VS = ipvs::VirtualServerConfig;
+using RS = ipvs::RealServerConfig;
+using CC = checkers::CheckConfig;
+
+// Checker parameters a virtual_server or real_server may set for its checkers.
+struct CheckDefaults {
+    std::optional<checkers::Duration> delay_loop, connect_timeout, delay_before_retry, warmup;
+    std::optional<unsigned> retry;
+};
+
+void apply(const CheckDefaults& d, CC& cc) {
+    if (d.delay_loop) cc.delay_loop = *d.delay_loop;
+    if (d.connect_timeout) cc.connect_timeout = *d.connect_timeout;
+    if (d.delay_before_retry) cc.delay_before_retry = *d.delay_before_retry;
+    if (d.warmup) cc.warmup = *d.warmup;
+    if (d.retry) cc.retry = *d.retry;
+}
+
+bool check_default(Ctx& c, const Node& n, CheckDefaults& d) {
+    auto k = n.key.text;
+    if (k == "delay_loop") {
+        if (auto v = c.seconds(n, 0, 0.000001, 4294.967295)) d.delay_loop = *v;
+    } else if (k == "connect_timeout") {
+        if (auto v = c.seconds(n, 0, 0.000001, 4294.967295)) d.connect_timeout = *v;
+    } else if (k == "delay_before_retry") {
+        if (auto v = c.seconds(n, 0, 0, 4294.967295)) d.delay_before_retry = *v;
+    } else if (k == "warmup") {
+        if (auto v = c.seconds(n, 0, 0, 4294.967295)) d.warmup = *v;
+    } else if (k == "retry") {
+        if (auto v = c.integer(n, 0, 0, 2147483647)) d.retry = unsigned(*v);
+    } else if (k == "nb_get_retry") {
+        c.strict(n.key, "Unknown keyword 'nb_get_retry' (keepalived 1.x): use 'retry'");
+        if (auto v = c.integer(n, 0, 0, 2147483647)) d.retry = unsigned(*v);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+std::optional<ipvs::Forwarding> forwarding(Ctx& c, const Node& n) {
+    if (!c.need_args(n, 1)) return std::nullopt;
+    auto v = n.args[0].text;
+    if (v == "NAT") return ipvs::Forwarding::nat;
+    if (v == "DR") return ipvs::Forwarding::dr;
+    if (v == "TUN") return ipvs::Forwarding::tun;
+    c.error(n.args[0], "unknown [" + std::string(v) + "] routing method: expected NAT, DR or TUN");
+    return std::nullopt;
+}
+
+ipvs::Command command_of(Ctx& c, const Node& n) {
+    ipvs::Command cmd;
+    cmd.argv = c.command(n);
+    if (cmd.argv.empty()) c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
+    return cmd;
+}
+
+std::optional<std::uint16_t> port_arg(Ctx& c, const Node& n, std::size_t i) {
+    if (auto v = c.integer(n, i, 0, 65535)) return std::uint16_t(*v);
+    return std::nullopt;
+}
+
+bool valid_scheduler(std::string_view s) {
+    static constexpr std::string_view known[] = {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
+                                                 "sh", "sed", "nq", "fo",  "ovf",  "mh",    "twos"};
+    for (auto k : known)
+        if (s == k) return true;
+    return false;
+}
+
+struct CheckCtx {
+    CC cc;
+    bool seen_connect_ip = false;
+};
+
+void http_url(Ctx& c, const Node& n, checkers::HttpCheck& h) {
+    checkers::HttpUrl u;
+    for (const auto& ch : n.children) {
+        auto k = ch.key.text;
+        if (k == "path") {
+            if (c.need_args(ch, 1)) u.path = std::string(ch.args[0].text);
+        } else if (k == "digest") {
+            if (!c.need_args(ch, 1)) continue;
+            auto d = parse_hex(ch.args[0].text);
+            if (!d || d->size() != 16) {
+                c.error(ch.args[0], "digest: expected 32 hex digits, got '" +
+                                        std::string(ch.args[0].text) + "'");
+                continue;
+            }
+            std::array<std::uint8_t, 16> a{};
+            std::copy(d->begin(), d->end(), a.begin());
+            u.digest = a;
+        } else if (k == "status_code") {
+            for (const auto& a : ch.args) {
+                auto dash = a.text.find('-');
+                auto lo = parse_integer(a.text.substr(0, dash));
+                auto hi =
+                    dash == std::string_view::npos ? lo : parse_integer(a.text.substr(dash + 1));
+                if (!lo || !hi || *lo < 100 || *hi > 599 || *lo > *hi) {
+                    c.error(a, "status_code: expected a code or range in 100-599, got '" +
+                                   std::string(a.text) + "'");
+                    continue;
+                }
+                u.status_codes.push_back({int(*lo), int(*hi)});
+            }
+            if (ch.args.empty()) c.need_args(ch, 1);
+        } else if (k == "virtualhost") {
+            if (c.need_args(ch, 1)) u.virtualhost = std::string(ch.args[0].text);
+        } else if (k == "regex" || k == "regex_no_match" || k == "regex_options" ||
+                   k == "regex_stack" || k == "regex_min_offset" || k == "regex_max_offset") {
+        } else {
+            c.unknown(ch);
+        }
+    }
+    h.urls.push_back(std::move(u));
+}
+
+// Keywords shared by every checker. Returns false when K is not one of them.
+bool common_check_kw(Ctx& c, const Node& n, CheckCtx& cx, CheckDefaults& d) {
+    auto k = n.key.text;
+    auto& cc = cx.cc;
+    if (check_default(c, n, d)) return true;
+    if (k == "connect_ip") {
+        if (auto a = c.address(n, 0)) cc.connect_ip = a;
+    } else if (k == "connect_port") {
+        if (auto p = port_arg(c, n, 0)) cc.connect_port = p;
+    } else if (k == "bindto") {
+        if (auto a = c.address(n, 0)) cc.bind_to = a;
+    } else if (k == "bind_port") {
+        if (auto p = port_arg(c, n, 0)) cc.bind_port = p;
+    } else if (k == "bind_if") {
+        if (c.need_args(n, 1)) {
+            cc.bind_if = std::string(n.args[0].text);
+            c.interface_exists(n.args[0], n.args[0].text);
+        }
+    } else if (k == "fwmark") {
+        if (auto v = c.integer(n, 0, 0, 4294967295LL)) cc.fwmark = std::uint32_t(*v);
+    } else if (k == "alpha") {
+        cc.alpha = flag_value(c, n);
+    } else if (k == "log_all_failures" || k == "dont_track" || k == "weight" ||
+               k == "fast_recovery") {
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, std::size_t rs_index,
+                 const CheckDefaults& vs_def, const CheckDefaults& rs_def) {
+    CheckCtx cx;
+    auto& cc = cx.cc;
+    cc.file = c.files[n.key.loc.file];
+    cc.line = n.key.loc.line;
+    if (rs) {
+        cc.target = rs->address;
+        cc.target_port = rs->port;
+    }
+    CheckDefaults own;
+    auto k = n.key.text;
+    bool keep = true;
+    if (k == "TCP_CHECK") {
+        cc.kind = checkers::TcpCheck{};
+        for (const auto& ch : n.children)
+            if (!common_check_kw(c, ch, cx, own)) c.unknown(ch);
+    } else if (k == "HTTP_GET" || k == "SSL_GET") {
+        checkers::HttpCheck h;
+        h.ssl = k == "SSL_GET";
+        for (const auto& ch : n.children) {
+            auto ck = ch.key.text;
+            if (common_check_kw(c, ch, cx, own)) continue;
+            if (ck == "url")
+                http_url(c, ch, h);
+            else if (ck == "virtualhost") {
+                if (c.need_args(ch, 1)) h.virtualhost = std::string(ch.args[0].text);
+            } else if (ck == "http_protocol") {
+                if (c.need_args(ch, 1)) h.http_protocol = std::string(ch.args[0].text);
+            } else if (ck == "enable_sni")
+                h.enable_sni = flag_value(c, ch);
+            else
+                c.unknown(ch);
+        }
+        if (h.virtualhost.empty() && !vs.virtualhost.empty()) h.virtualhost = vs.virtualhost;
+        cc.kind = std::move(h);
+    } else if (k == "MISC_CHECK") {
+        checkers::MiscCheck m;
+        for (const auto& ch : n.children) {
+            auto ck = ch.key.text;
+            if (common_check_kw(c, ch, cx, own)) continue;
+            if (ck == "misc_path")
+                m.command.argv = c.command(ch);
+            else if (ck == "misc_timeout") {
+                if (auto v = c.seconds(ch, 0, 0.000001, 4294.967295)) m.timeout = *v;
+            } else if (ck == "misc_dynamic")
+                m.dynamic = true;
+            else if (ck == "user") {
+                if (c.need_args(ch, 1)) {
+                    m.command.user = std::string(ch.args[0].text);
+                    if (ch.args.size() > 1) m.command.group = std::string(ch.args[1].text);
+                }
+            } else
+                c.unknown(ch);
+        }
+        if (m.command.argv.empty()) {
+            c.strict(n.key, "MISC_CHECK with no misc_path - ignoring");
+            keep = false;
+        } else {
+            c.scripts.push_back(
+                {m.command.argv, m.command.user, n.key.loc, ScriptUse::Kind::check, {}});
+        }
+        cc.kind = std::move(m);
+    } else if (k == "DNS_CHECK") {
+        checkers::DnsCheck d;
+        for (const auto& ch : n.children) {
+            auto ck = ch.key.text;
+            if (common_check_kw(c, ch, cx, own)) continue;
+            if (ck == "type") {
+                static constexpr std::string_view types[] = {"A",  "NS",  "CNAME", "SOA",
+                                                             "MX", "TXT", "AAAA"};
+                bool ok = false;
+                if (c.need_args(ch, 1)) {
+                    for (auto t : types) ok = ok || ch.args[0].text == t;
+                    if (!ok)
+                        c.error(ch.args[0], "DNS_CHECK type: unknown type '" +
+                                                std::string(ch.args[0].text) + "'");
+                    else
+                        d.type = std::string(ch.args[0].text);
+                }
+            } else if (ck == "name") {
+                if (c.need_args(ch, 1)) d.name = std::string(ch.args[0].text);
+            } else
+                c.unknown(ch);
+        }
+        cc.kind = std::move(d);
+    } else if (k == "SMTP_CHECK") {
+        checkers::SmtpCheck s;
+        for (const auto& ch : n.children) {
+            auto ck = ch.key.text;
+            if (common_check_kw(c, ch, cx, own)) continue;
+            if (ck == "helo_name") {
+                if (c.need_args(ch, 1)) s.helo_name = std::string(ch.args[0].text);
+            } else if (ck == "host") {
+                // 1.x syntax: one checker per host block.
+                CheckCtx hx = cx;
+                CheckDefaults hd;
+                for (const auto& h : ch.children)
+                    if (!common_check_kw(c, h, hx, hd)) c.unknown(h);
+                if (hx.cc.connect_ip) cc.connect_ip = hx.cc.connect_ip;
+                if (hx.cc.connect_port) cc.connect_port = hx.cc.connect_port;
+                if (hx.cc.bind_to) cc.bind_to = hx.cc.bind_to;
+            } else
+                c.unknown(ch);
+        }
+        cc.kind = std::move(s);
+    } else if (k == "UDP_CHECK") {
+        checkers::UdpCheck u;
+        for (const auto& ch : n.children) {
+            auto ck = ch.key.text;
+            if (common_check_kw(c, ch, cx, own)) continue;
+            if (ck == "payload") {
+                if (!c.need_args(ch, 1)) continue;
+                auto hex = ch.args[0].text;
+                if (hex.starts_with("0x")) hex.remove_prefix(2);
+                if (auto p = parse_hex(hex))
+                    u.payload = std::move(*p);
+                else
+                    c.error(ch.args[0], "payload: expected hex bytes");
+            } else if (ck == "require_reply")
+                u.require_reply = true;
+            else if (ck == "min_reply_length" || ck == "max_reply_length") {
+                if (auto v = c.integer(ch, 0, 0, 65535))
+                    (ck == "min_reply_length" ? u.min_reply_length : u.max_reply_length) =
+                        std::size_t(*v);
+            } else
+                c.unknown(ch);
+        }
+        cc.kind = std::move(u);
+    } else if (k == "PING_CHECK") {
+        cc.kind = checkers::PingCheck{};
+        for (const auto& ch : n.children)
+            if (!common_check_kw(c, ch, cx, own)) c.unknown(ch);
+    } else if (k == "FILE_CHECK") {
+        checkers::FileCheck f;
+        for (const auto& ch : n.children) {
+            if (common_check_kw(c, ch, cx, own)) continue;
+            if (ch.key.text == "track_file") {
+                if (c.need_args(ch, 1)) f.track_file = std::string(ch.args[0].text);
+            } else
+                c.unknown(ch);
+        }
+        cc.kind = std::move(f);
+    } else {  // BFD_CHECK and others: accepted, not run
+        keep = false;
+    }
+    cc.retry = checkers::default_retry(cc.kind);
+    apply(vs_def, cc);
+    apply(rs_def, cc);
+    apply(own, cc);
+    if (!vs_def.delay_before_retry && !rs_def.delay_before_retry && !own.delay_before_retry)
+        cc.delay_before_retry = checkers::default_delay_before_retry(cc.kind, cc.delay_loop);
+    if (!keep) return;
+    if (rs) ++rs->checker_count;
+    c.cfg.checks.push_back(CheckBinding{vs_index, rs_index, std::move(cc)});
+}
+
+bool is_checker(std::string_view k) {
+    return k == "TCP_CHECK" || k == "HTTP_GET" || k == "SSL_GET" || k == "MISC_CHECK" ||
+           k == "DNS_CHECK" || k == "SMTP_CHECK" || k == "UDP_CHECK" || k == "PING_CHECK" ||
+           k == "FILE_CHECK" || k == "BFD_CHECK";
+}
+
+void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry,
+                 const CheckDefaults& vs_def) {
+    RS rs;
+    rs.file = c.files[n.key.loc.file];
+    rs.line = n.key.loc.line;
+    auto a = c.address(n, 0);
+    if (!a) return;
+    rs.address = *a;
+    if (n.args.size() > 1) {
+        if (auto p = port_arg(c, n, 1)) rs.port = *p;
+        if (!vs.keys.empty() && vs.keys.front().fwmark && !vs.group.size() && rs.port)
+            c.strict(n.args[1], "real server port specified for fwmark service - ignoring");
+    }
+    if (sorry) {
+        vs.sorry_server = std::move(rs);
+        return;
+    }
+    std::size_t rs_index = vs.real_servers.size();
+    CheckDefaults rs_def;
+    std::vector<const Node*> checks;
+    for (const auto& ch : n.children) {
+        auto k = ch.key.text;
+        if (is_checker(k)) {
+            checks.push_back(&ch);
+            continue;
+        }
+        if (check_default(c, ch, rs_def)) continue;
+        if (k == "weight") {
+            if (auto v = c.integer(ch, 0, 0, 65535)) rs.weight = int(*v);
+        } else if (k == "inhibit_on_failure")
+            rs.inhibit_on_failure = flag_value(c, ch);
+        else if (k == "notify_up" || k == "notify_down") {
+            auto cmd = command_of(c, ch);
+            c.scripts.push_back({cmd.argv, {}, ch.key.loc, ScriptUse::Kind::notify, {}});
+            (k == "notify_up" ? rs.notify_up : rs.notify_down) = std::move(cmd);
+        } else if (k == "uthreshold") {
+            if (auto v = c.integer(ch, 0, 0, 2147483647)) rs.upper_threshold = std::uint32_t(*v);
+        } else if (k == "lthreshold") {
+            if (auto v = c.integer(ch, 0, 0, 2147483647)) rs.lower_threshold = std::uint32_t(*v);
+        } else if (k == "smtp_alert")
+            rs.smtp_alert = flag_value(c, ch);
+        else if (k == "alpha")
+            rs.alpha = flag_value(c, ch);
+        else if (k == "lvs_method" || k == "lb_kind")
+            rs.forwarding = forwarding(c, ch);
+        else if (k == "virtualhost" || k == "tunnel_encap" || k == "tunnel_dport" ||
+                 k == "tunnel_nocsum" || k == "tunnel_csum" || k == "tunnel_remcsum") {
+        } else
+            c.unknown(ch);
+    }
+    vs.real_servers.push_back(std::move(rs));
+    for (const Node* ch : checks)
+        check_block(c, *ch, vs, vs_index, &vs.real_servers.back(), rs_index, vs_def, rs_def);
+}
+
+}  // namespace
+
+void parse_virtual_server_group(
+    Ctx& c, const Node& block,
+    std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups) {
+    if (block.args.empty()) {
+        c.error(block.key, "virtual_server_group: expected a name");
+        return;
+    }
+    auto& keys = groups[std::string(block.args[0].text)];
+    for (const auto& line : block.children) {
+        if (line.key.text == "fwmark") {
+            ipvs::ServiceKey k;
+            if (auto v = c.integer(line, 0, 1, 4294967295LL))
+                k.fwmark = std::uint32_t(*v);
+            else
+                continue;
+            if (line.args.size() > 1) k.ipv6 = line.args[1].text == "inet6";
+            keys.push_back(k);
+            continue;
+        }
+        auto text = line.key.text;
+        // ADDR-END: a range over the last byte (or group for IPv6).
+        std::string_view base = text;
+        long long end = -1;
+        if (auto dash = text.rfind('-'); dash != std::string_view::npos) {
+            base = text.substr(0, dash);
+            auto last = text.substr(dash + 1);
+            auto a = parse_address(base);
+            if (a && a->is_v4()) {
+                auto e = parse_integer(last);
+                if (e && *e >= 0 && *e <= 255) end = *e;
+            } else if (a) {
+                unsigned long v = 0;
+                bool ok = !last.empty() && last.size() <= 4;
+                for (char ch : last) {
+                    int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                            : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                            : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                     : -1;
+                    if (d < 0) ok = false;
+                    v = v * 16 + unsigned(d < 0 ? 0 : d);
+                }
+                if (ok) end = static_cast<long long>(v);
+            }
+            if (end < 0) base = text;
+        }
+        auto a = parse_address(base);
+        if (!a) {
+            c.error(line.key,
+                    "virtual_server_group: expected ADDRESS[-END] PORT or fwmark N, got '" +
+                        std::string(text) + "'");
+            continue;
+        }
+        std::uint16_t port = 0;
+        if (!line.args.empty()) {
+            if (auto p = port_arg(c, line, 0))
+                port = *p;
+            else
+                continue;
+        }
+        auto add = [&](const Address& addr) {
+            ipvs::ServiceKey k;
+            k.address = addr;
+            k.port = port;
+            k.ipv6 = addr.is_v6();
+            keys.push_back(k);
+        };
+        if (end < 0) {
+            add(*a);
+            continue;
+        }
+        if (a->is_v4()) {
+            auto b = a->to_v4().to_bytes();
+            if (end < b[3]) {
+                c.error(line.key, "virtual_server_group: range end below start");
+                continue;
+            }
+            for (long long x = b[3]; x <= end; ++x) {
+                b[3] = std::uint8_t(x);
+                add(boost::asio::ip::address_v4(b));
+            }
+        } else {
+            auto b = a->to_v6().to_bytes();
+            long long start = (b[14] << 8) | b[15];
+            if (end < start || end - start > 65535) {
+                c.error(line.key, "virtual_server_group: bad range");
+                continue;
+            }
+            for (long long x = start; x <= end; ++x) {
+                b[14] = std::uint8_t(x >> 8);
+                b[15] = std::uint8_t(x);
+                add(boost::asio::ip::address_v6(b));
+            }
+        }
+    }
+}
+
+void parse_virtual_server(
+    Ctx& c, const Node& block,
+    const std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups) {
+    VS vs;
+    vs.file = c.files[block.key.loc.file];
+    vs.line = block.key.loc.line;
+    if (block.args.empty()) {
+        c.error(block.key, "virtual_server: expected ADDRESS PORT, fwmark N or group NAME");
+        return;
+    }
+    auto first = block.args[0].text;
+    if (first == "group") {
+        if (!c.need_args(block, 2)) return;
+        vs.group = std::string(block.args[1].text);
+        auto it = groups.find(vs.group);
+        if (it == groups.end()) {
+            c.error(block.args[1], "virtual_server_group '" + vs.group + "' is not defined");
+            return;
+        }
+        vs.keys = it->second;
+    } else if (first == "fwmark") {
+        ipvs::ServiceKey k;
+        auto v = c.integer(block, 1, 1, 4294967295LL);
+        if (!v) return;
+        k.fwmark = std::uint32_t(*v);
+        if (block.args.size() > 2) k.ipv6 = block.args[2].text == "inet6";
+        vs.keys.push_back(k);
+    } else {
+        ipvs::ServiceKey k;
+        auto a = c.address(block, 0);
+        if (!a) return;
+        k.address = a;
+        k.ipv6 = a->is_v6();
+        if (block.args.size() > 1) {
+            auto p = port_arg(c, block, 1);
+            if (!p) return;
+            k.port = *p;
+        }
+        vs.keys.push_back(k);
+    }
+    std::size_t vs_index = c.cfg.lvs.virtual_servers.size();
+    CheckDefaults def;
+    std::vector<const Node*> servers;
+    std::optional<Token> protocol_tok;
+    for (const auto& n : block.children) {
+        auto k = n.key.text;
+        if (k == "real_server") {
+            servers.push_back(&n);
+            continue;
+        }
+        if (check_default(c, n, def)) continue;
+        if (k == "lb_algo" || k == "lvs_sched") {
+            if (!c.need_args(n, 1)) continue;
+            if (!valid_scheduler(n.args[0].text))
+                c.error(n.args[0], "unknown " + std::string(k) + " '" +
+                                       std::string(n.args[0].text) +
+                                       "': expected rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, "
+                                       "nq, fo, ovf, mh or twos");
+            else
+                vs.scheduler = std::string(n.args[0].text);
+        } else if (k == "lb_kind" || k == "lvs_method") {
+            if (auto f = forwarding(c, n)) vs.forwarding = *f;
+        } else if (k == "persistence_timeout") {
+            if (n.args.empty())
+                vs.persistence_timeout = std::chrono::seconds(360);
+            else if (auto v = c.integer(n, 0, 1, 2678400))
+                vs.persistence_timeout = std::chrono::seconds(*v);
+        } else if (k == "persistence_granularity") {
+            if (auto a = c.address(n, 0)) vs.persistence_granularity = a;
+        } else if (k == "protocol") {
+            if (!c.need_args(n, 1)) continue;
+            protocol_tok = n.key;
+            auto v = n.args[0].text;
+            if (v == "TCP" || v == "tcp")
+                vs.protocol = ipvs::Protocol::tcp;
+            else if (v == "UDP" || v == "udp")
+                vs.protocol = ipvs::Protocol::udp;
+            else if (v == "SCTP" || v == "sctp")
+                vs.protocol = ipvs::Protocol::sctp;
+            else
+                c.error(n.args[0],
+                        "protocol: expected TCP, UDP or SCTP, got '" + std::string(v) + "'");
+        } else if (k == "quorum") {
+            if (auto v = c.integer(n, 0, 1, 4294967295LL)) vs.quorum = unsigned(*v);
+        } else if (k == "hysteresis") {
+            if (auto v = c.integer(n, 0, 0, 4294967295LL)) vs.hysteresis = unsigned(*v);
+        } else if (k == "quorum_up" || k == "quorum_down") {
+            auto cmd = command_of(c, n);
+            c.scripts.push_back({cmd.argv, {}, n.key.loc, ScriptUse::Kind::check, {}});
+            (k == "quorum_up" ? vs.quorum_up : vs.quorum_down) = std::move(cmd);
+        } else if (k == "alpha")
+            vs.alpha = flag_value(c, n);
+        else if (k == "omega")
+            vs.omega = flag_value(c, n);
+        else if (k == "inhibit_on_failure")
+            vs.inhibit_on_failure = flag_value(c, n);
+        else if (k == "sorry_server")
+            real_server(c, n, vs, vs_index, true, def);
+        else if (k == "sorry_server_inhibit")
+            vs.sorry_server_inhibit = flag_value(c, n);
+        else if (k == "sorry_server_lvs_method")
+            vs.sorry_server_lvs_method = forwarding(c, n);
+        else if (k == "virtualhost") {
+            if (c.need_args(n, 1)) vs.virtualhost = std::string(n.args[0].text);
+        } else if (k == "smtp_alert")
+            vs.smtp_alert = flag_value(c, n);
+        else if (k == "ops")
+            vs.ops = true;
+        else if (k == "lvs_flags" || k == "lb_flags") {
+            for (const auto& a : n.args) vs.sched_flags.emplace_back(a.text);
+        } else if (k == "sh-port" || k == "sh-fallback" || k == "mh-port" || k == "mh-fallback" ||
+                   k == "flag-1" || k == "flag-2" || k == "flag-3") {
+            vs.sched_flags.emplace_back(k);
+        } else if (k == "ha_suspend" || k == "persistence_engine" || k == "ip_family" ||
+                   k == "snmp_name" || k == "delay_before_retry") {
+        } else
+            c.unknown(n);
+    }
+    if (protocol_tok && !vs.keys.empty() && vs.keys.front().fwmark && vs.group.empty())
+        c.strict(*protocol_tok, "Virtual server FWM " + std::to_string(vs.keys.front().fwmark) +
+                                    ": protocol specified for fwmark - protocol will be ignored");
+    c.cfg.lvs.virtual_servers.push_back(std::move(vs));
+    auto& stored = c.cfg.lvs.virtual_servers.back();
+    for (const Node* s : servers) real_server(c, *s, stored, vs_index, false, def);
+}
+
+}  // namespace vigil::config

@@ -1,0 +1,485 @@
+#include "config/source.hpp"
+
+#include <glob.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+namespace vigil::config {
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+std::string dir_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+std::string absolute_dir(const std::string& dir) {
+    if (!dir.empty() && dir.front() == '/') return dir;
+    char buf[4096];
+    if (!::getcwd(buf, sizeof buf)) return dir;
+    std::string cwd = buf;
+    if (dir == "." || dir.empty()) return cwd;
+    return cwd + "/" + dir;
+}
+
+// Splits "a, {b, c}, d" at top-level commas.
+std::vector<std::string_view> split_args(std::string_view s) {
+    std::vector<std::string_view> parts;
+    int depth = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '{')
+            ++depth;
+        else if (s[i] == '}')
+            --depth;
+        else if (s[i] == ',' && depth == 0) {
+            parts.push_back(trim(s.substr(start, i - start)));
+            start = i + 1;
+        }
+    }
+    parts.push_back(trim(s.substr(start)));
+    return parts;
+}
+
+std::vector<std::string_view> unbrace(std::string_view s) {
+    if (s.size() >= 2 && s.front() == '{' && s.back() == '}')
+        return split_args(s.substr(1, s.size() - 2));
+    return {s};
+}
+
+bool parse_long(std::string_view s, long& v) {
+    s = trim(s);
+    int base = 10;
+    bool neg = false;
+    if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+        neg = s.front() == '-';
+        s.remove_prefix(1);
+    }
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s.remove_prefix(2);
+    }
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return false;
+    if (neg) v = -v;
+    return true;
+}
+
+class Preprocessor {
+  public:
+    Preprocessor(TokenStream& out, const PreprocessOptions& options) : out_(out), opt_(options) {
+        for (const auto& [k, v] : options.defines) defs_[k] = v;
+        if (opt_.config_id.empty()) {
+            char host[256] = {};
+            if (::gethostname(host, sizeof host - 1) == 0) opt_.config_id = host;
+        }
+    }
+
+    void run_text(std::string text, const std::string& name, const std::string& dir,
+                  unsigned depth) {
+        auto idx = static_cast<std::uint32_t>(out_.files.size());
+        out_.files.push_back(name);
+        out_.storage.push_back(std::move(text));
+        run_buffer(out_.storage.back(), idx, absolute_dir(dir), depth);
+    }
+
+    void run_file(const std::string& path, unsigned depth, SourceLoc from, bool from_include) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            if (from_include)
+                error(from, "cannot read included file '" + path + "'", true);
+            else
+                out_.diagnostics.push_back(
+                    {Severity::error, path, 0, 0, "cannot open configuration file", true, true});
+            return;
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        run_text(std::move(ss).str(), path, dir_of(path), depth);
+    }
+
+  private:
+    struct FileCtx {
+        std::uint32_t file;
+        const std::string& dir;
+        unsigned depth;
+    };
+
+    void error(SourceLoc loc, std::string msg, bool fatal) {
+        out_.diagnostics.push_back({Severity::error, out_.files[loc.file], loc.line, loc.column,
+                                    std::move(msg), fatal, true});
+    }
+
+    void run_buffer(std::string_view buf, std::uint32_t file, const std::string& dir,
+                    unsigned depth) {
+        FileCtx ctx{file, dir, depth};
+        std::uint32_t lineno = 0;
+        std::size_t pos = 0;
+        while (pos < buf.size()) {
+            auto nl = buf.find('\n', pos);
+            std::string_view line =
+                buf.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+            pos = nl == std::string_view::npos ? buf.size() : nl + 1;
+            ++lineno;
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            SourceLoc loc{file, lineno, 1};
+            if (continuing_) {
+                auto body = trim(strip_comment(line));
+                bool more = !body.empty() && body.back() == '\\';
+                if (more) body = trim(body.substr(0, body.size() - 1));
+                auto& value = defs_[cont_name_];
+                if (!value.empty() && !body.empty()) value += '\n';
+                value.append(body);
+                continuing_ = more;
+                continue;
+            }
+            process_line(line, 0, loc, ctx, 0);
+        }
+        continuing_ = false;
+    }
+
+    static std::string_view strip_comment(std::string_view s) {
+        bool quote = false;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            char c = s[i];
+            if (c == '"')
+                quote = !quote;
+            else if (!quote && (c == '#' || c == '!'))
+                return s.substr(0, i);
+        }
+        return s;
+    }
+
+    // offset: column of s[0] minus one in the physical line (0 for expanded text).
+    void process_line(std::string_view s, std::size_t offset, SourceLoc loc, const FileCtx& ctx,
+                      unsigned depth) {
+        while (!s.empty() && is_space(s.front())) {
+            s.remove_prefix(1);
+            ++offset;
+        }
+        if (s.empty()) return;
+        if (s.front() == '@') {
+            std::size_t i = 1;
+            bool negate = false;
+            if (i < s.size() && s[i] == '^') {
+                negate = true;
+                ++i;
+            }
+            std::size_t start = i;
+            while (i < s.size() && !is_space(s[i])) ++i;
+            bool match = s.substr(start, i - start) == opt_.config_id;
+            if (negate) match = !match;
+            if (!match) return;
+            s.remove_prefix(i);
+            offset += i;
+            while (!s.empty() && is_space(s.front())) {
+                s.remove_prefix(1);
+                ++offset;
+            }
+        }
+        s = strip_comment(s);
+        while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+        if (s.empty()) return;
+
+        if (s.front() == '$') {  // $NAME=value
+            std::size_t i = 1;
+            while (i < s.size() && is_name_char(s[i])) ++i;
+            if (i > 1 && i < s.size() && s[i] == '=') {
+                std::string name(s.substr(1, i - 1));
+                auto value = trim(s.substr(i + 1));
+                bool more = !value.empty() && value.back() == '\\';
+                if (more) value = trim(value.substr(0, value.size() - 1));
+                defs_[name] = std::string(value);
+                if (more) {
+                    continuing_ = true;
+                    cont_name_ = std::move(name);
+                }
+                return;
+            }
+        }
+        if (s.starts_with("~SEQ") || s.starts_with("~LST")) {
+            generator(s, loc, ctx, depth);
+            return;
+        }
+        if (s.find('$') != std::string_view::npos && depth < 32) {
+            std::string expanded;
+            if (expand(s, expanded, ctx, 0)) {
+                if (++expanded_lines_ > opt_.max_expanded_lines) {
+                    if (expanded_lines_ == opt_.max_expanded_lines + 1)
+                        error(loc, "too many lines produced by definitions", true);
+                    return;
+                }
+                if (expanded.find('\n') != std::string::npos) {
+                    std::string_view all = out_.storage.emplace_back(std::move(expanded));
+                    std::size_t p = 0;
+                    while (p <= all.size()) {
+                        auto nl = all.find('\n', p);
+                        auto piece = all.substr(
+                            p, nl == std::string_view::npos ? std::string_view::npos : nl - p);
+                        process_line(piece, 0, loc, ctx, depth + 1);
+                        if (nl == std::string_view::npos) break;
+                        p = nl + 1;
+                    }
+                    return;
+                }
+                std::string_view stored = out_.storage.emplace_back(std::move(expanded));
+                process_line(stored, 0, loc, ctx, depth + 1);
+                return;
+            }
+        }
+        if (s.starts_with("include") && (s.size() == 7 || is_space(s[7]))) {
+            include(trim(s.substr(7)), SourceLoc{loc.file, loc.line, std::uint32_t(offset + 1)},
+                    ctx);
+            return;
+        }
+        tokenize(s, offset, loc);
+    }
+
+    bool expand(std::string_view s, std::string& out, const FileCtx& ctx, unsigned depth) {
+        bool changed = false;
+        std::size_t i = 0;
+        while (i < s.size()) {
+            char c = s[i];
+            if (c != '$') {
+                out += c;
+                ++i;
+                continue;
+            }
+            std::string_view name;
+            std::size_t end;
+            if (i + 1 < s.size() && s[i + 1] == '{') {
+                auto close = s.find('}', i + 2);
+                if (close == std::string_view::npos) {
+                    out += c;
+                    ++i;
+                    continue;
+                }
+                name = s.substr(i + 2, close - i - 2);
+                end = close + 1;
+            } else {
+                std::size_t j = i + 1;
+                while (j < s.size() && is_name_char(s[j])) ++j;
+                name = s.substr(i + 1, j - i - 1);
+                end = j;
+            }
+            if (name == "_PWD") {
+                out += ctx.dir;
+                changed = true;
+                i = end;
+                continue;
+            }
+            auto it = name.empty() ? defs_.end() : defs_.find(std::string(name));
+            if (it == defs_.end()) {
+                out.append(s.substr(i, end - i));
+                i = end;
+                continue;
+            }
+            changed = true;
+            if (depth < 16 && it->second.find('$') != std::string::npos) {
+                std::string value = it->second;  // the map may change while expanding
+                expand(value, out, ctx, depth + 1);
+            } else {
+                out += it->second;
+            }
+            i = end;
+        }
+        return changed;
+    }
+
+    // ~SEQ(var, [start, [step,]] end) / ~SEQx / ~LST(var|{vars}, values...) then the rest.
+    void generator(std::string_view s, SourceLoc loc, const FileCtx& ctx, unsigned depth) {
+        bool hex = s.starts_with("~SEQx");
+        bool seq = s.starts_with("~SEQ");
+        auto open = s.find('(');
+        int level = 0;
+        std::size_t close = std::string_view::npos;
+        for (std::size_t i = open == std::string_view::npos ? s.size() : open; i < s.size(); ++i) {
+            if (s[i] == '(')
+                ++level;
+            else if (s[i] == ')' && --level == 0) {
+                close = i;
+                break;
+            }
+        }
+        if (open == std::string_view::npos || close == std::string_view::npos || open > 5) {
+            error(loc, "malformed ~SEQ/~LST: expected '(' ... ')'", false);
+            return;
+        }
+        auto args = split_args(s.substr(open + 1, close - open - 1));
+        std::string rest(s.substr(close + 1));
+        if (seq) {
+            long v[3] = {0, 0, 0};
+            std::size_t n = args.size() - 1;
+            if (args.size() < 2 || args.size() > 4) {
+                error(loc, "~SEQ needs (var, [start, [step,]] end)", false);
+                return;
+            }
+            for (std::size_t k = 0; k < n; ++k)
+                if (!parse_long(args[k + 1], v[k])) {
+                    error(loc, "~SEQ: '" + std::string(args[k + 1]) + "' is not a number", false);
+                    return;
+                }
+            long start, step, end;
+            if (n == 1) {
+                end = v[0];
+                start = end >= 0 ? 1 : -1;
+                step = end >= start ? 1 : -1;
+            } else if (n == 2) {
+                start = v[0];
+                end = v[1];
+                step = end >= start ? 1 : -1;
+            } else {
+                start = v[0];
+                step = v[1];
+                end = v[2];
+            }
+            if (step == 0) {
+                error(loc, "~SEQ: step must not be 0", false);
+                return;
+            }
+            std::string var(args[0]);
+            for (long x = start; step > 0 ? x <= end : x >= end; x += step) {
+                if (++expanded_lines_ > opt_.max_expanded_lines) {
+                    error(loc, "too many lines produced by ~SEQ", true);
+                    return;
+                }
+                char buf[32];
+                std::snprintf(buf, sizeof buf, hex ? "%lx" : "%ld", x);
+                defs_[var] = buf;
+                std::string line = rest;
+                process_line(out_.storage.emplace_back(std::move(line)), 0, loc, ctx, depth + 1);
+            }
+            return;
+        }
+        if (args.size() < 2) {
+            error(loc, "~LST needs (var, values...)", false);
+            return;
+        }
+        auto vars = unbrace(args[0]);
+        for (std::size_t k = 1; k < args.size(); ++k) {
+            auto vals = unbrace(args[k]);
+            if (++expanded_lines_ > opt_.max_expanded_lines) {
+                error(loc, "too many lines produced by ~LST", true);
+                return;
+            }
+            for (std::size_t j = 0; j < vars.size(); ++j)
+                defs_[std::string(vars[j])] = j < vals.size() ? std::string(vals[j]) : "";
+            std::string line = rest;
+            process_line(out_.storage.emplace_back(std::move(line)), 0, loc, ctx, depth + 1);
+        }
+    }
+
+    void include(std::string_view pattern_in, SourceLoc loc, const FileCtx& ctx) {
+        if (!opt_.allow_includes) {
+            error(loc, "include is not allowed here", true);
+            return;
+        }
+        if (ctx.depth + 1 > opt_.max_include_depth) {
+            error(loc, "includes nested too deeply", true);
+            return;
+        }
+        std::string pattern;
+        if (!pattern_in.empty() && pattern_in.front() == '"' && pattern_in.back() == '"' &&
+            pattern_in.size() >= 2)
+            pattern_in = pattern_in.substr(1, pattern_in.size() - 2);
+        pattern = std::string(pattern_in);
+        if (pattern.empty()) {
+            error(loc, "include: expected a file name or pattern", true);
+            return;
+        }
+        if (pattern.front() != '/') pattern = ctx.dir + "/" + pattern;
+        glob_t g{};
+        int rc = ::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
+        std::vector<std::string> paths;
+        if (rc == 0)
+            for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+        ::globfree(&g);
+        if (paths.empty()) {
+            error(loc, "included file missing: '" + std::string(pattern_in) + "' matches no file",
+                  true);
+            return;
+        }
+        for (const auto& p : paths) run_file(p, ctx.depth + 1, loc, true);
+    }
+
+    void tokenize(std::string_view s, std::size_t offset, SourceLoc loc) {
+        bool first = true;
+        std::size_t i = 0;
+        auto push = [&](std::string_view text, std::size_t col, Token::Kind kind, bool quoted) {
+            out_.tokens.push_back(
+                Token{text, SourceLoc{loc.file, loc.line, std::uint32_t(offset + col + 1)}, kind,
+                      quoted, first});
+            first = false;
+        };
+        while (i < s.size()) {
+            char c = s[i];
+            if (is_space(c)) {
+                ++i;
+                continue;
+            }
+            if (c == '{' || c == '}') {
+                push(s.substr(i, 1), i, c == '{' ? Token::Kind::open : Token::Kind::close, false);
+                ++i;
+                continue;
+            }
+            if (c == '"') {
+                auto close = s.find('"', i + 1);
+                if (close == std::string_view::npos) {
+                    error(SourceLoc{loc.file, loc.line, std::uint32_t(offset + i + 1)},
+                          "unterminated quoted string: expected a closing '\"'", false);
+                    push(s.substr(i + 1), i, Token::Kind::word, true);
+                    return;
+                }
+                push(s.substr(i + 1, close - i - 1), i, Token::Kind::word, true);
+                i = close + 1;
+                continue;
+            }
+            std::size_t j = i;
+            while (j < s.size() && !is_space(s[j]) && s[j] != '{' && s[j] != '}' && s[j] != '"')
+                ++j;
+            push(s.substr(i, j - i), i, Token::Kind::word, false);
+            i = j;
+        }
+    }
+
+    TokenStream& out_;
+    PreprocessOptions opt_;
+    std::unordered_map<std::string, std::string> defs_;
+    bool continuing_ = false;
+    std::string cont_name_;
+    std::size_t expanded_lines_ = 0;
+};
+
+}  // namespace
+
+void preprocess_text(TokenStream& out, std::string text, const std::string& name,
+                     const std::string& base_dir, const PreprocessOptions& options) {
+    Preprocessor pp(out, options);
+    pp.run_text(std::move(text), name, base_dir, 0);
+}
+
+void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options) {
+    Preprocessor pp(out, options);
+    pp.run_file(path, 0, SourceLoc{}, false);
+}
+
+}  // namespace vigil::config

@@ -1,0 +1,53 @@
+// Lexer and preprocessor: keepalived.conf text (with includes, $DEFS, @tags, ~SEQ/~LST) to
+// tokens that know their file, line and column.
+#pragma once
+
+#include "config/config.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vigil::config {
+
+struct SourceLoc {
+    std::uint32_t file = 0;  // index into TokenStream::files
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+struct Token {
+    enum class Kind : std::uint8_t { word, open, close };
+    std::string_view text;  // into a file buffer or TokenStream::storage
+    SourceLoc loc;
+    Kind kind = Kind::word;
+    bool quoted = false;
+    bool line_start = false;  // first token of a logical line
+};
+
+struct TokenStream {
+    std::vector<std::string> files;   // names as given or resolved
+    std::deque<std::string> storage;  // file buffers and expanded lines (stable addresses)
+    std::vector<Token> tokens;
+    std::vector<Diagnostic> diagnostics;
+};
+
+struct PreprocessOptions {
+    std::string config_id;  // @tag lines match it; empty: the host name
+    std::vector<std::pair<std::string, std::string>> defines;
+    bool allow_includes = true;
+    unsigned max_include_depth = 16;
+    std::size_t max_expanded_lines = 1'000'000;  // bounds ~SEQ/~LST and recursive $DEFS
+};
+
+// Tokenises TEXT as file NAME; relative includes resolve from BASE_DIR.
+void preprocess_text(TokenStream& out, std::string text, const std::string& name,
+                     const std::string& base_dir, const PreprocessOptions& options);
+
+// Reads PATH and tokenises it; a missing file is a diagnostic.
+void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options);
+
+}  // namespace vigil::config

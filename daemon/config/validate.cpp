@@ -1,0 +1,193 @@
+// Cross-references, global defaults and keepalived's start-up checks, once the file is read.
+#include "config/context.hpp"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <unordered_set>
+
+namespace vigil::config {
+namespace {
+
+using I = vrrp::InstanceConfig;
+
+bool executable(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
+// keepalived looks a bare name up in PATH.
+bool script_present(const std::string& prog) {
+    if (prog.empty()) return false;
+    if (prog.find('/') != std::string::npos) return executable(prog);
+    for (const char* dir :
+         {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"})
+        if (executable(std::string(dir) + "/" + prog)) return true;
+    return false;
+}
+
+void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
+    const auto& g = c.cfg.global;
+    in.version = ex.version.value_or(g.vrrp_version);
+    in.strict = in.strict || g.vrrp_strict;
+    in.skip_check_adv_addr = in.skip_check_adv_addr || g.vrrp_skip_check_adv_addr;
+    if (!in.vips.empty()) in.ipv6 = in.vips.front().address.is_v6();
+    if (!in.mcast_group) in.mcast_group = in.ipv6 ? g.vrrp_mcast_group6 : g.vrrp_mcast_group4;
+    if (!ex.garp_delay) in.garp.master_delay = g.vrrp_garp_master_delay;
+    if (!ex.garp_repeat) in.garp.master_repeat = g.vrrp_garp_master_repeat;
+    if (!ex.garp_refresh) in.garp.master_refresh = g.vrrp_garp_master_refresh;
+    if (!ex.garp_refresh_repeat) in.garp.master_refresh_repeat = g.vrrp_garp_master_refresh_repeat;
+    if (!ex.garp_lower_delay) in.garp.lower_prio_delay = g.vrrp_garp_lower_prio_delay;
+    if (!ex.garp_lower_repeat) in.garp.lower_prio_repeat = g.vrrp_garp_lower_prio_repeat;
+    if (!ex.garp_interval) in.garp.interval = g.vrrp_garp_interval;
+    if (!ex.gna_interval) in.garp.na_interval = g.vrrp_gna_interval;
+
+    using std::chrono::microseconds;
+    microseconds advert = ex.advert.value_or(std::chrono::seconds(1));
+    if (in.version == 2) {
+        long long secs = (advert.count() + 500'000) / 1'000'000;
+        if (secs < 1) secs = 1;
+        if (secs * 1'000'000 != advert.count())
+            c.warn(ex.advert_tok,
+                   "(" + in.name + ") VRRPv2 advert_int rounded to " + std::to_string(secs) + " s");
+        in.advert_interval = std::chrono::seconds(secs);
+    } else {
+        long long cs = (advert.count() + 5'000) / 10'000;
+        if (cs < 1) cs = 1;
+        if (cs > 4095) {
+            c.error(ex.advert_tok, "(" + in.name + ") VRRPv3 advert_int must be at most 40.95 s");
+            cs = 4095;
+        }
+        if (cs * 10'000 != advert.count())
+            c.warn(ex.advert_tok, "(" + in.name + ") VRRPv3 advert_int rounded to " +
+                                      std::to_string(cs * 10) + " ms");
+        in.advert_interval = microseconds(cs * 10'000);
+    }
+
+    if (ex.nopreempt && in.state == I::InitialState::master) {
+        c.strict(ex.nopreempt_tok, "(" + in.name +
+                                       ") Warning - nopreempt will not work with initial state "
+                                       "MASTER - clearing");
+        in.preempt = true;
+    }
+    if (in.auth == I::Auth::ah && in.state == I::InitialState::master) {
+        c.strict(ex.key, "(" + in.name +
+                             ") Initial state master is incompatible with AH authentication - "
+                             "clearing");
+        in.state = I::InitialState::backup;
+    }
+    if (ex.long_pass)
+        c.strict(*ex.long_pass, "(" + in.name + ") Truncating auth_pass to 8 characters");
+    if (ex.unicast_kw && in.unicast_peers.empty())
+        c.strict(*ex.unicast_kw, "(" + in.name +
+                                     ") A unicast keyword has been specified without any unicast "
+                                     "peers. Defaulting to multicast.");
+    if (in.strict) {
+        if (in.auth != I::Auth::none) {
+            c.strict(ex.key,
+                     "(" + in.name + ") Strict mode does not support authentication. Ignoring.");
+            in.auth = I::Auth::none;
+        }
+        if (!in.unicast_peers.empty())
+            c.strict(ex.key, "(" + in.name + ") Strict mode does not support unicast.");
+        if (in.accept && in.version == 2) {
+            c.strict(ex.key, "(" + in.name +
+                                 ") Strict mode requires no accept mode for VRRPv2 - disabling");
+            in.accept = false;
+        }
+    }
+    if (in.version == 3 && in.auth != I::Auth::none) {
+        c.strict(ex.key, "(" + in.name + ") VRRPv3 does not support authentication - clearing");
+        in.auth = I::Auth::none;
+    }
+    for (const auto& v : in.vips)
+        if (v.address.is_v6() != in.ipv6) {
+            c.strict(ex.key, "(" + in.name + ") address family of the virtual addresses differ");
+            break;
+        }
+}
+
+}  // namespace
+
+void validate(Ctx& c) {
+    auto& vr = c.cfg.vrrp;
+    vr.startup_delay = c.cfg.global.vrrp_startup_delay;
+
+    for (std::size_t i = 0; i < vr.instances.size(); ++i)
+        finalize_instance(c, vr.instances[i], c.inst_extra[i]);
+
+    // Duplicate names and VRIDs on one interface.
+    std::unordered_map<std::string, std::size_t> by_name;
+    for (std::size_t i = 0; i < vr.instances.size(); ++i) {
+        auto [it, fresh] = by_name.emplace(vr.instances[i].name, i);
+        if (!fresh)
+            c.error(c.inst_extra[i].key,
+                    "vrrp_instance " + vr.instances[i].name + " is defined twice");
+    }
+
+    // Sync groups fill each instance's sync_group.
+    for (const auto& [key, tok] : c.sync_group_instances) {
+        auto sep = key.find('\0');
+        std::string group = key.substr(0, sep), name = key.substr(sep + 1);
+        auto it = by_name.find(name);
+        if (it == by_name.end()) {
+            c.strict(tok, "vrrp_sync_group " + group + ": virtual router " + name +
+                              " specified but not found");
+            continue;
+        }
+        auto& in = vr.instances[it->second];
+        if (!in.sync_group.empty() && in.sync_group != group)
+            c.strict(tok, "vrrp_instance " + name + " is already in sync group " + in.sync_group);
+        else
+            in.sync_group = group;
+    }
+
+    // Track script references.
+    std::unordered_set<std::string> scripts;
+    for (const auto& s : vr.scripts) scripts.insert(s.name);
+    for (const auto& ex : c.inst_extra)
+        for (const auto& [name, tok] : ex.track_scripts)
+            if (!scripts.count(name))
+                c.strict(tok, "track_script " + name +
+                                  " not found (no vrrp_script of that name), ignoring");
+
+    // Script files and script security.
+    if (c.opt.check_scripts) {
+        const auto& g = c.cfg.global;
+        bool have_ka_user = !c.opt.check_users || ::getpwnam("keepalived_script") != nullptr;
+        bool violation = false;
+        std::unordered_set<std::string> disabled;
+        for (const auto& s : c.scripts) {
+            bool present = !s.argv.empty() && script_present(s.argv.front());
+            Token at;
+            at.loc = s.loc;
+            if (g.enable_script_security && g.script_user.empty() && s.user.empty() &&
+                !have_ka_user)
+                c.strict(at, "Unable to set default user keepalived_script for script " +
+                                 (s.argv.empty() ? std::string() : s.argv.front()));
+            if (!present) {
+                if (s.kind == ScriptUse::Kind::track && disabled.insert(s.owner).second)
+                    c.strict(at,
+                             "Disabling track script " + s.owner + " since not found/accessible");
+                continue;
+            }
+            bool as_root;
+            if (!s.user.empty())
+                as_root = s.user == "root";
+            else if (!g.script_user.empty())
+                as_root = g.script_user == "root";
+            else
+                as_root = !have_ka_user;
+            if (as_root && !g.enable_script_security && !violation) {
+                violation = true;
+                c.strict(at,
+                         "SECURITY VIOLATION - scripts are being executed but script_security not "
+                         "enabled.");
+            }
+        }
+    }
+}
+
+}  // namespace vigil::config
