@@ -1,0 +1,314 @@
+// The pool against real servers on 127.0.0.1, all on the test's io_context.
+#include "vigil/checkers/pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "digest.hpp"
+
+using namespace vigil::checkers;
+using boost::asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Answers every connection with `response` (then closes), or holds it open when hang is set.
+class Server {
+  public:
+    Server(boost::asio::io_context& io, std::string response, bool hang = false)
+        : acceptor_(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
+          response_(std::move(response)),
+          hang_(hang) {
+        accept();
+    }
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    int connections = 0;
+
+  private:
+    void accept() {
+        acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+            if (ec) return;
+            ++connections;
+            auto sock = std::make_shared<tcp::socket>(std::move(s));
+            if (hang_) {
+                held_.push_back(sock);
+            } else {
+                auto buf = std::make_shared<std::array<char, 1024>>();
+                sock->async_read_some(boost::asio::buffer(*buf), [this, sock, buf](auto, auto) {
+                    boost::asio::async_write(*sock, boost::asio::buffer(response_),
+                                             [sock](auto, auto) {
+                                                 boost::system::error_code e;
+                                                 sock->shutdown(tcp::socket::shutdown_both, e);
+                                             });
+                });
+            }
+            accept();
+        });
+    }
+    tcp::acceptor acceptor_;
+    std::string response_;
+    bool hang_;
+    std::vector<std::shared_ptr<tcp::socket>> held_;
+};
+
+std::uint16_t closed_port(boost::asio::io_context& io) {
+    tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+}
+
+CheckConfig base(std::uint16_t port, CheckKind kind) {
+    CheckConfig c;
+    c.target = boost::asio::ip::make_address("127.0.0.1");
+    c.target_port = port;
+    c.kind = std::move(kind);
+    c.warmup = Duration{0};
+    c.delay_loop = 5ms;
+    c.delay_before_retry = 1ms;
+    c.connect_timeout = 200ms;
+    return c;
+}
+
+// Runs the loop until pred holds or a bound passes.
+template <class Pred>
+bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds bound = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (!pred() && std::chrono::steady_clock::now() < deadline) {
+        io.run_for(2ms);
+        if (io.stopped()) io.restart();
+    }
+    return pred();
+}
+
+struct Events {
+    std::vector<std::pair<bool, CheckResult>> changes;
+    std::vector<std::optional<int>> weights;
+    Hooks hooks() {
+        Hooks h;
+        h.on_state_change = [this](std::size_t, bool up, const CheckResult& r) {
+            changes.emplace_back(up, r);
+        };
+        h.on_weight_change = [this](std::size_t, std::optional<int> w) { weights.push_back(w); };
+        return h;
+    }
+};
+
+std::string http_ok(std::string_view body) {
+    return "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+           std::string(body);
+}
+
+Md5Digest md5(std::string_view s) {
+    Md5 m;
+    m.update(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+    return m.finish();
+}
+
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        (void)e;
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST(Pool, TcpUpFromAlpha) {
+    boost::asio::io_context io;
+    Server srv(io, "");
+    Events ev;
+    Pool pool(io, ev.hooks());
+    auto cfg = base(srv.port(), TcpCheck{});
+    cfg.alpha = true;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    EXPECT_TRUE(ev.changes[0].first);
+    EXPECT_TRUE(pool.status(id)->up);
+}
+
+TEST(Pool, TcpRefusedIsDownAfterRetries) {
+    boost::asio::io_context io;
+    Events ev;
+    Pool pool(io, ev.hooks());
+    auto cfg = base(closed_port(io), TcpCheck{});
+    cfg.retry = 2;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    EXPECT_FALSE(ev.changes[0].first);
+    EXPECT_EQ(ev.changes[0].second.failure, Failure::refused);
+    auto st = pool.status(id);
+    EXPECT_EQ(st->counters.failures[static_cast<std::size_t>(Failure::refused)], 3u);
+    EXPECT_EQ(st->counters.probes, 3u);
+}
+
+TEST(Pool, HttpDigestAndStatus) {
+    boost::asio::io_context io;
+    Server good(io, http_ok("hello") + "TRAILING");
+    Server bad_status(io, "HTTP/1.0 500 Oops\r\n\r\nx");
+    Events ev;
+    Pool pool(io, ev.hooks());
+
+    HttpCheck h;
+    h.urls.push_back(HttpUrl{"/", md5("hello"), {}, {}});
+    auto cfg = base(good.port(), h);
+    cfg.alpha = true;
+    auto up = pool.add(cfg);
+
+    HttpCheck wrong = h;
+    wrong.urls[0].digest = md5("other");
+    auto cfg2 = base(good.port(), wrong);
+    cfg2.retry = 0;
+    auto wrong_digest = pool.add(cfg2);
+
+    HttpCheck st;
+    st.urls.push_back(HttpUrl{"/", std::nullopt, {}, {}});
+    auto cfg3 = base(bad_status.port(), st);
+    cfg3.retry = 0;
+    auto wrong_status = pool.add(cfg3);
+
+    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() >= 3; }));
+    EXPECT_TRUE(pool.status(up)->up);
+    EXPECT_FALSE(pool.status(wrong_digest)->up);
+    EXPECT_EQ(pool.status(wrong_digest)->last.failure, Failure::bad_digest);
+    EXPECT_FALSE(pool.status(wrong_status)->up);
+    EXPECT_EQ(pool.status(wrong_status)->last.failure, Failure::bad_status);
+}
+
+TEST(Pool, HangingServerTimesOut) {
+    boost::asio::io_context io;
+    Server hang(io, "", true);
+    Events ev;
+    Pool pool(io, ev.hooks());
+    HttpCheck h;
+    h.urls.push_back(HttpUrl{});
+    auto cfg = base(hang.port(), h);
+    cfg.retry = 0;
+    cfg.connect_timeout = 50ms;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    EXPECT_EQ(pool.status(id)->last.failure, Failure::timeout);
+    EXPECT_GE(pool.status(id)->last.latency, 50ms);
+}
+
+TEST(Pool, RetryCountedOnServerSide) {
+    boost::asio::io_context io;
+    Server srv(io, "HTTP/1.0 503 Busy\r\n\r\n");
+    Events ev;
+    Pool pool(io, ev.hooks());
+    HttpCheck h;
+    h.urls.push_back(HttpUrl{});
+    auto cfg = base(srv.port(), h);
+    cfg.retry = 3;
+    cfg.delay_loop = 10s;  // nothing after the transition within the test
+    pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    io.run_for(20ms);
+    EXPECT_EQ(srv.connections, 4);  // 1 + retry 3
+}
+
+TEST(Pool, RecoveryAfterDown) {
+    boost::asio::io_context io;
+    Events ev;
+    Pool pool(io, ev.hooks());
+    auto port = closed_port(io);
+    auto cfg = base(port, TcpCheck{});
+    cfg.retry = 0;
+    pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() == 1; }));
+    EXPECT_FALSE(ev.changes[0].first);
+    tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() == 2; }));
+    EXPECT_TRUE(ev.changes[1].first);
+}
+
+TEST(Pool, MiscDynamicWeightAndTimeout) {
+    boost::asio::io_context io;
+    Events ev;
+    Hooks hooks = ev.hooks();
+    int next_code = 12;
+    Duration seen_timeout{0};
+    hooks.run_script = [&](const Command&, Duration timeout, ScriptDone done) {
+        seen_timeout = timeout;
+        boost::asio::post(io, [done, code = next_code] { done(code); });
+    };
+    Pool pool(io, hooks);
+    MiscCheck m;
+    m.command.argv = {"/bin/check"};
+    m.dynamic = true;
+    auto cfg = base(0, m);
+    cfg.alpha = true;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return !ev.weights.empty(); }));
+    EXPECT_EQ(ev.weights[0], 10);
+    EXPECT_TRUE(pool.status(id)->up);
+    EXPECT_EQ(seen_timeout, cfg.delay_loop);  // misc_timeout unset
+    next_code = -1;
+    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() == 2; }));
+    EXPECT_FALSE(ev.changes[1].first);
+    EXPECT_EQ(ev.changes[1].second.failure, Failure::script_timeout);
+}
+
+TEST(Pool, RemoveAbandonsInFlightProbe) {
+    boost::asio::io_context io;
+    Server hang(io, "", true);
+    Events ev;
+    Pool pool(io, ev.hooks());
+    HttpCheck h;
+    h.urls.push_back(HttpUrl{});
+    auto cfg = base(hang.port(), h);
+    cfg.retry = 0;
+    cfg.connect_timeout = 30ms;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return hang.connections == 1; }));
+    pool.remove(id);
+    io.run_for(80ms);
+    EXPECT_TRUE(ev.changes.empty());
+    EXPECT_FALSE(pool.status(id));
+}
+
+TEST(Pool, NoFdLeakAfterTenThousandChecks) {
+    boost::asio::io_context io;
+    Server srv(io, http_ok("ok"));
+    auto refused = closed_port(io);
+    std::size_t before = open_fds();
+    {
+        Pool pool(io, Hooks{});
+        std::vector<std::size_t> ids;
+        for (int i = 0; i < 20; ++i) {
+            HttpCheck h;
+            h.urls.push_back(HttpUrl{"/", md5("ok"), {}, {}});
+            auto c = base(srv.port(), h);
+            c.delay_loop = 0ms;
+            ids.push_back(pool.add(c));
+            auto t = base(i % 2 ? srv.port() : refused, TcpCheck{});
+            t.delay_loop = 0ms;
+            t.delay_before_retry = 0ms;
+            ids.push_back(pool.add(t));
+        }
+        auto probes = [&] {
+            std::uint64_t n = 0;
+            for (auto& s : pool.status()) n += s.counters.probes;
+            return n;
+        };
+        ASSERT_TRUE(run_until(
+            io, [&] { return probes() >= 10000; }, 60s));
+        for (auto& s : pool.status()) {
+            bool refused_check = s.last.failure == Failure::refused;
+            EXPECT_EQ(s.up, !refused_check) << s.id;  // zero false verdicts
+        }
+        for (auto id : ids) pool.remove(id);
+        io.run_for(20ms);
+    }
+    io.run_for(100ms);
+    if (open_fds() != before) {
+        for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+            std::error_code ec;
+            ADD_FAILURE() << e.path() << " -> " << std::filesystem::read_symlink(e.path(), ec);
+        }
+    }
+    EXPECT_EQ(open_fds(), before);
+}
