@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "vigil/ipvs/director.hpp"
+
+using namespace vigil::ipvs;
+namespace ip = boost::asio::ip;
+
+namespace {
+
+// Records what the director asks of a data plane; fails when told to.
+struct Recorder {
+    std::vector<Table> applied;
+    int flushes = 0;
+    bool fail = false;
+};
+
+class FakePlane final : public DataPlane {
+  public:
+    explicit FakePlane(Recorder& r, std::string name = "fake") : r_(r), name_(std::move(name)) {}
+    std::string_view name() const override { return name_; }
+    Result<void> apply(const Table& t) override {
+        if (r_.fail) return fail("refused");
+        r_.applied.push_back(t);
+        return {};
+    }
+    Result<Table> read() override { return r_.applied.empty() ? Table{} : r_.applied.back(); }
+    Result<void> flush() override {
+        ++r_.flushes;
+        r_.applied.push_back({});
+        return {};
+    }
+
+  private:
+    Recorder& r_;
+    std::string name_;
+};
+
+Config config(bool omega = false) {
+    VirtualServerConfig v;
+    v.keys.push_back({ip::make_address("10.0.0.1"), 80, 0, false});
+    v.omega = omega;
+    for (const char* a : {"10.0.1.1", "10.0.1.2"}) {
+        RealServerConfig r;
+        r.address = ip::make_address(a);
+        r.port = 80;
+        r.checker_count = 1;
+        v.real_servers.push_back(r);
+    }
+    Config c;
+    c.virtual_servers.push_back(v);
+    return c;
+}
+
+struct Fixture {
+    boost::asio::io_context io;
+    Recorder rec;
+    std::vector<Event> events;
+    std::vector<std::string> logs;
+    std::vector<std::vector<std::string>> commands;
+    std::string plane_name = "fake";
+    Director director{io,
+                      {[this](std::string_view l) { logs.emplace_back(l); },
+                       [this](const Event& e, const Config&) { events.push_back(e); },
+                       [this](std::vector<std::string> argv) { commands.push_back(argv); }},
+                      [this](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
+                          return std::unique_ptr<DataPlane>(new FakePlane(rec, plane_name));
+                      }};
+};
+
+std::size_t pool_size(const Table& t) {
+    return t.empty() ? 0 : t[0].destinations.size();
+}
+
+}  // namespace
+
+TEST(Director, StartAppliesAtOnceAndCoalescesHealth) {
+    Fixture f;
+    ASSERT_TRUE(f.director.start(config()));
+    ASSERT_EQ(f.rec.applied.size(), 1u);
+    EXPECT_EQ(pool_size(f.rec.applied[0]), 2u);
+    ASSERT_EQ(f.events.size(), 1u);
+    EXPECT_EQ(f.events[0].kind, EventKind::quorum_up);
+
+    f.director.set_health(0, 0, false);
+    f.director.set_health(0, 0, true);
+    f.director.set_health(0, 1, false);
+    EXPECT_EQ(f.rec.applied.size(), 1u);  // nothing until the loop runs
+    f.io.run();
+    ASSERT_EQ(f.rec.applied.size(), 2u);  // three verdicts, one apply
+    EXPECT_EQ(pool_size(f.rec.applied[1]), 1u);
+    EXPECT_EQ(f.events.size(), 4u);
+    EXPECT_EQ(f.director.status().counters.health_updates, 3u);
+    f.director.set_health(5, 0, true);
+    EXPECT_EQ(f.director.status().counters.health_ignored, 1u);
+    EXPECT_TRUE(f.commands.empty());  // only the nftables plane cuts flows
+}
+
+TEST(Director, NftablesPlaneCutsFlowsOfRemovedServers) {
+    Fixture f;
+    f.plane_name = "nftables";
+    ASSERT_TRUE(f.director.start(config()));
+    f.director.set_health(0, 1, false);
+    f.io.run();
+    ASSERT_EQ(f.commands.size(), 1u);
+    EXPECT_EQ(f.commands[0][0], "conntrack");
+    EXPECT_EQ(f.commands[0][7], "10.0.1.2");
+    EXPECT_EQ(f.director.status().counters.flow_flushes, 1u);
+}
+
+TEST(Director, FailedApplyIsCountedAndRetried) {
+    Fixture f;
+    ASSERT_TRUE(f.director.start(config()));
+    f.rec.fail = true;
+    f.director.set_health(0, 0, false);
+    f.io.run_one();  // the coalesced apply
+    auto st = f.director.status();
+    EXPECT_EQ(st.counters.apply_failures, 1u);
+    EXPECT_EQ(st.last_error, "refused");
+    EXPECT_EQ(pool_size(st.applied), 2u);
+    f.rec.fail = false;
+    f.io.run_for(std::chrono::seconds(3));  // the retry timer fires
+    st = f.director.status();
+    EXPECT_TRUE(st.last_error.empty());
+    EXPECT_EQ(pool_size(st.applied), 1u);
+}
+
+TEST(Director, ReloadKeepsHealthAndStopFlushes) {
+    Fixture f;
+    ASSERT_TRUE(f.director.start(config(true)));
+    f.director.set_health(0, 0, false);
+    f.io.run();
+    Config next = config(true);
+    RealServerConfig r;
+    r.address = ip::make_address("10.0.1.3");
+    r.port = 80;
+    next.virtual_servers[0].real_servers.push_back(r);
+    ASSERT_TRUE(f.director.reload(next));
+    const Table& t = f.rec.applied.back();
+    ASSERT_EQ(pool_size(t), 2u);  // 10.0.1.1 still down, 10.0.1.3 new and alive
+    EXPECT_EQ(t[0].destinations[0].address.to_string(), "10.0.1.2");
+    EXPECT_EQ(t[0].destinations[1].address.to_string(), "10.0.1.3");
+    f.events.clear();
+    f.director.stop();
+    EXPECT_EQ(f.rec.flushes, 1u);
+    // omega: the alive servers go down, then the quorum.
+    ASSERT_EQ(f.events.size(), 3u);
+    EXPECT_EQ(f.events[2].kind, EventKind::quorum_down);
+    EXPECT_FALSE(f.director.status().running);
+}

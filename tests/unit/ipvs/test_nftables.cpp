@@ -1,0 +1,211 @@
+#include <gtest/gtest.h>
+#include <linux/ip_vs.h>
+
+#include "vigil/ipvs/nftables.hpp"
+
+using namespace vigil::ipvs;
+namespace ip = boost::asio::ip;
+
+namespace {
+
+Destination dest(const char* a, std::uint16_t port, int weight) {
+    return {ip::make_address(a), port, Forwarding::nat, weight, 0, 0};
+}
+
+Service web(const char* sched = "wrr") {
+    Service s;
+    s.id.address = ip::make_address("10.0.0.1");
+    s.id.port = 80;
+    s.scheduler = sched;
+    s.destinations = {dest("10.0.1.1", 80, 1), dest("10.0.1.2", 8080, 2), dest("10.0.1.3", 80, 0)};
+    return s;
+}
+
+NftablesOptions opts() {
+    NftablesOptions o;
+    o.table = "vigil";
+    return o;
+}
+
+// libnftables' dry run: parsed and checked against the kernel's view, never committed.
+void expect_valid(const std::string& text) {
+    NftablesOptions o = opts();
+    o.dry_run = true;
+    auto nft = Nftables::open(o);
+    ASSERT_TRUE(nft) << nft.error().message;
+    auto ok = (*nft)->run(text);
+    EXPECT_TRUE(ok) << (ok ? "" : ok.error().message) << "\n" << text;
+}
+
+}  // namespace
+
+TEST(NftRender, WeightedPoolExactText) {
+    auto r = render_nftables({web()}, opts());
+    EXPECT_EQ(r.text,
+              "add table inet vigil\n"
+              "delete table inet vigil\n"
+              "table inet vigil {\n"
+              "\tchain prerouting {\n"
+              "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+              "\t\tip daddr 10.0.0.1 tcp dport 80 goto svc_0\n"
+              "\t}\n"
+              "\tchain output {\n"
+              "\t\ttype nat hook output priority -100; policy accept;\n"
+              "\t\tip daddr 10.0.0.1 tcp dport 80 goto svc_0\n"
+              "\t}\n"
+              "\tchain svc_0 {\n"
+              "\t\tmeta l4proto tcp dnat ip to numgen inc mod 3 map { 0 : 10.0.1.1 . 80, 1-2 : "
+              "10.0.1.2 . 8080 }\n"
+              "\t}\n"
+              "}\n");
+    EXPECT_TRUE(r.warnings.empty());
+    expect_valid(r.text);
+}
+
+TEST(NftRender, RoundRobinIgnoresWeightsAndGcdShrinksMaps) {
+    auto rr = render_nftables({web("rr")}, opts());
+    EXPECT_NE(rr.text.find("numgen inc mod 2 map { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 8080 }"),
+              std::string::npos);
+    Service s = web("wlc");
+    s.destinations = {dest("10.0.1.1", 80, 100), dest("10.0.1.2", 80, 300)};
+    auto w = render_nftables({s}, opts());
+    EXPECT_NE(w.text.find("numgen inc mod 4 map { 0 : 10.0.1.1 . 80, 1-3 : 10.0.1.2 . 80 }"),
+              std::string::npos);
+}
+
+TEST(NftRender, SourceHashingFailoverAndPortZero) {
+    Service sh = web("sh");
+    sh.flags = IP_VS_SVC_F_SCHED_SH_PORT;
+    sh.destinations = {dest("10.0.1.1", 0, 1), dest("10.0.1.2", 0, 1)};
+    auto r = render_nftables({sh}, opts());
+    EXPECT_NE(r.text.find("meta l4proto tcp dnat ip to jhash ip saddr . th sport mod 2 seed 0x5eed "
+                          "map { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80 }"),
+              std::string::npos)
+        << r.text;
+    expect_valid(r.text);
+    auto fo = render_nftables({web("fo")}, opts());
+    EXPECT_NE(fo.text.find("numgen inc mod 1 map { 0 : 10.0.1.2 . 8080 }"), std::string::npos);
+}
+
+TEST(NftRender, PersistenceMapLearntFromDnat) {
+    Service s = web("wlc");
+    s.flags = IP_VS_SVC_F_PERSISTENT;
+    s.timeout = 300;
+    s.prefix = 24;
+    auto r = render_nftables({s}, opts());
+    EXPECT_NE(r.text.find("\tmap persist_0 {\n\t\ttype ipv4_addr : ipv4_addr . inet_service\n"
+                          "\t\tflags dynamic,timeout\n\t\ttimeout 300s\n\t}\n"),
+              std::string::npos)
+        << r.text;
+    EXPECT_NE(r.text.find("\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; "
+                          "policy accept;\n\t\tmeta l4proto tcp ct original ip daddr 10.0.0.1 ct "
+                          "original proto-dst 80 ct status dnat update @persist_0 { ip saddr and "
+                          "255.255.255.0 : ip daddr . th dport }\n\t}\n"),
+              std::string::npos);
+    // Looked up before the scheduler.
+    const auto lookup =
+        r.text.find("\t\tmeta l4proto tcp dnat ip to ip saddr and 255.255.255.0 map @persist_0\n");
+    const auto sched = r.text.find("numgen inc");
+    ASSERT_NE(lookup, std::string::npos);
+    EXPECT_LT(lookup, sched);
+    expect_valid(r.text);
+}
+
+TEST(NftRender, Ipv6FwmarkUdpAndSorryPool) {
+    Service v6;
+    v6.id.address = ip::make_address("2001:db8::1");
+    v6.id.port = 443;
+    v6.scheduler = "wrr";
+    v6.flags = IP_VS_SVC_F_PERSISTENT;
+    v6.timeout = 60;
+    v6.prefix = 64;
+    v6.destinations = {dest("2001:db8::10", 443, 1), dest("2001:db8::11", 443, 1)};
+    Service fw;
+    fw.id.fwmark = 5;
+    fw.id.protocol = Protocol::udp;
+    fw.scheduler = "rr";
+    fw.destinations = {dest("10.0.2.1", 0, 1), dest("10.0.2.2", 0, 1)};
+    Service udp = web();
+    udp.id.protocol = Protocol::udp;
+    udp.id.port = 53;
+    udp.destinations = {dest("10.0.9.9", 53, 1)};  // the sorry server alone
+    Table t{v6, fw, udp};
+    normalize(t);
+    auto r = render_nftables(t, opts());
+    EXPECT_NE(r.text.find("ip6 daddr 2001:db8::1 tcp dport 443 goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("dnat ip6 to numgen inc mod 2 map { 0 : [2001:db8::10] . 443, 1 : "
+                          "[2001:db8::11] . 443 }"),
+              std::string::npos);
+    EXPECT_NE(r.text.find("type ipv6_addr : ipv6_addr\n"), std::string::npos);
+    EXPECT_NE(r.text.find("dnat ip6 to ip6 saddr and ffff:ffff:ffff:ffff:: map @persist_"),
+              std::string::npos);
+    EXPECT_NE(r.text.find("meta mark 0x00000005 meta nfproto ipv4 goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("dnat ip to numgen inc mod 2 map { 0 : 10.0.2.1, 1 : 10.0.2.2 }"),
+              std::string::npos);
+    EXPECT_NE(r.text.find("ip daddr 10.0.0.1 udp dport 53 goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("meta l4proto udp dnat ip to numgen inc mod 1 map { 0 : 10.0.9.9 . 53 }"),
+              std::string::npos);
+    expect_valid(r.text);
+}
+
+TEST(NftRender, Ipv6PersistenceNeedsUniformPorts) {
+    Service v6;
+    v6.id.address = ip::make_address("2001:db8::1");
+    v6.id.port = 443;
+    v6.timeout = 60;
+    v6.prefix = 128;
+    v6.destinations = {dest("2001:db8::10", 8443, 1)};
+    auto r = render_nftables({v6}, opts());
+    EXPECT_EQ(r.text.find("persist_"), std::string::npos);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    expect_valid(r.text);
+}
+
+TEST(NftRender, EmptyPoolAndDirectRoutingWarning) {
+    Service s = web();
+    s.destinations = {dest("10.0.1.3", 80, 0)};
+    auto r = render_nftables({s}, opts());
+    EXPECT_NE(r.text.find("\tchain svc_0 {\n\t}\n"), std::string::npos);
+    expect_valid(r.text);
+    s.destinations[0].weight = 1;
+    s.destinations[0].forwarding = Forwarding::dr;
+    EXPECT_EQ(render_nftables({s}, opts()).warnings.size(), 1u);
+}
+
+TEST(NftRender, FlushAndTableNames) {
+    NftablesOptions o;
+    o.table = "lb-ns1";
+    EXPECT_EQ(render_nftables_flush(o), "add table inet lb-ns1\ndelete table inet lb-ns1\n");
+    EXPECT_TRUE(valid_table_name("vigil"));
+    EXPECT_FALSE(valid_table_name(""));
+    EXPECT_FALSE(valid_table_name("a b"));
+    EXPECT_FALSE(valid_table_name("x;flush ruleset"));
+    o.table = "bad name";
+    EXPECT_FALSE(Nftables::open(o));
+}
+
+TEST(NftRender, ConntrackArgv) {
+    Service s = web();
+    auto argv = conntrack_flush_argv(s.id, dest("10.0.1.2", 8080, 1));
+    EXPECT_EQ(argv, (std::vector<std::string>{"conntrack", "-D", "-f", "ipv4", "-p", "tcp",
+                                              "--reply-src", "10.0.1.2", "--reply-port-src", "8080",
+                                              "--orig-dst", "10.0.0.1"}));
+}
+
+TEST(NftBackend, DryRunApplyKeepsWhatWasApplied) {
+    NftablesOptions o = opts();
+    o.dry_run = true;
+    auto nft = Nftables::open(o);
+    ASSERT_TRUE(nft);
+    Table t{web()};
+    ASSERT_TRUE((*nft)->apply(t));
+    auto back = (*nft)->read();
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, t);
+    ASSERT_TRUE((*nft)->flush());
+    EXPECT_TRUE((*nft)->read()->empty());
+    // A text the kernel would refuse is reported, not thrown.
+    auto bad = (*nft)->run("table inet vigil { chain c { ip daddr 10.0.0.999 accept } }\n");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("nftables:"), std::string::npos);
+}
