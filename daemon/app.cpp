@@ -1,16 +1,66 @@
 #include "app.hpp"
 
+#include "metrics.hpp"
+#include "notify.hpp"
 #include "pidfile.hpp"
+#include "scripts.hpp"
+#include "smtp_alert.hpp"
+#include "status.hpp"
 
+#include <vigil/checkers/pool.hpp>
+#include <vigil/ipvs/director.hpp>
+#include <vigil/vrrp/engine.hpp>
+
+#include <fmt/format.h>
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <fstream>
+#include <map>
 #include <optional>
 
 namespace vigil {
 
 namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+std::string upper(std::string_view s) {
+    std::string r(s);
+    for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return r;
+}
+
+std::string endpoint_text(const boost::asio::ip::address& a, std::uint16_t port) {
+    return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), port)
+                     : fmt::format("{}:{}", a.to_string(), port);
+}
+
+std::string service_text(const ipvs::VirtualServerConfig& vs) {
+    if (!vs.group.empty()) return vs.group;
+    if (vs.keys.empty()) return "?";
+    const auto& k = vs.keys.front();
+    if (k.fwmark) return fmt::format("FWM {}", k.fwmark);
+    return k.address ? endpoint_text(*k.address, k.port) : "?";
+}
+
+// A checker's identity across reloads: which service, which real server, which of its checks.
+std::string check_identity(const config::Config& c, const config::CheckBinding& b,
+                           std::size_t nth) {
+    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
+    std::string rs = b.real_server < vs.real_servers.size()
+                         ? endpoint_text(vs.real_servers[b.real_server].address,
+                                         vs.real_servers[b.real_server].port)
+                         : "sorry";
+    return fmt::format("{}|{}|{}|{}", service_text(vs), rs, nth, b.check.kind.index());
+}
+
+}  // namespace
 
 struct App::Impl {
     Options options;
@@ -19,39 +69,330 @@ struct App::Impl {
     asio::signal_set signals{io};
     std::optional<PidFile> pid_file;
     config::Config running;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     bool stopping = false;
+    std::uint64_t reloads = 0, reloads_refused = 0;
+
+    std::unique_ptr<ScriptRunner> scripts;
+    std::unique_ptr<SmtpAlerter> smtp;
+    std::unique_ptr<vrrp::Engine> vrrp;
+    std::unique_ptr<checkers::Pool> pool;
+    std::unique_ptr<ipvs::Director> director;
+    std::unique_ptr<StatusServer> status_server;
+    std::unique_ptr<MetricsServer> metrics_server;
+    Notifier notifier;
+
+    // Checker bookkeeping: pool id -> (virtual server, real server), and per real server
+    // the ids that must all be up.
+    struct Bound {
+        std::size_t vs, rs;
+        std::string identity;
+    };
+    std::map<std::size_t, Bound> checks;
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<std::size_t>> checks_of;
+    std::map<std::pair<std::size_t, std::size_t>, std::optional<int>> dynamic_weight;
+    std::map<std::string, std::string> group_state;  // sync group -> last notified state
 
     Impl(Options o, Logger& l) : options(std::move(o)), log(l) {}
 
-    void wait_signal() {
-        signals.async_wait([this](const boost::system::error_code& ec, int sig) {
-            if (ec) return;
-            on_signal(sig);
-            if (!stopping) wait_signal();
+    // ---- side effects -------------------------------------------------------------------
+
+    void run_command(const std::vector<std::string>& argv, const std::string& user,
+                     const std::string& group, std::chrono::microseconds timeout,
+                     std::function<void(const ScriptResult&)> done = {}) {
+        if (argv.empty()) return;
+        const auto& g = running.global;
+        scripts->run(argv, user.empty() ? g.script_user : user,
+                     group.empty() && user.empty() ? g.script_group : group, timeout,
+                     [this, prog = argv.front(), done = std::move(done)](const ScriptResult& r) {
+                         if (r.spawn_failed)
+                             log.error("script {} could not start: {}", prog, r.error);
+                         else if (r.timed_out)
+                             log.warning("script {} timed out and was killed", prog);
+                         if (done) done(r);
+                     });
+    }
+
+    void alert(const Alert& a) {
+        if (!smtp) return;
+        smtp->send(a, [this, subject = a.subject](bool ok, const std::string& err) {
+            if (!ok) log.error("SMTP alert '{}' not sent: {}", subject, err);
         });
     }
 
-    void on_signal(int sig) {
-        switch (sig) {
-            case SIGHUP:
-                reload();
+    bool smtp_for_vrrp(bool object_flag) const {
+        const auto& g = running.global;
+        if (g.smtp_alert_vrrp) return *g.smtp_alert_vrrp || object_flag;
+        return g.smtp_alert || object_flag;
+    }
+
+    bool smtp_for_checker(bool object_flag) const {
+        const auto& g = running.global;
+        if (g.smtp_alert_checker) return *g.smtp_alert_checker || object_flag;
+        return g.smtp_alert || object_flag;
+    }
+
+    // ---- VRRP ---------------------------------------------------------------------------
+
+    const vrrp::InstanceConfig* instance(const std::string& name) const {
+        for (const auto& i : running.vrrp.instances)
+            if (i.name == name) return &i;
+        return nullptr;
+    }
+
+    const vrrp::SyncGroupConfig* sync_group(const std::string& name) const {
+        for (const auto& g : running.vrrp.sync_groups)
+            if (g.name == name) return &g;
+        return nullptr;
+    }
+
+    void on_transition(const vrrp::TransitionEvent& e) {
+        const std::string state = upper(vrrp::to_string(e.to));
+        log.info("({}) Entering {} STATE", e.instance, state);
+        const auto* cfg = instance(e.instance);
+        if (!cfg) return;
+        for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
+            run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
+        if (cfg->smtp_alert || smtp_for_vrrp(false)) {
+            if (smtp_for_vrrp(cfg->smtp_alert)) alert(vrrp_instance_alert(e.instance, state));
+        }
+        if (!e.group.empty()) group_transition(e.group);
+    }
+
+    // A sync group changes state when all its members agree.
+    void group_transition(const std::string& name) {
+        const auto* g = sync_group(name);
+        if (!g || !vrrp) return;
+        const auto st = vrrp->status();
+        std::optional<std::string> common;
+        for (const auto& member : g->instances) {
+            for (const auto& is : st.instances) {
+                if (is.name != member) continue;
+                const std::string s = upper(vrrp::to_string(is.state));
+                if (!common)
+                    common = s;
+                else if (*common != s)
+                    return;
+            }
+        }
+        if (!common || group_state[name] == *common) return;
+        group_state[name] = *common;
+        log.info("VRRP_Group({}) Syncing instances to {} state", name, *common);
+        for (const auto& cmd : notifier.group_commands(*g, *common))
+            run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
+        if (smtp_for_vrrp(g->smtp_alert)) alert(vrrp_group_alert(name, *common));
+    }
+
+    vrrp::Hooks vrrp_hooks() {
+        vrrp::Hooks h;
+        h.on_transition = [this](const vrrp::TransitionEvent& e) { on_transition(e); };
+        h.on_master_rx_lower_priority = [this](const std::string& name) {
+            if (const auto* cfg = instance(name); cfg && !cfg->notify.master_rx_lower_pri.empty())
+                run_command(cfg->notify.master_rx_lower_pri.argv,
+                            cfg->notify.master_rx_lower_pri.user,
+                            cfg->notify.master_rx_lower_pri.group, running.global.script_timeout);
+        };
+        h.run_script = [this](const vrrp::Command& c, std::chrono::microseconds timeout,
+                              std::function<void(int)> done) {
+            run_command(c.argv, c.user, c.group, timeout, [done](const ScriptResult& r) {
+                done(r.spawn_failed || r.timed_out || r.signal ? -1 : r.exit_code);
+            });
+        };
+        h.log = [this](vrrp::LogLevel l, std::string m) {
+            log.write(static_cast<LogLevel>(static_cast<int>(l)), m);
+        };
+        return h;
+    }
+
+    // ---- checkers and virtual servers -----------------------------------------------------
+
+    bool real_server_alive(std::size_t vs, std::size_t rs) const {
+        auto it = checks_of.find({vs, rs});
+        if (it == checks_of.end()) return true;
+        for (auto id : it->second) {
+            auto s = pool->status(id);
+            if (!s || !s->up) return false;
+        }
+        return true;
+    }
+
+    void push_health(std::size_t vs, std::size_t rs) {
+        if (!director) return;
+        std::optional<int> w;
+        if (auto it = dynamic_weight.find({vs, rs}); it != dynamic_weight.end()) w = it->second;
+        director->set_health(vs, rs, real_server_alive(vs, rs), w);
+    }
+
+    checkers::Hooks check_hooks() {
+        checkers::Hooks h;
+        h.on_state_change = [this](std::size_t id, bool up, const checkers::CheckResult& r) {
+            auto it = checks.find(id);
+            if (it == checks.end()) return;
+            const auto& b = it->second;
+            log.info("{} check {} on {}{}", up ? "Success" : "Failure", b.identity,
+                     up ? "" : "failed: ", up ? "" : r.reason);
+            push_health(b.vs, b.rs);
+        };
+        h.on_weight_change = [this](std::size_t id, std::optional<int> w) {
+            auto it = checks.find(id);
+            if (it == checks.end()) return;
+            dynamic_weight[{it->second.vs, it->second.rs}] = w;
+            push_health(it->second.vs, it->second.rs);
+        };
+        h.run_script = [this](const checkers::Command& c, std::chrono::microseconds timeout,
+                              checkers::ScriptDone done) {
+            run_command(c.argv, c.user, c.group, timeout, [done](const ScriptResult& r) {
+                done(r.spawn_failed ? -2 : r.timed_out ? -1 : r.signal ? -1 : r.exit_code);
+            });
+        };
+        h.log = [this](int level, std::string m) { log.write(static_cast<LogLevel>(level), m); };
+        return h;
+    }
+
+    void on_lvs_event(const ipvs::Event& e, const ipvs::Config& cfg) {
+        if (e.virtual_server >= cfg.virtual_servers.size()) return;
+        const auto& vs = cfg.virtual_servers[e.virtual_server];
+        const std::string vname = service_text(vs);
+        const ipvs::RealServerConfig* rs =
+            e.real_server < vs.real_servers.size() ? &vs.real_servers[e.real_server] : nullptr;
+        const auto timeout = running.global.script_timeout;
+        switch (e.kind) {
+            case ipvs::EventKind::real_server_up:
+            case ipvs::EventKind::real_server_down: {
+                if (!rs) return;
+                const bool up = e.kind == ipvs::EventKind::real_server_up;
+                const std::string rname = endpoint_text(rs->address, rs->port);
+                log.info("{} service {} {} virtual server {}", up ? "Adding" : "Removing", rname,
+                         up ? "to" : "from", vname);
+                const auto& cmd = up ? rs->notify_up : rs->notify_down;
+                run_command(cmd.argv, cmd.user, cmd.group, timeout);
+                if (smtp_for_checker(rs->smtp_alert || vs.smtp_alert))
+                    alert(realserver_alert(rname, vname, up));
                 break;
-            case SIGTERM:
-            case SIGINT:
-                stop();
+            }
+            case ipvs::EventKind::quorum_up:
+                log.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
+                         vs.quorum + vs.hysteresis, e.weight_sum, vname);
+                run_command(vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group, timeout);
                 break;
-            default:
+            case ipvs::EventKind::quorum_down:
+                log.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
+                         static_cast<long>(vs.quorum) - vs.hysteresis, e.weight_sum, vname);
+                run_command(vs.quorum_down.argv, vs.quorum_down.user, vs.quorum_down.group,
+                            timeout);
+                break;
+            case ipvs::EventKind::sorry_server_in:
+                log.info("VS {}: no real server alive, adding the sorry server", vname);
+                break;
+            case ipvs::EventKind::sorry_server_out:
+                log.info("VS {}: removing the sorry server", vname);
                 break;
         }
     }
 
+    // Binds the configured checkers; keeps the ones whose identity survives a reload.
+    void bind_checks(const config::Config& c) {
+        std::map<std::string, std::size_t> old;
+        for (const auto& [id, b] : checks) old[b.identity] = id;
+        checks.clear();
+        checks_of.clear();
+        std::map<std::pair<std::size_t, std::size_t>, std::size_t> nth;
+        for (const auto& b : c.checks) {
+            const std::size_t n = nth[{b.virtual_server, b.real_server}]++;
+            const std::string ident = check_identity(c, b, n);
+            std::size_t id;
+            if (auto it = old.find(ident); it != old.end() && pool->update(it->second, b.check)) {
+                id = it->second;
+                old.erase(it);
+            } else {
+                id = pool->add(b.check);
+            }
+            checks[id] = {b.virtual_server, b.real_server, ident};
+            checks_of[{b.virtual_server, b.real_server}].push_back(id);
+        }
+        for (const auto& [ident, id] : old) pool->remove(id);
+    }
+
+    static ipvs::Config with_checker_counts(const config::Config& c) {
+        ipvs::Config lvs = c.lvs;
+        for (auto& vs : lvs.virtual_servers)
+            for (auto& rs : vs.real_servers) rs.checker_count = 0;
+        for (const auto& b : c.checks) {
+            auto& vs = lvs.virtual_servers.at(b.virtual_server);
+            if (b.real_server < vs.real_servers.size())
+                ++vs.real_servers[b.real_server].checker_count;
+        }
+        return lvs;
+    }
+
+    // ---- start, reload, stop --------------------------------------------------------------
+
+    bool want_vrrp() const { return !options.check_only; }
+    bool want_lvs() const { return !options.vrrp_only; }
+
+    void make_smtp(const config::Config& c) {
+        const auto& g = c.global;
+        if (!g.smtp_server || g.notification_email.empty()) {
+            smtp.reset();
+            return;
+        }
+        SmtpSettings s;
+        s.server = *g.smtp_server;
+        s.port = g.smtp_port;
+        s.helo_name = g.smtp_helo_name;
+        s.from = g.notification_email_from;
+        s.to = g.notification_email;
+        s.router_id = router_id(c);
+        s.timeout = g.smtp_connect_timeout;
+        smtp = std::make_unique<SmtpAlerter>(io, std::move(s));
+    }
+
+    static std::string router_id(const config::Config& c) {
+        if (!c.global.router_id.empty()) return c.global.router_id;
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        return host;
+    }
+
+    bool start_modules() {
+        make_smtp(running);
+        if (want_vrrp() && !running.vrrp.instances.empty()) {
+            vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
+            if (auto r = vrrp->start(running.vrrp); !r) {
+                log.error("VRRP: {}", r.error());
+                return false;
+            }
+        }
+        if (want_lvs() && !running.lvs.virtual_servers.empty()) start_lvs();
+        return true;
+    }
+
+    void start_lvs() {
+        ipvs::DirectorHooks dh;
+        dh.log = [this](std::string_view m) { log.info("{}", m); };
+        dh.on_event = [this](const ipvs::Event& e, const ipvs::Config& c) { on_lvs_event(e, c); };
+        dh.run_command = [this](std::vector<std::string> argv) {
+            run_command(argv, "root", "", std::chrono::seconds(10));
+        };
+        director = std::make_unique<ipvs::Director>(io, std::move(dh));
+        pool = std::make_unique<checkers::Pool>(io, check_hooks());
+        // The director must exist before the first verdicts arrive; checks start after warmup.
+        if (auto r = director->start(with_checker_counts(running)); !r) {
+            // VRRP keeps running without a data plane (COMPAT.md: never take the daemon down).
+            log.error("virtual servers: {}", r.error().message);
+        }
+        bind_checks(running);
+    }
+
     void reload() {
         log.info("Reloading configuration from {}", options.config_file);
+        ++reloads;
         config::LoadOptions lo;
         lo.config_id = options.config_id;
         lo.defines = options.defines;
         auto r = config::load_file(options.config_file, lo);
         if (!r.startable()) {
+            ++reloads_refused;
             for (const auto& d : r.diagnostics) log.error("{}", config::format(d));
             log.error("Reload refused: {} has errors; the running configuration is kept",
                       options.config_file);
@@ -59,6 +400,26 @@ struct App::Impl {
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         running = std::move(r.config);
+        make_smtp(running);
+        if (want_vrrp()) {
+            if (!vrrp && !running.vrrp.instances.empty()) {
+                vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
+                if (auto e = vrrp->start(running.vrrp); !e) log.error("VRRP: {}", e.error());
+            } else if (vrrp) {
+                if (auto e = vrrp->reload(running.vrrp); !e)
+                    log.error("VRRP reload: {}", e.error());
+            }
+        }
+        if (want_lvs()) {
+            if (!director && !running.lvs.virtual_servers.empty()) {
+                start_lvs();
+            } else if (director) {
+                if (auto e = director->reload(with_checker_counts(running)); !e)
+                    log.error("virtual servers reload: {}", e.error().message);
+                bind_checks(running);
+                for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
+            }
+        }
         log.info("Configuration reloaded");
     }
 
@@ -67,7 +428,213 @@ struct App::Impl {
         stopping = true;
         log.info("Stopping");
         signals.cancel();
-        io.stop();
+        auto finish = [this] {
+            if (director) director->stop();
+            pool.reset();
+            wait_scripts_then_exit(std::chrono::steady_clock::now() + std::chrono::seconds(3));
+        };
+        if (vrrp)
+            vrrp->stop(finish);
+        else
+            finish();
+    }
+
+    // Let notify_stop and the last notify scripts start and finish, bounded in time.
+    void wait_scripts_then_exit(std::chrono::steady_clock::time_point deadline) {
+        if (!scripts || scripts->running() == 0 || std::chrono::steady_clock::now() >= deadline) {
+            io.stop();
+            return;
+        }
+        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
+        t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit(deadline); });
+    }
+
+    // ---- observability ----------------------------------------------------------------------
+
+    json status_json() const {
+        json j;
+        j["daemon"] = {{"pid", getpid()},
+                       {"config_file", options.config_file},
+                       {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count()},
+                       {"reloads", reloads},
+                       {"reloads_refused", reloads_refused},
+                       {"scripts_running", scripts ? scripts->running() : 0}};
+        json inst = json::array();
+        if (vrrp) {
+            const auto st = vrrp->status();
+            const auto now = std::chrono::steady_clock::now();
+            for (const auto& i : st.instances) {
+                json vips = json::array();
+                if (const auto* cfg = instance(i.name))
+                    for (const auto& v : cfg->vips) vips.push_back(v.address.to_string());
+                inst.push_back(
+                    {{"name", i.name},
+                     {"group", i.group},
+                     {"interface", i.interface},
+                     {"vrid", i.vrid},
+                     {"version", i.version},
+                     {"state", upper(vrrp::to_string(i.state))},
+                     {"priority", i.base_priority},
+                     {"effective_priority", i.effective_priority},
+                     {"master", i.master ? i.master->to_string() : ""},
+                     {"last_transition_s_ago",
+                      std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
+                              .count() /
+                          1000.0},
+                     {"vips", vips},
+                     {"adverts_sent", i.adverts_sent},
+                     {"adverts_received", i.adverts_received},
+                     {"became_master", i.became_master},
+                     {"released_master", i.released_master},
+                     {"priority_zero_sent", i.priority_zero_sent},
+                     {"priority_zero_received", i.priority_zero_received},
+                     {"drops", i.drops},
+                     {"errors", i.errors}});
+            }
+            j["vrrp"] = {{"instances", inst}, {"drops", st.drops}};
+        } else {
+            j["vrrp"] = {{"instances", inst}, {"drops", json::object()}};
+        }
+        json vss = json::array();
+        if (director) {
+            const auto ds = director->status();
+            const auto& cfg = running.lvs;
+            for (std::size_t v = 0; v < cfg.virtual_servers.size(); ++v) {
+                const auto& vs = cfg.virtual_servers[v];
+                json rss = json::array();
+                for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
+                    const auto& rs = vs.real_servers[r];
+                    json checks_j = json::array();
+                    if (auto it = checks_of.find({v, r}); it != checks_of.end() && pool)
+                        for (auto id : it->second)
+                            if (auto s = pool->status(id))
+                                checks_j.push_back({{"up", s->up},
+                                                    {"last", s->last.reason},
+                                                    {"latency_us", s->last.latency.count()},
+                                                    {"probes", s->counters.probes}});
+                    bool alive = v < ds.state.size() && r < ds.state[v].real_servers.size()
+                                     ? ds.state[v].real_servers[r].alive
+                                     : false;
+                    rss.push_back({{"address", endpoint_text(rs.address, rs.port)},
+                                   {"alive", alive},
+                                   {"weight", rs.weight},
+                                   {"checks", checks_j}});
+                }
+                const bool quorum = v < ds.state.size() ? ds.state[v].quorum_up : false;
+                const bool sorry = v < ds.state.size() ? ds.state[v].sorry_active : false;
+                vss.push_back({{"name", service_text(vs)},
+                               {"quorum_up", quorum},
+                               {"sorry_active", sorry},
+                               {"real_servers", rss}});
+            }
+            j["data_plane"] = {{"backend", ds.backend},
+                               {"running", ds.running},
+                               {"applies", ds.counters.applies},
+                               {"apply_failures", ds.counters.apply_failures},
+                               {"last_error", ds.last_error}};
+        }
+        j["virtual_servers"] = vss;
+        return j;
+    }
+
+    std::string metrics_text() const {
+        MetricsText m;
+        const json s = status_json();
+        m.family("vigil_up", "gauge", "1 while the daemon runs");
+        m.sample("vigil_up", "", 1);
+        m.family("vigil_reloads_total", "counter", "configuration reloads, by outcome");
+        m.sample("vigil_reloads_total", MetricsText::label("outcome", "applied"),
+                 static_cast<double>(reloads - reloads_refused));
+        m.sample("vigil_reloads_total", MetricsText::label("outcome", "refused"),
+                 static_cast<double>(reloads_refused));
+        m.family("vigil_vrrp_state", "gauge", "1 for the state each instance is in");
+        m.family("vigil_vrrp_priority", "gauge", "effective priority");
+        m.family("vigil_vrrp_adverts_sent_total", "counter", "adverts sent");
+        m.family("vigil_vrrp_adverts_received_total", "counter", "adverts accepted");
+        m.family("vigil_vrrp_drops_total", "counter", "received adverts dropped, by reason");
+        for (const auto& i : s["vrrp"]["instances"]) {
+            const std::string in = MetricsText::label("instance", i["name"].get<std::string>());
+            for (const char* st : {"INIT", "BACKUP", "MASTER", "FAULT", "STOP"})
+                m.sample("vigil_vrrp_state", in + "," + MetricsText::label("state", st),
+                         i["state"] == st ? 1 : 0);
+            m.sample("vigil_vrrp_priority", in, i["effective_priority"].get<double>());
+            m.sample("vigil_vrrp_adverts_sent_total", in, i["adverts_sent"].get<double>());
+            m.sample("vigil_vrrp_adverts_received_total", in, i["adverts_received"].get<double>());
+            for (const auto& [reason, n] : i["drops"].items())
+                m.sample("vigil_vrrp_drops_total", in + "," + MetricsText::label("reason", reason),
+                         n.get<double>());
+        }
+        for (const auto& [reason, n] : s["vrrp"]["drops"].items())
+            m.sample(
+                "vigil_vrrp_drops_total",
+                MetricsText::label("instance", "") + "," + MetricsText::label("reason", reason),
+                n.get<double>());
+        m.family("vigil_real_server_up", "gauge", "1 while the real server is in the pool");
+        m.family("vigil_virtual_server_quorum", "gauge", "1 while quorum is met");
+        for (const auto& vs : s["virtual_servers"]) {
+            const std::string vl = MetricsText::label("vs", vs["name"].get<std::string>());
+            m.sample("vigil_virtual_server_quorum", vl, vs["quorum_up"].get<bool>() ? 1 : 0);
+            for (const auto& rs : vs["real_servers"])
+                m.sample("vigil_real_server_up",
+                         vl + "," + MetricsText::label("rs", rs["address"].get<std::string>()),
+                         rs["alive"].get<bool>() ? 1 : 0);
+        }
+        return m.text();
+    }
+
+    std::string dump_dir() const {
+        if (!running.global.tmp_dir.empty()) return running.global.tmp_dir;
+        const char* t = std::getenv("TMPDIR");
+        return t && *t ? t : "/tmp";
+    }
+
+    void write_dump(bool stats) {
+        const auto& g = running.global;
+        std::string path = stats ? g.stats_file : g.data_file;
+        if (path.empty())
+            path = derived_path(options.pid_file, dump_dir(), stats ? ".stats" : ".data");
+        json j = status_json();
+        if (!stats) j["config"] = json::parse(config::to_json(running), nullptr, false);
+        std::ofstream out(path, std::ios::trunc);
+        out << j.dump(2) << "\n";
+        if (out)
+            log.info("{} dump written to {}", stats ? "Statistics" : "Data", path);
+        else
+            log.error("could not write {}", path);
+    }
+
+    // ---- signals --------------------------------------------------------------------------
+
+    void wait_signal() {
+        signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            switch (sig) {
+                case SIGHUP:
+                    reload();
+                    break;
+                case SIGUSR1:
+                    write_dump(false);
+                    break;
+                case SIGUSR2:
+                    write_dump(true);
+                    break;
+                case SIGTERM:
+                case SIGINT:
+                    stop();
+                    break;
+                default:
+                    break;
+            }
+            if (!stopping) wait_signal();
+        });
+    }
+
+    std::string status_socket_path() const {
+        if (!options.status_socket.empty()) return options.status_socket;
+        if (!running.global.status_socket.empty()) return running.global.status_socket;
+        return derived_path(options.pid_file, "", ".sock");
     }
 };
 
@@ -86,8 +653,33 @@ int App::run(config::Config initial) {
     for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) s.signals.add(sig);
     std::signal(SIGPIPE, SIG_IGN);
     s.wait_signal();
+    s.scripts = std::make_unique<ScriptRunner>(s.io);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
+
+    auto st =
+        StatusServer::create(s.io, s.status_socket_path(), [&s] { return s.status_json().dump(); });
+    if (st)
+        s.status_server = std::move(*st);
+    else
+        s.log.warning("{}", st.error());
+    if (!s.running.global.metrics_listen.empty()) {
+        auto m = MetricsServer::create(s.io, s.running.global.metrics_listen,
+                                       [&s] { return s.metrics_text(); });
+        if (m)
+            s.metrics_server = std::move(*m);
+        else
+            s.log.error("{}", m.error());
+    }
+    if (!s.start_modules()) {
+        s.log.error("Start-up failed");
+        return 1;
+    }
     s.io.run();
+    s.status_server.reset();
+    s.metrics_server.reset();
+    s.vrrp.reset();
+    s.director.reset();
+    s.scripts.reset();
     s.log.info("Stopped");
     return 0;
 }

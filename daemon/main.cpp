@@ -2,13 +2,17 @@
 #include "cli.hpp"
 #include "config/config.hpp"
 #include "log.hpp"
+#include "pidfile.hpp"
+#include "status.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.1.0"
@@ -62,6 +66,18 @@ int main(int argc, char** argv) {
         return 0;
     }
     for (const auto& n : opt.notes) fmt::print(stderr, "vigild: {}\n", n);
+    if (opt.status) {
+        const std::string path = opt.status_socket.empty()
+                                     ? vigil::derived_path(opt.pid_file, "", ".sock")
+                                     : opt.status_socket;
+        auto r = vigil::query_status(path);
+        if (!r) {
+            fmt::print(stderr, "vigild: no daemon answers on {}\n", r.error());
+            return 3;
+        }
+        fmt::print("{}", opt.status_json ? *r : vigil::render_status(*r));
+        return 0;
+    }
 
     vigil::config::LoadOptions lo;
     lo.config_id = opt.config_id;
@@ -81,6 +97,11 @@ int main(int argc, char** argv) {
         return r.ok() ? 0 : kExitConfigError;
     }
 
+    // The daemon moves to "/": reloads and the pid file must not depend on the start directory.
+    opt.config_file = std::filesystem::absolute(opt.config_file).string();
+    opt.pid_file = std::filesystem::absolute(opt.pid_file).string();
+    if (!opt.status_socket.empty())
+        opt.status_socket = std::filesystem::absolute(opt.status_socket).string();
     auto loaded = vigil::config::load_file(opt.config_file, lo);
     if (!loaded.startable()) {
         print_diagnostics(loaded);
