@@ -36,6 +36,7 @@ struct GlobalConfig {
     std::vector<std::string> notification_email;
     std::string notification_email_from;
     std::optional<Address> smtp_server;
+    std::string smtp_server_name;  // smtp_server given as a host name (resolve it off the loop)
     std::uint16_t smtp_port = 25;
     std::string smtp_helo_name;
     std::chrono::microseconds smtp_connect_timeout = std::chrono::seconds(30);

@@ -9,6 +9,15 @@ namespace {
 
 using G = GlobalConfig;
 
+bool is_host_name(std::string_view s) {
+    if (s.empty() || s.size() > 253) return false;
+    for (char ch : s)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '.'))
+            return false;
+    return s.front() != '-' && s.front() != '.';
+}
+
 // keepalived rejects an out-of-range garp interval at "-t" and ignores it at run time.
 void garp_interval(Ctx& c, const Node& n, std::chrono::microseconds& out) {
     if (!c.need_args(n, 1)) return;
@@ -59,9 +68,12 @@ const KeywordTable<G>& table() {
              if (!c.need_args(n, 1)) return;
              auto a = parse_address(n.args[0].text);
              if (!a) {
-                 c.error(n.args[0],
-                         "Invalid smtp server '" + c.string_arg(n) + "': expected ADDRESS [PORT]");
-                 return;
+                 if (!is_host_name(n.args[0].text)) {
+                     c.error(n.args[0], "Invalid smtp server '" + c.string_arg(n) +
+                                            "': expected ADDRESS|HOSTNAME [PORT]");
+                     return;
+                 }
+                 g.smtp_server_name = std::string(n.args[0].text);
              }
              g.smtp_server = a;
              if (n.args.size() > 1)

@@ -231,6 +231,7 @@ std::string to_json(const Config& config) {
             {"notification_email", g.notification_email},
             {"notification_email_from", g.notification_email_from},
             {"smtp_server", addr(g.smtp_server)},
+            {"smtp_server_name", g.smtp_server_name},
             {"smtp_port", g.smtp_port},
             {"smtp_helo_name", g.smtp_helo_name},
             {"smtp_connect_timeout_us", g.smtp_connect_timeout.count()},

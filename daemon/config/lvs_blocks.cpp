@@ -219,8 +219,9 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             auto ck = ch.key.text;
             if (common_check_kw(c, ch, cx, own)) continue;
             if (ck == "type") {
-                static constexpr std::string_view types[] = {"A",  "NS",  "CNAME", "SOA",
-                                                             "MX", "TXT", "AAAA"};
+                static constexpr std::string_view types[] = {
+                    "A",     "NS", "CNAME", "SOA",  "PTR",    "MX",    "TXT", "AAAA",  "SRV",
+                    "NAPTR", "DS", "RRSIG", "NSEC", "DNSKEY", "NSEC3", "ANY", "HINFO", "MINFO"};
                 bool ok = false;
                 if (c.need_args(ch, 1)) {
                     for (auto t : types) ok = ok || ch.args[0].text == t;

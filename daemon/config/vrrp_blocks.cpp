@@ -660,9 +660,9 @@ void parse_garp_group(Ctx& c, const Node& block) {
 
 void parse_bfd_instance(Ctx& c, const Node& block) {
     bool neighbor = false;
-    static constexpr std::string_view known[] = {"source_ip",  "min_rx",  "min_tx", "idle_tx",
-                                                 "multiplier", "passive", "ttl",    "max_hops",
-                                                 "weight",     "hoplimit"};
+    static constexpr std::string_view known[] = {"source_ip",  "min_rx",   "min_tx", "idle_tx",
+                                                 "multiplier", "passive",  "ttl",    "max_hops",
+                                                 "weight",     "hoplimit", "vrrp",   "checker"};
     for (const auto& n : block.children) {
         if (n.key.text == "neighbor_ip") {
             neighbor = c.address(n, 0).has_value() || neighbor;
