@@ -34,6 +34,33 @@ print(json.dumps(out))
 """
 
 
+UDP_PORT = 5353
+UDP_SERVER = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    data, peer = s.recvfrom(512)
+    s.sendto(sys.argv[3].encode(), peer)
+"""
+# One UDP flow: always the same source port, so conntrack keeps it on one server.
+UDP_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 40000))
+s.settimeout(2)
+out = []
+for _ in range(int(sys.argv[3])):
+    s.sendto(b"who", (sys.argv[1], int(sys.argv[2])))
+    try:
+        out.append(s.recvfrom(512)[0].decode())
+    except socket.timeout:
+        out.append("timeout")
+print(" ".join(out))
+"""
+
+
 def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
@@ -59,18 +86,23 @@ class Lab:
                 f.write(name + "\n")
             h.spawn(["python3", "-m", "http.server", "80", "--bind", addr, "--directory", root],
                     log=rig.path(f"http-{name}.log"))
+            h.spawn(["python3", "-c", UDP_SERVER, addr, str(UDP_PORT), name])
             self.servers[name] = h
         for name, addr in SERVERS.items():
             ok = wait_until(lambda: self.director.run(
                 "curl", "-s", "-m", "1", f"http://{addr}/who", check=False).returncode == 0, 10, 0.1)
             check(ok is not None, f"http server {name} answers")
 
-    def apply(self, dests, sched="wrr", persist=0):
+    def apply(self, dests, sched="wrr", persist=0, udp=None):
         path = self.rig.path("table.json")
+        services = [{"vip": VIP, "port": 80, "proto": "tcp", "sched": sched, "persist": persist,
+                     "dests": [{"addr": SERVERS[n], "port": 80, "weight": w} for n, w in dests]}]
+        if udp:
+            services.append({"vip": VIP, "port": UDP_PORT, "proto": "udp", "sched": "rr",
+                             "dests": [{"addr": SERVERS[n], "port": UDP_PORT, "weight": 1}
+                                       for n in udp]})
         with open(path, "w") as f:
-            json.dump([{"vip": VIP, "port": 80, "proto": "tcp", "sched": sched, "persist": persist,
-                        "dests": [{"addr": SERVERS[n], "port": 80, "weight": w} for n, w in dests]}],
-                      f)
+            json.dump(services, f)
         r = self.director.run(APPLY, "--table", self.table, path, check=False)
         check(r.returncode == 0, f"apply {dests} {sched} persist={persist} ({r.stderr.strip()})")
 
@@ -153,6 +185,19 @@ def main():
             stop.set()
             t.join(timeout=60)
         check(not errors, f"no failed request while the table is replaced ({len(errors)} errors)")
+
+        # A flow keeps its server after a map change until its conntrack entry is cut.
+        def udp(n):
+            return lab.client.run("python3", "-c", UDP_CLIENT, VIP, str(UDP_PORT), str(n),
+                                  timeout=30).stdout.split()
+        lab.apply([("a", 1)], udp=["a"])
+        check(udp(2) == ["a", "a"], "udp flow starts on a")
+        lab.apply([("a", 1)], udp=["b"])
+        check(udp(2) == ["a", "a"], "existing udp flow stays on a after a is removed")
+        r = lab.director.run(APPLY, "--cut", "udp", VIP, str(UDP_PORT), SERVERS["a"],
+                             str(UDP_PORT), check=False)
+        check(r.returncode == 0, f"conntrack cut of a's flows ({r.stderr.strip()})")
+        check(udp(2) == ["b", "b"], "after the cut the flow moves to b")
 
         lab.flush()
         check(lab.table not in lab.tables(), "flush leaves no table behind")

@@ -3,9 +3,14 @@
 //   vigil-nft-apply --table NAME --flush      remove the table
 //   vigil-nft-apply --print FILE.json         print the transaction, apply nothing
 //   vigil-nft-apply --ipvs                    try the IPVS backend (prints its error)
+//   vigil-nft-apply --cut PROTO VIP PORT RIP RPORT
+//                                             runs the conntrack command that cuts the flows
+//                                             of one destination (conntrack_flush_argv)
 // JSON: [{"vip": "10.0.0.1", "port": 80, "proto": "tcp", "sched": "wrr", "persist": 0,
 //         "fwmark": 0, "dests": [{"addr": "10.0.1.1", "port": 80, "weight": 1}]}]
 #include <fmt/format.h>
+
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -61,6 +66,25 @@ int main(int argc, char** argv) {
             flush = true;
         } else if (a == "--print") {
             print = true;
+        } else if (a == "--cut" && i + 5 < argc) {
+            ServiceId id;
+            const std::string proto = argv[i + 1];
+            id.protocol = proto == "udp" ? Protocol::udp : Protocol::tcp;
+            id.address = boost::asio::ip::make_address(argv[i + 2]);
+            id.port = static_cast<std::uint16_t>(std::stoi(argv[i + 3]));
+            Destination d{boost::asio::ip::make_address(argv[i + 4]),
+                          static_cast<std::uint16_t>(std::stoi(argv[i + 5])),
+                          Forwarding::nat,
+                          1,
+                          0,
+                          0};
+            auto args = conntrack_flush_argv(id, d);
+            std::vector<char*> cargs;
+            for (auto& s : args) cargs.push_back(s.data());
+            cargs.push_back(nullptr);
+            ::execvp(cargs[0], cargs.data());
+            std::perror("execvp");
+            return 127;
         } else if (a == "--ipvs") {
             auto r = IpvsNetlink::open();
             if (r) return std::puts("ipvs available"), 0;
