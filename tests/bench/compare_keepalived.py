@@ -59,9 +59,10 @@ def gen_small():
 def gen_instances(n):
     out = [global_conf("many")]
     for i in range(n):
-        out.append(instance_conf(name=f"VI_{i}", vrid=i % 255 + 1, priority=100,
-                                 vips=(f"10.{100 + i // 255}.{i % 255}.1/32",),
-                                 iface="eth0"))
+        # A VRID is unique per interface: 250 instances on each of eth0..eth3.
+        out.append(instance_conf(name=f"VI_{i}", vrid=i % 250 + 1, priority=100,
+                                 vips=(f"10.{100 + i // 250}.{i % 250}.1/32",),
+                                 iface=f"eth{i // 250}"))
     return "".join(out)
 
 
@@ -77,8 +78,18 @@ def gen_lvs(vs_count, rs_per_vs):
     return "".join(out)
 
 
+def add_links(h):
+    """eth1..eth3 beside the rig's eth0, for configurations with more than 250 VRIDs."""
+    for i in (1, 2, 3):
+        h.ip("link", "add", f"eth{i}", "type", "veth", "peer", "name", f"peer{i}")
+        h.ip("addr", "add", f"10.98.{i}.1/24", "dev", f"eth{i}")
+        h.ip("link", "set", f"eth{i}", "up")
+        h.ip("link", "set", f"peer{i}", "up")
+
+
 def idle(rig, kind, instances, seconds):
     h = rig.add_host(f"idle{kind[0]}{instances}", ["10.99.0.1/24"])
+    add_links(h)
     d = Daemon(h, kind, gen_instances(instances), f"idle-{kind}-{instances}").start()
     time.sleep(5 + 3.6)  # every instance becomes master
     pids = tree_pids(d.proc.pid)
@@ -164,6 +175,7 @@ def main():
     if "config-test" in only:
         with Rig("ct") as rig, tempfile.TemporaryDirectory() as tmp:
             h = rig.add_host("ct", [])
+            add_links(h)
             files = {"small file": gen_small(), "1,000 vrrp_instances": gen_instances(1000),
                      "10,000 VS / 50,000 RS": gen_lvs(10000, 5)}
             for label, text in files.items():
