@@ -1,6 +1,7 @@
 #include "vigil/ipvs/director.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -127,8 +128,12 @@ void Director::apply() {
     }
     ++counters_.applies;
     last_error_.clear();
-    if (auto* nft = dynamic_cast<Nftables*>(plane_.get()))
-        for (const auto& w : nft->last_warnings()) log(w);
+    if (auto* nft = dynamic_cast<Nftables*>(plane_.get())) {
+        // Said once, not on every apply.
+        for (const auto& w : nft->last_warnings())
+            if (std::find(warned_.begin(), warned_.end(), w) == warned_.end()) log(w);
+        warned_ = nft->last_warnings();
+    }
     flush_flows(applied_, desired);
     applied_ = std::move(desired);
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "vigil/ipvs/director.hpp"
+#include "vigil/ipvs/nftables.hpp"
 
 using namespace vigil::ipvs;
 namespace ip = boost::asio::ip;
@@ -148,4 +149,27 @@ TEST(Director, ReloadKeepsHealthAndStopFlushes) {
     ASSERT_EQ(f.events.size(), 3u);
     EXPECT_EQ(f.events[2].kind, EventKind::quorum_down);
     EXPECT_FALSE(f.director.status().running);
+}
+
+TEST(Director, NftablesWarningsAreLoggedOnce) {
+    boost::asio::io_context io;
+    std::vector<std::string> logs;
+    Director d(io, {[&](std::string_view l) { logs.emplace_back(l); }, {}, {}},
+               [](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
+                   NftablesOptions o;
+                   o.dry_run = true;
+                   auto nft = Nftables::open(o);
+                   if (!nft) return std::unexpected(nft.error());
+                   return std::unique_ptr<DataPlane>(std::move(*nft));
+               });
+    Config c = config();
+    c.virtual_servers[0].forwarding = Forwarding::dr;
+    ASSERT_TRUE(d.start(c));
+    d.set_health(0, 0, false);
+    io.run();
+    EXPECT_EQ(d.status().counters.applies, 2u);
+    EXPECT_EQ(d.status().backend, "nftables");
+    ASSERT_EQ(logs.size(), 2u);  // one warning per dr destination, once
+    EXPECT_NE(logs[0].find("dr forwarding"), std::string::npos);
+    d.stop();
 }

@@ -22,6 +22,7 @@ namespace {
 constexpr int kFamily = 0x2a;
 
 struct Parsed {
+    NlMsg keep;  // the attribute pointers below point into it
     int cmd = -1;
     int version = -1;
     int nl_type = -1;
@@ -69,6 +70,14 @@ Parsed parse(nl_msg* msg) {
             nla_parse_nested(p.dest.data(), IPVS_DEST_ATTR_MAX, p.top[IPVS_CMD_ATTR_DEST], dest),
             0);
     }
+    return p;
+}
+
+// Parses a message and keeps it alive as long as the result.
+Parsed parse_owned(Result<NlMsg> msg) {
+    EXPECT_TRUE(msg);
+    Parsed p = parse(msg->get());
+    p.keep = std::move(*msg);
     return p;
 }
 
@@ -164,7 +173,7 @@ TEST(IpvsCodec, SchedulersAndFlags) {
     // The kernel owns the hashed bit: never sent.
     Service hashed = web();
     hashed.flags |= IP_VS_SVC_F_HASHED;
-    auto p = parse(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, hashed)->get());
+    auto p = parse_owned(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, hashed));
     ip_vs_flags f;
     std::memcpy(&f, nla_data(p.svc[IPVS_SVC_ATTR_FLAGS]), sizeof f);
     EXPECT_EQ(f.flags & IP_VS_SVC_F_HASHED, 0u);
@@ -175,7 +184,7 @@ TEST(IpvsCodec, Ipv6AndFwmarkServices) {
     v6.id.address = ip::make_address("2001:db8::80");
     v6.id.protocol = Protocol::udp;
     v6.prefix = 64;
-    auto p = parse(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, v6)->get());
+    auto p = parse_owned(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, v6));
     EXPECT_EQ(nla_get_u16(p.svc[IPVS_SVC_ATTR_AF]), AF_INET6);
     EXPECT_EQ(nla_get_u16(p.svc[IPVS_SVC_ATTR_PROTOCOL]), IPPROTO_UDP);
     EXPECT_EQ(addr16(p.svc[IPVS_SVC_ATTR_ADDR]), expect16("2001:db8::80"));
@@ -185,7 +194,7 @@ TEST(IpvsCodec, Ipv6AndFwmarkServices) {
     fw.id.fwmark = 42;
     fw.id.ipv6 = true;
     fw.scheduler = "sh";
-    p = parse(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, fw)->get());
+    p = parse_owned(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, fw));
     EXPECT_EQ(nla_get_u16(p.svc[IPVS_SVC_ATTR_AF]), AF_INET6);
     EXPECT_EQ(nla_get_u32(p.svc[IPVS_SVC_ATTR_FWMARK]), 42u);
     EXPECT_FALSE(p.svc[IPVS_SVC_ATTR_ADDR]);
@@ -193,7 +202,7 @@ TEST(IpvsCodec, Ipv6AndFwmarkServices) {
 
     Service sctp = web();
     sctp.id.protocol = Protocol::sctp;
-    p = parse(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, sctp)->get());
+    p = parse_owned(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, sctp));
     EXPECT_EQ(nla_get_u16(p.svc[IPVS_SVC_ATTR_PROTOCOL]), IPPROTO_SCTP);
 }
 
@@ -235,7 +244,7 @@ TEST(IpvsCodec, DestinationsCarryServiceKeyAndEveryAttribute) {
     Service s6;
     s6.id.address = ip::make_address("2001:db8::1");
     s6.id.port = 443;
-    p = parse(encode_destination(kFamily, IPVS_CMD_NEW_DEST, s6.id, d6)->get());
+    p = parse_owned(encode_destination(kFamily, IPVS_CMD_NEW_DEST, s6.id, d6));
     EXPECT_EQ(nla_get_u16(p.dest[IPVS_DEST_ATTR_ADDR_FAMILY]), AF_INET6);
     EXPECT_EQ(addr16(p.dest[IPVS_DEST_ATTR_ADDR]), expect16("2001:db8::7"));
 }
@@ -253,7 +262,7 @@ TEST(IpvsCodec, DumpsAndFlush) {
     EXPECT_TRUE(p.nl_flags & NLM_F_DUMP);
     EXPECT_EQ(nla_get_u16(p.svc[IPVS_SVC_ATTR_PORT]), htons(8080));
 
-    p = parse(encode_flush(kFamily)->get());
+    p = parse_owned(encode_flush(kFamily));
     EXPECT_EQ(p.cmd, IPVS_CMD_FLUSH);
     EXPECT_FALSE(p.top[IPVS_CMD_ATTR_SERVICE]);
 }

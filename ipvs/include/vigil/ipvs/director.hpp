@@ -56,7 +56,8 @@ class Director {
     Director(const Director&) = delete;
     Director& operator=(const Director&) = delete;
 
-    // Opens the data plane and applies the start-up table at once.
+    // Opens the data plane and applies the start-up table at once. When that first apply
+    // fails the error is returned and the director keeps retrying every second.
     Result<void> start(const Config& config);
     void set_health(std::size_t vs, std::size_t rs, bool alive,
                     std::optional<int> weight = std::nullopt);
@@ -84,6 +85,7 @@ class Director {
     Table applied_;
     DirectorCounters counters_;
     std::string last_error_;
+    std::vector<std::string> warned_;
     // Cancels posted work that outlives the director.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
