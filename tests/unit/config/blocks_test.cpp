@@ -1,0 +1,352 @@
+#include "helpers.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::config {
+namespace {
+
+using namespace std::chrono_literals;
+using test::all;
+using test::load;
+
+TEST(GlobalDefs, Values) {
+    auto r = load(R"(global_defs {
+  router_id lb1
+  notification_email {
+    a@example.com
+    b@example.com
+  }
+  notification_email_from lb@example.com
+  smtp_server 192.0.2.25 2525
+  smtp_connect_timeout 10
+  script_user nobody nogroup
+  enable_script_security
+  vrrp_version 3
+  vrrp_garp_master_delay 2
+  vrrp_garp_master_repeat 3
+  vrrp_mcast_group4 224.0.0.19
+  lvs_backend nftables
+  metrics_listen 127.0.0.1:9650
+  status_socket /run/vigil.sock
+}
+)");
+    EXPECT_TRUE(r.ok()) << all(r);
+    const auto& g = r.config.global;
+    EXPECT_EQ(g.router_id, "lb1");
+    EXPECT_EQ(g.notification_email, (std::vector<std::string>{"a@example.com", "b@example.com"}));
+    ASSERT_TRUE(g.smtp_server);
+    EXPECT_EQ(g.smtp_server->to_string(), "192.0.2.25");
+    EXPECT_EQ(g.smtp_port, 2525);
+    EXPECT_EQ(g.smtp_connect_timeout, 10s);
+    EXPECT_EQ(g.script_user, "nobody");
+    EXPECT_EQ(g.script_group, "nogroup");
+    EXPECT_TRUE(g.enable_script_security);
+    EXPECT_EQ(g.vrrp_version, 3);
+    EXPECT_EQ(r.config.lvs.backend, ipvs::Backend::nftables);
+    EXPECT_EQ(g.metrics_listen, "127.0.0.1:9650");
+    EXPECT_EQ(g.status_socket, "/run/vigil.sock");
+}
+
+const char* kInstance = R"(
+global_defs {
+  vrrp_garp_master_delay 7
+  vrrp_mcast_group4 224.0.0.19
+}
+vrrp_script chk {
+  script "/bin/true arg"
+  interval 2
+  weight -20
+  fall 2
+  rise 3
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+  }
+  notify_master "/bin/true sg"
+}
+vrrp_instance VI_1 {
+  state MASTER
+  interface lo
+  virtual_router_id 51
+  priority 150
+  advert_int 2
+  preempt_delay 5
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  unicast_src_ip 192.0.2.1
+  unicast_peer {
+    192.0.2.2
+    192.0.2.3
+  }
+  virtual_ipaddress {
+    192.0.2.100/24 brd 192.0.2.255 dev lo label lo:1 scope global
+    192.0.2.101 no_track
+  }
+  virtual_ipaddress_excluded {
+    192.0.2.200
+  }
+  virtual_routes {
+    198.51.100.0/24 via 192.0.2.254 dev lo metric 10 table 5
+  }
+  track_interface {
+    lo weight 10
+  }
+  track_script {
+    chk weight 5
+  }
+  notify_master "/bin/echo master"
+  notify_backup /bin/echo backup
+  garp_master_repeat 2
+  use_vmac vrrp51
+  smtp_alert
+}
+)";
+
+TEST(VrrpInstance, AllFields) {
+    auto r = load(kInstance);
+    EXPECT_TRUE(r.ok()) << all(r);
+    ASSERT_EQ(r.config.vrrp.instances.size(), 1u);
+    const auto& in = r.config.vrrp.instances[0];
+    EXPECT_EQ(in.name, "VI_1");
+    EXPECT_EQ(in.state, vrrp::InstanceConfig::InitialState::master);
+    EXPECT_EQ(in.interface, "lo");
+    EXPECT_EQ(in.vrid, 51);
+    EXPECT_EQ(in.priority, 150);
+    EXPECT_EQ(in.advert_interval, 2s);
+    EXPECT_EQ(in.version, 2);
+    EXPECT_EQ(in.preempt_delay, 5s);
+    EXPECT_EQ(in.auth, vrrp::InstanceConfig::Auth::pass);
+    EXPECT_EQ(in.auth_pass, "secret");
+    ASSERT_TRUE(in.unicast_src);
+    EXPECT_EQ(in.unicast_peers.size(), 2u);
+    ASSERT_EQ(in.vips.size(), 2u);
+    EXPECT_EQ(in.vips[0].address.to_string(), "192.0.2.100");
+    EXPECT_EQ(in.vips[0].prefix_len, 24);
+    EXPECT_EQ(in.vips[0].broadcast->to_string(), "192.0.2.255");
+    EXPECT_EQ(in.vips[0].label, "lo:1");
+    EXPECT_EQ(in.vips[0].scope, "global");
+    EXPECT_EQ(in.vips[1].prefix_len, 32);
+    EXPECT_TRUE(in.vips[1].no_track);
+    EXPECT_EQ(in.excluded_vips.size(), 1u);
+    ASSERT_EQ(in.routes.size(), 1u);
+    EXPECT_EQ(in.routes[0].gateway->to_string(), "192.0.2.254");
+    EXPECT_EQ(*in.routes[0].metric, 10u);
+    EXPECT_EQ(*in.routes[0].table, 5u);
+    ASSERT_EQ(in.track_interfaces.size(), 1u);
+    EXPECT_EQ(in.track_interfaces[0].weight, 10);
+    ASSERT_EQ(in.track_scripts.size(), 1u);
+    EXPECT_EQ(*in.track_scripts[0].weight, 5);
+    EXPECT_EQ(in.notify.master.argv, (std::vector<std::string>{"/bin/echo", "master"}));
+    EXPECT_EQ(in.notify.backup.argv, (std::vector<std::string>{"/bin/echo", "backup"}));
+    // Global defaults applied; the instance's own value wins.
+    EXPECT_EQ(in.garp.master_delay, 7s);
+    EXPECT_EQ(in.garp.master_repeat, 2u);
+    EXPECT_EQ(in.mcast_group->to_string(), "224.0.0.19");
+    EXPECT_TRUE(in.use_vmac);
+    EXPECT_EQ(in.vmac_name, "vrrp51");
+    EXPECT_TRUE(in.smtp_alert);
+    EXPECT_EQ(in.sync_group, "G1");
+
+    ASSERT_EQ(r.config.vrrp.scripts.size(), 1u);
+    const auto& s = r.config.vrrp.scripts[0];
+    EXPECT_EQ(s.command.argv, (std::vector<std::string>{"/bin/true", "arg"}));
+    EXPECT_EQ(s.interval, 2s);
+    EXPECT_EQ(s.weight, -20);
+    EXPECT_EQ(s.fall, 2);
+    EXPECT_EQ(s.rise, 3);
+    ASSERT_EQ(r.config.vrrp.sync_groups.size(), 1u);
+    EXPECT_EQ(r.config.vrrp.sync_groups[0].instances, (std::vector<std::string>{"VI_1"}));
+}
+
+TEST(VrrpInstance, AdvertRoundingByVersion) {
+    auto v3 = load(
+        "global_defs {\n vrrp_version 3\n}\nvrrp_instance A {\n interface lo\n "
+        "virtual_router_id 1\n advert_int 0.456\n}\n");
+    ASSERT_EQ(v3.config.vrrp.instances.size(), 1u);
+    EXPECT_EQ(v3.config.vrrp.instances[0].version, 3);
+    EXPECT_EQ(v3.config.vrrp.instances[0].advert_interval, 460ms);
+    EXPECT_TRUE(v3.ok()) << all(v3);  // a rounding is a warning only
+    EXPECT_NE(test::find(v3, "rounded"), nullptr);
+
+    auto v2 = load("vrrp_instance A {\n interface lo\n virtual_router_id 1\n advert_int 0.4\n}\n");
+    EXPECT_EQ(v2.config.vrrp.instances[0].advert_interval, 1s);
+}
+
+TEST(VrrpInstance, SyncGroupNamingUnknownInstance) {
+    auto r = load("vrrp_sync_group G {\n group {\n  NOPE\n }\n}\n");
+    auto* d = test::find(r, "NOPE");
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(d->line, 3u);
+}
+
+TEST(VirtualServer, RealServersAndCheckers) {
+    auto r = load(R"(virtual_server 192.0.2.10 80 {
+  delay_loop 10
+  lb_algo wrr
+  lb_kind DR
+  persistence_timeout 300
+  persistence_granularity 255.255.255.0
+  protocol TCP
+  quorum 2
+  hysteresis 1
+  alpha
+  omega
+  virtualhost www.example.com
+  sorry_server 192.0.2.99 8080
+  real_server 192.0.2.11 8080 {
+    weight 3
+    inhibit_on_failure
+    HTTP_GET {
+      url {
+        path /health
+        digest 9b3a0c85a887a256d6939da88aabd8cd
+        status_code 200-299 404
+      }
+      connect_timeout 3
+      retry 2
+      delay_before_retry 2
+    }
+    TCP_CHECK {
+      connect_port 22
+    }
+  }
+  real_server 192.0.2.12 8080 {
+    MISC_CHECK {
+      misc_path "/bin/true x"
+      misc_timeout 5
+      misc_dynamic
+    }
+  }
+}
+)");
+    EXPECT_TRUE(r.ok()) << all(r);
+    ASSERT_EQ(r.config.lvs.virtual_servers.size(), 1u);
+    const auto& vs = r.config.lvs.virtual_servers[0];
+    EXPECT_EQ(vs.keys.at(0).address->to_string(), "192.0.2.10");
+    EXPECT_EQ(vs.keys[0].port, 80);
+    EXPECT_EQ(vs.scheduler, "wrr");
+    EXPECT_EQ(vs.forwarding, ipvs::Forwarding::dr);
+    EXPECT_EQ(vs.persistence_timeout, 300s);
+    EXPECT_EQ(vs.quorum, 2u);
+    EXPECT_EQ(vs.hysteresis, 1u);
+    EXPECT_TRUE(vs.alpha);
+    EXPECT_TRUE(vs.omega);
+    ASSERT_TRUE(vs.sorry_server);
+    EXPECT_EQ(vs.sorry_server->port, 8080);
+    ASSERT_EQ(vs.real_servers.size(), 2u);
+    EXPECT_EQ(vs.real_servers[0].weight, 3);
+    EXPECT_EQ(vs.real_servers[0].checker_count, 2u);
+    ASSERT_EQ(r.config.checks.size(), 3u);
+    const auto& http = r.config.checks[0];
+    EXPECT_EQ(http.real_server, 0u);
+    EXPECT_EQ(http.check.target.to_string(), "192.0.2.11");
+    EXPECT_EQ(http.check.target_port, 8080);
+    EXPECT_EQ(http.check.delay_loop, 10s);  // from the virtual server
+    EXPECT_EQ(http.check.connect_timeout, 3s);
+    EXPECT_EQ(http.check.retry, 2u);
+    const auto& h = std::get<checkers::HttpCheck>(http.check.kind);
+    ASSERT_EQ(h.urls.size(), 1u);
+    EXPECT_EQ(h.urls[0].path, "/health");
+    ASSERT_TRUE(h.urls[0].digest);
+    EXPECT_EQ((*h.urls[0].digest)[0], 0x9b);
+    ASSERT_EQ(h.urls[0].status_codes.size(), 2u);
+    EXPECT_EQ(h.urls[0].status_codes[0].low, 200);
+    EXPECT_EQ(h.urls[0].status_codes[0].high, 299);
+    EXPECT_EQ(h.urls[0].status_codes[1].low, 404);
+    EXPECT_EQ(h.virtualhost, "www.example.com");
+    EXPECT_EQ(*r.config.checks[1].check.connect_port, 22);
+    const auto& m = std::get<checkers::MiscCheck>(r.config.checks[2].check.kind);
+    EXPECT_EQ(m.command.argv, (std::vector<std::string>{"/bin/true", "x"}));
+    EXPECT_EQ(m.timeout, 5s);
+    EXPECT_TRUE(m.dynamic);
+    EXPECT_EQ(r.config.checks[2].check.retry, 0u);  // MISC_CHECK default
+}
+
+TEST(VirtualServer, GroupsAndFwmark) {
+    auto r = load(R"(virtual_server_group G {
+  192.0.2.1-3 80
+  2001:db8::1 80
+  fwmark 7
+}
+virtual_server group G {
+  lvs_sched rr
+  lvs_method TUN
+  real_server 192.0.2.50 80 {
+  }
+}
+virtual_server fwmark 9 {
+  persistence_timeout
+  real_server 192.0.2.51 {
+  }
+}
+)");
+    EXPECT_TRUE(r.ok()) << all(r);
+    ASSERT_EQ(r.config.lvs.virtual_servers.size(), 2u);
+    const auto& g = r.config.lvs.virtual_servers[0];
+    EXPECT_EQ(g.group, "G");
+    ASSERT_EQ(g.keys.size(), 5u);
+    EXPECT_EQ(g.keys[2].address->to_string(), "192.0.2.3");
+    EXPECT_EQ(g.keys[4].fwmark, 7u);
+    EXPECT_EQ(g.forwarding, ipvs::Forwarding::tun);
+    const auto& f = r.config.lvs.virtual_servers[1];
+    EXPECT_EQ(f.keys.at(0).fwmark, 9u);
+    EXPECT_EQ(f.persistence_timeout, 360s);
+}
+
+TEST(Checkers, KindsAndOldSyntax) {
+    auto r = load(R"(virtual_server 192.0.2.10 25 {
+  real_server 192.0.2.11 25 {
+    SMTP_CHECK {
+      helo_name mx.example.com
+      host {
+        connect_ip 192.0.2.12
+        connect_port 2525
+      }
+    }
+    DNS_CHECK {
+      type A
+      name example.com
+    }
+    UDP_CHECK {
+      payload 0a0b
+      require_reply
+    }
+    PING_CHECK {
+    }
+    SSL_GET {
+      url {
+        path /
+      }
+    }
+  }
+}
+)");
+    EXPECT_TRUE(r.ok()) << all(r);
+    ASSERT_EQ(r.config.checks.size(), 5u);
+    EXPECT_EQ(std::get<checkers::SmtpCheck>(r.config.checks[0].check.kind).helo_name,
+              "mx.example.com");
+    EXPECT_EQ(r.config.checks[0].check.connect_ip->to_string(), "192.0.2.12");
+    EXPECT_EQ(*r.config.checks[0].check.connect_port, 2525);
+    EXPECT_EQ(std::get<checkers::DnsCheck>(r.config.checks[1].check.kind).type, "A");
+    EXPECT_EQ(r.config.checks[1].check.retry, 3u);
+    EXPECT_EQ(std::get<checkers::UdpCheck>(r.config.checks[2].check.kind).payload.size(), 2u);
+    EXPECT_TRUE(std::holds_alternative<checkers::PingCheck>(r.config.checks[3].check.kind));
+    EXPECT_TRUE(std::get<checkers::HttpCheck>(r.config.checks[4].check.kind).ssl);
+}
+
+TEST(Json, DumpIsValidJsonWithFinalValues) {
+    auto r = load(kInstance);
+    auto j = nlohmann::json::parse(to_json(r.config));
+    const auto& in = j["vrrp"]["instances"][0];
+    EXPECT_EQ(in["name"], "VI_1");
+    EXPECT_EQ(in["advert_interval_us"], 2000000);
+    EXPECT_EQ(in["virtual_ipaddress"][0]["address"], "192.0.2.100");
+    EXPECT_EQ(in["sync_group"], "G1");
+    EXPECT_EQ(in["garp"]["master_delay_us"], 7000000);
+}
+
+}  // namespace
+}  // namespace vigil::config
