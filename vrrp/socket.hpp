@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "packet.hpp"
@@ -26,7 +27,10 @@ struct SocketKey {
     int ifindex = 0;
     bool ipv6 = false;
     std::optional<Address> group;  // empty: unicast
-    auto operator<=>(const SocketKey&) const = default;
+    bool operator==(const SocketKey&) const = default;
+    bool operator<(const SocketKey& o) const {
+        return std::tie(ifindex, ipv6, group) < std::tie(o.ifindex, o.ipv6, o.group);
+    }
 };
 
 struct SocketOptions {

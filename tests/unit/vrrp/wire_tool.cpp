@@ -1,11 +1,15 @@
 // Test-only tool: sends or receives VRRP adverts through VrrpSocket in the current namespace.
 //   vrrp_wire_tool send IFNAME VERSION(2|3) VRID PRIO INTERVAL_CS COUNT [pass=PW] VIP...
 //   vrrp_wire_tool recv IFNAME v4|v6 SECONDS
+//   vrrp_wire_tool engine IFNAME VERSION VRID PRIO INTERVAL_MS SECONDS VIP...
+// engine runs a vrrp::Engine for one instance and prints "transition FROM TO" lines; SIGTERM
+// stops it cleanly (priority-0 advert, VIPs removed), then it prints its status and exits.
 // recv prints one line per datagram: "ok v=2 vrid=51 prio=100 int=100 auth=1 addrs=a,b src=S ttl=T"
 // or "drop REASON src=S".
 #include <ifaddrs.h>
 #include <net/if.h>
 
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +19,7 @@
 
 #include "packet.hpp"
 #include "socket.hpp"
+#include "vigil/vrrp/engine.hpp"
 
 using namespace vigil::vrrp;
 namespace asio = boost::asio;
@@ -44,6 +49,78 @@ std::optional<Address> source_of(const std::string& ifname, bool v6) {
     return out;
 }
 
+int run_engine(asio::io_context& io, int argc, char** argv) {
+    if (argc < 9) return 2;
+    InstanceConfig c;
+    c.name = "VI_1";
+    c.interface = argv[2];
+    c.version = std::stoi(argv[3]);
+    c.vrid = static_cast<std::uint8_t>(std::stoi(argv[4]));
+    c.priority = static_cast<std::uint8_t>(std::stoi(argv[5]));
+    c.advert_interval = std::chrono::milliseconds(std::stoi(argv[6]));
+    const int seconds = std::stoi(argv[7]);
+    for (int i = 8; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg.rfind("pass=", 0) == 0) {
+            c.auth = InstanceConfig::Auth::pass;
+            c.auth_pass = arg.substr(5);
+            continue;
+        }
+        VirtualAddress v;
+        v.address = asio::ip::make_address(arg);
+        v.prefix_len = v.address.is_v6() ? 64 : 24;
+        c.ipv6 = v.address.is_v6();
+        c.vips.push_back(v);
+    }
+    Config config;
+    config.instances.push_back(c);
+    Hooks hooks;
+    hooks.on_transition = [](const TransitionEvent& e) {
+        std::printf("transition %s %s prio=%d\n", std::string(to_string(e.from)).c_str(),
+                    std::string(to_string(e.to)).c_str(), e.priority);
+        std::fflush(stdout);
+    };
+    hooks.log = [](LogLevel, std::string msg) {
+        std::printf("log %s\n", msg.c_str());
+        std::fflush(stdout);
+    };
+    Engine engine(io, hooks);
+    if (auto r = engine.start(config); !r) {
+        std::fprintf(stderr, "%s\n", r.error().c_str());
+        return 1;
+    }
+    bool stopping = false;
+    auto stop = [&] {
+        if (std::exchange(stopping, true)) return;
+        engine.stop([&] {
+            std::printf("stopped\n");
+            std::fflush(stdout);
+            io.stop();
+        });
+    };
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (!ec) stop();
+    });
+    asio::steady_timer limit(io, std::chrono::seconds(seconds));
+    limit.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) stop();
+    });
+    io.run();
+    for (const auto& s : engine.status().instances) {
+        std::printf("status %s state=%s sent=%llu received=%llu zero_sent=%llu\n", s.name.c_str(),
+                    std::string(to_string(s.state)).c_str(),
+                    static_cast<unsigned long long>(s.adverts_sent),
+                    static_cast<unsigned long long>(s.adverts_received),
+                    static_cast<unsigned long long>(s.priority_zero_sent));
+        for (const auto& [r, n] : s.drops)
+            std::printf("drop %s %llu\n", r.c_str(), static_cast<unsigned long long>(n));
+        for (const auto& [r, n] : s.errors)
+            std::printf("error %s %llu\n", r.c_str(), static_cast<unsigned long long>(n));
+    }
+    return 0;
+}
+
 int usage() {
     std::fprintf(stderr, "usage: vrrp_wire_tool send|recv ...\n");
     return 2;
@@ -57,6 +134,7 @@ int main(int argc, char** argv) {
     const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
     if (ifindex == 0) return usage();
     asio::io_context io;
+    if (mode == "engine") return run_engine(io, argc, argv);
     if (mode == "recv") {
         const bool v6 = std::string(argv[3]) == "v6";
         SocketOptions o;

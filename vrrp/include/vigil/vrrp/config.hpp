@@ -19,6 +19,7 @@ struct Command {
     std::string user;   // empty: the global script_user
     std::string group;  // empty: the user's group
     bool empty() const { return argv.empty(); }
+    bool operator==(const Command&) const = default;
 };
 
 struct VirtualAddress {
@@ -29,6 +30,7 @@ struct VirtualAddress {
     std::string label;
     std::string scope;  // "global", "host", "link", "site", "nowhere" or a number; empty: default
     bool no_track = false;
+    bool operator==(const VirtualAddress&) const = default;
 };
 
 struct VirtualRoute {
@@ -43,11 +45,13 @@ struct VirtualRoute {
     std::string scope;
     Type type = Type::unicast;
     bool no_track = false;
+    bool operator==(const VirtualRoute&) const = default;
 };
 
 struct TrackInterface {
     std::string name;
     int weight = 0;  // 0: link down puts the instance in FAULT
+    bool operator==(const TrackInterface&) const = default;
 };
 
 // A reference from an instance or sync group to a vrrp_script / vrrp_track_file.
@@ -55,6 +59,7 @@ struct TrackRef {
     std::string name;
     std::optional<int> weight;  // overrides the script's own weight
     bool reverse = false;
+    bool operator==(const TrackRef&) const = default;
 };
 
 struct ScriptConfig {  // vrrp_script
@@ -67,6 +72,7 @@ struct ScriptConfig {  // vrrp_script
     int rise = 1;
     int fall = 1;
     bool init_fail = false;
+    bool operator==(const ScriptConfig&) const = default;
 };
 
 struct TrackFileConfig {  // vrrp_track_file
@@ -75,10 +81,12 @@ struct TrackFileConfig {  // vrrp_track_file
     int weight = 1;
     bool weight_reverse = false;
     std::optional<int> init_file;  // value written at start if the file is missing
+    bool operator==(const TrackFileConfig&) const = default;
 };
 
 struct NotifyConfig {
     Command master, backup, fault, stop, generic /* "notify" */, master_rx_lower_pri;
+    bool operator==(const NotifyConfig&) const = default;
 };
 
 struct GarpConfig {
@@ -88,8 +96,9 @@ struct GarpConfig {
     unsigned master_refresh_repeat = 1;
     std::optional<Duration> lower_prio_delay;
     std::optional<unsigned> lower_prio_repeat;
-    Duration interval{0};      // gap between gratuitous ARPs of one burst
-    Duration na_interval{0};   // gap between unsolicited NAs of one burst
+    Duration interval{0};     // gap between gratuitous ARPs of one burst
+    Duration na_interval{0};  // gap between unsolicited NAs of one burst
+    bool operator==(const GarpConfig&) const = default;
 };
 
 struct InstanceConfig {
@@ -105,7 +114,7 @@ struct InstanceConfig {
     std::uint8_t vrid = 0;
     std::uint8_t priority = 100;
     Duration advert_interval = std::chrono::seconds(1);
-    int version = 2;  // 2 or 3
+    int version = 2;    // 2 or 3
     bool ipv6 = false;  // family of the VIPs (and of the adverts)
     bool preempt = true;
     Duration preempt_delay{0};
@@ -138,6 +147,7 @@ struct InstanceConfig {
     bool strict = false;
     bool skip_check_adv_addr = false;
     std::string sync_group;  // name of the vrrp_sync_group it belongs to, if any
+    bool operator==(const InstanceConfig&) const = default;
 };
 
 struct SyncGroupConfig {
@@ -148,6 +158,7 @@ struct SyncGroupConfig {
     std::vector<TrackRef> track_files;
     NotifyConfig notify;
     bool smtp_alert = false;
+    bool operator==(const SyncGroupConfig&) const = default;
 };
 
 struct Config {

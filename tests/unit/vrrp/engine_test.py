@@ -1,0 +1,130 @@
+"""The whole VRRP engine in namespaces: election, failover and clean stop, against itself and
+against Debian's keepalived. Uses `vrrp_wire_tool engine`, which runs one vrrp::Engine instance.
+"""
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.environ.get("VIGIL_SOURCE_DIR",
+                                               os.path.join(os.path.dirname(__file__), "../../..")),
+                                "tests", "integration"))
+from netns import Rig, wait_until  # noqa: E402
+
+TOOL = sys.argv[1]
+KEEPALIVED = "/usr/sbin/keepalived"
+VIP = "10.0.0.100"
+
+
+def engine(host, rig, name, version, prio, interval_ms, extra=()):
+    log = rig.path(f"{name}.log")
+    p = host.spawn([TOOL, "engine", "eth0", str(version), "51", str(prio), str(interval_ms), "60",
+                    *extra, VIP], log=log)
+    return p, log
+
+
+def keepalived(host, rig, version, prio, adv, auth=None):
+    conf = rig.path("ka.conf")
+    auth_block = (f"    authentication {{\n        auth_type PASS\n        auth_pass {auth}\n    }}\n"
+                  if auth else "")
+    with open(conf, "w") as f:
+        f.write(f"global_defs {{\n    router_id peer\n    vrrp_version {version}\n}}\n"
+                f"vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n"
+                f"    virtual_router_id 51\n    priority {prio}\n    advert_int {adv}\n"
+                f"{auth_block}    virtual_ipaddress {{\n        {VIP}/24\n    }}\n}}\n")
+    log = rig.path("ka.log")
+    p = host.spawn([KEEPALIVED, "-n", "-l", "-D", "-P", "-f", conf, "-p", rig.path("ka.pid"),
+                    "-r", rig.path("vrrp.pid"), "-c", rig.path("check.pid")], log=log)
+    return p, log
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def vigil_pair_failover():
+    """v3 at 100 ms: the higher priority wins; kill -9 of the master hands over in about
+    master-down (0.36 s), never much faster."""
+    with Rig(tag="e") as rig:
+        h1 = rig.add_host("h1", ["10.0.0.1/24"])
+        h2 = rig.add_host("h2", ["10.0.0.2/24"])
+        a, alog = engine(h1, rig, "a", 3, 200, 100)
+        assert wait_until(lambda: h1.has_addr(VIP), 3), f"A never became master:\n{read(alog)}"
+        b, blog = engine(h2, rig, "b", 3, 100, 100)
+        time.sleep(1.0)
+        assert not h2.has_addr(VIP), f"B holds the VIP too:\n{read(blog)}"
+        assert "transition BACKUP MASTER" not in read(blog), read(blog)
+        os.killpg(a.pid, signal.SIGKILL)
+        a.wait()
+        t0 = time.monotonic()
+        took = wait_until(lambda: h2.has_addr(VIP), 3, interval=0.005)
+        assert took is not None, f"B did not take over:\n{read(blog)}"
+        assert took < 0.36 * 1.05 + 0.05, f"failover too slow: {took:.3f} s"
+        assert time.monotonic() - t0 >= 0.25, "failover earlier than master-down"
+        rc = rig.stop(b)
+        assert rc == 0, read(blog)
+        out = read(blog)
+        assert "stopped" in out and not h2.has_addr(VIP), f"B did not clean up:\n{out}"
+        assert "drop " not in out, f"B dropped adverts:\n{out}"
+        print(f"vigil pair: failover {took:.3f} s")
+
+
+def vigil_master_keepalived_backup():
+    """v2 with PASS: keepalived stays backup under Vigil; SIGTERM on Vigil sends priority 0 and
+    keepalived takes over in about skew time (0.61 s)."""
+    with Rig(tag="k") as rig:
+        h1 = rig.add_host("h1", ["10.0.0.1/24"])
+        h2 = rig.add_host("h2", ["10.0.0.2/24"])
+        ka, klog = keepalived(h2, rig, 2, 100, 1, auth="secret")
+        v, vlog = engine(h1, rig, "v", 2, 200, 1000, extra=["pass=secret"])
+        assert wait_until(lambda: h1.has_addr(VIP), 6), f"Vigil never became master:\n{read(vlog)}"
+        time.sleep(2.5)
+        assert not h2.has_addr(VIP), f"keepalived took the VIP:\n{read(klog)}"
+        os.killpg(v.pid, signal.SIGTERM)
+        t0 = time.monotonic()
+        took = wait_until(lambda: h2.has_addr(VIP), 5, interval=0.005)
+        assert took is not None, f"keepalived did not take over:\n{read(klog)}"
+        assert took < 1.5, f"takeover after SIGTERM took {took:.3f} s (no priority 0?)"
+        assert v.wait(timeout=5) == 0
+        assert not h1.has_addr(VIP), "Vigil left its VIP behind"
+        out = read(vlog)
+        assert "zero_sent=1" in out, out
+        assert "drop " not in out, out
+        rig.stop(ka)
+        print(f"vigil master, keepalived backup: takeover after SIGTERM {took:.3f} s "
+              f"({time.monotonic() - t0:.3f})")
+
+
+def keepalived_master_vigil_backup():
+    """v3 at 1 s: Vigil stays backup under a higher keepalived and takes over when it dies."""
+    with Rig(tag="b") as rig:
+        h1 = rig.add_host("h1", ["10.0.0.1/24"])
+        h2 = rig.add_host("h2", ["10.0.0.2/24"])
+        ka, klog = keepalived(h2, rig, 3, 200, 1)
+        assert wait_until(lambda: h2.has_addr(VIP), 6), f"keepalived not master:\n{read(klog)}"
+        v, vlog = engine(h1, rig, "v", 3, 100, 1000)
+        time.sleep(5)
+        assert not h1.has_addr(VIP), f"Vigil took the VIP from a higher master:\n{read(vlog)}"
+        os.killpg(ka.pid, signal.SIGKILL)
+        ka.wait()
+        took = wait_until(lambda: h1.has_addr(VIP), 6, interval=0.01)
+        assert took is not None, f"Vigil did not take over:\n{read(vlog)}"
+        rig.stop(v)
+        out = read(vlog)
+        assert "drop " not in out, out
+        print(f"keepalived master, vigil backup: takeover {took:.3f} s")
+
+
+def main():
+    if os.geteuid() != 0:
+        print("needs root")
+        return 77
+    vigil_pair_failover()
+    vigil_master_keepalived_backup()
+    keepalived_master_vigil_backup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

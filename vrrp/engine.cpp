@@ -1,0 +1,426 @@
+#include "vigil/vrrp/engine.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fstream>
+
+#include "addresses.hpp"
+#include "announce.hpp"
+#include "instance.hpp"
+#include "link_monitor.hpp"
+#include "socket.hpp"
+#include "sync_group.hpp"
+#include "track.hpp"
+
+namespace vigil::vrrp {
+
+namespace {
+
+struct ScriptRunner {
+    ScriptConfig config;
+    ScriptHealth health;
+    boost::asio::steady_timer timer;
+    bool running = false;
+    ScriptRunner(boost::asio::io_context& io, ScriptConfig c) : config(std::move(c)), timer(io) {
+        health.ok = !config.init_fail;
+    }
+};
+
+struct FileTracker {
+    TrackFileConfig config;
+    long value = 0;
+};
+
+}  // namespace
+
+struct Engine::Impl final : InstanceIo {
+    boost::asio::io_context& io;
+    Hooks hooks;
+    Config config;
+    std::unique_ptr<LinkMonitor> links;
+    std::optional<AddressManager> addresses;
+    std::optional<Announcer> announcer;
+    std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets;
+    std::map<SocketKey, std::map<std::uint8_t, std::string>> by_vrid;
+    std::map<std::string, std::unique_ptr<Instance>> instances;
+    std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
+    std::map<std::string, FileTracker> files;
+    boost::asio::steady_timer file_poll;
+    boost::asio::steady_timer startup;
+    std::array<std::uint64_t, kDropReasonCount> drops{};
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+    bool stopped = false;
+
+    Impl(boost::asio::io_context& i, Hooks h)
+        : io(i), hooks(std::move(h)), file_poll(i), startup(i) {}
+    ~Impl() override { *alive = false; }
+
+    void log(LogLevel level, std::string msg) {
+        if (hooks.log) hooks.log(level, std::move(msg));
+    }
+
+    // InstanceIo
+    std::expected<void, std::string> send_advert(const InstanceConfig&, int ifindex,
+                                                 std::span<const std::uint8_t> message,
+                                                 const Address& src, const Address& dst) override {
+        for (auto& [key, sock] : sockets)
+            if (key.ifindex == ifindex && key.ipv6 == dst.is_v6() &&
+                key.group.has_value() == dst.is_multicast())
+                return sock->send(message, src, dst);
+        return std::unexpected("no socket");
+    }
+    std::expected<void, std::string> add_address(int ifindex, const VirtualAddress& v) override {
+        if (!addresses || ifindex == 0) return std::unexpected("no interface");
+        return addresses->add_address(ifindex, v);
+    }
+    std::expected<void, std::string> remove_address(int ifindex, const VirtualAddress& v) override {
+        if (!addresses || ifindex == 0) return std::unexpected("no interface");
+        return addresses->remove_address(ifindex, v);
+    }
+    std::expected<void, std::string> add_route(const VirtualRoute& r, int ifindex) override {
+        if (!addresses) return std::unexpected("no netlink");
+        return addresses->add_route(r, ifindex);
+    }
+    std::expected<void, std::string> remove_route(const VirtualRoute& r, int ifindex) override {
+        if (!addresses) return std::unexpected("no netlink");
+        return addresses->remove_route(r, ifindex);
+    }
+    std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
+                                              const Address& vip) override {
+        if (!announcer) return std::unexpected("no announcer");
+        if (vip.is_v4()) return announcer->send_garp(ifindex, mac, vip.to_v4());
+        bool router = false;
+        if (auto l = links->find(ifindex)) router = ipv6_forwarding(l->name);
+        return announcer->send_unsolicited_na(ifindex, mac, vip.to_v6(), router);
+    }
+    int ifindex_of(const std::string& name) override {
+        auto l = links ? links->find(name) : std::nullopt;
+        return l ? l->index : 0;
+    }
+
+    const SyncGroupConfig* group_of(const InstanceConfig& c) const {
+        for (const auto& g : config.sync_groups)
+            if (g.name == c.sync_group ||
+                std::find(g.instances.begin(), g.instances.end(), c.name) != g.instances.end())
+                return &g;
+        return nullptr;
+    }
+
+    LinkInfo link_info(const InstanceConfig& c) const {
+        LinkInfo info;
+        auto l = links->find(c.interface);
+        if (!l || !l->present) return info;
+        info.ifindex = l->index;
+        info.up = l->up;
+        info.mac = l->mac;
+        if (c.ipv6 && l->link_local_v6) info.source = Address(*l->link_local_v6);
+        if (!c.ipv6 && l->primary_v4) info.source = Address(*l->primary_v4);
+        return info;
+    }
+
+    void recompute(Instance& inst) {
+        const auto& c = inst.config();
+        const auto* g = group_of(c);
+        std::vector<TrackedInterface> ifs;
+        std::vector<TrackedScript> ss;
+        std::vector<TrackedFile> fs;
+        auto add_if = [&](const TrackInterface& t) {
+            auto l = links->find(t.name);
+            ifs.push_back({t.weight, false, l && l->present && l->up});
+        };
+        auto add_script = [&](const TrackRef& r) {
+            auto it = scripts.find(r.name);
+            if (it == scripts.end()) return;
+            const auto& sc = it->second->config;
+            ss.push_back({r.weight.value_or(sc.weight), r.reverse || sc.weight_reverse,
+                          it->second->health.ok});
+        };
+        auto add_file = [&](const TrackRef& r) {
+            auto it = files.find(r.name);
+            if (it == files.end()) return;
+            fs.push_back({r.weight.value_or(it->second.config.weight),
+                          r.reverse || it->second.config.weight_reverse, it->second.value});
+        };
+        for (const auto& t : c.track_interfaces) add_if(t);
+        for (const auto& r : c.track_scripts) add_script(r);
+        for (const auto& r : c.track_files) add_file(r);
+        if (g) {
+            for (const auto& t : g->track_interfaces) add_if(t);
+            for (const auto& r : g->track_scripts) add_script(r);
+            for (const auto& r : g->track_files) add_file(r);
+        }
+        inst.set_link(link_info(c));
+        inst.set_priority(compute_priority(c.priority, ifs, ss, fs));
+    }
+
+    void recompute_all() {
+        for (auto& [_, inst] : instances) recompute(*inst);
+        update_group_faults();
+    }
+
+    std::vector<Instance*> members(const SyncGroupConfig& g) {
+        std::vector<Instance*> out;
+        for (const auto& name : g.instances)
+            if (auto it = instances.find(name); it != instances.end())
+                out.push_back(it->second.get());
+        return out;
+    }
+
+    void update_group_faults() {
+        for (const auto& g : config.sync_groups) {
+            auto ms = members(g);
+            // std::vector<bool> is not contiguous: a plain bool array feeds the span.
+            auto flags = std::make_unique<bool[]>(ms.size() + 1);
+            for (std::size_t i = 0; i < ms.size(); ++i) flags[i] = ms[i]->own_fault();
+            const std::span<const bool> view(flags.get(), ms.size());
+            for (std::size_t i = 0; i < ms.size(); ++i)
+                ms[i]->set_group_fault(group_fault(view, i));
+        }
+    }
+
+    void on_transition(Instance& inst, State from, State to) {
+        const auto* g = group_of(inst.config());
+        log(LogLevel::info,
+            fmt::format("({}) Entering {} STATE", inst.config().name, to_string(to)));
+        if (hooks.on_transition)
+            hooks.on_transition({inst.config().name, g ? g->name : std::string(), from, to,
+                                 inst.status().effective_priority});
+        if (!g || stopped) return;
+        auto ms = members(*g);
+        std::vector<State> states;
+        std::size_t self = 0;
+        for (std::size_t i = 0; i < ms.size(); ++i) {
+            states.push_back(ms[i]->state());
+            if (ms[i] == &inst) self = i;
+        }
+        for (const auto& o : follow(states, self, from, to)) ms[o.member]->force(o.order);
+    }
+
+    void dispatch(const SocketKey& key, const RawPacket& p) {
+        auto advert = decode(p.message, p.src, p.dst);
+        if (!advert) {
+            ++drops[static_cast<std::size_t>(advert.error())];
+            return;
+        }
+        auto vr = by_vrid.find(key);
+        const auto it =
+            vr == by_vrid.end() ? decltype(vr->second.end()){} : vr->second.find(advert->vrid);
+        if (vr == by_vrid.end() || it == vr->second.end()) {
+            ++drops[static_cast<std::size_t>(DropReason::unknown_vrid)];
+            return;
+        }
+        auto inst = instances.find(it->second);
+        if (inst == instances.end()) return;
+        inst->second->receive(p, *advert);
+    }
+
+    void attach(Instance& inst) {
+        const auto key = inst.socket_key();
+        if (key.ifindex == 0) {
+            log(LogLevel::warning, fmt::format("({}) interface {} not found: FAULT",
+                                               inst.config().name, inst.config().interface));
+            return;
+        }
+        if (!sockets.contains(key)) {
+            SocketOptions o;
+            o.key = key;
+            o.ifname = inst.config().interface;
+            o.unicast_ttl = inst.config().unicast_ttl;
+            auto s = VrrpSocket::open(io, o);
+            if (!s) {
+                log(LogLevel::error, fmt::format("({}) {}", inst.config().name, s.error()));
+                return;
+            }
+            (*s)->start([this, key](const RawPacket& p) { dispatch(key, p); });
+            sockets.emplace(key, std::move(*s));
+        }
+        by_vrid[key][inst.config().vrid] = inst.config().name;
+    }
+
+    void detach(Instance& inst) {
+        for (auto& [key, m] : by_vrid)
+            if (auto it = m.find(inst.config().vrid);
+                it != m.end() && it->second == inst.config().name)
+                m.erase(it);
+    }
+
+    Instance& create(const InstanceConfig& c) {
+        auto inst = std::make_unique<Instance>(io, c, *this);
+        inst->on_transition([this](Instance& i, State f, State t) { on_transition(i, f, t); });
+        inst->on_lower_priority([this](Instance& i) {
+            if (hooks.on_master_rx_lower_priority)
+                hooks.on_master_rx_lower_priority(i.config().name);
+        });
+        auto& ref = *inst;
+        instances[c.name] = std::move(inst);
+        return ref;
+    }
+
+    void sync_trackers() {
+        std::map<std::string, std::unique_ptr<ScriptRunner>> next;
+        for (const auto& s : config.scripts) {
+            auto it = scripts.find(s.name);
+            if (it != scripts.end() && it->second->config == s) {
+                next[s.name] = std::move(it->second);
+                continue;
+            }
+            next[s.name] = std::make_unique<ScriptRunner>(io, s);
+            schedule_script(*next[s.name], Duration{0});
+        }
+        scripts = std::move(next);
+        std::map<std::string, FileTracker> nf;
+        for (const auto& f : config.track_files) {
+            FileTracker t{f, 0};
+            auto v = read_track_file(f.path);
+            if (!v && f.init_file) {
+                std::ofstream(f.path) << *f.init_file << "\n";
+                v = *f.init_file;
+            }
+            t.value = v.value_or(0);
+            nf[f.name] = t;
+        }
+        files = std::move(nf);
+    }
+
+    void schedule_script(ScriptRunner& r, Duration after) {
+        r.timer.expires_after(after);
+        r.timer.async_wait([this, a = alive, &r](const boost::system::error_code& ec) {
+            if (ec || !*a || stopped) return;
+            run_script(r);
+            schedule_script(r, r.config.interval);
+        });
+    }
+
+    void run_script(ScriptRunner& r) {
+        if (r.running || !hooks.run_script) return;
+        r.running = true;
+        const auto timeout = r.config.timeout > Duration{0} ? r.config.timeout : r.config.interval;
+        const std::string name = r.config.name;
+        hooks.run_script(r.config.command, timeout, [this, a = alive, name](int status) {
+            if (!*a) return;
+            auto it = scripts.find(name);
+            if (it == scripts.end()) return;
+            auto& runner = *it->second;
+            runner.running = false;
+            if (runner.health.record(status == 0, runner.config.rise, runner.config.fall)) {
+                log(LogLevel::info, fmt::format("VRRP_Script({}) {}", name,
+                                                runner.health.ok ? "succeeded" : "failed"));
+                if (!stopped) recompute_all();
+            }
+        });
+    }
+
+    void poll_files() {
+        file_poll.expires_after(std::chrono::seconds(1));
+        file_poll.async_wait([this, a = alive](const boost::system::error_code& ec) {
+            if (ec || !*a || stopped) return;
+            bool changed = false;
+            for (auto& [_, f] : files) {
+                const long v = read_track_file(f.config.path).value_or(0);
+                if (v != f.value) {
+                    f.value = v;
+                    changed = true;
+                }
+            }
+            if (changed) recompute_all();
+            poll_files();
+        });
+    }
+
+    void start_instances(const std::vector<Instance*>& fresh) {
+        recompute_all();
+        for (auto* i : fresh) attach(*i);
+        for (auto* i : fresh) i->start();
+    }
+};
+
+Engine::Engine(boost::asio::io_context& io, Hooks hooks)
+    : impl_(std::make_unique<Impl>(io, std::move(hooks))) {}
+
+Engine::~Engine() = default;
+
+std::expected<void, std::string> Engine::start(const Config& config) {
+    auto& d = *impl_;
+    d.config = config;
+    d.links = std::make_unique<LinkMonitor>(d.io);
+    if (auto r = d.links->start(); !r) return std::unexpected("link monitor: " + r.error());
+    auto am = AddressManager::open();
+    if (!am) return std::unexpected("netlink: " + am.error());
+    d.addresses.emplace(std::move(*am));
+    auto an = Announcer::open();
+    if (!an) return std::unexpected("announcer: " + an.error());
+    d.announcer.emplace(std::move(*an));
+    d.links->on_change([&d](const LinkMonitor::Link& l) {
+        if (d.stopped) return;
+        for (auto& [_, inst] : d.instances)
+            if (inst->config().interface == l.name && inst->socket_key().ifindex != 0)
+                d.attach(*inst);
+        d.recompute_all();
+    });
+    d.sync_trackers();
+    if (!d.files.empty()) d.poll_files();
+    std::vector<Instance*> fresh;
+    for (const auto& c : config.instances) fresh.push_back(&d.create(c));
+    if (config.startup_delay > Duration{0}) {
+        d.startup.expires_after(config.startup_delay);
+        d.startup.async_wait([&d, a = d.alive, fresh](const boost::system::error_code& ec) {
+            if (!ec && *a && !d.stopped) d.start_instances(fresh);
+        });
+    } else {
+        d.start_instances(fresh);
+    }
+    return {};
+}
+
+std::expected<void, std::string> Engine::reload(const Config& config) {
+    auto& d = *impl_;
+    std::vector<Instance*> fresh;
+    std::map<std::string, const InstanceConfig*> wanted;
+    for (const auto& c : config.instances) wanted[c.name] = &c;
+    for (auto it = d.instances.begin(); it != d.instances.end();) {
+        auto w = wanted.find(it->first);
+        if (w != wanted.end() && *w->second == it->second->config()) {
+            ++it;
+            continue;
+        }
+        it->second->shutdown();
+        d.detach(*it->second);
+        it = d.instances.erase(it);
+    }
+    d.config = config;
+    d.sync_trackers();
+    for (const auto& c : config.instances)
+        if (!d.instances.contains(c.name)) fresh.push_back(&d.create(c));
+    d.start_instances(fresh);
+    return {};
+}
+
+void Engine::stop(std::function<void()> done) {
+    auto& d = *impl_;
+    d.stopped = true;
+    for (auto& [_, inst] : d.instances) inst->shutdown();
+    d.file_poll.cancel();
+    d.startup.cancel();
+    for (auto& [_, s] : d.scripts) s->timer.cancel();
+    boost::asio::post(d.io, [&d, a = d.alive, done = std::move(done)] {
+        // Instances stay (in STOP) so that status() still reports them and their counters.
+        if (*a) {
+            d.by_vrid.clear();
+            d.sockets.clear();
+        }
+        if (done) done();
+    });
+}
+
+Status Engine::status() const {
+    const auto& d = *impl_;
+    Status s;
+    for (const auto& [_, inst] : d.instances) s.instances.push_back(inst->status());
+    for (std::size_t i = 0; i < d.drops.size(); ++i)
+        if (d.drops[i]) s.drops[std::string(to_string(static_cast<DropReason>(i)))] = d.drops[i];
+    return s;
+}
+
+}  // namespace vigil::vrrp

@@ -1,0 +1,126 @@
+// One vrrp_instance: the pure fsm driven by loop timers and received adverts, its actions applied
+// through InstanceIo (sockets, netlink, announcements) so that tests can replace the world.
+#pragma once
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "fsm.hpp"
+#include "packet.hpp"
+#include "socket.hpp"
+#include "sync_group.hpp"
+#include "track.hpp"
+#include "vigil/vrrp/config.hpp"
+#include "vigil/vrrp/engine.hpp"
+
+namespace vigil::vrrp {
+
+using MacAddress = std::array<std::uint8_t, 6>;
+
+// The side effects an instance needs. The engine implements it with the real kernel.
+class InstanceIo {
+  public:
+    virtual ~InstanceIo() = default;
+    virtual std::expected<void, std::string> send_advert(const InstanceConfig& config, int ifindex,
+                                                         std::span<const std::uint8_t> message,
+                                                         const Address& src,
+                                                         const Address& dst) = 0;
+    virtual std::expected<void, std::string> add_address(int ifindex, const VirtualAddress&) = 0;
+    virtual std::expected<void, std::string> remove_address(int ifindex, const VirtualAddress&) = 0;
+    virtual std::expected<void, std::string> add_route(const VirtualRoute&, int ifindex) = 0;
+    virtual std::expected<void, std::string> remove_route(const VirtualRoute&, int ifindex) = 0;
+    virtual std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
+                                                      const Address& vip) = 0;
+    virtual int ifindex_of(const std::string& name) = 0;  // 0: unknown
+};
+
+// What the instance knows of its interface.
+struct LinkInfo {
+    int ifindex = 0;
+    bool up = false;
+    MacAddress mac{};
+    std::optional<Address> source;  // primary IPv4 or IPv6 link-local
+};
+
+class Instance {
+  public:
+    using TransitionFn = std::function<void(Instance&, State from, State to)>;
+
+    Instance(boost::asio::io_context& io, InstanceConfig config, InstanceIo& world);
+    ~Instance();
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    void on_transition(TransitionFn fn) { on_transition_ = std::move(fn); }
+    void on_lower_priority(std::function<void(Instance&)> fn) { on_lower_ = std::move(fn); }
+
+    void set_link(const LinkInfo& link);
+    // From tracking: effective priority and the instance's own fault.
+    void set_priority(const Priority& p);
+    void set_group_fault(bool fault);
+    void start();
+    // A datagram on this instance's socket naming its VRID; validated here, counted if dropped.
+    void receive(const RawPacket& packet, const Advert& advert);
+    void force(GroupOrder order);
+    // Priority-0 advert (if master), VIPs removed, timers cancelled. Synchronous.
+    void shutdown();
+
+    const InstanceConfig& config() const { return config_; }
+    State state() const { return fsm_.state; }
+    bool own_fault() const { return own_fault_; }
+    SocketKey socket_key() const;
+    InstanceStatus status() const;
+    void count_drop(DropReason r) { ++drops_[static_cast<std::size_t>(r)]; }
+
+  private:
+    void handle(const Event& e);
+    void apply(const Action& a);
+    void send(std::uint8_t priority);
+    void add_vips();
+    void remove_vips();
+    void garp_burst();
+    void arm(boost::asio::steady_timer& t, std::uint64_t& gen, Duration after, Event e);
+    void cancel_timers();
+    void update_fault();
+    FsmParams params() const;
+    Expectation expectation(const Address& src) const;
+    Address advert_destination(std::size_t peer) const;
+    std::uint16_t interval_cs() const;
+    void error(const std::string& reason);
+
+    boost::asio::io_context& io_;
+    InstanceConfig config_;
+    InstanceIo& world_;
+    FsmState fsm_;
+    LinkInfo link_;
+    Priority priority_;
+    bool own_fault_ = false;
+    bool group_fault_ = false;
+    bool started_ = false;
+    bool vips_installed_ = false;
+    std::optional<Address> master_;
+    std::optional<Address> last_sender_;
+
+    boost::asio::steady_timer master_down_, advert_, preempt_, garp_delay_, garp_refresh_;
+    std::uint64_t master_down_gen_ = 0, advert_gen_ = 0, preempt_gen_ = 0, garp_gen_ = 0,
+                  refresh_gen_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+    TransitionFn on_transition_;
+    std::function<void(Instance&)> on_lower_;
+
+    std::chrono::steady_clock::time_point last_transition_{};
+    std::array<std::uint64_t, kDropReasonCount> drops_{};
+    std::map<std::string, std::uint64_t> errors_;
+    std::uint64_t sent_ = 0, received_ = 0, zero_sent_ = 0, zero_received_ = 0, became_master_ = 0,
+                  released_master_ = 0;
+};
+
+}  // namespace vigil::vrrp
