@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+
+#include "instance.hpp"
+
+namespace vigil::vrrp {
+namespace {
+
+using namespace std::chrono_literals;
+using boost::asio::ip::make_address;
+
+// Records what the instance asks of the world.
+struct FakeWorld : InstanceIo {
+    std::vector<Advert> sent;
+    std::vector<std::string> calls;
+    std::expected<void, std::string> send_advert(const InstanceConfig&, int,
+                                                 std::span<const std::uint8_t> m,
+                                                 const Address& src, const Address& dst) override {
+        auto a = decode(m, src, dst);
+        if (!a) return std::unexpected("undecodable");
+        sent.push_back(*a);
+        return {};
+    }
+    std::expected<void, std::string> add_address(int, const VirtualAddress& v) override {
+        calls.push_back("add " + v.address.to_string());
+        return {};
+    }
+    std::expected<void, std::string> remove_address(int, const VirtualAddress& v) override {
+        calls.push_back("del " + v.address.to_string());
+        return {};
+    }
+    std::expected<void, std::string> add_route(const VirtualRoute&, int) override { return {}; }
+    std::expected<void, std::string> remove_route(const VirtualRoute&, int) override { return {}; }
+    std::expected<void, std::string> announce(int, const MacAddress&, const Address& v) override {
+        calls.push_back("garp " + v.to_string());
+        return {};
+    }
+    int ifindex_of(const std::string&) override { return 2; }
+    long count(const std::string& call) const {
+        return std::count(calls.begin(), calls.end(), call);
+    }
+};
+
+InstanceConfig config() {
+    InstanceConfig c;
+    c.name = "VI_1";
+    c.interface = "eth0";
+    c.vrid = 7;
+    c.priority = 100;
+    c.version = 3;
+    c.advert_interval = 10ms;
+    VirtualAddress v;
+    v.address = make_address("10.0.0.100");
+    c.vips.push_back(v);
+    c.garp.master_delay = 0s;
+    return c;
+}
+
+LinkInfo link() {
+    return {2, true, {0, 1, 2, 3, 4, 5}, make_address("10.0.0.2")};
+}
+
+struct InstanceTest : ::testing::Test {
+    boost::asio::io_context io;
+    FakeWorld world;
+    std::vector<std::pair<State, State>> transitions;
+
+    std::unique_ptr<Instance> make(InstanceConfig c = config()) {
+        auto i = std::make_unique<Instance>(io, c, world);
+        i->on_transition([this](Instance&, State f, State t) { transitions.emplace_back(f, t); });
+        i->set_link(link());
+        return i;
+    }
+
+    // A peer's advert as the socket would hand it over.
+    void feed(Instance& inst, Advert a, const char* src = "10.0.0.9", std::uint8_t ttl = 255) {
+        const auto s = make_address(src), d = make_address("224.0.0.18");
+        auto bytes = encode(a, s, d);
+        RawPacket p{s, d, ttl, bytes};
+        auto decoded = decode(p.message, s, d);
+        ASSERT_TRUE(decoded.has_value());
+        inst.receive(p, *decoded);
+    }
+
+    Advert peer(std::uint8_t prio) {
+        Advert a;
+        a.version = 3;
+        a.vrid = 7;
+        a.priority = prio;
+        a.interval_cs = 10;  // a backup adopts it: master-down 0.36 s, robust on a busy host
+        a.addresses = {make_address("10.0.0.100")};
+        return a;
+    }
+
+    // Runs the loop for `d`, feeding `a` every 5 ms.
+    void run_feeding(Instance& inst, const Advert& a, std::chrono::milliseconds d,
+                     std::uint8_t ttl = 255) {
+        const auto end = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < end) {
+            feed(inst, a, "10.0.0.9", ttl);
+            io.run_for(5ms);
+        }
+    }
+};
+
+TEST_F(InstanceTest, BecomesMasterAfterMasterDownAndAnnounces) {
+    auto i = make();
+    i->start();
+    EXPECT_EQ(i->state(), State::backup);
+    io.run_for(100ms);  // master-down is 3 x 10 ms + skew
+    EXPECT_EQ(i->state(), State::master);
+    EXPECT_EQ(world.count("add 10.0.0.100"), 1);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 5);  // garp_master_repeat
+    ASSERT_FALSE(world.sent.empty());
+    EXPECT_EQ(world.sent.front().priority, 100);
+    EXPECT_EQ(world.sent.front().interval_cs, 1);
+    const auto want = std::vector<std::pair<State, State>>{{State::init, State::backup},
+                                                           {State::backup, State::master}};
+    EXPECT_EQ(transitions, want);
+    i->shutdown();
+    EXPECT_EQ(i->state(), State::stop);
+    EXPECT_EQ(world.sent.back().priority, 0);
+    EXPECT_EQ(world.count("del 10.0.0.100"), 1);
+}
+
+TEST_F(InstanceTest, HigherPriorityAdvertsKeepItBackup) {
+    auto i = make();
+    i->start();
+    run_feeding(*i, peer(200), 150ms);
+    EXPECT_EQ(i->state(), State::backup);
+    EXPECT_EQ(world.count("add 10.0.0.100"), 0);
+    EXPECT_GT(i->status().adverts_received, 10u);
+}
+
+TEST_F(InstanceTest, RejectedAdvertsChangeNoTimerAndAreCounted) {
+    auto i = make();
+    i->start();
+    auto bad = peer(200);
+    bad.addresses = {make_address("10.0.0.99")};  // VIP list differs
+    run_feeding(*i, bad, 150ms);
+    // A flood of rejected adverts did not hold the master-down timer back.
+    EXPECT_EQ(i->state(), State::master);
+    const auto s = i->status();
+    EXPECT_GT(s.drops.at("addr_list_mismatch"), 10u);
+    EXPECT_EQ(s.adverts_received, 0u);
+
+    auto j = make();
+    j->start();
+    run_feeding(*j, peer(200), 20ms, 254);  // TTL not 255
+    io.run_for(100ms);
+    EXPECT_EQ(j->state(), State::master);
+    EXPECT_GT(j->status().drops.at("bad_ttl"), 0u);
+}
+
+TEST_F(InstanceTest, TrackingFaultAndPriority) {
+    auto i = make();
+    i->start();
+    io.run_for(100ms);
+    ASSERT_EQ(i->state(), State::master);
+    i->set_priority({100, true});
+    EXPECT_EQ(i->state(), State::fault);
+    EXPECT_EQ(world.sent.back().priority, 0);
+    EXPECT_EQ(world.count("del 10.0.0.100"), 1);
+    i->set_priority({100, false});
+    EXPECT_EQ(i->state(), State::backup);
+    // Link down is a fault too.
+    auto l = link();
+    l.up = false;
+    i->set_link(l);
+    EXPECT_EQ(i->state(), State::fault);
+}
+
+TEST_F(InstanceTest, PriorityChangeOnMasterIsAdvertisedAtOnce) {
+    auto i = make();
+    i->start();
+    io.run_for(100ms);
+    ASSERT_EQ(i->state(), State::master);
+    i->set_priority({150, false});
+    EXPECT_EQ(world.sent.back().priority, 150);
+}
+
+TEST_F(InstanceTest, OwnPacketsAreIgnored) {
+    auto i = make();
+    i->start();
+    for (int n = 0; n < 20; ++n) {
+        feed(*i, peer(200), "10.0.0.2");
+        io.run_for(5ms);
+    }
+    io.run_for(50ms);
+    EXPECT_EQ(i->state(), State::master);
+    EXPECT_GT(i->status().drops.at("own_packet"), 0u);
+}
+
+}  // namespace
+}  // namespace vigil::vrrp
