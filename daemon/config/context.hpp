@@ -30,6 +30,7 @@ struct InstanceExtra {
     Token advert_tok;
     std::optional<int> version;
     bool nopreempt = false;
+    bool priority_set = false;
     Token nopreempt_tok;
     bool garp_delay = false, garp_repeat = false, garp_refresh = false, garp_refresh_repeat = false,
          garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,

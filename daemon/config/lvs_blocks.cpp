@@ -324,7 +324,10 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
     rs.address = *a;
     if (n.args.size() > 1) {
         if (auto p = port_arg(c, n, 1)) rs.port = *p;
-        if (!vs.keys.empty() && vs.keys.front().fwmark && !vs.group.size() && rs.port)
+        // Only a service made of firewall marks alone ignores real-server ports.
+        bool fwmark = !vs.keys.empty();
+        for (const auto& key : vs.keys) fwmark = fwmark && key.fwmark;
+        if (fwmark && rs.port)
             c.strict(n.args[1], "real server port specified for fwmark service - ignoring");
     }
     if (sorry) {
@@ -585,6 +588,11 @@ void parse_virtual_server(
         } else
             c.unknown(n);
     }
+    bool has_fwmark = false, has_address = false;
+    for (const auto& key : vs.keys) (key.fwmark ? has_fwmark : has_address) = true;
+    if (!protocol_tok && has_address)
+        c.strict(block.key,
+                 "Virtual server " + std::string(first) + ": no protocol set - defaulting to TCP");
     if (protocol_tok && !vs.keys.empty() && vs.keys.front().fwmark && vs.group.empty())
         c.strict(*protocol_tok, "Virtual server FWM " + std::to_string(vs.keys.front().fwmark) +
                                     ": protocol specified for fwmark - protocol will be ignored");

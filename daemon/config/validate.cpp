@@ -72,7 +72,13 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
                                        "MASTER - clearing");
         in.preempt = true;
     }
-    if (in.auth == I::Auth::ah && in.state == I::InitialState::master) {
+    // keepalived: a MASTER with no priority is the address owner.
+    if (!ex.priority_set && in.state == I::InitialState::master) in.priority = 255;
+    for (const auto& t : in.track_interfaces)
+        if (t.name == in.interface && !in.interface.empty())
+            c.strict(ex.key, "(" + in.name + ") Ignoring track_interface " + t.name +
+                                 " since own interface");
+    if (in.auth == I::Auth::ah && in.state == I::InitialState::master && in.priority != 255) {
         c.strict(ex.key, "(" + in.name +
                              ") Initial state master is incompatible with AH authentication - "
                              "clearing");

@@ -302,6 +302,7 @@ const KeywordTable<InstanceTarget>& instance_table() {
          }},
         {"priority",
          [](Ctx& c, const Node& n, T& t) {
+             t.ex.priority_set = true;
              if (auto v = c.integer(n, 0, 1, 255)) t.in.priority = std::uint8_t(*v);
          }},
         {"advert_int",

@@ -92,7 +92,7 @@ vrrp_instance VI_1 {
     198.51.100.0/24 via 192.0.2.254 dev lo metric 10 table 5
   }
   track_interface {
-    lo weight 10
+    eth1 weight 10
   }
   track_script {
     chk weight 5
@@ -187,6 +187,7 @@ TEST(VirtualServer, RealServersAndCheckers) {
   delay_loop 10
   lb_algo wrr
   lb_kind DR
+  protocol TCP
   persistence_timeout 300
   persistence_granularity 255.255.255.0
   protocol TCP
@@ -272,6 +273,7 @@ TEST(VirtualServer, GroupsAndFwmark) {
   fwmark 7
 }
 virtual_server group G {
+  protocol TCP
   lvs_sched rr
   lvs_method TUN
   real_server 192.0.2.50 80 {
@@ -298,6 +300,7 @@ virtual_server fwmark 9 {
 
 TEST(Checkers, KindsAndOldSyntax) {
     auto r = load(R"(virtual_server 192.0.2.10 25 {
+  protocol TCP
   real_server 192.0.2.11 25 {
     SMTP_CHECK {
       helo_name mx.example.com

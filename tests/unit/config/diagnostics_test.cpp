@@ -153,3 +153,34 @@ TEST(Errors, ValidFileHasNoDiagnostics) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(KeepalivedChecks, OwnInterfaceTrackedAndMissingProtocol) {
+    auto r = test::load(
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n track_interface {\n  eth0\n "
+        "}\n}\nvirtual_server 10.0.0.1 80 {\n}\n");
+    const auto* own = test::find(r, "Ignoring track_interface eth0 since own interface");
+    ASSERT_NE(own, nullptr) << test::all(r);
+    EXPECT_EQ(own->line, 1u);
+    const auto* proto = test::find(r, "no protocol set");
+    ASSERT_NE(proto, nullptr) << test::all(r);
+    EXPECT_EQ(proto->line, 8u);
+}
+
+TEST(KeepalivedChecks, MasterWithoutPriorityIsTheOwner) {
+    auto r = test::load(
+        "vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 1\n "
+        "authentication {\n  auth_type AH\n  auth_pass x\n }\n}\n");
+    EXPECT_TRUE(r.ok()) << test::all(r);
+    EXPECT_EQ(r.config.vrrp.instances.at(0).priority, 255);
+    auto p100 = test::load(
+        "vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 1\n priority 100\n "
+        "authentication {\n  auth_type AH\n  auth_pass x\n }\n}\n");
+    EXPECT_NE(test::find(p100, "incompatible with AH"), nullptr) << test::all(p100);
+    EXPECT_EQ(p100.config.vrrp.instances.at(0).state, vrrp::InstanceConfig::InitialState::backup);
+}
+
+}  // namespace
+}  // namespace vigil::config
