@@ -316,7 +316,8 @@ std::string to_json(const Config& config) {
     json checks = json::array();
     for (const auto& b : config.checks) checks.push_back(check(b));
     root["checks"] = checks;
-    return root.dump(2);
+    // Config text need not be UTF-8: replace bad bytes rather than throw.
+    return root.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace vigil::config
