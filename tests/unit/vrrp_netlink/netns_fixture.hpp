@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <string>
@@ -27,6 +28,16 @@ inline bool sh_ok(const std::string& cmd) {
     int st = -1;
     sh(cmd, &st);
     return st == 0;
+}
+
+// Waits (at most 15 s) until the kernel reports the link operationally up. Until then its
+// transmit queue drops everything; the kernel's linkwatch sets it, later on a busy host.
+inline bool wait_oper_up(const std::string& dev) {
+    for (int i = 0; i < 300; ++i) {
+        if (sh("ip -o link show " + dev).find(" state UP ") != std::string::npos) return true;
+        ::usleep(50'000);
+    }
+    return false;
 }
 
 class NetnsTest : public ::testing::Test {

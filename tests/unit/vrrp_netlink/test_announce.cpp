@@ -132,6 +132,8 @@ class AnnounceWire : public vigil::test::NetnsTest {
         ASSERT_TRUE(
             vigil::test::sh_ok("ip link add va address 02:00:00:00:00:01 type veth peer name vb && "
                                "ip link set va up && ip link set vb up"));
+        ASSERT_TRUE(vigil::test::wait_oper_up("va"));
+        ASSERT_TRUE(vigil::test::wait_oper_up("vb"));
         va_ = static_cast<int>(if_nametoindex("va"));
         vb_ = static_cast<int>(if_nametoindex("vb"));
         ASSERT_GT(va_, 0);

@@ -14,10 +14,11 @@ using vigil::test::sh_ok;
 
 namespace {
 
-// Runs the loop until pred holds, at most 3 s.
+// Runs the loop until pred holds, at most 15 s: carrier changes go through the kernel's
+// linkwatch, which waits for the RTNL lock that other namespaces on a busy host may hold.
 template <typename Pred>
 bool run_until(boost::asio::io_context& io, Pred pred) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (!pred() && std::chrono::steady_clock::now() < deadline) {
         io.run_one_for(std::chrono::milliseconds(50));
         if (io.stopped()) io.restart();
