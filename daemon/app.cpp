@@ -18,7 +18,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -148,7 +150,6 @@ struct App::Impl {
 
     void on_transition(const vrrp::TransitionEvent& e) {
         const std::string state = upper(vrrp::to_string(e.to));
-        log.info("({}) Entering {} STATE", e.instance, state);
         const auto* cfg = instance(e.instance);
         if (!cfg) return;
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
@@ -313,8 +314,15 @@ struct App::Impl {
         for (const auto& [ident, id] : old) pool->remove(id);
     }
 
-    static ipvs::Config with_checker_counts(const config::Config& c) {
+    ipvs::Config with_checker_counts(const config::Config& c) const {
         ipvs::Config lvs = c.lvs;
+        // Daemons with different pid files own different tables (COMPAT.md: nothing collides).
+        if (options.pid_file != Options{}.pid_file) {
+            std::string stem = std::filesystem::path(options.pid_file).stem().string();
+            for (auto& ch : stem)
+                if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+            lvs.nft_table = "vigil_" + stem;
+        }
         for (auto& vs : lvs.virtual_servers)
             for (auto& rs : vs.real_servers) rs.checker_count = 0;
         for (const auto& b : c.checks) {
@@ -382,6 +390,9 @@ struct App::Impl {
             log.error("virtual servers: {}", r.error().message);
         }
         bind_checks(running);
+        for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
+            for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r)
+                if (checks_of.count({v, r})) push_health(v, r);
     }
 
     void reload() {
