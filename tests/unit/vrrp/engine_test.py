@@ -55,19 +55,25 @@ def vigil_pair_failover():
         time.sleep(1.0)
         assert not h2.has_addr(VIP), f"B holds the VIP too:\n{read(blog)}"
         assert "transition BACKUP MASTER" not in read(blog), read(blog)
+        t0 = time.monotonic()
         os.killpg(a.pid, signal.SIGKILL)
         a.wait()
-        t0 = time.monotonic()
         took = wait_until(lambda: h2.has_addr(VIP), 3, interval=0.005)
         assert took is not None, f"B did not take over:\n{read(blog)}"
-        assert took < 0.36 * 1.05 + 0.05, f"failover too slow: {took:.3f} s"
-        assert time.monotonic() - t0 >= 0.25, "failover earlier than master-down"
+        # B's own clock stamps the transition (CLOCK_MONOTONIC, as time.monotonic): polling the
+        # VIP through `ip` is too coarse on a loaded host to judge 0.36 s.
+        at = [float(ln.split("at=")[1]) for ln in read(blog).splitlines()
+              if ln.startswith("transition BACKUP MASTER")]
+        assert len(at) == 1, read(blog)
+        decided = at[0] - t0
+        assert 0.25 <= decided < 0.36 * 1.05 + 0.05, \
+            f"B became master after {decided:.3f} s (t0={t0:.6f}):\n{read(blog)}\n{read(alog)}"
         rc = rig.stop(b)
         assert rc == 0, read(blog)
         out = read(blog)
         assert "stopped" in out and not h2.has_addr(VIP), f"B did not clean up:\n{out}"
         assert "drop " not in out, f"B dropped adverts:\n{out}"
-        print(f"vigil pair: failover {took:.3f} s")
+        print(f"vigil pair: master after {decided:.3f} s, VIP seen after {took:.3f} s")
 
 
 def vigil_master_keepalived_backup():

@@ -76,8 +76,10 @@ int run_engine(asio::io_context& io, int argc, char** argv) {
     config.instances.push_back(c);
     Hooks hooks;
     hooks.on_transition = [](const TransitionEvent& e) {
-        std::printf("transition %s %s prio=%d\n", std::string(to_string(e.from)).c_str(),
-                    std::string(to_string(e.to)).c_str(), e.priority);
+        const auto now = std::chrono::steady_clock::now().time_since_epoch();
+        std::printf("transition %s %s prio=%d at=%.6f\n", std::string(to_string(e.from)).c_str(),
+                    std::string(to_string(e.to)).c_str(), e.priority,
+                    std::chrono::duration<double>(now).count());
         std::fflush(stdout);
     };
     hooks.log = [](LogLevel, std::string msg) {
