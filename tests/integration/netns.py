@@ -45,8 +45,12 @@ class Host:
     def spawn(self, argv, log=None, env=None):
         """Starts argv in this namespace in a new process group; the rig ends it."""
         out = open(log, "w") if log else subprocess.DEVNULL
-        p = subprocess.Popen(["ip", "netns", "exec", self.ns, *argv], stdout=out,
-                             stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        try:
+            p = subprocess.Popen(["ip", "netns", "exec", self.ns, *argv], stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        finally:
+            if log:
+                out.close()  # the child has its own copy
         self.rig.procs.append(p)
         return p
 

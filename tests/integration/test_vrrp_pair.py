@@ -90,15 +90,18 @@ class Pair(unittest.TestCase):
         self.assertEqual(holder([self.r1, self.r2], VIP), ["r2"], "nopreempt node took over")
 
     def test_equal_priority_two_masters_resolve_to_higher_address(self):
-        # Partitioned, both become master; joined, the lower primary address steps down.
-        sw = self.rig.switch
+        # Partitioned (the switch drops r2's frames, carrier stays up), both become master;
+        # joined, the lower primary address steps down.
         from netns import sh
-        sh("ip", "-n", sw, "link", "set", "p1", "down")
+        sw = self.rig.switch
+        rules = ("table bridge part { chain c { type filter hook forward priority 0; "
+                 "iifname p1 drop; oifname p1 drop; }; }")
+        sh("ip", "netns", "exec", sw, "nft", rules)
         self.vigil(self.r1, "n1", priority=100)
         self.vigil(self.r2, "n2", priority=100)
         both = wait_until(lambda: holder([self.r1, self.r2], VIP) == ["r1", "r2"], 10)
         self.assertIsNotNone(both, "partitioned routers should both be master")
-        sh("ip", "-n", sw, "link", "set", "p1", "up")
+        sh("ip", "netns", "exec", sw, "nft", "delete table bridge part")
         self.assertIsNotNone(self.wait_holder("r2", 5), "10.99.0.2 should win the tie")
         time.sleep(2)
         self.assertEqual(holder([self.r1, self.r2], VIP), ["r2"])
