@@ -1,88 +1,105 @@
 #include "config/ast.hpp"
 
 namespace vigil::config {
-namespace {
 
-class Parser {
-  public:
-    Parser(const std::vector<Token>& t, const std::vector<std::string>& files,
-           std::vector<Diagnostic>& d)
-        : t_(t), files_(files), diags_(d) {}
+void StatementParser::report(const Token& tok, std::string msg) {
+    diags_.push_back({Severity::error, files_[tok.loc.file], tok.loc.line, tok.loc.column,
+                      std::move(msg), false, true});
+}
 
-    std::vector<Node> top() {
-        std::vector<Node> nodes;
-        while (pos_ < t_.size()) {
-            if (t_[pos_].kind == Token::Kind::close) {
-                report(t_[pos_], "Extra '}' found: no block is open here");
-                ++pos_;
-                continue;
-            }
-            statements_until_close(nodes, 0);
-        }
-        return nodes;
+void StatementParser::attach(Node&& n) {
+    if (stack_.empty()) {
+        sink_(std::move(n));
+        return;
     }
+    if (!discard_.back()) stack_.back().children.push_back(std::move(n));
+}
 
-  private:
-    void report(const Token& tok, std::string msg) {
-        diags_.push_back({Severity::error, files_[tok.loc.file], tok.loc.line, tok.loc.column,
-                          std::move(msg), false, true});
+void StatementParser::flush_pending() {
+    if (!pending_) return;
+    Node n = std::move(*pending_);
+    pending_.reset();
+    attach(std::move(n));
+}
+
+void StatementParser::push(const Token& t) {
+    if (skipped_depth_) {
+        if (t.kind == Token::Kind::open)
+            ++skipped_depth_;
+        else if (t.kind == Token::Kind::close)
+            --skipped_depth_;
+        return;
     }
-
-    // Reads statements until a '}' (left unconsumed) or the end.
-    void statements_until_close(std::vector<Node>& nodes, unsigned depth) {
-        while (pos_ < t_.size()) {
-            const Token& tok = t_[pos_];
-            if (tok.kind == Token::Kind::close) return;
-            if (tok.kind == Token::Kind::open) {
-                report(tok, "unexpected '{': expected a keyword before it");
-                ++pos_;
-                Node dummy;
-                dummy.key = tok;
-                block(dummy, depth);
-                continue;
+    switch (t.kind) {
+        case Token::Kind::word:
+            if (pending_ && !t.line_start) {
+                pending_->args.push_back(t);
+                return;
             }
+            flush_pending();
+            pending_.emplace();
+            pending_->key = t;
+            return;
+        case Token::Kind::open: {
+            if (stack_.size() >= max_depth) {
+                report(t, "blocks nested too deeply (more than " + std::to_string(max_depth) +
+                              "): ignored up to the matching '}'");
+                flush_pending();
+                skipped_depth_ = 1;
+                return;
+            }
+            bool stray = !pending_;
             Node n;
-            n.key = tok;
-            ++pos_;
-            while (pos_ < t_.size() && t_[pos_].kind == Token::Kind::word && !t_[pos_].line_start)
-                n.args.push_back(t_[pos_++]);
-            if (pos_ < t_.size() && t_[pos_].kind == Token::Kind::open) {
-                ++pos_;
-                n.block = true;
-                block(n, depth);
+            if (stray) {
+                report(t, "unexpected '{': expected a keyword before it");
+                n.key = t;
+            } else {
+                n = std::move(*pending_);
+                pending_.reset();
             }
-            nodes.push_back(std::move(n));
-        }
-    }
-
-    void block(Node& n, unsigned depth) {
-        if (depth > 64) {
-            report(n.key, "blocks nested too deeply");
-            // Skip to the end: nothing sensible can follow.
-            pos_ = t_.size();
+            n.block = true;
+            stack_.push_back(std::move(n));
+            discard_.push_back(stray || (!discard_.empty() && discard_.back()));
             return;
         }
-        statements_until_close(n.children, depth + 1);
-        if (pos_ < t_.size()) {
-            ++pos_;  // the '}'
-        } else {
-            report(n.key, "missing '}': the block of '" + std::string(n.key.text) +
-                              "' opened here is not closed");
+        case Token::Kind::close: {
+            flush_pending();
+            if (stack_.empty()) {
+                report(t, "Extra '}' found: no block is open here");
+                return;
+            }
+            Node n = std::move(stack_.back());
+            bool drop = discard_.back();
+            stack_.pop_back();
+            discard_.pop_back();
+            if (!drop) attach(std::move(n));
+            return;
         }
     }
+}
 
-    const std::vector<Token>& t_;
-    const std::vector<std::string>& files_;
-    std::vector<Diagnostic>& diags_;
-    std::size_t pos_ = 0;
-};
-
-}  // namespace
+void StatementParser::finish() {
+    flush_pending();
+    if (skipped_depth_) skipped_depth_ = 0;
+    while (!stack_.empty()) {
+        Node n = std::move(stack_.back());
+        bool drop = discard_.back();
+        stack_.pop_back();
+        discard_.pop_back();
+        report(n.key, "missing '}': the block of '" + std::string(n.key.text) +
+                          "' opened here is not closed");
+        if (!drop) attach(std::move(n));
+    }
+}
 
 std::vector<Node> parse_tokens(const std::vector<Token>& tokens,
                                const std::vector<std::string>& files,
                                std::vector<Diagnostic>& diagnostics) {
-    return Parser(tokens, files, diagnostics).top();
+    std::vector<Node> out;
+    StatementParser p(files, diagnostics, [&](Node&& n) { out.push_back(std::move(n)); });
+    for (const auto& t : tokens) p.push(t);
+    p.finish();
+    return out;
 }
 
 }  // namespace vigil::config

@@ -3,6 +3,8 @@
 
 #include "config/source.hpp"
 
+#include <functional>
+#include <optional>
 #include <vector>
 
 namespace vigil::config {
@@ -14,7 +16,35 @@ struct Node {
     bool block = false;  // "{ ... }" followed
 };
 
-// Groups tokens into statements. Brace errors go to DIAGNOSTICS (with FILES for names).
+// Builds statements from tokens pushed one at a time and hands each complete top-level
+// statement to a callback, so a large file never exists as one whole tree.
+class StatementParser {
+  public:
+    using Sink = std::function<void(Node&&)>;
+    StatementParser(const std::vector<std::string>& files, std::vector<Diagnostic>& diagnostics,
+                    Sink sink)
+        : files_(files), diags_(diagnostics), sink_(std::move(sink)) {}
+
+    void push(const Token& t);
+    void finish();  // end of input: reports unclosed blocks, flushes the last statement
+
+    static constexpr std::size_t max_depth = 64;
+
+  private:
+    void report(const Token& tok, std::string msg);
+    void flush_pending();
+    void attach(Node&& n);
+
+    const std::vector<std::string>& files_;
+    std::vector<Diagnostic>& diags_;
+    Sink sink_;
+    std::vector<Node> stack_;        // open blocks, outermost first
+    std::vector<bool> discard_;      // parallel to stack_: a block opened by a stray '{'
+    std::optional<Node> pending_;    // statement still collecting arguments
+    std::size_t skipped_depth_ = 0;  // nesting beyond max_depth, ignored
+};
+
+// Whole-input convenience: all top-level statements of TOKENS.
 std::vector<Node> parse_tokens(const std::vector<Token>& tokens,
                                const std::vector<std::string>& files,
                                std::vector<Diagnostic>& diagnostics);

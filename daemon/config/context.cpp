@@ -52,15 +52,15 @@ std::optional<long long> Ctx::integer(const Node& n, std::size_t i, long long lo
     if (!need_args(n, i + 1)) return std::nullopt;
     const Token& t = n.args[i];
     auto v = parse_integer(t.text);
+    if (v && *v >= lo && *v <= hi) return v;
     std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
     std::string msg;
     if (!v)
         msg = "'" + std::string(n.key.text) + "': expected a number in " + range + ", got '" +
               std::string(t.text) + "'";
-    else if (*v < lo || *v > hi)
+    else
         msg = "'" + std::string(n.key.text) + "': number '" + std::string(t.text) +
               "' outside range " + range;
-    if (msg.empty()) return v;
     if (fatal_if_bad)
         fatal(t, std::move(msg));
     else
@@ -73,16 +73,16 @@ std::optional<std::chrono::microseconds> Ctx::seconds(const Node& n, std::size_t
     if (!need_args(n, i + 1)) return std::nullopt;
     const Token& t = n.args[i];
     auto v = parse_seconds(t.text);
-    std::string range = "[" + fmt_range(lo) + ", " + fmt_range(hi) + "]";
+    auto range = [&] { return "[" + fmt_range(lo) + ", " + fmt_range(hi) + "]"; };
     if (!v) {
-        error(t, "'" + std::string(n.key.text) + "': expected seconds in " + range + ", got '" +
+        error(t, "'" + std::string(n.key.text) + "': expected seconds in " + range() + ", got '" +
                      std::string(t.text) + "'");
         return std::nullopt;
     }
     double s = static_cast<double>(v->count()) / 1e6;
     if (s < lo || s > hi) {
         error(t, "'" + std::string(n.key.text) + "': number '" + std::string(t.text) +
-                     "' outside range " + range);
+                     "' outside range " + range());
         return std::nullopt;
     }
     return v;
@@ -125,7 +125,9 @@ std::vector<std::string> Ctx::command(const Node& n) {
 bool Ctx::interface_exists(const Token& at, std::string_view name, bool report) {
     if (!opt.check_interfaces) return true;
     std::string n(name);
-    if (n.size() < IF_NAMESIZE && ::if_nametoindex(n.c_str()) != 0) return true;
+    auto [it, fresh] = interfaces_seen.try_emplace(n, false);
+    if (fresh) it->second = n.size() < IF_NAMESIZE && ::if_nametoindex(n.c_str()) != 0;
+    if (it->second) return true;
     if (report) error(at, "interface '" + n + "' does not exist on this host");
     return false;
 }

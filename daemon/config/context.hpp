@@ -54,7 +54,8 @@ struct Ctx {
     std::vector<ScriptUse> scripts;
     std::unordered_map<std::string, SourceLoc> track_process_names;
     bool global_script_user_failed = false;
-    std::vector<InstanceExtra> inst_extra;  // parallel to cfg.vrrp.instances
+    std::unordered_map<std::string, bool> interfaces_seen;  // if_nametoindex answers
+    std::vector<InstanceExtra> inst_extra;                  // parallel to cfg.vrrp.instances
     std::vector<std::pair<std::string, Token>> sync_group_instances;  // name, where listed
     std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
 

@@ -12,39 +12,67 @@ bool is_top_ignored(std::string_view k) {
            k == "child_wait_time";
 }
 
-void build(Ctx& c, const std::vector<Node>& top) {
-    std::unordered_map<std::string, std::vector<ipvs::ServiceKey>> groups;
-    for (const auto& n : top)
-        if (n.key.text == "virtual_server_group") parse_virtual_server_group(c, n, groups);
-    for (const auto& n : top) {
+// Turns each top-level statement into configuration as soon as it is complete.
+class Builder {
+  public:
+    Builder(Ctx& c, const TokenStream& ts) : c_(c), ts_(ts) {}
+
+    void top(const Node& n) {
+        reserve();
         auto k = n.key.text;
-        if (k == "virtual_server_group") continue;
-        if (k == "global_defs")
-            parse_global_defs(c, n);
+        if (k == "virtual_server_group")
+            parse_virtual_server_group(c_, n, groups_);
+        else if (k == "global_defs")
+            parse_global_defs(c_, n);
         else if (k == "vrrp_instance")
-            parse_vrrp_instance(c, n);
+            parse_vrrp_instance(c_, n);
         else if (k == "vrrp_sync_group")
-            parse_vrrp_sync_group(c, n);
+            parse_vrrp_sync_group(c_, n);
         else if (k == "vrrp_script")
-            parse_vrrp_script(c, n);
+            parse_vrrp_script(c_, n);
         else if (k == "vrrp_track_file" || k == "track_file")
-            parse_vrrp_track_file(c, n);
+            parse_vrrp_track_file(c_, n);
         else if (k == "vrrp_track_process")
-            parse_vrrp_track_process(c, n);
+            parse_vrrp_track_process(c_, n);
         else if (k == "static_ipaddress" || k == "static_routes" || k == "static_rules")
-            parse_static_block(c, n);
+            parse_static_block(c_, n);
         else if (k == "garp_group")
-            parse_garp_group(c, n);
+            parse_garp_group(c_, n);
         else if (k == "bfd_instance")
-            parse_bfd_instance(c, n);
-        else if (k == "virtual_server")
-            parse_virtual_server(c, n, groups);
-        else if (is_top_ignored(k)) {
+            parse_bfd_instance(c_, n);
+        else if (k == "virtual_server") {
+            // A group may be defined after the service that names it.
+            if (n.args.size() >= 2 && n.args[0].text == "group" &&
+                !groups_.count(std::string(n.args[1].text)))
+                deferred_.push_back(n);
+            else
+                parse_virtual_server(c_, n, groups_);
+        } else if (is_top_ignored(k)) {
         } else
-            c.unknown(n);
+            c_.unknown(n);
     }
-    validate(c);
-}
+
+    void finish() {
+        for (const auto& n : deferred_) parse_virtual_server(c_, n, groups_);
+        validate(c_);
+    }
+
+  private:
+    // Growing by doubling would briefly hold two copies of large vectors.
+    void reserve() {
+        auto& checks = c_.cfg.checks;
+        if (ts_.hint_checks > checks.capacity() && ts_.hint_checks < (1u << 24))
+            checks.reserve(ts_.hint_checks);
+        auto& vss = c_.cfg.lvs.virtual_servers;
+        if (ts_.hint_virtual_servers > vss.capacity() && ts_.hint_virtual_servers < (1u << 24))
+            vss.reserve(ts_.hint_virtual_servers);
+    }
+
+    Ctx& c_;
+    const TokenStream& ts_;
+    std::unordered_map<std::string, std::vector<ipvs::ServiceKey>> groups_;
+    std::vector<Node> deferred_;
+};
 
 PreprocessOptions pp_options(const LoadOptions& o) {
     PreprocessOptions p;
@@ -60,12 +88,18 @@ PreprocessOptions pp_options(const LoadOptions& o) {
     return p;
 }
 
-LoadResult finish(TokenStream& ts, const LoadOptions& options) {
+template <class Read>
+LoadResult run(Read&& read, const LoadOptions& options) {
     LoadResult r;
+    TokenStream ts;
+    Ctx c{ts.files, ts.diagnostics, options, r.config};
+    Builder builder(c, ts);
+    StatementParser parser(ts.files, ts.diagnostics, [&](Node&& n) { builder.top(n); });
+    ts.sink = [&](const Token& t) { parser.push(t); };
+    read(ts);
+    parser.finish();
+    builder.finish();
     r.diagnostics = std::move(ts.diagnostics);
-    auto tree = parse_tokens(ts.tokens, ts.files, r.diagnostics);
-    Ctx c{ts.files, r.diagnostics, options, r.config};
-    build(c, tree);
     return r;
 }
 
@@ -85,15 +119,15 @@ bool LoadResult::reloadable() const {
 }
 
 LoadResult load_file(const std::string& path, const LoadOptions& options) {
-    TokenStream ts;
-    preprocess_file(ts, path, pp_options(options));
-    return finish(ts, options);
+    return run([&](TokenStream& ts) { preprocess_file(ts, path, pp_options(options)); }, options);
 }
 
 LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options) {
-    TokenStream ts;
-    preprocess_text(ts, std::string(text), name, ".", pp_options(options));
-    return finish(ts, options);
+    return run(
+        [&](TokenStream& ts) {
+            preprocess_text(ts, std::string(text), name, ".", pp_options(options));
+        },
+        options);
 }
 
 std::string format(const Diagnostic& d) {

@@ -598,6 +598,7 @@ void parse_virtual_server(
                                     ": protocol specified for fwmark - protocol will be ignored");
     c.cfg.lvs.virtual_servers.push_back(std::move(vs));
     auto& stored = c.cfg.lvs.virtual_servers.back();
+    stored.real_servers.reserve(servers.size());
     for (const Node* s : servers) real_server(c, *s, stored, vs_index, false, def);
 }
 

@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 namespace vigil::config {
@@ -99,6 +98,7 @@ class Preprocessor {
         auto idx = static_cast<std::uint32_t>(out_.files.size());
         out_.files.push_back(name);
         out_.storage.push_back(std::move(text));
+        count_hints(out_.storage.back());
         run_buffer(out_.storage.back(), idx, absolute_dir(dir), depth);
     }
 
@@ -112,9 +112,22 @@ class Preprocessor {
                     {Severity::error, path, 0, 0, "cannot open configuration file", true, true});
             return;
         }
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        run_text(std::move(ss).str(), path, dir_of(path), depth);
+        // One exact-size buffer: tokens point into it for the whole load.
+        in.seekg(0, std::ios::end);
+        auto size = in.tellg();
+        in.seekg(0, std::ios::beg);
+        std::string text;
+        if (size > 0) {
+            text.resize(static_cast<std::size_t>(size));
+            in.read(text.data(), size);
+            text.resize(static_cast<std::size_t>(in.gcount()));
+        } else {  // a pipe or a /proc file: no size known
+            in.clear();
+            char buf[65536];
+            while (in.read(buf, sizeof buf) || in.gcount() > 0)
+                text.append(buf, static_cast<std::size_t>(in.gcount()));
+        }
+        run_text(std::move(text), path, dir_of(path), depth);
     }
 
   private:
@@ -123,6 +136,17 @@ class Preprocessor {
         const std::string& dir;
         unsigned depth;
     };
+
+    static std::size_t count(std::string_view text, std::string_view word) {
+        std::size_t n = 0;
+        for (auto p = text.find(word); p != std::string_view::npos; p = text.find(word, p + 1)) ++n;
+        return n;
+    }
+
+    void count_hints(std::string_view text) {
+        out_.hint_checks += count(text, "CHECK") + count(text, "_GET");
+        out_.hint_virtual_servers += count(text, "virtual_server ");
+    }
 
     void error(SourceLoc loc, std::string msg, bool fatal) {
         out_.diagnostics.push_back({Severity::error, out_.files[loc.file], loc.line, loc.column,
@@ -425,9 +449,12 @@ class Preprocessor {
         bool first = true;
         std::size_t i = 0;
         auto push = [&](std::string_view text, std::size_t col, Token::Kind kind, bool quoted) {
-            out_.tokens.push_back(
-                Token{text, SourceLoc{loc.file, loc.line, std::uint32_t(offset + col + 1)}, kind,
-                      quoted, first});
+            const Token tok{text, SourceLoc{loc.file, loc.line, std::uint32_t(offset + col + 1)},
+                            kind, quoted, first};
+            if (out_.sink)
+                out_.sink(tok);
+            else
+                out_.tokens.push_back(tok);
             first = false;
         };
         while (i < s.size()) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,9 +30,13 @@ struct Token {
 };
 
 struct TokenStream {
-    std::vector<std::string> files;   // names as given or resolved
-    std::deque<std::string> storage;  // file buffers and expanded lines (stable addresses)
-    std::vector<Token> tokens;
+    std::vector<std::string> files;          // names as given or resolved
+    std::deque<std::string> storage;         // file buffers and expanded lines (stable addresses)
+    std::vector<Token> tokens;               // filled when no sink is set
+    std::function<void(const Token&)> sink;  // set: each token goes here instead
+    // Upper bounds seen in the raw text read so far, to reserve storage once.
+    std::size_t hint_checks = 0;
+    std::size_t hint_virtual_servers = 0;
     std::vector<Diagnostic> diagnostics;
 };
 
