@@ -11,7 +11,7 @@ from vrrp_rig import Daemon, Rig, global_conf, holder, instance_conf, master_dow
 
 VIP = "10.99.0.10"
 # keepalived's complaints about a peer's packets.
-COMPLAINTS = re.compile(r"invalid|bogus|checksum|mismatch|ttl|wrong|malformed|discard",
+COMPLAINTS = re.compile(r"invalid|bogus|checksum|mismatch|ttl|wrong|malformed|unknown|error",
                         re.IGNORECASE)
 
 
@@ -87,11 +87,14 @@ class WithKeepalived(unittest.TestCase):
         self.start("vigil", self.r2, "vg", priority=100)
         self.assertIsNotNone(wait_until(lambda: self.holder() == ["r1"], 8))
         time.sleep(1.2)
-        ka.stop(signal.SIGTERM)
+        t0 = time.monotonic()
+        ka.kill(signal.SIGTERM)
         took = wait_until(lambda: self.r2.has_addr(VIP), 5)
         self.assertIsNotNone(took)
         print(f"keepalived SIGTERM -> vigil takeover {took:.3f} s")
+        # keepalived sends its priority-0 advert at once; the backup waits skew time.
         self.assertLessEqual(took, (256 - 100) / 256 + 0.15)
+        self.assertGreaterEqual(took, (256 - 100) / 256 - 0.1)
 
 
 if __name__ == "__main__":
