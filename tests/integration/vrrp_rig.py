@@ -123,6 +123,7 @@ class FrrDaemon:
         self.host, self.iface, self.vrid = host, iface, vrid
         self.dir = host.rig.path(name)
         os.makedirs(self.dir, exist_ok=True)
+        os.chmod(host.rig.tmp, 0o755)  # FRR drops to user frr: it must reach its own folder
         sh("chown", "frr:frr", self.dir)
         self.tag = os.path.basename(host.ns)[-12:] + name
         mv = f"vrrp4-{vrid}"
