@@ -1,6 +1,7 @@
 """Health checkers and vigil-genhash against real servers on 127.0.0.1 (no namespaces needed:
 nothing leaves loopback). Every server is started here and stopped on exit."""
 import os
+from pathlib import Path
 import socket
 import ssl
 import struct
@@ -229,7 +230,7 @@ def test_misc(tmp):
     assert transitions(driver("misc", 0, 0.6, script=fail)) == [["down", "script_failed"]]
     lines = driver("misc", 0, 1.0, script=slow, misc_timeout_ms=200, delay_loop_ms=5000)
     assert transitions(lines) == [["down", "script_timeout"]], lines
-    pid = int(open(pidfile).read())
+    pid = int(Path(pidfile).read_text())
     assert not os.path.exists(f"/proc/{pid}"), "timed-out script still running"
 
 

@@ -6,6 +6,7 @@ names, for a short while; then SIGTERM must end it with exit code 0.
 """
 import csv
 import os
+from pathlib import Path
 import signal
 import sys
 import time
@@ -52,7 +53,7 @@ class CorpusStart(unittest.TestCase):
                 for name, p, log in running:
                     alive = p.poll() is None
                     code = rig.stop(p, signal.SIGTERM, timeout=10)
-                    text = open(log, errors="replace").read()
+                    text = Path(log, errors="replace").read_text()
                     if not alive or code != 0:
                         failures.append(f"{name}: alive={alive} exit={code}\n{text[-1500:]}")
                     else:

@@ -7,6 +7,7 @@ within delay_loop x retry; with none left the sorry server answers; a restarted 
 import collections
 import json
 import os
+from pathlib import Path
 import signal
 import sys
 import time
@@ -89,7 +90,7 @@ class Director(unittest.TestCase):
     def tearDown(self):
         res = self._outcome.result
         if any(t is self for t, _ in res.errors + res.failures):
-            print(open(self.log, errors="replace").read()[-5000:])
+            print(Path(self.log, errors="replace").read_text()[-5000:])
             print(self.dir.run("nft", "list", "ruleset", check=False).stdout)
         self.rig.close()
 

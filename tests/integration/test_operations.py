@@ -2,6 +2,7 @@
 the SysV init script, and SMTP alerts."""
 import json
 import os
+from pathlib import Path
 import signal
 import socketserver
 import subprocess
@@ -90,7 +91,7 @@ class Operations(unittest.TestCase):
         self.assertIsNotNone(wait_until(lambda: not self.r1.has_addr(B), 5), "removed instance kept its VIP")
         self.assertTrue(self.r1.has_addr(A))
         self.assertEqual(self.instance_status("VI_A")["became_master"], before["became_master"])
-        lines = [l.strip() for l in open(notify_log)]
+        lines = [l.strip() for l in Path(notify_log).read_text().splitlines()]
         self.assertEqual([l for l in lines if "VI_A" in l], ["INSTANCE VI_A BACKUP 150", "INSTANCE VI_A MASTER 150"],
                          "VI_A saw transitions during reloads")
 
@@ -107,7 +108,7 @@ class Operations(unittest.TestCase):
             else:
                 os.environ["TMPDIR"] = old_tmp
         self.assertIsNotNone(wait_until(lambda: self.r1.has_addr(A), 5))
-        pid = int(open(self.d.pidfile).read())
+        pid = int(Path(self.d.pidfile).read_text())
         # Dumps: names derived from the pid file, in $TMPDIR.
         os.kill(pid, signal.SIGUSR1)
         os.kill(pid, signal.SIGUSR2)
@@ -116,17 +117,17 @@ class Operations(unittest.TestCase):
         self.assertIsNotNone(wait_until(lambda: os.path.exists(data) and os.path.exists(stats), 3),
                              os.listdir(self.rig.tmp))
         time.sleep(0.2)
-        dj = json.load(open(data))
+        dj = json.loads(Path(data).read_text())
         self.assertEqual(dj["vrrp"]["instances"][0]["name"], "VI_A")
         self.assertIn("config", dj)
-        json.load(open(stats))
+        json.loads(Path(stats).read_text())
         # Human-readable status.
         r = sh(VIGILD, "--status", "--status-socket", os.path.join(self.d.dir, "sock"))
         self.assertIn("VI_A", r.stdout)
         self.assertIn("MASTER", r.stdout)
         # Metrics over HTTP from inside the namespace.
         out = self.r1.run(sys.executable, "-c",
-                          f"import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{port}/metrics',timeout=5).read().decode())").stdout
+                          f"import urllib.request;print(urllib.request.urlPath('http://127.0.0.1:{port}/metrics',timeout=5).read_text().decode())").stdout
         self.assertIn('vigil_vrrp_state{instance="VI_A",state="MASTER"} 1', out)
         self.assertIn("vigil_up 1", out)
         # SIGTERM: exit 0, VIP released, pid file and socket gone.
@@ -163,7 +164,7 @@ class Operations(unittest.TestCase):
         finally:
             if os.path.exists(pidfile):
                 try:
-                    os.kill(int(open(pidfile).read()), signal.SIGKILL)
+                    os.kill(int(Path(pidfile).read_text()), signal.SIGKILL)
                 except (ProcessLookupError, ValueError):
                     pass
 
@@ -233,9 +234,9 @@ while time.monotonic() < end:
                  "    notification_email_from vigil@example.org\n    smtp_server 127.0.0.1 2525\n"
                  "    smtp_connect_timeout 5\n")
             d = Daemon(r1, "vigil", global_conf("LVS_A", g) + inst_a(extra="    smtp_alert"), "d").start()
-            got = wait_until(lambda: os.path.exists(out) and len(json.load(open(out))) >= 2, 8)
+            got = wait_until(lambda: os.path.exists(out) and len(json.loads(Path(out).read_text())) >= 2, 8)
             self.assertIsNotNone(got, d.logtext()[-2000:])
-            mails = json.load(open(out))
+            mails = json.loads(Path(out).read_text())
             subjects = [l for m in mails for l in m["data"].splitlines() if l.startswith("Subject:")]
             self.assertIn("Subject: [LVS_A] VRRP Instance VI_A - Entering BACKUP state", subjects)
             self.assertIn("Subject: [LVS_A] VRRP Instance VI_A - Entering MASTER state", subjects)

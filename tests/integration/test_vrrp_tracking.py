@@ -1,6 +1,7 @@
 """Tracking (scripts, interfaces) moves mastership; notify scripts run in order with keepalived's
 arguments."""
 import os
+from pathlib import Path
 import signal
 import stat
 import sys
@@ -90,10 +91,10 @@ class Tracking(unittest.TestCase):
         d1 = self.start(self.r1, "n1", global_conf("n1") +
                         instance_conf(priority=150, state="MASTER", notify=notify))
         self.assertIsNotNone(wait_until(lambda: self.holder() == ["r1"], 8))
-        wait_until(lambda: os.path.exists(log) and "generic INSTANCE VI_1 MASTER 150" in open(log).read(), 3)
+        wait_until(lambda: os.path.exists(log) and "generic INSTANCE VI_1 MASTER 150" in Path(log).read_text(), 3)
         d1.stop(signal.SIGTERM)
-        wait_until(lambda: "STOP" in open(log).read(), 3)
-        lines = [l.strip() for l in open(log)]
+        wait_until(lambda: "STOP" in Path(log).read_text(), 3)
+        lines = [l.strip() for l in Path(log).read_text().splitlines()]
         generic = [l for l in lines if l.startswith("generic")]
         self.assertEqual(generic, ["generic INSTANCE VI_1 BACKUP 150", "generic INSTANCE VI_1 MASTER 150",
                                    "generic INSTANCE VI_1 STOP 150"], lines)

@@ -3,6 +3,7 @@
 Built on netns.Rig: every namespace and process is removed when the rig closes.
 """
 import os
+from pathlib import Path
 import signal
 import socket
 import struct
@@ -97,7 +98,7 @@ class Daemon:
         if conf_text is not None:
             with open(self.conf, "w") as f:
                 f.write(conf_text)
-        pid = int(open(self.pidfile).read().strip()) if self.kind == "vigil" else self.proc.pid
+        pid = int(Path(self.pidfile).read_text().strip()) if self.kind == "vigil" else self.proc.pid
         os.kill(pid, signal.SIGHUP)
 
     def logtext(self):
