@@ -127,7 +127,7 @@ class Operations(unittest.TestCase):
         self.assertIn("MASTER", r.stdout)
         # Metrics over HTTP from inside the namespace.
         out = self.r1.run(sys.executable, "-c",
-                          f"import urllib.request;print(urllib.request.urlPath('http://127.0.0.1:{port}/metrics',timeout=5).read_text().decode())").stdout
+                          f"import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{port}/metrics',timeout=5).read().decode())").stdout
         self.assertIn('vigil_vrrp_state{instance="VI_A",state="MASTER"} 1', out)
         self.assertIn("vigil_up 1", out)
         # SIGTERM: exit 0, VIP released, pid file and socket gone.
@@ -141,7 +141,7 @@ class Operations(unittest.TestCase):
         with open(conf, "w") as f:
             f.write(conf_with([inst_a()]))
         pidfile = self.rig.path("init.pid")
-        env = dict(os.environ, DAEMON=VIGILD, CONFIG=conf, PIDFILE=pidfile, VIGIL_NO_DEFAULTS=1,
+        env = dict(os.environ, DAEMON=VIGILD, CONFIG=conf, PIDFILE=pidfile, VIGIL_NO_DEFAULTS="1",
                    DAEMON_ARGS=f"--status-socket {self.rig.path('init.sock')}")
         init = os.path.join(SOURCE_DIR, "contrib", "vigild.init")
 
