@@ -31,6 +31,7 @@ struct InstanceExtra {
     std::optional<int> version;
     bool nopreempt = false;
     bool priority_set = false;
+    bool smtp_alert_set = false;
     Token nopreempt_tok;
     bool garp_delay = false, garp_repeat = false, garp_refresh = false, garp_refresh_repeat = false,
          garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,
@@ -55,7 +56,10 @@ struct Ctx {
     std::unordered_map<std::string, SourceLoc> track_process_names;
     bool global_script_user_failed = false;
     std::unordered_map<std::string, bool> interfaces_seen;  // if_nametoindex answers
-    std::vector<InstanceExtra> inst_extra;                  // parallel to cfg.vrrp.instances
+    std::vector<InstanceExtra> inst_extra;
+    // smtp_alert said explicitly: (virtual server, real server or npos for the service).
+    std::vector<std::pair<std::size_t, std::size_t>> lvs_smtp_set;
+    std::vector<std::size_t> sync_group_smtp_set;  // parallel to cfg.vrrp.instances
     std::vector<std::pair<std::string, Token>> sync_group_instances;  // name, where listed
     std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
 

@@ -356,9 +356,10 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
             if (auto v = c.integer(ch, 0, 0, 2147483647)) rs.upper_threshold = std::uint32_t(*v);
         } else if (k == "lthreshold") {
             if (auto v = c.integer(ch, 0, 0, 2147483647)) rs.lower_threshold = std::uint32_t(*v);
-        } else if (k == "smtp_alert")
+        } else if (k == "smtp_alert") {
             rs.smtp_alert = flag_value(c, ch);
-        else if (k == "alpha")
+            c.lvs_smtp_set.emplace_back(vs_index, rs_index);
+        } else if (k == "alpha")
             rs.alpha = flag_value(c, ch);
         else if (k == "lvs_method" || k == "lb_kind")
             rs.forwarding = forwarding(c, ch);
@@ -574,9 +575,10 @@ void parse_virtual_server(
             vs.sorry_server_lvs_method = forwarding(c, n);
         else if (k == "virtualhost") {
             if (c.need_args(n, 1)) vs.virtualhost = std::string(n.args[0].text);
-        } else if (k == "smtp_alert")
+        } else if (k == "smtp_alert") {
             vs.smtp_alert = flag_value(c, n);
-        else if (k == "ops")
+            c.lvs_smtp_set.emplace_back(vs_index, std::size_t(-1));
+        } else if (k == "ops")
             vs.ops = true;
         else if (k == "lvs_flags" || k == "lb_flags") {
             for (const auto& a : n.args) vs.sched_flags.emplace_back(a.text);

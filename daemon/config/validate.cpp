@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
 #include <unordered_set>
 
 namespace vigil::config {
@@ -115,6 +116,64 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
         }
 }
 
+// Commands without their own user run as the global script_user, or as keepalived does
+// without one: keepalived_script when that user exists, else root.
+template <class Cmd>
+void fill_user(Cmd& cmd, const std::string& user, const std::string& group) {
+    if (cmd.argv.empty() || !cmd.user.empty()) return;
+    cmd.user = user;
+    if (cmd.group.empty()) cmd.group = group;
+}
+
+void apply_script_user(Ctx& c) {
+    const auto& g = c.cfg.global;
+    std::string user = g.script_user, group = g.script_group;
+    if (user.empty())
+        user = c.opt.check_users && ::getpwnam("keepalived_script") ? "keepalived_script" : "root";
+    auto n = [&](vrrp::NotifyConfig& nc) {
+        for (auto* cmd :
+             {&nc.master, &nc.backup, &nc.fault, &nc.stop, &nc.generic, &nc.master_rx_lower_pri})
+            fill_user(*cmd, user, group);
+    };
+    for (auto& in : c.cfg.vrrp.instances) n(in.notify);
+    for (auto& sg : c.cfg.vrrp.sync_groups) n(sg.notify);
+    for (auto& s : c.cfg.vrrp.scripts) fill_user(s.command, user, group);
+    for (auto& vs : c.cfg.lvs.virtual_servers) {
+        fill_user(vs.quorum_up, user, group);
+        fill_user(vs.quorum_down, user, group);
+        for (auto& rs : vs.real_servers) {
+            fill_user(rs.notify_up, user, group);
+            fill_user(rs.notify_down, user, group);
+        }
+    }
+    for (auto& b : c.cfg.checks)
+        if (auto* m = std::get_if<checkers::MiscCheck>(&b.check.kind))
+            fill_user(m->command, user, group);
+}
+
+// Global smtp_alert / smtp_alert_vrrp / smtp_alert_checker are defaults for what does not
+// say smtp_alert itself.
+void apply_smtp_alert(Ctx& c) {
+    const auto& g = c.cfg.global;
+    bool vrrp_default = g.smtp_alert_vrrp.value_or(g.smtp_alert);
+    bool checker_default = g.smtp_alert_checker.value_or(g.smtp_alert);
+    auto& vr = c.cfg.vrrp;
+    for (std::size_t i = 0; i < vr.instances.size(); ++i)
+        if (!c.inst_extra[i].smtp_alert_set) vr.instances[i].smtp_alert = vrrp_default;
+    std::unordered_set<std::size_t> sg_set(c.sync_group_smtp_set.begin(),
+                                           c.sync_group_smtp_set.end());
+    for (std::size_t i = 0; i < vr.sync_groups.size(); ++i)
+        if (!sg_set.count(i)) vr.sync_groups[i].smtp_alert = vrrp_default;
+    if (!checker_default) return;  // the parsed values already say false
+    std::set<std::pair<std::size_t, std::size_t>> set(c.lvs_smtp_set.begin(), c.lvs_smtp_set.end());
+    auto& vss = c.cfg.lvs.virtual_servers;
+    for (std::size_t v = 0; v < vss.size(); ++v) {
+        if (!set.count({v, std::size_t(-1)})) vss[v].smtp_alert = true;
+        for (std::size_t r = 0; r < vss[v].real_servers.size(); ++r)
+            if (!set.count({v, r})) vss[v].real_servers[r].smtp_alert = true;
+    }
+}
+
 }  // namespace
 
 void validate(Ctx& c) {
@@ -194,6 +253,8 @@ void validate(Ctx& c) {
             }
         }
     }
+    apply_script_user(c);
+    apply_smtp_alert(c);
 }
 
 }  // namespace vigil::config

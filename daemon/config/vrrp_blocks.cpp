@@ -392,7 +392,11 @@ const KeywordTable<InstanceTarget>& instance_table() {
          [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master_rx_lower_pri); }},
         {"notify_deleted", [](Ctx&, const Node&, T&) {}},
         {"notify_priority_changes", [](Ctx&, const Node&, T&) {}},
-        {"smtp_alert", [](Ctx& c, const Node& n, T& t) { t.in.smtp_alert = flag_value(c, n); }},
+        {"smtp_alert",
+         [](Ctx& c, const Node& n, T& t) {
+             t.in.smtp_alert = flag_value(c, n);
+             t.ex.smtp_alert_set = true;
+         }},
         {"garp_master_delay",
          [](Ctx& c, const Node& n, T& t) {
              garp_secs(c, n, t.in.garp.master_delay, t.ex.garp_delay);
@@ -530,9 +534,10 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
             notify(c, n, g.notify.stop);
         else if (k == "notify")
             notify(c, n, g.notify.generic);
-        else if (k == "smtp_alert")
+        else if (k == "smtp_alert") {
             g.smtp_alert = flag_value(c, n);
-        else if (k == "track_script")
+            c.sync_group_smtp_set.push_back(c.cfg.vrrp.sync_groups.size());
+        } else if (k == "track_script")
             g.track_scripts = track_refs(c, n, nullptr);
         else if (k == "track_file")
             g.track_files = track_refs(c, n, nullptr);

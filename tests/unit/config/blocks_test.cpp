@@ -353,3 +353,53 @@ TEST(Json, DumpIsValidJsonWithFinalValues) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(GlobalDefaults, ScriptUserAndSmtpAlertReachEveryItem) {
+    auto r = test::load(R"(global_defs {
+  script_user nobody nogroup
+  smtp_alert
+  smtp_alert_checker false
+}
+vrrp_script s {
+  script /bin/true
+  user daemon
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  notify_master /bin/true
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  smtp_alert false
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.0.2 80 {
+    notify_up /bin/true
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+}
+)");
+    EXPECT_TRUE(r.ok()) << test::all(r);
+    const auto& v = r.config.vrrp;
+    EXPECT_EQ(v.scripts.at(0).command.user, "daemon");  // its own user wins
+    EXPECT_EQ(v.instances.at(0).notify.master.user, "nobody");
+    EXPECT_EQ(v.instances.at(0).notify.master.group, "nogroup");
+    EXPECT_TRUE(v.instances.at(0).smtp_alert);   // global default
+    EXPECT_FALSE(v.instances.at(1).smtp_alert);  // said itself
+    const auto& rs = r.config.lvs.virtual_servers.at(0).real_servers.at(0);
+    EXPECT_EQ(rs.notify_up.user, "nobody");
+    EXPECT_FALSE(rs.smtp_alert);  // smtp_alert_checker false
+    EXPECT_EQ(std::get<checkers::MiscCheck>(r.config.checks.at(0).check.kind).command.user,
+              "nobody");
+}
+
+}  // namespace
+}  // namespace vigil::config
