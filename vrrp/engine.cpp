@@ -12,6 +12,7 @@
 #include "link_monitor.hpp"
 #include "socket.hpp"
 #include "sync_group.hpp"
+#include "timer_queue.hpp"
 #include "track.hpp"
 
 namespace vigil::vrrp {
@@ -38,6 +39,7 @@ struct FileTracker {
 struct Engine::Impl final : InstanceIo {
     boost::asio::io_context& io;
     Hooks hooks;
+    TimerQueue timers;  // before the instances: they hold entries in it
     Config config;
     std::unique_ptr<LinkMonitor> links;
     std::optional<AddressManager> addresses;
@@ -54,7 +56,7 @@ struct Engine::Impl final : InstanceIo {
     bool stopped = false;
 
     Impl(boost::asio::io_context& i, Hooks h)
-        : io(i), hooks(std::move(h)), file_poll(i), startup(i) {}
+        : io(i), hooks(std::move(h)), timers(i), file_poll(i), startup(i) {}
     ~Impl() override { *alive = false; }
 
     void log(LogLevel level, std::string msg) {
@@ -247,7 +249,7 @@ struct Engine::Impl final : InstanceIo {
     }
 
     Instance& create(const InstanceConfig& c) {
-        auto inst = std::make_unique<Instance>(io, c, *this);
+        auto inst = std::make_unique<Instance>(timers, c, *this);
         inst->on_transition([this](Instance& i, State f, State t) { on_transition(i, f, t); });
         inst->on_lower_priority([this](Instance& i) {
             if (hooks.on_master_rx_lower_priority)
@@ -382,6 +384,14 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
     for (auto it = d.instances.begin(); it != d.instances.end();) {
         auto w = wanted.find(it->first);
         if (w != wanted.end() && *w->second == it->second->config()) {
+            ++it;
+            continue;
+        }
+        // As keepalived: priority, timers, VIPs and tracking change in place; the state stays
+        // and only the new priorities can move it. Identity changes (VRID, interface, ...)
+        // restart the instance.
+        if (w != wanted.end() && it->second->can_update(*w->second)) {
+            it->second->update(*w->second);
             ++it;
             continue;
         }

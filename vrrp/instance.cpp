@@ -13,23 +13,36 @@ struct Overload : F... {
 template <class... F>
 Overload(F...) -> Overload<F...>;
 
+// Adverts may leave a little early so that instances share wake-ups; never late.
+Duration advert_slack(Duration interval) {
+    return std::min<Duration>(interval / 10, TimerQueue::kMaxSlack);
+}
+
 }  // namespace
 
-Instance::Instance(boost::asio::io_context& io, InstanceConfig config, InstanceIo& world)
-    : io_(io),
-      config_(std::move(config)),
+Instance::Instance(TimerQueue& timers, InstanceConfig config, InstanceIo& world)
+    : config_(std::move(config)),
       world_(world),
-      master_down_(io),
-      advert_(io),
-      preempt_(io),
-      garp_delay_(io),
-      garp_refresh_(io) {
+      timers_(timers),
+      master_down_(timers, [this](TimePoint d) { on_timer(event::MasterDownTimerExpired{}, d); }),
+      advert_(timers, [this](TimePoint d) { on_timer(event::AdvertTimerExpired{}, d); }),
+      preempt_(timers, [this](TimePoint d) { on_timer(event::PreemptDelayExpired{}, d); }),
+      garp_delay_(timers,
+                  [this](TimePoint) {
+                      if (fsm_.state == State::master) garp_burst(garp_delay_repeat_);
+                  }),
+      garp_refresh_(timers,
+                    [this](TimePoint d) {
+                        if (fsm_.state != State::master) return;
+                        garp_burst(config_.garp.master_refresh_repeat);
+                        garp_refresh_.arm(d + config_.garp.master_refresh, TimerQueue::kMaxSlack);
+                    }),
+      garp_gap_(timers, [this](TimePoint d) { garp_step(d); }) {
     priority_.effective = config_.priority;
     fsm_.preempt_ready = true;
 }
 
 Instance::~Instance() {
-    *alive_ = false;
     cancel_timers();
 }
 
@@ -93,7 +106,7 @@ void Instance::set_link(const LinkInfo& link) {
 void Instance::set_priority(const Priority& p) {
     const bool changed = p.effective != priority_.effective;
     priority_ = p;
-    if (changed && started_) handle(event::PriorityChanged{});
+    if (changed && started_) handle(event::PriorityChanged{}, timers_.now());
     update_fault();
 }
 
@@ -107,27 +120,27 @@ void Instance::update_fault() {
                  (!link_.source && !config_.unicast_src && !config_.mcast_src);
     if (!started_) return;
     const bool fault = own_fault_ || group_fault_;
-    if (fault && fsm_.state != State::fault) handle(event::FaultRaised{});
-    if (!fault && fsm_.state == State::fault) handle(event::FaultCleared{});
+    if (fault && fsm_.state != State::fault) handle(event::FaultRaised{}, timers_.now());
+    if (!fault && fsm_.state == State::fault) handle(event::FaultCleared{}, timers_.now());
 }
 
 void Instance::start() {
     if (started_) return;
     started_ = true;
     update_fault();
-    handle(event::Startup{own_fault_ || group_fault_});
+    handle(event::Startup{own_fault_ || group_fault_}, timers_.now());
 }
 
 void Instance::force(GroupOrder order) {
     if (order == GroupOrder::force_master)
-        handle(event::ForceMaster{});
+        handle(event::ForceMaster{}, timers_.now());
     else
-        handle(event::ForceBackup{});
+        handle(event::ForceBackup{}, timers_.now());
 }
 
 void Instance::shutdown() {
     if (!started_) return;
-    handle(event::Shutdown{});
+    handle(event::Shutdown{}, timers_.now());
     cancel_timers();
 }
 
@@ -143,18 +156,74 @@ void Instance::receive(const RawPacket& p, const Advert& a) {
     if (a.priority == 0) ++zero_received_;
     last_sender_ = p.src;
     if (fsm_.state == State::backup && a.priority != 0) master_ = p.src;
+    // Timers run from the packet's arrival, not from when the loop got to it: a late turn
+    // must not push the master-down deadline back.
+    const auto now = timers_.now();
+    const auto arrival = p.arrival == TimePoint{} ? now : std::min(p.arrival, now);
     handle(event::AdvertReceived{a.priority, p.src,
-                                 Duration{std::chrono::milliseconds(a.interval_cs * 10)}});
+                                 Duration{std::chrono::milliseconds(a.interval_cs * 10)}},
+           arrival);
 }
 
-void Instance::handle(const Event& e) {
+void Instance::on_timer(Event e, TimePoint deadline) {
+    // Re-arm from the deadline so that adverts keep their period; after a stall, from now.
+    const auto now = timers_.now();
+    const auto base = now - deadline > params().advert_interval ? now : deadline;
+    handle(e, base);
+}
+
+bool Instance::can_update(const InstanceConfig& n) const {
+    const auto& o = config_;
+    return o.interface == n.interface && o.vrid == n.vrid && o.version == n.version &&
+           o.ipv6 == n.ipv6 && o.mcast_group == n.mcast_group && o.mcast_src == n.mcast_src &&
+           o.unicast_src == n.unicast_src && o.unicast_peers == n.unicast_peers &&
+           o.unicast_ttl == n.unicast_ttl && o.use_vmac == n.use_vmac &&
+           o.vmac_name == n.vmac_name && o.vmac_xmit_base == n.vmac_xmit_base &&
+           o.sync_group == n.sync_group;
+}
+
+void Instance::update(const InstanceConfig& next) {
+    InstanceConfig old = std::move(config_);
+    config_ = next;
+    wire_priority_ = -1;
+    if (fsm_.state != State::master || !vips_installed_) return;
+    auto contains = [](const auto& list, const auto& x) {
+        return std::find(list.begin(), list.end(), x) != list.end();
+    };
+    for (const auto& r : old.routes)
+        if (!contains(config_.routes, r))
+            if (auto x = world_.remove_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
+                error("route_remove_failed");
+    bool added = false;
+    for (const auto* list : {&old.vips, &old.excluded_vips})
+        for (const auto& v : *list)
+            if (!contains(config_.vips, v) && !contains(config_.excluded_vips, v)) remove_vip(v);
+    for (const auto* list : {&config_.vips, &config_.excluded_vips})
+        for (const auto& v : *list)
+            if (!contains(old.vips, v) && !contains(old.excluded_vips, v)) {
+                add_vip(v);
+                added = true;
+            }
+    for (const auto& r : config_.routes)
+        if (!contains(old.routes, r))
+            if (auto x = world_.add_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
+                error("route_add_failed");
+    if (old.vips != config_.vips) send(priority_.effective);  // backups check the VIP list
+    if (added) garp_burst(config_.garp.master_repeat);
+    if (old.advert_interval != config_.advert_interval) {
+        const auto i = params().advert_interval;
+        advert_.arm(timers_.now() + i, advert_slack(i));
+    }
+}
+
+void Instance::handle(const Event& e, TimePoint base) {
     const State from = fsm_.state;
     auto t = step(fsm_, e, params());
     fsm_ = t.next;
     for (const auto& a : t.actions) {
-        apply(a);
+        apply(a, base);
         if (std::holds_alternative<action::Notify>(a)) {
-            last_transition_ = std::chrono::steady_clock::now();
+            last_transition_ = timers_.now();
             if (fsm_.state == State::master) {
                 ++became_master_;
                 master_ = params().primary;
@@ -165,36 +234,44 @@ void Instance::handle(const Event& e) {
     }
 }
 
-void Instance::apply(const Action& a) {
-    std::visit(Overload{
-                   [&](const action::SendAdvert&) { send(priority_.effective); },
-                   [&](const action::SendPriorityZero&) { send(0); },
-                   [&](const action::AddVips&) { add_vips(); },
-                   [&](const action::RemoveVips&) { remove_vips(); },
-                   [&](const action::SendGratuitous&) {
-                       garp_burst();
-                       if (config_.garp.master_delay > Duration{0})
-                           arm(garp_delay_, garp_gen_, config_.garp.master_delay, Event{});
-                       if (config_.garp.master_refresh > Duration{0})
-                           arm(garp_refresh_, refresh_gen_, config_.garp.master_refresh, Event{});
-                   },
-                   [&](const action::ArmMasterDown& x) {
-                       arm(master_down_, master_down_gen_, x.after,
-                           event::MasterDownTimerExpired{});
-                   },
-                   [&](const action::ArmAdvert& x) {
-                       arm(advert_, advert_gen_, x.after, event::AdvertTimerExpired{});
-                   },
-                   [&](const action::ArmPreemptDelay& x) {
-                       arm(preempt_, preempt_gen_, x.after, event::PreemptDelayExpired{});
-                   },
-                   [&](const action::CancelTimers&) { cancel_timers(); },
-                   [&](const action::Notify&) {},
-                   [&](const action::NotifyLowerPriority&) {
-                       if (on_lower_) on_lower_(*this);
-                   },
-               },
-               a);
+void Instance::apply(const Action& a, TimePoint base) {
+    std::visit(
+        Overload{
+            [&](const action::SendAdvert&) { send(priority_.effective); },
+            [&](const action::SendPriorityZero&) { send(0); },
+            [&](const action::AddVips&) { add_vips(); },
+            [&](const action::RemoveVips&) { remove_vips(); },
+            [&](const action::SendGratuitous&) {
+                const auto& g = config_.garp;
+                garp_burst(g.master_repeat);
+                if (g.master_delay > Duration{0}) {
+                    garp_delay_repeat_ = g.master_repeat;
+                    garp_delay_.arm(base + g.master_delay, TimerQueue::kMaxSlack);
+                }
+                if (g.master_refresh > Duration{0})
+                    garp_refresh_.arm(base + g.master_refresh, TimerQueue::kMaxSlack);
+            },
+            [&](const action::ArmMasterDown& x) { master_down_.arm(base + x.after); },
+            [&](const action::ArmAdvert& x) { advert_.arm(base + x.after, advert_slack(x.after)); },
+            [&](const action::ArmPreemptDelay& x) { preempt_.arm(base + x.after); },
+            [&](const action::CancelTimers&) { cancel_timers(); },
+            [&](const action::Notify&) {},
+            [&](const action::NotifyLowerPriority&) {
+                // keepalived: refresh the peers' ARP caches now and once more later.
+                const auto& g = config_.garp;
+                const unsigned repeat = g.lower_prio_repeat.value_or(g.master_repeat);
+                if (repeat > 0) {
+                    garp_burst(repeat);
+                    const auto delay = g.lower_prio_delay.value_or(g.master_delay);
+                    if (delay > Duration{0}) {
+                        garp_delay_repeat_ = repeat;
+                        garp_delay_.arm(base + delay, TimerQueue::kMaxSlack);
+                    }
+                }
+                if (on_lower_) on_lower_(*this);
+            },
+        },
+        a);
 }
 
 Address Instance::advert_destination(std::size_t peer) const {
@@ -205,22 +282,28 @@ Address Instance::advert_destination(std::size_t peer) const {
 void Instance::send(std::uint8_t priority) {
     const auto src = params().primary;
     if (src.is_unspecified() || src.is_v6() != config_.ipv6) return error("no_source_address");
-    Advert a;
-    a.version = config_.version;
-    a.vrid = config_.vrid;
-    a.priority = priority;
-    a.interval_cs = interval_cs();
-    if (config_.version == 2 && config_.auth == InstanceConfig::Auth::pass) {
-        a.auth_type = AuthType::pass;
-        a.auth = pad_password(config_.auth_pass);
+    if (wire_priority_ != priority || wire_src_ != src) {
+        Advert a;
+        a.version = config_.version;
+        a.vrid = config_.vrid;
+        a.priority = priority;
+        a.interval_cs = interval_cs();
+        if (config_.version == 2 && config_.auth == InstanceConfig::Auth::pass) {
+            a.auth_type = AuthType::pass;
+            a.auth = pad_password(config_.auth_pass);
+        }
+        for (const auto& v : config_.vips)
+            if (v.address.is_v6() == config_.ipv6) a.addresses.push_back(v.address);
+        const std::size_t n = config_.unicast_peers.empty() ? 1 : config_.unicast_peers.size();
+        wire_.resize(n);
+        for (std::size_t i = 0; i < n; ++i) wire_[i] = encode(a, src, advert_destination(i));
+        wire_priority_ = priority;
+        wire_src_ = src;
     }
-    for (const auto& v : config_.vips)
-        if (v.address.is_v6() == config_.ipv6) a.addresses.push_back(v.address);
-    const std::size_t n = config_.unicast_peers.empty() ? 1 : config_.unicast_peers.size();
-    for (std::size_t i = 0; i < n; ++i) {
+    const int ifindex = link_.xmit_ifindex ? link_.xmit_ifindex : link_.ifindex;
+    for (std::size_t i = 0; i < wire_.size(); ++i) {
         const auto dst = advert_destination(i);
-        const auto bytes = encode(a, src, dst);
-        if (auto r = world_.send_advert(config_, link_.ifindex, bytes, src, dst); !r)
+        if (auto r = world_.send_advert(config_, ifindex, wire_[i], src, dst); !r)
             error("send_failed");
         else if (priority == 0)
             ++zero_sent_;
@@ -229,13 +312,22 @@ void Instance::send(std::uint8_t priority) {
     }
 }
 
+int Instance::vip_ifindex(const VirtualAddress& v) {
+    if (!v.dev.empty()) return world_.ifindex_of(v.dev);
+    return link_.vip_ifindex ? link_.vip_ifindex : link_.ifindex;
+}
+
+void Instance::add_vip(const VirtualAddress& v) {
+    if (auto r = world_.add_address(vip_ifindex(v), v); !r) error("vip_add_failed");
+}
+
+void Instance::remove_vip(const VirtualAddress& v) {
+    if (auto r = world_.remove_address(vip_ifindex(v), v); !r) error("vip_remove_failed");
+}
+
 void Instance::add_vips() {
-    auto index = [&](const std::string& dev) {
-        return dev.empty() ? link_.ifindex : world_.ifindex_of(dev);
-    };
     for (const auto* list : {&config_.vips, &config_.excluded_vips})
-        for (const auto& v : *list)
-            if (auto r = world_.add_address(index(v.dev), v); !r) error("vip_add_failed");
+        for (const auto& v : *list) add_vip(v);
     for (const auto& r : config_.routes)
         if (auto x = world_.add_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
             error("route_add_failed");
@@ -243,59 +335,50 @@ void Instance::add_vips() {
 }
 
 void Instance::remove_vips() {
-    auto index = [&](const std::string& dev) {
-        return dev.empty() ? link_.ifindex : world_.ifindex_of(dev);
-    };
     for (const auto& r : config_.routes)
         if (auto x = world_.remove_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
             error("route_remove_failed");
     for (const auto* list : {&config_.vips, &config_.excluded_vips})
-        for (const auto& v : *list)
-            if (auto r = world_.remove_address(index(v.dev), v); !r) error("vip_remove_failed");
+        for (const auto& v : *list) remove_vip(v);
     vips_installed_ = false;
+    garp_gap_.cancel();
+    garp_rounds_ = 0;
 }
 
-void Instance::garp_burst() {
-    for (unsigned i = 0; i < std::max(1u, config_.garp.master_repeat); ++i)
-        for (const auto* list : {&config_.vips, &config_.excluded_vips})
-            for (const auto& v : *list) {
-                const int ifx = v.dev.empty() ? link_.ifindex : world_.ifindex_of(v.dev);
-                if (auto r = world_.announce(ifx, link_.mac, v.address); !r)
-                    error("announce_failed");
-            }
+void Instance::garp_burst(unsigned repeat) {
+    garp_rounds_ = std::max(1u, repeat);
+    garp_round_ = 0;
+    garp_next_ = 0;
+    garp_gap_.cancel();
+    garp_step(timers_.now());
 }
 
-void Instance::arm(boost::asio::steady_timer& t, std::uint64_t& gen, Duration after, Event e) {
-    const std::uint64_t mine = ++gen;
-    t.expires_after(after);
-    auto* gen_ptr = &gen;
-    auto* timer = &t;
-    t.async_wait(
-        [this, alive = alive_, mine, gen_ptr, timer, e](const boost::system::error_code& ec) {
-            // A stale completion (re-armed or cancelled since) must not act.
-            if (ec || !*alive || *gen_ptr != mine) return;
-            if (timer == &garp_delay_) {
-                if (fsm_.state == State::master) garp_burst();
-                return;
-            }
-            if (timer == &garp_refresh_) {
-                if (fsm_.state != State::master) return;
-                garp_burst();
-                arm(garp_refresh_, refresh_gen_, config_.garp.master_refresh, Event{});
-                return;
-            }
-            handle(e);
-        });
+void Instance::garp_step(TimePoint base) {
+    const std::size_t total = config_.vips.size() + config_.excluded_vips.size();
+    if (total == 0) return;
+    // Bounded: one pass over what is left of the burst.
+    while (garp_round_ < garp_rounds_) {
+        const std::size_t i = garp_next_;
+        const auto& v = i < config_.vips.size() ? config_.vips[i]
+                                                : config_.excluded_vips[i - config_.vips.size()];
+        if (++garp_next_ == total) {
+            garp_next_ = 0;
+            ++garp_round_;
+        }
+        const auto& mac = link_.announce_mac && v.dev.empty() ? *link_.announce_mac : link_.mac;
+        if (auto r = world_.announce(vip_ifindex(v), mac, v.address); !r) error("announce_failed");
+        const Duration gap = v.address.is_v4() ? config_.garp.interval : config_.garp.na_interval;
+        if (gap > Duration{0} && garp_round_ < garp_rounds_) {
+            garp_gap_.arm(base + gap);
+            return;
+        }
+    }
 }
 
 void Instance::cancel_timers() {
-    for (auto* g : {&master_down_gen_, &advert_gen_, &preempt_gen_, &garp_gen_, &refresh_gen_})
-        ++*g;
-    master_down_.cancel();
-    advert_.cancel();
-    preempt_.cancel();
-    garp_delay_.cancel();
-    garp_refresh_.cancel();
+    for (auto* t : {&master_down_, &advert_, &preempt_, &garp_delay_, &garp_refresh_, &garp_gap_})
+        t->cancel();
+    garp_rounds_ = 0;
 }
 
 InstanceStatus Instance::status() const {

@@ -3,8 +3,6 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -16,6 +14,7 @@
 #include "packet.hpp"
 #include "socket.hpp"
 #include "sync_group.hpp"
+#include "timer_queue.hpp"
 #include "track.hpp"
 #include "vigil/vrrp/config.hpp"
 #include "vigil/vrrp/engine.hpp"
@@ -43,17 +42,24 @@ class InstanceIo {
 
 // What the instance knows of its interface.
 struct LinkInfo {
-    int ifindex = 0;
+    int ifindex = 0;  // the interface adverts are received on
     bool up = false;
     MacAddress mac{};
     std::optional<Address> source;  // primary IPv4 or IPv6 link-local
+    // use_vmac: where VIPs live and gratuitous ARPs leave from (with the virtual MAC), and where
+    // adverts leave from (the base unless the vmac). 0: ifindex.
+    int vip_ifindex = 0;
+    int xmit_ifindex = 0;
+    std::optional<MacAddress> announce_mac;
 };
 
 class Instance {
   public:
     using TransitionFn = std::function<void(Instance&, State from, State to)>;
 
-    Instance(boost::asio::io_context& io, InstanceConfig config, InstanceIo& world);
+    using TimePoint = TimerQueue::TimePoint;
+
+    Instance(TimerQueue& timers, InstanceConfig config, InstanceIo& world);
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
@@ -68,6 +74,10 @@ class Instance {
     void start();
     // A datagram on this instance's socket naming its VRID; validated here, counted if dropped.
     void receive(const RawPacket& packet, const Advert& advert);
+    // Reload: whether next can replace the running config without a restart, and doing so
+    // (VIP and route differences applied while master, state kept).
+    bool can_update(const InstanceConfig& next) const;
+    void update(const InstanceConfig& next);
     void force(GroupOrder order);
     // Priority-0 advert (if master), VIPs removed, timers cancelled. Synchronous.
     void shutdown();
@@ -80,14 +90,22 @@ class Instance {
     void count_drop(DropReason r) { ++drops_[static_cast<std::size_t>(r)]; }
 
   private:
-    void handle(const Event& e);
-    void apply(const Action& a);
+    // base: when the event happened (packet arrival, timer deadline); timers arm from it.
+    void handle(const Event& e, TimePoint base);
+    void apply(const Action& a, TimePoint base);
     void send(std::uint8_t priority);
     void add_vips();
     void remove_vips();
-    void garp_burst();
-    void arm(boost::asio::steady_timer& t, std::uint64_t& gen, Duration after, Event e);
+    void add_vip(const VirtualAddress& v);
+    void remove_vip(const VirtualAddress& v);
+    // Queues `repeat` rounds of announcements for every VIP; sent now or spaced by
+    // garp_interval / gna_interval.
+    void garp_burst(unsigned repeat);
+    void garp_step(TimePoint deadline);
+    void on_timer(Event e, TimePoint deadline);
     void cancel_timers();
+    int vip_ifindex(const VirtualAddress& v);
+    const std::vector<std::uint8_t>& wire(std::size_t peer);
     void update_fault();
     FsmParams params() const;
     Expectation expectation(const Address& src) const;
@@ -95,7 +113,6 @@ class Instance {
     std::uint16_t interval_cs() const;
     void error(const std::string& reason);
 
-    boost::asio::io_context& io_;
     InstanceConfig config_;
     InstanceIo& world_;
     FsmState fsm_;
@@ -108,15 +125,22 @@ class Instance {
     std::optional<Address> master_;
     std::optional<Address> last_sender_;
 
-    boost::asio::steady_timer master_down_, advert_, preempt_, garp_delay_, garp_refresh_;
-    std::uint64_t master_down_gen_ = 0, advert_gen_ = 0, preempt_gen_ = 0, garp_gen_ = 0,
-                  refresh_gen_ = 0;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    TimerQueue& timers_;
+    TimerQueue::Entry master_down_, advert_, preempt_, garp_delay_, garp_refresh_, garp_gap_;
+    unsigned garp_delay_repeat_ = 0;
+    // Announcements still to send in the running burst: (round, VIP index) cursor.
+    unsigned garp_rounds_ = 0, garp_round_ = 0;
+    std::size_t garp_next_ = 0;
+
+    // Encoded adverts at the current priority, one per destination, rebuilt when it changes.
+    std::vector<std::vector<std::uint8_t>> wire_;
+    int wire_priority_ = -1;
+    Address wire_src_;
 
     TransitionFn on_transition_;
     std::function<void(Instance&)> on_lower_;
 
-    std::chrono::steady_clock::time_point last_transition_{};
+    TimePoint last_transition_{};
     std::array<std::uint64_t, kDropReasonCount> drops_{};
     std::map<std::string, std::uint64_t> errors_;
     std::uint64_t sent_ = 0, received_ = 0, zero_sent_ = 0, zero_received_ = 0, became_master_ = 0,

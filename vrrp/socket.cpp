@@ -8,11 +8,25 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 
 namespace vigil::vrrp {
 
 namespace {
+
+// The kernel stamps packets with CLOCK_REALTIME; the timers use the steady clock. The packet's
+// age is the same on both clocks; a stamp from the future (clock stepped) counts as now.
+std::chrono::steady_clock::time_point to_steady(const timespec& stamp) {
+    timespec real{};
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    const auto steady_now = std::chrono::steady_clock::now();
+    const auto age = std::chrono::seconds(real.tv_sec - stamp.tv_sec) +
+                     std::chrono::nanoseconds(real.tv_nsec - stamp.tv_nsec);
+    if (age <= std::chrono::nanoseconds::zero()) return steady_now;
+    return steady_now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
+}
 
 std::string err(std::string_view what) {
     return fmt::format("{}: {}", what, std::strerror(errno));
@@ -86,6 +100,9 @@ std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
     if (::setsockopt(fd.fd, SOL_SOCKET, SO_BINDTODEVICE, o.ifname.c_str(),
                      static_cast<socklen_t>(o.ifname.size())) != 0)
         return std::unexpected(err("SO_BINDTODEVICE " + o.ifname));
+    // Arrival stamps: timers run from when a packet came, not from when it was read.
+    if (!set_opt(fd.fd, SOL_SOCKET, SO_TIMESTAMPNS, 1))
+        return std::unexpected(err("SO_TIMESTAMPNS on " + o.ifname));
     auto r = o.key.ipv6 ? setup_v6(fd.fd, o) : setup_v4(fd.fd, o);
     if (!r) return std::unexpected(fmt::format("{} on {}", r.error(), o.ifname));
     return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, fd.release(), o));
@@ -139,6 +156,12 @@ void VrrpSocket::drain() {
         }
         const std::span<const std::uint8_t> data(buffer_.data(), static_cast<std::size_t>(n));
         RawPacket p;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                timespec ts{};
+                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                p.arrival = to_steady(ts);
+            }
         if (!options_.key.ipv6) {
             auto ip = split_ipv4(data);
             if (!ip) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -45,6 +46,8 @@ struct RawPacket {
     Address dst;
     std::uint8_t ttl = 0;                   // IPv4 TTL or IPv6 hop limit
     std::span<const std::uint8_t> message;  // the VRRP message, no IP header
+    // When the kernel received it (SO_TIMESTAMPNS, moved to the steady clock); unset: now.
+    std::chrono::steady_clock::time_point arrival{};
 };
 
 struct SocketCounters {

@@ -59,26 +59,33 @@ InstanceConfig config() {
 }
 
 LinkInfo link() {
-    return {2, true, {0, 1, 2, 3, 4, 5}, make_address("10.0.0.2")};
+    LinkInfo l;
+    l.ifindex = 2;
+    l.up = true;
+    l.mac = {0, 1, 2, 3, 4, 5};
+    l.source = make_address("10.0.0.2");
+    return l;
 }
 
 struct InstanceTest : ::testing::Test {
     boost::asio::io_context io;
+    TimerQueue timers{io};
     FakeWorld world;
     std::vector<std::pair<State, State>> transitions;
 
     std::unique_ptr<Instance> make(InstanceConfig c = config()) {
-        auto i = std::make_unique<Instance>(io, c, world);
+        auto i = std::make_unique<Instance>(timers, c, world);
         i->on_transition([this](Instance&, State f, State t) { transitions.emplace_back(f, t); });
         i->set_link(link());
         return i;
     }
 
     // A peer's advert as the socket would hand it over.
-    void feed(Instance& inst, Advert a, const char* src = "10.0.0.9", std::uint8_t ttl = 255) {
+    void feed(Instance& inst, Advert a, const char* src = "10.0.0.9", std::uint8_t ttl = 255,
+              std::chrono::steady_clock::time_point arrival = {}) {
         const auto s = make_address(src), d = make_address("224.0.0.18");
         auto bytes = encode(a, s, d);
-        RawPacket p{s, d, ttl, bytes};
+        RawPacket p{s, d, ttl, bytes, arrival};
         auto decoded = decode(p.message, s, d);
         ASSERT_TRUE(decoded.has_value());
         inst.receive(p, *decoded);
@@ -191,6 +198,77 @@ TEST_F(InstanceTest, OwnPacketsAreIgnored) {
     io.run_for(50ms);
     EXPECT_EQ(i->state(), State::master);
     EXPECT_GT(i->status().drops.at("own_packet"), 0u);
+}
+
+TEST_F(InstanceTest, MasterDownRunsFromArrivalNotFromProcessing) {
+    auto i = make();
+    i->start();
+    // Master-down at 0.1 s adverts and priority 100: 300 ms + 60.9 ms skew. The advert was
+    // read 300 ms after it arrived (a busy loop): 61 ms remain, not 361.
+    feed(*i, peer(200), "10.0.0.9", 255, std::chrono::steady_clock::now() - 300ms);
+    io.run_for(30ms);
+    EXPECT_EQ(i->state(), State::backup);  // never earlier than the interval
+    io.run_for(100ms);
+    EXPECT_EQ(i->state(), State::master);
+}
+
+TEST_F(InstanceTest, GarpBurstIsSpacedByGarpInterval) {
+    auto c = config();
+    c.garp.interval = 30ms;
+    c.garp.master_repeat = 3;
+    auto i = make(c);
+    i->start();
+    const auto until_master = std::chrono::steady_clock::now() + 1s;
+    while (i->state() != State::master && std::chrono::steady_clock::now() < until_master)
+        io.run_one_for(10ms);
+    ASSERT_EQ(i->state(), State::master);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 1);  // the rest waits for the gaps
+    io.run_for(20ms);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 1);
+    io.run_for(100ms);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 3);
+}
+
+TEST_F(InstanceTest, LowerPriorityAdvertRefreshesArpCaches) {
+    auto c = config();
+    c.garp.lower_prio_repeat = 2;
+    c.garp.lower_prio_delay = 30ms;
+    auto i = make(c);
+    i->start();
+    io.run_for(100ms);
+    ASSERT_EQ(i->state(), State::master);
+    const auto before = world.count("garp 10.0.0.100");
+    feed(*i, peer(50));
+    EXPECT_EQ(i->state(), State::master);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), before + 2);
+    io.run_for(60ms);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), before + 4);  // the second set after the delay
+}
+
+TEST_F(InstanceTest, UpdateInPlaceKeepsStateAndAppliesVipDifferences) {
+    auto i = make();
+    i->start();
+    io.run_for(100ms);
+    ASSERT_EQ(i->state(), State::master);
+    auto c = config();
+    c.priority = 50;
+    c.vips.clear();
+    VirtualAddress v;
+    v.address = make_address("10.0.0.101");
+    c.vips.push_back(v);
+    ASSERT_TRUE(i->can_update(c));
+    i->update(c);
+    i->set_priority({50, false});
+    EXPECT_EQ(i->state(), State::master);
+    EXPECT_EQ(world.count("del 10.0.0.100"), 1);
+    EXPECT_EQ(world.count("add 10.0.0.101"), 1);
+    EXPECT_EQ(world.sent.back().priority, 50);
+    ASSERT_EQ(world.sent.back().addresses.size(), 1u);
+    EXPECT_EQ(world.sent.back().addresses[0], make_address("10.0.0.101"));
+    EXPECT_EQ(transitions.size(), 2u);
+    auto other = c;
+    other.vrid = 8;
+    EXPECT_FALSE(i->can_update(other));
 }
 
 }  // namespace

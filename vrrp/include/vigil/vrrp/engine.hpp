@@ -80,7 +80,9 @@ class Engine {
 
     std::expected<void, std::string> start(const Config& config);
     // Instances are matched by name: unchanged ones keep their state and VIPs, new ones start,
-    // removed ones stop cleanly (priority-0 advert, VIPs removed). Changed ones restart.
+    // removed ones stop cleanly (priority-0 advert, VIPs removed). Changed ones keep their
+    // state and take the new priority, timers, VIPs and tracking; a changed identity
+    // (interface, VRID, version, family, peers, vmac, sync group) restarts the instance.
     std::expected<void, std::string> reload(const Config& config);
     // Priority-0 adverts and VIP removal for every instance, then done() on the loop.
     void stop(std::function<void()> done);

@@ -1,0 +1,78 @@
+// One loop timer for all of an engine's deadlines. Each entry fires no later than its deadline
+// and no earlier than its deadline minus its slack, so entries due close together share one
+// wake-up. Arming reuses the entry's own set node: no allocation once running.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace vigil::vrrp {
+
+class TimerQueue {
+  public:
+    using Clock = std::chrono::steady_clock;
+    using TimePoint = Clock::time_point;
+    // Coalescing never moves a deadline earlier than this.
+    static constexpr std::chrono::milliseconds kMaxSlack{50};
+
+    class Entry {
+      public:
+        // fn gets the deadline the entry was armed for (not the wake-up time).
+        Entry(TimerQueue& queue, std::function<void(TimePoint deadline)> fn);
+        ~Entry();
+        Entry(const Entry&) = delete;
+        Entry& operator=(const Entry&) = delete;
+
+        void arm(TimePoint deadline, Clock::duration slack = Clock::duration::zero());
+        void cancel();
+        bool armed() const { return armed_; }
+        TimePoint deadline() const { return deadline_; }
+
+      private:
+        friend class TimerQueue;
+        using Key = std::pair<TimePoint, std::uint64_t>;
+        TimerQueue& queue_;
+        std::function<void(TimePoint)> fn_;
+        TimePoint deadline_{}, earliest_{};
+        std::uint64_t id_;
+        bool armed_ = false;
+        bool pending_ = false;  // collected for the running wake-up
+        std::set<Key>::node_type node_;
+    };
+
+    explicit TimerQueue(boost::asio::io_context& io);
+    ~TimerQueue();
+    TimerQueue(const TimerQueue&) = delete;
+    TimerQueue& operator=(const TimerQueue&) = delete;
+
+    TimePoint now() const { return Clock::now(); }
+    boost::asio::io_context& io() { return io_; }
+    std::uint64_t wakeups() const { return wakeups_; }
+
+  private:
+    void insert(Entry& e);
+    void erase(Entry& e);
+    void program();
+    void fire();
+
+    boost::asio::io_context& io_;
+    boost::asio::steady_timer timer_;
+    std::set<Entry::Key> keys_;  // by deadline
+    std::vector<Entry*> by_id_;  // id -> entry (null when destroyed)
+    std::vector<std::uint64_t> free_ids_;
+    std::vector<Entry*> due_;  // reused by fire()
+    TimePoint programmed_ = TimePoint::max();
+    std::uint64_t generation_ = 0;
+    std::uint64_t wakeups_ = 0;
+    bool firing_ = false;  // fire() programs the loop timer once, at its end
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace vigil::vrrp
