@@ -194,8 +194,10 @@ class Preprocessor {
     }
 
     // offset: column of s[0] minus one in the physical line (0 for expanded text).
+    // EXPAND false: S is already the result of expanding definitions (expand() recursed into
+    // the values), so expanding again could only multiply text.
     void process_line(std::string_view s, std::size_t offset, SourceLoc loc, const FileCtx& ctx,
-                      unsigned depth) {
+                      unsigned depth, bool expand_defs = true) {
         while (!s.empty() && is_space(s.front())) {
             s.remove_prefix(1);
             ++offset;
@@ -244,9 +246,16 @@ class Preprocessor {
             generator(s, loc, ctx, depth);
             return;
         }
-        if (s.find('$') != std::string_view::npos && depth < 32) {
+        if (expand_defs && s.find('$') != std::string_view::npos && depth < 32) {
             std::string expanded;
             if (expand(s, expanded, ctx, 0)) {
+                if (expanded.size() > max_line) {
+                    error(loc,
+                          "definitions expand to more than " + std::to_string(max_line) +
+                              " bytes on one line",
+                          true);
+                    return;
+                }
                 if (++expanded_lines_ > opt_.max_expanded_lines) {
                     if (expanded_lines_ == opt_.max_expanded_lines + 1)
                         error(loc, "too many lines produced by definitions", true);
@@ -259,14 +268,14 @@ class Preprocessor {
                         auto nl = all.find('\n', p);
                         auto piece = all.substr(
                             p, nl == std::string_view::npos ? std::string_view::npos : nl - p);
-                        process_line(piece, 0, loc, ctx, depth + 1);
+                        process_line(piece, 0, loc, ctx, depth + 1, false);
                         if (nl == std::string_view::npos) break;
                         p = nl + 1;
                     }
                     return;
                 }
                 std::string_view stored = out_.storage.emplace_back(std::move(expanded));
-                process_line(stored, 0, loc, ctx, depth + 1);
+                process_line(stored, 0, loc, ctx, depth + 1, false);
                 return;
             }
         }
@@ -278,10 +287,12 @@ class Preprocessor {
         tokenize(s, offset, loc);
     }
 
+    static constexpr std::size_t max_line = 1 << 20;
+
     bool expand(std::string_view s, std::string& out, const FileCtx& ctx, unsigned depth) {
         bool changed = false;
         std::size_t i = 0;
-        while (i < s.size()) {
+        while (i < s.size() && out.size() <= max_line) {
             char c = s[i];
             if (c != '$') {
                 out += c;
