@@ -181,16 +181,26 @@ class Preprocessor {
         continuing_ = false;
     }
 
+    // As keepalived: '#' or '!' outside quotes starts a comment, even inside a word;
+    // "\\#" and "\\!" stand for the characters themselves.
     static std::string_view strip_comment(std::string_view s) {
         bool quote = false;
         for (std::size_t i = 0; i < s.size(); ++i) {
             char c = s[i];
-            if (c == '"')
+            if (c == '\\' && i + 1 < s.size())
+                ++i;
+            else if (c == '"')
                 quote = !quote;
             else if (!quote && (c == '#' || c == '!'))
                 return s.substr(0, i);
         }
         return s;
+    }
+
+    static bool has_escaped_comment_char(std::string_view s) {
+        for (std::size_t i = 0; i + 1 < s.size(); ++i)
+            if (s[i] == '\\' && (s[i + 1] == '#' || s[i + 1] == '!')) return true;
+        return false;
     }
 
     // offset: column of s[0] minus one in the physical line (0 for expanded text).
@@ -222,9 +232,23 @@ class Preprocessor {
                 ++offset;
             }
         }
-        s = strip_comment(s);
+        // Comments went before expansion: an expanded '#' (${_HASH}) is text.
+        if (expand_defs) s = strip_comment(s);
         while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
         if (s.empty()) return;
+        if (expand_defs && has_escaped_comment_char(s)) {
+            std::string plain;
+            bool quote = false;
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                if (s[i] == '"') quote = !quote;
+                if (!quote && s[i] == '\\' && i + 1 < s.size() &&
+                    (s[i + 1] == '#' || s[i + 1] == '!'))
+                    continue;
+                plain += s[i];
+            }
+            s = out_.storage.emplace_back(std::move(plain));
+            offset = 0;
+        }
 
         if (s.front() == '$') {  // $NAME=value
             std::size_t i = 1;
@@ -315,6 +339,12 @@ class Preprocessor {
                 while (j < s.size() && is_name_char(s[j])) ++j;
                 name = s.substr(i + 1, j - i - 1);
                 end = j;
+            }
+            if (name == "_HASH" || name == "_BANG") {
+                out += name == "_HASH" ? '#' : '!';
+                changed = true;
+                i = end;
+                continue;
             }
             if (name == "_PWD") {
                 out += ctx.dir;

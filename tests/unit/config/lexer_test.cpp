@@ -38,6 +38,11 @@ TEST(Lexer, CommentsWholeLineAndInline) {
     EXPECT_EQ(words("notify \"/x a ! b # c\"\n"), (V{"notify", "/x a ! b # c"}));
 }
 
+TEST(Lexer, EscapedCommentCharacters) {
+    EXPECT_EQ(words("path /a\\#b\\!c # real comment\n"), (V{"path", "/a#b!c"}));
+    EXPECT_EQ(words("k ${_HASH}${_BANG}\n"), (V{"k", "#!"}));
+}
+
 TEST(Lexer, QuotedStringIsOneToken) {
     auto ts = lex("script \"/bin/true a b\"\n");
     ASSERT_EQ(ts.tokens.size(), 2u);
