@@ -515,6 +515,7 @@ void parse_virtual_server(
     CheckDefaults def;
     std::vector<const Node*> servers;
     std::optional<Token> protocol_tok;
+    bool scheduler_tok = false;
     for (const auto& n : block.children) {
         auto k = n.key.text;
         if (k == "real_server") {
@@ -524,6 +525,7 @@ void parse_virtual_server(
         if (check_default(c, n, def)) continue;
         if (k == "lb_algo" || k == "lvs_sched") {
             if (!c.need_args(n, 1)) continue;
+            scheduler_tok = true;
             if (!valid_scheduler(n.args[0].text))
                 c.error(n.args[0], "unknown " + std::string(k) + " '" +
                                        std::string(n.args[0].text) +
@@ -590,6 +592,12 @@ void parse_virtual_server(
         } else
             c.unknown(n);
     }
+    if (!scheduler_tok)
+        c.strict(block.key, "Virtual server " + std::string(first) +
+                                ": no scheduler set, setting default 'wlc'");
+    if (servers.empty() && !vs.sorry_server)
+        c.strict(block.key,
+                 "Virtual server " + std::string(first) + " has no real servers - ignoring");
     bool has_fwmark = false, has_address = false;
     for (const auto& key : vs.keys) (key.fwmark ? has_fwmark : has_address) = true;
     if (!protocol_tok && has_address)

@@ -51,8 +51,10 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
         long long secs = (advert.count() + 500'000) / 1'000'000;
         if (secs < 1) secs = 1;
         if (secs * 1'000'000 != advert.count())
-            c.warn(ex.advert_tok,
-                   "(" + in.name + ") VRRPv2 advert_int rounded to " + std::to_string(secs) + " s");
+            c.strict(ex.advert_tok, "(" + in.name +
+                                        ") VRRPv2 advertisement interval must be an integer: "
+                                        "rounded to " +
+                                        std::to_string(secs) + " s");
         in.advert_interval = std::chrono::seconds(secs);
     } else {
         long long cs = (advert.count() + 5'000) / 10'000;
@@ -62,11 +64,13 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
             cs = 4095;
         }
         if (cs * 10'000 != advert.count())
-            c.warn(ex.advert_tok, "(" + in.name + ") VRRPv3 advert_int rounded to " +
-                                      std::to_string(cs * 10) + " ms");
+            c.strict(ex.advert_tok, "(" + in.name + ") VRRPv3 advert_int rounded to " +
+                                        std::to_string(cs * 10) + " ms");
         in.advert_interval = microseconds(cs * 10'000);
     }
 
+    if (in.vips.empty())
+        c.strict(ex.key, "(" + in.name + ") No VIP specified; at least one is sensible");
     if (ex.nopreempt && in.state == I::InitialState::master) {
         c.strict(ex.nopreempt_tok, "(" + in.name +
                                        ") Warning - nopreempt will not work with initial state "
@@ -208,6 +212,12 @@ void validate(Ctx& c) {
         else
             in.sync_group = group;
     }
+
+    for (const auto& sg : vr.sync_groups)
+        if (sg.instances.size() == 1)
+            c.strict_noloc("Sync group " + sg.name +
+                           " has only 1 virtual router(s) - this "
+                           "probably isn't what you want");
 
     // Track script references.
     std::unordered_set<std::string> scripts;

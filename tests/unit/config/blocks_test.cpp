@@ -62,6 +62,7 @@ vrrp_script chk {
 vrrp_sync_group G1 {
   group {
     VI_1
+    VI_2
   }
   notify_master "/bin/true sg"
 }
@@ -103,12 +104,19 @@ vrrp_instance VI_1 {
   use_vmac vrrp51
   smtp_alert
 }
+vrrp_instance VI_2 {
+  interface eth1
+  virtual_router_id 52
+  virtual_ipaddress {
+    192.0.2.150
+  }
+}
 )";
 
 TEST(VrrpInstance, AllFields) {
     auto r = load(kInstance);
     EXPECT_TRUE(r.ok()) << all(r);
-    ASSERT_EQ(r.config.vrrp.instances.size(), 1u);
+    ASSERT_EQ(r.config.vrrp.instances.size(), 2u);
     const auto& in = r.config.vrrp.instances[0];
     EXPECT_EQ(in.name, "VI_1");
     EXPECT_EQ(in.state, vrrp::InstanceConfig::InitialState::master);
@@ -158,21 +166,36 @@ TEST(VrrpInstance, AllFields) {
     EXPECT_EQ(s.fall, 2);
     EXPECT_EQ(s.rise, 3);
     ASSERT_EQ(r.config.vrrp.sync_groups.size(), 1u);
-    EXPECT_EQ(r.config.vrrp.sync_groups[0].instances, (std::vector<std::string>{"VI_1"}));
+    EXPECT_EQ(r.config.vrrp.sync_groups[0].instances, (std::vector<std::string>{"VI_1", "VI_2"}));
+    EXPECT_EQ(r.config.vrrp.instances[1].sync_group, "G1");
 }
 
 TEST(VrrpInstance, AdvertRoundingByVersion) {
+    const std::string vip = " virtual_ipaddress {\n  10.0.0.1\n }\n";
     auto v3 = load(
         "global_defs {\n vrrp_version 3\n}\nvrrp_instance A {\n interface lo\n "
-        "virtual_router_id 1\n advert_int 0.456\n}\n");
+        "virtual_router_id 1\n advert_int 0.456\n" +
+        vip + "}\n");
     ASSERT_EQ(v3.config.vrrp.instances.size(), 1u);
     EXPECT_EQ(v3.config.vrrp.instances[0].version, 3);
     EXPECT_EQ(v3.config.vrrp.instances[0].advert_interval, 460ms);
-    EXPECT_TRUE(v3.ok()) << all(v3);  // a rounding is a warning only
-    EXPECT_NE(test::find(v3, "rounded"), nullptr);
+    // keepalived's "-t" rejects a rounded interval; the daemon runs it.
+    const auto* d = test::find(v3, "rounded to 460 ms");
+    ASSERT_NE(d, nullptr) << all(v3);
+    EXPECT_EQ(d->line, 7u);
+    EXPECT_TRUE(v3.startable());
 
-    auto v2 = load("vrrp_instance A {\n interface lo\n virtual_router_id 1\n advert_int 0.4\n}\n");
+    auto v3ok = load(
+        "vrrp_instance A {\n version 3\n interface lo\n virtual_router_id 1\n "
+        "advert_int 0.4\n" +
+        vip + "}\n");
+    EXPECT_TRUE(v3ok.ok()) << all(v3ok);
+    EXPECT_EQ(v3ok.config.vrrp.instances[0].advert_interval, 400ms);
+
+    auto v2 = load("vrrp_instance A {\n interface lo\n virtual_router_id 1\n advert_int 0.4\n" +
+                   vip + "}\n");
     EXPECT_EQ(v2.config.vrrp.instances[0].advert_interval, 1s);
+    EXPECT_NE(test::find(v2, "must be an integer"), nullptr) << all(v2);
 }
 
 TEST(VrrpInstance, SyncGroupNamingUnknownInstance) {
@@ -280,6 +303,7 @@ virtual_server group G {
   }
 }
 virtual_server fwmark 9 {
+  lb_algo rr
   persistence_timeout
   real_server 192.0.2.51 {
   }
@@ -300,6 +324,7 @@ virtual_server fwmark 9 {
 
 TEST(Checkers, KindsAndOldSyntax) {
     auto r = load(R"(virtual_server 192.0.2.10 25 {
+  lb_algo rr
   protocol TCP
   real_server 192.0.2.11 25 {
     SMTP_CHECK {
@@ -371,13 +396,20 @@ vrrp_instance A {
   interface eth0
   virtual_router_id 1
   notify_master /bin/true
+  virtual_ipaddress {
+    10.0.0.100
+  }
 }
 vrrp_instance B {
   interface eth0
   virtual_router_id 2
   smtp_alert false
+  virtual_ipaddress {
+    10.0.0.101
+  }
 }
 virtual_server 10.0.0.1 80 {
+  lb_algo rr
   protocol TCP
   real_server 10.0.0.2 80 {
     notify_up /bin/true

@@ -20,7 +20,8 @@ struct Case {
 };
 
 std::string inst(const std::string& body) {
-    return "vrrp_instance VI_1 {\n interface lo\n" + body + "}\n";
+    return "vrrp_instance VI_1 {\n interface lo\n" + body +
+           " virtual_ipaddress {\n  10.9.9.9\n }\n}\n";
 }
 
 class Errors : public ::testing::TestWithParam<Case> {};
@@ -172,12 +173,14 @@ TEST(KeepalivedChecks, OwnInterfaceTrackedAndMissingProtocol) {
 TEST(KeepalivedChecks, MasterWithoutPriorityIsTheOwner) {
     auto r = test::load(
         "vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 1\n "
-        "authentication {\n  auth_type AH\n  auth_pass x\n }\n}\n");
+        "authentication {\n  auth_type AH\n  auth_pass x\n }\n virtual_ipaddress {\n  10.0.0.1\n "
+        "}\n}\n");
     EXPECT_TRUE(r.ok()) << test::all(r);
     EXPECT_EQ(r.config.vrrp.instances.at(0).priority, 255);
     auto p100 = test::load(
         "vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 1\n priority 100\n "
-        "authentication {\n  auth_type AH\n  auth_pass x\n }\n}\n");
+        "authentication {\n  auth_type AH\n  auth_pass x\n }\n virtual_ipaddress {\n  10.0.0.1\n "
+        "}\n}\n");
     EXPECT_NE(test::find(p100, "incompatible with AH"), nullptr) << test::all(p100);
     EXPECT_EQ(p100.config.vrrp.instances.at(0).state, vrrp::InstanceConfig::InitialState::backup);
 }
