@@ -34,13 +34,22 @@ struct FileTracker {
     long value = 0;
 };
 
+Config without_instances(const Config& c) {
+    Config out;
+    out.sync_groups = c.sync_groups;
+    out.scripts = c.scripts;
+    out.track_files = c.track_files;
+    out.startup_delay = c.startup_delay;
+    return out;
+}
+
 }  // namespace
 
 struct Engine::Impl final : InstanceIo {
     boost::asio::io_context& io;
     Hooks hooks;
     TimerQueue timers;  // before the instances: they hold entries in it
-    Config config;
+    Config config;      // without the instances: each instance holds its own
     std::unique_ptr<LinkMonitor> links;
     std::optional<AddressManager> addresses;
     std::optional<Announcer> announcer;
@@ -56,7 +65,12 @@ struct Engine::Impl final : InstanceIo {
     bool stopped = false;
 
     Impl(boost::asio::io_context& i, Hooks h)
-        : io(i), hooks(std::move(h)), timers(i), file_poll(i), startup(i) {}
+        : io(i), hooks(std::move(h)), timers(i), file_poll(i), startup(i) {
+        timers.after_fire([this] {
+            for (auto& [_, sock] : sockets)
+                if (sock->queued()) sock->flush();
+        });
+    }
     ~Impl() override { *alive = false; }
 
     void log(LogLevel level, std::string msg) {
@@ -69,8 +83,12 @@ struct Engine::Impl final : InstanceIo {
                                                  const Address& src, const Address& dst) override {
         for (auto& [key, sock] : sockets)
             if (key.ifindex == ifindex && key.ipv6 == dst.is_v6() &&
-                key.group.has_value() == dst.is_multicast())
-                return sock->send(message, src, dst);
+                key.group.has_value() == dst.is_multicast()) {
+                // Adverts due in one wake-up leave together (sendmmsg) when it ends.
+                if (!timers.firing()) return sock->send(message, src, dst);
+                sock->queue(message, src, dst);
+                return {};
+            }
         return std::unexpected("no socket");
     }
     std::expected<void, std::string> add_address(int ifindex, const VirtualAddress& v) override {
@@ -345,7 +363,7 @@ Engine::~Engine() = default;
 
 std::expected<void, std::string> Engine::start(const Config& config) {
     auto& d = *impl_;
-    d.config = config;
+    d.config = without_instances(config);
     d.links = std::make_unique<LinkMonitor>(d.io);
     if (auto r = d.links->start(); !r) return std::unexpected("link monitor: " + r.error());
     auto am = AddressManager::open();
@@ -399,7 +417,7 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
         d.detach(*it->second);
         it = d.instances.erase(it);
     }
-    d.config = config;
+    d.config = without_instances(config);
     d.sync_trackers();
     for (const auto& c : config.instances)
         if (!d.instances.contains(c.name)) fresh.push_back(&d.create(c));

@@ -203,22 +203,18 @@ void VrrpSocket::drain() {
     if (*alive) arm();
 }
 
-std::expected<void, std::string> VrrpSocket::send(std::span<const std::uint8_t> message,
-                                                  const Address& src, const Address& dst) {
-    iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
+void VrrpSocket::address(Outgoing& o, const Address& src, const Address& dst) const {
+    o.to = {};
+    o.control = {};
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    sockaddr_storage to{};
+    msg.msg_control = o.control.data();
     if (dst.is_v4()) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&to);
+        auto* sin = reinterpret_cast<sockaddr_in*>(&o.to);
         sin->sin_family = AF_INET;
         const auto b = dst.to_v4().to_bytes();
         std::memcpy(&sin->sin_addr, b.data(), b.size());
-        msg.msg_namelen = sizeof(sockaddr_in);
-        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+        o.to_length = sizeof(sockaddr_in);
+        msg.msg_controllen = o.control_length = CMSG_SPACE(sizeof(in_pktinfo));
         cmsghdr* c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = IPPROTO_IP;
         c->cmsg_type = IP_PKTINFO;
@@ -229,14 +225,14 @@ std::expected<void, std::string> VrrpSocket::send(std::span<const std::uint8_t> 
         std::memcpy(&info.ipi_spec_dst, s.data(), s.size());
         std::memcpy(CMSG_DATA(c), &info, sizeof info);
     } else {
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&to);
+        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&o.to);
         sin6->sin6_family = AF_INET6;
         const auto b = dst.to_v6().to_bytes();
         std::memcpy(&sin6->sin6_addr, b.data(), b.size());
         if (dst.to_v6().is_link_local() || dst.is_multicast())
             sin6->sin6_scope_id = static_cast<std::uint32_t>(options_.key.ifindex);
-        msg.msg_namelen = sizeof(sockaddr_in6);
-        msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+        o.to_length = sizeof(sockaddr_in6);
+        msg.msg_controllen = o.control_length = CMSG_SPACE(sizeof(in6_pktinfo));
         cmsghdr* c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = IPPROTO_IPV6;
         c->cmsg_type = IPV6_PKTINFO;
@@ -247,13 +243,69 @@ std::expected<void, std::string> VrrpSocket::send(std::span<const std::uint8_t> 
         std::memcpy(&info.ipi6_addr, s.data(), s.size());
         std::memcpy(CMSG_DATA(c), &info, sizeof info);
     }
-    msg.msg_name = &to;
+}
+
+std::expected<void, std::string> VrrpSocket::send(std::span<const std::uint8_t> message,
+                                                  const Address& src, const Address& dst) {
+    Outgoing o;
+    address(o, src, dst);
+    iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = o.control.data();
+    msg.msg_controllen = o.control_length;
+    msg.msg_name = &o.to;
+    msg.msg_namelen = o.to_length;
     if (::sendmsg(fd_.native_handle(), &msg, MSG_DONTWAIT) < 0) {
         ++counters_.send_failed;
         return std::unexpected(err(fmt::format("send to {}", dst.to_string())));
     }
     ++counters_.sent;
     return {};
+}
+
+void VrrpSocket::queue(std::span<const std::uint8_t> message, const Address& src,
+                       const Address& dst) {
+    if (batch_.size() == kBatch) flush();
+    Outgoing& o = batch_.emplace_back();
+    o.offset = batch_bytes_.size();
+    o.length = message.size();
+    batch_bytes_.insert(batch_bytes_.end(), message.begin(), message.end());
+    address(o, src, dst);
+}
+
+void VrrpSocket::flush() {
+    std::array<mmsghdr, kBatch> msgs{};
+    std::array<iovec, kBatch> iovs{};
+    const std::size_t n = batch_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& o = batch_[i];
+        iovs[i] = {batch_bytes_.data() + o.offset, o.length};
+        auto& h = msgs[i].msg_hdr;
+        h.msg_iov = &iovs[i];
+        h.msg_iovlen = 1;
+        h.msg_name = &o.to;
+        h.msg_namelen = o.to_length;
+        h.msg_control = o.control.data();
+        h.msg_controllen = o.control_length;
+    }
+    // sendmmsg stops at the first failure: count it and go on with the rest.
+    std::size_t done = 0;
+    for (std::size_t tries = 0; done < n && tries < n; ++tries) {
+        const int r = ::sendmmsg(fd_.native_handle(), msgs.data() + done,
+                                 static_cast<unsigned>(n - done), MSG_DONTWAIT);
+        if (r > 0) {
+            counters_.sent += static_cast<std::uint64_t>(r);
+            done += static_cast<std::size_t>(r);
+            continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        ++counters_.send_failed;
+        ++done;
+    }
+    batch_.clear();
+    batch_bytes_.clear();
 }
 
 }  // namespace vigil::vrrp

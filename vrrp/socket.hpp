@@ -2,6 +2,7 @@
 // the instances on it. Receives on the io_context; sends synchronously (non-blocking).
 #pragma once
 
+#include <sys/socket.h>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -76,11 +77,27 @@ class VrrpSocket {
     std::expected<void, std::string> send(std::span<const std::uint8_t> message, const Address& src,
                                           const Address& dst);
 
+    // Batched sending: queue() copies the message; flush() hands all queued ones to the kernel
+    // with sendmmsg (also done when the batch is full).
+    void queue(std::span<const std::uint8_t> message, const Address& src, const Address& dst);
+    void flush();
+    bool queued() const { return !batch_.empty(); }
+
     const SocketKey& key() const { return options_.key; }
     const SocketCounters& counters() const { return counters_; }
 
   private:
+    struct Outgoing {
+        std::size_t offset = 0, length = 0;
+        sockaddr_storage to{};
+        socklen_t to_length = 0;
+        alignas(cmsghdr) std::array<char, 64> control{};
+        std::size_t control_length = 0;
+    };
+    static constexpr std::size_t kBatch = 64;
+
     VrrpSocket(boost::asio::io_context& io, int fd, SocketOptions options);
+    void address(Outgoing& o, const Address& src, const Address& dst) const;
     void arm();
     void drain();
 
@@ -89,6 +106,9 @@ class VrrpSocket {
     Handler handler_;
     std::array<std::uint8_t, 2048> buffer_{};
     SocketCounters counters_;
+    // Reused between batches: no allocation once warm.
+    std::vector<std::uint8_t> batch_bytes_;
+    std::vector<Outgoing> batch_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

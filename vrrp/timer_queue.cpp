@@ -102,6 +102,7 @@ void TimerQueue::fire() {
     }
     due_.clear();
     firing_ = false;
+    if (after_fire_) after_fire_();
     program();
 }
 

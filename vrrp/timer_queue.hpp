@@ -55,6 +55,9 @@ class TimerQueue {
     TimePoint now() const { return Clock::now(); }
     boost::asio::io_context& io() { return io_; }
     std::uint64_t wakeups() const { return wakeups_; }
+    // True while entries' callbacks run; after_fire runs once after them (to flush batches).
+    bool firing() const { return firing_; }
+    void after_fire(std::function<void()> fn) { after_fire_ = std::move(fn); }
 
   private:
     void insert(Entry& e);
@@ -71,7 +74,8 @@ class TimerQueue {
     TimePoint programmed_ = TimePoint::max();
     std::uint64_t generation_ = 0;
     std::uint64_t wakeups_ = 0;
-    bool firing_ = false;  // fire() programs the loop timer once, at its end
+    bool firing_ = false;
+    std::function<void()> after_fire_;  // fire() programs the loop timer once, at its end
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
