@@ -185,6 +185,10 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
                 c.unknown(ch);
         }
         if (h.virtualhost.empty() && !vs.virtualhost.empty()) h.virtualhost = vs.virtualhost;
+        if (h.urls.empty()) {
+            c.strict(n.key, "HTTP/SSL_GET checker has no urls specified - ignoring");
+            keep = false;
+        }
         cc.kind = std::move(h);
     } else if (k == "MISC_CHECK") {
         checkers::MiscCheck m;
@@ -592,6 +596,12 @@ void parse_virtual_server(
         } else
             c.unknown(n);
     }
+    for (const auto& key : vs.keys)
+        if (!key.fwmark && key.port == 0 && !vs.persistence_timeout) {
+            c.strict(block.key, "Virtual server " + std::string(first) +
+                                    ": zero port only valid for persistent services");
+            break;
+        }
     if (!scheduler_tok)
         c.strict(block.key, "Virtual server " + std::string(first) +
                                 ": no scheduler set, setting default 'wlc'");

@@ -69,6 +69,11 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
         in.advert_interval = microseconds(cs * 10'000);
     }
 
+    if (!in.preempt && in.preempt_delay.count() != 0) {
+        c.strict(ex.key,
+                 "(" + in.name + ") preempt_delay is incompatible with nopreempt mode - resetting");
+        in.preempt_delay = {};
+    }
     if (in.vips.empty())
         c.strict(ex.key, "(" + in.name + ") No VIP specified; at least one is sensible");
     if (ex.nopreempt && in.state == I::InitialState::master) {
