@@ -32,7 +32,7 @@ if ls tests/fuzz/*_fuzz.cpp >/dev/null 2>&1; then
     work=$(mktemp -d)
     [ -d "$seeds" ] && cp -r "$seeds/." "$work/"
     if "$f" -max_total_time="${VIGIL_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 "$work" >"$work.log" 2>&1; then
-      echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" || tail -1 "$work.log"))"
+      echo "fuzz $name: ok ($(grep "^Done" "$work.log" | tail -1))"
     else
       echo "fuzz $name: FAILED"; tail -40 "$work.log"; fail=1
     fi
