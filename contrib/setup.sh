@@ -10,7 +10,7 @@ pkgs=(
   libnftables-dev libipset-dev libssl-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 nftables conntrack iputils-ping iputils-arping tcpdump procps psmisc
-  python3 openssl curl keepalived frr hyperfine
+  python3 openssl curl time keepalived frr hyperfine
 )
 
 missing=()

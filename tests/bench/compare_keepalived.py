@@ -25,31 +25,30 @@ from vrrp_rig import Daemon, global_conf, instance_conf, master_down  # noqa: E4
 KEEPALIVED = "/usr/sbin/keepalived"
 
 
-def run_measured(argv, cwd=None):
-    """Runs argv; returns (seconds, peak RSS in MiB, exit code)."""
+# Runs inside the namespace: starts the command RUNS times under /usr/bin/time (a small parent,
+# so the peak RSS is the program's own), prints wall seconds (less the cost of starting
+# /bin/true the same way) and peak RSS in KiB.
+MEASURE = r"""
+import os, subprocess, sys, time
+runs = int(sys.argv[1])
+def once(argv):
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return dt, ru.ru_maxrss / 1024.0, p.returncode
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - t0, int(r.stderr.split()[-1])
+base = sorted(once(["/bin/true"])[0] for _ in range(5))[2]
+for _ in range(runs):
+    t, kib = once(sys.argv[2:])
+    print(max(0.0, t - base), kib, flush=True)
+"""
 
 
 def config_test(ns, kind, path, runs):
-    if kind == "vigil":
-        argv = [VIGILD, "-t", "-f", path]
-    else:
-        argv = [KEEPALIVED, "-t", "-f", path]
-    argv = ["ip", "netns", "exec", ns] + argv
-    run_measured(argv)  # warm-up
-    times, rss = [], []
-    for _ in range(runs):
-        t, m, _ = run_measured(argv)
-        times.append(t)
-        rss.append(m)
-    # ip netns exec adds its own start-up: measure it alone and subtract.
-    base = statistics.median(run_measured(["ip", "netns", "exec", ns, "/bin/true"])[0] for _ in range(runs))
-    return max(0.0, statistics.median(times) - base), max(rss)
+    prog = [VIGILD, "-t", "-f", path] if kind == "vigil" else [KEEPALIVED, "-t", "-f", path]
+    out = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", MEASURE,
+                          str(runs + 1)] + prog, capture_output=True, text=True).stdout
+    rows = [tuple(map(float, l.split())) for l in out.splitlines()][1:]  # first: warm-up
+    return statistics.median(r[0] for r in rows), max(r[1] for r in rows) / 1024.0
 
 
 def gen_small():
