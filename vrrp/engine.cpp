@@ -14,6 +14,7 @@
 #include "sync_group.hpp"
 #include "timer_queue.hpp"
 #include "track.hpp"
+#include "vmac.hpp"
 
 namespace vigil::vrrp {
 
@@ -28,6 +29,32 @@ struct ScriptRunner {
         health.ok = !config.init_fail;
     }
 };
+
+struct Vmac {
+    std::string name;
+    int ifindex = 0;
+    std::string base;
+    Mac mac{};
+};
+
+// /proc/sys is per network namespace: these touch only the daemon's own.
+std::optional<std::string> read_sysctl(const std::string& path) {
+    std::ifstream in(path);
+    std::string v;
+    if (!(in >> v)) return std::nullopt;
+    return v;
+}
+
+bool write_sysctl(const std::string& path, const std::string& value) {
+    std::ofstream out(path);
+    out << value << "\n";
+    out.flush();
+    return static_cast<bool>(out);
+}
+
+std::string ipv4_conf(const std::string& ifname, const char* key) {
+    return fmt::format("/proc/sys/net/ipv4/conf/{}/{}", ifname, key);
+}
 
 struct FileTracker {
     TrackFileConfig config;
@@ -58,6 +85,14 @@ struct Engine::Impl final : InstanceIo {
     std::map<std::string, std::unique_ptr<Instance>> instances;
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
     std::map<std::string, FileTracker> files;
+    std::optional<VmacManager> vmac_manager;
+    std::map<std::string, Vmac> vmacs;  // by instance name
+    // Base interfaces under a vmac: their arp_ignore / arp_filter before, restored with the last.
+    struct BaseArp {
+        int users = 0;
+        std::optional<std::string> arp_ignore, arp_filter;
+    };
+    std::map<std::string, BaseArp> vmac_bases;
     boost::asio::steady_timer file_poll;
     boost::asio::steady_timer startup;
     std::array<std::uint64_t, kDropReasonCount> drops{};
@@ -137,6 +172,11 @@ struct Engine::Impl final : InstanceIo {
         info.mac = l->mac;
         if (c.ipv6 && l->link_local_v6) info.source = Address(*l->link_local_v6);
         if (!c.ipv6 && l->primary_v4) info.source = Address(*l->primary_v4);
+        if (auto v = vmacs.find(c.name); v != vmacs.end()) {
+            info.vip_ifindex = v->second.ifindex;
+            if (!c.vmac_xmit_base) info.xmit_ifindex = v->second.ifindex;
+            info.announce_mac = v->second.mac;
+        }
         return info;
     }
 
@@ -236,6 +276,82 @@ struct Engine::Impl final : InstanceIo {
         inst->second->receive(p, *advert);
     }
 
+    // use_vmac: a private macvlan with the virtual MAC on the instance's interface, with
+    // keepalived's sysctls (vmac: arp_ignore 1, accept_local 1, rp_filter 0; base: arp_ignore 1,
+    // arp_filter 1, restored when its last vmac goes).
+    void ensure_vmac(const InstanceConfig& c) {
+        if (!c.use_vmac || vmacs.contains(c.name)) return;
+        auto base = links->find(c.interface);
+        if (!base || !base->present) return;  // retried when the interface appears
+        if (!vmac_manager) {
+            auto m = VmacManager::open();
+            if (!m) {
+                log(LogLevel::error, fmt::format("({}) vmac: {}", c.name, m.error()));
+                return;
+            }
+            vmac_manager.emplace(std::move(*m));
+        }
+        Vmac v;
+        v.name = c.vmac_name.empty() ? default_vmac_name(c.vrid) : c.vmac_name;
+        v.mac = virtual_mac(c.vrid, c.ipv6);
+        v.base = c.interface;
+        auto idx = vmac_manager->create({v.name, base->index, v.mac, true});
+        if (!idx) {
+            log(LogLevel::error, fmt::format("({}) {}", c.name, idx.error()));
+            return;
+        }
+        v.ifindex = *idx;
+        bool ok = write_sysctl(ipv4_conf(v.name, "arp_ignore"), "1") &&
+                  write_sysctl(ipv4_conf(v.name, "accept_local"), "1") &&
+                  write_sysctl(ipv4_conf(v.name, "rp_filter"), "0");
+        auto& b = vmac_bases[v.base];
+        if (b.users++ == 0) {
+            b.arp_ignore = read_sysctl(ipv4_conf(v.base, "arp_ignore"));
+            b.arp_filter = read_sysctl(ipv4_conf(v.base, "arp_filter"));
+            ok = write_sysctl(ipv4_conf(v.base, "arp_ignore"), "1") &&
+                 write_sysctl(ipv4_conf(v.base, "arp_filter"), "1") && ok;
+        }
+        if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", c.name, v.name));
+        log(LogLevel::info, fmt::format("({}) vmac {} created on {}", c.name, v.name, v.base));
+        vmacs.emplace(c.name, std::move(v));
+    }
+
+    void remove_vmac(const std::string& instance) {
+        auto it = vmacs.find(instance);
+        if (it == vmacs.end()) return;
+        const Vmac v = std::move(it->second);
+        vmacs.erase(it);
+        for (auto s = sockets.begin(); s != sockets.end();)
+            s = s->first.ifindex == v.ifindex ? sockets.erase(s) : std::next(s);
+        if (vmac_manager)
+            if (auto r = vmac_manager->remove(v.name); !r)
+                log(LogLevel::error, fmt::format("({}) {}", instance, r.error()));
+        if (auto b = vmac_bases.find(v.base); b != vmac_bases.end() && --b->second.users == 0) {
+            if (b->second.arp_ignore)
+                write_sysctl(ipv4_conf(v.base, "arp_ignore"), *b->second.arp_ignore);
+            if (b->second.arp_filter)
+                write_sysctl(ipv4_conf(v.base, "arp_filter"), *b->second.arp_filter);
+            vmac_bases.erase(b);
+        }
+    }
+
+    void open_socket(const SocketKey& key, const std::string& ifname, const InstanceConfig& c,
+                     bool receive) {
+        if (sockets.contains(key)) return;
+        SocketOptions o;
+        o.key = key;
+        o.ifname = ifname;
+        o.unicast_ttl = c.unicast_ttl;
+        o.receive = receive;
+        auto s = VrrpSocket::open(io, o);
+        if (!s) {
+            log(LogLevel::error, fmt::format("({}) {}", c.name, s.error()));
+            return;
+        }
+        if (receive) (*s)->start([this, key](const RawPacket& p) { dispatch(key, p); });
+        sockets.emplace(key, std::move(*s));
+    }
+
     void attach(Instance& inst) {
         const auto key = inst.socket_key();
         if (key.ifindex == 0) {
@@ -243,18 +359,13 @@ struct Engine::Impl final : InstanceIo {
                                                inst.config().name, inst.config().interface));
             return;
         }
-        if (!sockets.contains(key)) {
-            SocketOptions o;
-            o.key = key;
-            o.ifname = inst.config().interface;
-            o.unicast_ttl = inst.config().unicast_ttl;
-            auto s = VrrpSocket::open(io, o);
-            if (!s) {
-                log(LogLevel::error, fmt::format("({}) {}", inst.config().name, s.error()));
-                return;
-            }
-            (*s)->start([this, key](const RawPacket& p) { dispatch(key, p); });
-            sockets.emplace(key, std::move(*s));
+        // Adverts are received on the base interface; with a vmac they leave from it.
+        open_socket(key, inst.config().interface, inst.config(), true);
+        if (auto v = vmacs.find(inst.config().name);
+            v != vmacs.end() && !inst.config().vmac_xmit_base) {
+            auto vkey = key;
+            vkey.ifindex = v->second.ifindex;
+            open_socket(vkey, v->second.name, inst.config(), false);
         }
         by_vrid[key][inst.config().vrid] = inst.config().name;
     }
@@ -350,6 +461,7 @@ struct Engine::Impl final : InstanceIo {
     }
 
     void start_instances(const std::vector<Instance*>& fresh) {
+        for (auto* i : fresh) ensure_vmac(i->config());
         recompute_all();
         for (auto* i : fresh) attach(*i);
         for (auto* i : fresh) i->start();
@@ -375,8 +487,11 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     d.links->on_change([&d](const LinkMonitor::Link& l) {
         if (d.stopped) return;
         for (auto& [_, inst] : d.instances)
-            if (inst->config().interface == l.name && inst->socket_key().ifindex != 0)
-                d.attach(*inst);
+            if (inst->config().interface == l.name && l.present) {
+                d.ensure_vmac(inst->config());
+                d.recompute(*inst);
+                if (inst->socket_key().ifindex != 0) d.attach(*inst);
+            }
         d.recompute_all();
     });
     d.sync_trackers();
@@ -415,6 +530,7 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
         }
         it->second->shutdown();
         d.detach(*it->second);
+        d.remove_vmac(it->first);
         it = d.instances.erase(it);
     }
     d.config = without_instances(config);
@@ -429,6 +545,9 @@ void Engine::stop(std::function<void()> done) {
     auto& d = *impl_;
     d.stopped = true;
     for (auto& [_, inst] : d.instances) inst->shutdown();
+    for (auto& [_, sock] : d.sockets)
+        if (sock->queued()) sock->flush();
+    while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
     d.file_poll.cancel();
     d.startup.cancel();
     for (auto& [_, s] : d.scripts) s->timer.cancel();

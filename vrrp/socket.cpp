@@ -59,6 +59,7 @@ std::expected<void, std::string> setup_v4(int fd, const SocketOptions& o) {
     mreq.imr_ifindex = o.key.ifindex;
     if (!set_opt(fd, IPPROTO_IP, IP_MULTICAST_IF, mreq))
         return std::unexpected(err("IP_MULTICAST_IF"));
+    if (!o.receive) return {};
     const auto group = o.key.group->to_v4().to_bytes();
     std::memcpy(&mreq.imr_multiaddr, group.data(), group.size());
     if (!set_opt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq))
@@ -81,6 +82,7 @@ std::expected<void, std::string> setup_v6(int fd, const SocketOptions& o) {
         return std::unexpected(err("IPV6_MULTICAST_LOOP"));
     if (!set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, o.key.ifindex))
         return std::unexpected(err("IPV6_MULTICAST_IF"));
+    if (!o.receive) return {};
     ipv6_mreq mreq{};
     const auto group = o.key.group->to_v6().to_bytes();
     std::memcpy(&mreq.ipv6mr_multiaddr, group.data(), group.size());
@@ -103,6 +105,8 @@ std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
     // Arrival stamps: timers run from when a packet came, not from when it was read.
     if (!set_opt(fd.fd, SOL_SOCKET, SO_TIMESTAMPNS, 1))
         return std::unexpected(err("SO_TIMESTAMPNS on " + o.ifname));
+    if (!o.receive && !set_opt(fd.fd, SOL_SOCKET, SO_RCVBUF, 0))  // the kernel's minimum
+        return std::unexpected(err("SO_RCVBUF on " + o.ifname));
     auto r = o.key.ipv6 ? setup_v6(fd.fd, o) : setup_v4(fd.fd, o);
     if (!r) return std::unexpected(fmt::format("{} on {}", r.error(), o.ifname));
     return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, fd.release(), o));

@@ -39,6 +39,7 @@ struct SocketOptions {
     SocketKey key;
     std::string ifname;
     std::uint8_t unicast_ttl = 255;
+    bool receive = true;  // false: a send-only socket (a vmac's), joins no group
 };
 
 // One datagram as the kernel delivered it.

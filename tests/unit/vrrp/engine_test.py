@@ -122,11 +122,50 @@ def keepalived_master_vigil_backup():
         print(f"keepalived master, vigil backup: takeover {took:.3f} s")
 
 
+def sysctl(host, ifname, key):
+    return host.run("cat", f"/proc/sys/net/ipv4/conf/{ifname}/{key}").stdout.strip()
+
+
+def vigil_vmac_master_keepalived_backup():
+    """use_vmac: the master's macvlan vrrp.51 carries 00:00:5e:00:01:33 and the VIP, with
+    keepalived's sysctls; keepalived accepts the adverts sent from it and stays backup; a client
+    resolves the VIP to the virtual MAC; stop removes the macvlan and restores the base."""
+    with Rig(tag="m") as rig:
+        h1 = rig.add_host("h1", ["10.0.0.1/24"])
+        h2 = rig.add_host("h2", ["10.0.0.2/24"])
+        before = sysctl(h1, "eth0", "arp_ignore"), sysctl(h1, "eth0", "arp_filter")
+        v, vlog = engine(h1, rig, "v", 3, 200, 100, extra=["vmac"])
+        assert wait_until(lambda: h1.has_addr(VIP, "vrrp.51"), 5), \
+            f"no VIP on vrrp.51:\n{read(vlog)}\n{h1.addrs()}"
+        link = h1.ip("-d", "link", "show", "vrrp.51").stdout
+        assert "00:00:5e:00:01:33" in link and "macvlan mode private" in link, link
+        assert not h1.has_addr(VIP, "eth0"), h1.addrs()
+        assert (sysctl(h1, "vrrp.51", "arp_ignore"), sysctl(h1, "vrrp.51", "accept_local"),
+                sysctl(h1, "vrrp.51", "rp_filter")) == ("1", "1", "0")
+        assert (sysctl(h1, "eth0", "arp_ignore"), sysctl(h1, "eth0", "arp_filter")) == ("1", "1")
+        ka, klog = keepalived(h2, rig, 3, 100, "0.1")
+        time.sleep(2)
+        assert not h2.has_addr(VIP), f"keepalived ignored the vmac's adverts:\n{read(klog)}"
+        # Who answers ARP for the VIP: the vmac (the base has arp_ignore 1).
+        reply = h2.run("arping", "-c", "2", "-w", "3", "-I", "eth0", VIP, check=False).stdout
+        replies = [ln for ln in reply.upper().splitlines() if "REPLY FROM" in ln]
+        assert replies and all("00:00:5E:00:01:33" in ln for ln in replies), f"arping: {reply}"
+        assert rig.stop(v) == 0, read(vlog)
+        out = read(vlog)
+        assert "zero_sent=1" in out and "drop " not in out and "error " not in out, out
+        assert h1.ip("link", "show", "vrrp.51", check=False).returncode != 0, "vrrp.51 remains"
+        assert (sysctl(h1, "eth0", "arp_ignore"), sysctl(h1, "eth0", "arp_filter")) == before
+        assert wait_until(lambda: h2.has_addr(VIP), 3), f"keepalived did not take over"
+        rig.stop(ka)
+        print("vigil vmac master, keepalived backup: ok")
+
+
 def main():
     if os.geteuid() != 0:
         print("needs root")
         return 77
     vigil_pair_failover()
+    vigil_vmac_master_keepalived_backup()
     vigil_master_keepalived_backup()
     keepalived_master_vigil_backup()
     return 0

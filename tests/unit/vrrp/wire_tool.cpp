@@ -61,6 +61,13 @@ int run_engine(asio::io_context& io, int argc, char** argv) {
     const int seconds = std::stoi(argv[7]);
     for (int i = 8; i < argc; ++i) {
         std::string arg = argv[i];
+        if (arg == "vmac" || arg == "xmit_base" || arg == "strict" || arg == "accept") {
+            (arg == "vmac"        ? c.use_vmac
+             : arg == "xmit_base" ? c.vmac_xmit_base
+             : arg == "strict"    ? c.strict
+                                  : c.accept) = true;
+            continue;
+        }
         if (arg.rfind("pass=", 0) == 0) {
             c.auth = InstanceConfig::Auth::pass;
             c.auth_pass = arg.substr(5);
