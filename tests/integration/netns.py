@@ -95,21 +95,31 @@ class Rig:
         sh("ip", "-n", ns, "link", "set", "lo", "up")
         return ns
 
-    def add_host(self, name, addrs=(), ifname="eth0", mac=None):
+    def add_bridge(self, name):
+        """Another segment on the switch."""
+        sh("ip", "-n", self.switch, "link", "add", name, "type", "bridge")
+        sh("ip", "-n", self.switch, "link", "set", name, "up")
+
+    def add_host(self, name, addrs=(), ifname="eth0", mac=None, bridge="br0"):
         ns = self._netns(name)
-        port = f"p{len(self.hosts)}"
-        sh("ip", "-n", ns, "link", "add", ifname, "type", "veth", "peer", "name", port,
-           "netns", self.switch)
-        if mac:
-            sh("ip", "-n", ns, "link", "set", ifname, "address", mac)
-        sh("ip", "-n", self.switch, "link", "set", port, "master", "br0")
-        sh("ip", "-n", self.switch, "link", "set", port, "up")
-        for a in addrs:
-            sh("ip", "-n", ns, "addr", "add", a, "dev", ifname, "nodad")
-        sh("ip", "-n", ns, "link", "set", ifname, "up")
         h = Host(self, name, ns)
         self.hosts[name] = h
+        self.plug(h, ifname, addrs, bridge, mac)
         return h
+
+    def plug(self, host, ifname, addrs=(), bridge="br0", mac=None):
+        """A veth from host's ifname to a port of bridge."""
+        self.ports = getattr(self, "ports", 0) + 1
+        port = f"p{self.ports - 1}"
+        sh("ip", "-n", host.ns, "link", "add", ifname, "type", "veth", "peer", "name", port,
+           "netns", self.switch)
+        if mac:
+            sh("ip", "-n", host.ns, "link", "set", ifname, "address", mac)
+        sh("ip", "-n", self.switch, "link", "set", port, "master", bridge)
+        sh("ip", "-n", self.switch, "link", "set", port, "up")
+        for a in addrs:
+            sh("ip", "-n", host.ns, "addr", "add", a, "dev", ifname, "nodad")
+        sh("ip", "-n", host.ns, "link", "set", ifname, "up")
 
     def path(self, name):
         return os.path.join(self.tmp, name)
