@@ -286,7 +286,8 @@ class Preprocessor {
                     return;
                 }
                 if (expanded.find('\n') != std::string::npos) {
-                    std::string_view all = out_.storage.emplace_back(std::move(expanded));
+                    std::string_view all;
+                    if (!keep(std::move(expanded), loc, all)) return;
                     std::size_t p = 0;
                     while (p <= all.size()) {
                         auto nl = all.find('\n', p);
@@ -298,7 +299,8 @@ class Preprocessor {
                     }
                     return;
                 }
-                std::string_view stored = out_.storage.emplace_back(std::move(expanded));
+                std::string_view stored;
+                if (!keep(std::move(expanded), loc, stored)) return;
                 process_line(stored, 0, loc, ctx, depth + 1, false);
                 return;
             }
@@ -312,6 +314,24 @@ class Preprocessor {
     }
 
     static constexpr std::size_t max_line = 1 << 20;
+
+    // Keeps generated text alive for the tokens; false once the budget for generated text
+    // (definitions, ~SEQ, ~LST) is spent.
+    bool keep(std::string text, SourceLoc loc, std::string_view& out) {
+        generated_bytes_ += text.size();
+        if (generated_bytes_ > opt_.max_generated_bytes) {
+            if (!budget_reported_) {
+                budget_reported_ = true;
+                error(loc,
+                      "definitions and generators produce more than " +
+                          std::to_string(opt_.max_generated_bytes) + " bytes of text",
+                      true);
+            }
+            return false;
+        }
+        out = out_.storage.emplace_back(std::move(text));
+        return true;
+    }
 
     bool expand(std::string_view s, std::string& out, const FileCtx& ctx, unsigned depth) {
         bool changed = false;
@@ -431,7 +451,9 @@ class Preprocessor {
                 std::snprintf(buf, sizeof buf, hex ? "%lx" : "%ld", x);
                 defs_[var] = buf;
                 std::string line = rest;
-                process_line(out_.storage.emplace_back(std::move(line)), 0, loc, ctx, depth + 1);
+                std::string_view kept;
+                if (!keep(std::move(line), loc, kept)) return;
+                process_line(kept, 0, loc, ctx, depth + 1);
             }
             return;
         }
@@ -449,7 +471,9 @@ class Preprocessor {
             for (std::size_t j = 0; j < vars.size(); ++j)
                 defs_[std::string(vars[j])] = j < vals.size() ? std::string(vals[j]) : "";
             std::string line = rest;
-            process_line(out_.storage.emplace_back(std::move(line)), 0, loc, ctx, depth + 1);
+            std::string_view kept;
+            if (!keep(std::move(line), loc, kept)) return;
+            process_line(kept, 0, loc, ctx, depth + 1);
         }
     }
 
@@ -535,6 +559,8 @@ class Preprocessor {
     bool continuing_ = false;
     std::string cont_name_;
     std::size_t expanded_lines_ = 0;
+    std::size_t generated_bytes_ = 0;
+    bool budget_reported_ = false;
 };
 
 }  // namespace

@@ -45,7 +45,8 @@ struct PreprocessOptions {
     std::vector<std::pair<std::string, std::string>> defines;
     bool allow_includes = true;
     unsigned max_include_depth = 16;
-    std::size_t max_expanded_lines = 1'000'000;  // bounds ~SEQ/~LST and recursive $DEFS
+    std::size_t max_expanded_lines = 1'000'000;    // bounds ~SEQ/~LST and recursive $DEFS
+    std::size_t max_generated_bytes = 128u << 20;  // text those may produce in all
 };
 
 // Tokenises TEXT as file NAME; relative includes resolve from BASE_DIR.
