@@ -275,6 +275,7 @@ struct App::Impl {
                 log.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
                          vs.quorum + vs.hysteresis, e.weight_sum, vname);
                 run_command(vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group, timeout);
+                if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, true));
                 break;
             case ipvs::EventKind::quorum_down:
                 log.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,

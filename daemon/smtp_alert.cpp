@@ -39,6 +39,11 @@ Alert realserver_alert(const std::string& rs, const std::string& vs, bool up) {
             fmt::format("=> CHECK {} on service <=", up ? "succeed" : "failed")};
 }
 
+Alert quorum_alert(const std::string& vs, bool up) {
+    return {fmt::format("Virtual Server {} - {}", vs, up ? "UP" : "DOWN"),
+            up ? "=> Gained quorum <=" : "=> Lost quorum <="};
+}
+
 std::string format_mail(const SmtpSettings& s, const Alert& a,
                         std::chrono::system_clock::time_point now) {
     std::string to;

@@ -32,6 +32,7 @@ struct Alert {
 Alert vrrp_instance_alert(const std::string& instance, const std::string& state);
 Alert vrrp_group_alert(const std::string& group, const std::string& state);
 Alert realserver_alert(const std::string& real_server, const std::string& virtual_server, bool up);
+Alert quorum_alert(const std::string& virtual_server, bool up);
 
 // The DATA part of the mail (headers, blank line, body), lines ended by CRLF, dot-stuffed,
 // without the final ".".

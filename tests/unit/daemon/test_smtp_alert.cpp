@@ -91,6 +91,9 @@ TEST(SmtpAlert, TextsMatchKeepalived) {
     EXPECT_EQ(m.body, "=> VRRP Instance is now owning VRRP VIPs <=");
     EXPECT_EQ(vigil::vrrp_instance_alert("VI_1", "BACKUP").body,
               "=> VRRP Instance is no longer owning VRRP VIPs <=");
+    EXPECT_EQ(vigil::realserver_alert("[10.0.0.2]:80", "[10.0.0.1]:80", false).subject,
+              "Realserver [10.0.0.2]:80 of virtual server [10.0.0.1]:80 - DOWN");
+    EXPECT_EQ(vigil::quorum_alert("[10.0.0.1]:80", false).body, "=> Lost quorum <=");
 }
 
 TEST(SmtpAlert, MailHeadersAndDotStuffing) {
