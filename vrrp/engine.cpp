@@ -14,6 +14,7 @@
 #include "sync_group.hpp"
 #include "timer_queue.hpp"
 #include "track.hpp"
+#include "vip_filter.hpp"
 #include "vmac.hpp"
 
 namespace vigil::vrrp {
@@ -67,6 +68,7 @@ Config without_instances(const Config& c) {
     out.scripts = c.scripts;
     out.track_files = c.track_files;
     out.startup_delay = c.startup_delay;
+    out.nft_table = c.nft_table;
     return out;
 }
 
@@ -85,6 +87,7 @@ struct Engine::Impl final : InstanceIo {
     std::map<std::string, std::unique_ptr<Instance>> instances;
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
     std::map<std::string, FileTracker> files;
+    std::unique_ptr<VipFilter> filter;  // opened with the first strict master
     std::optional<VmacManager> vmac_manager;
     std::map<std::string, Vmac> vmacs;  // by instance name
     // Base interfaces under a vmac: their arp_ignore / arp_filter before, restored with the last.
@@ -149,6 +152,18 @@ struct Engine::Impl final : InstanceIo {
         bool router = false;
         if (auto l = links->find(ifindex)) router = ipv6_forwarding(l->name);
         return announcer->send_unsolicited_na(ifindex, mac, vip.to_v6(), router);
+    }
+    std::expected<void, std::string> filter_vip(const Address& vip, bool blocked) override {
+        if (!filter) {
+            if (!blocked) return {};
+            auto f = VipFilter::open(config.nft_table);
+            if (!f) {
+                log(LogLevel::error, fmt::format("vrrp_strict: {}", f.error()));
+                return std::unexpected(f.error());
+            }
+            filter = std::move(*f);
+        }
+        return blocked ? filter->block(vip) : filter->unblock(vip);
     }
     int ifindex_of(const std::string& name) override {
         auto l = links ? links->find(name) : std::nullopt;
@@ -548,6 +563,7 @@ void Engine::stop(std::function<void()> done) {
     for (auto& [_, sock] : d.sockets)
         if (sock->queued()) sock->flush();
     while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
+    d.filter.reset();  // the table goes with the last VIP
     d.file_poll.cancel();
     d.startup.cancel();
     for (auto& [_, s] : d.scripts) s->timer.cancel();

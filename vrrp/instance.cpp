@@ -187,6 +187,12 @@ void Instance::update(const InstanceConfig& next) {
     config_ = next;
     wire_priority_ = -1;
     if (fsm_.state != State::master || !vips_installed_) return;
+    const bool was_filtered = old.strict && !old.accept;
+    if (was_filtered != filtered())
+        for (const auto* list : {&old.vips, &old.excluded_vips})
+            for (const auto& v : *list)
+                if (auto r = world_.filter_vip(v.address, filtered()); !r)
+                    error("vip_filter_failed");
     auto contains = [](const auto& list, const auto& x) {
         return std::find(list.begin(), list.end(), x) != list.end();
     };
@@ -317,12 +323,20 @@ int Instance::vip_ifindex(const VirtualAddress& v) {
     return link_.vip_ifindex ? link_.vip_ifindex : link_.ifindex;
 }
 
+bool Instance::filtered() const {
+    return config_.strict && !config_.accept;
+}
+
 void Instance::add_vip(const VirtualAddress& v) {
+    if (filtered())
+        if (auto r = world_.filter_vip(v.address, true); !r) error("vip_filter_failed");
     if (auto r = world_.add_address(vip_ifindex(v), v); !r) error("vip_add_failed");
 }
 
 void Instance::remove_vip(const VirtualAddress& v) {
     if (auto r = world_.remove_address(vip_ifindex(v), v); !r) error("vip_remove_failed");
+    if (filtered())
+        if (auto r = world_.filter_vip(v.address, false); !r) error("vip_filter_failed");
 }
 
 void Instance::add_vips() {

@@ -38,6 +38,9 @@ class InstanceIo {
     virtual std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
                                                       const Address& vip) = 0;
     virtual int ifindex_of(const std::string& name) = 0;  // 0: unknown
+    // vrrp_strict without accept: the VIP must not answer while installed (blocked before it is
+    // added, released after it is removed).
+    virtual std::expected<void, std::string> filter_vip(const Address& vip, bool blocked) = 0;
 };
 
 // What the instance knows of its interface.
@@ -105,6 +108,7 @@ class Instance {
     void on_timer(Event e, TimePoint deadline);
     void cancel_timers();
     int vip_ifindex(const VirtualAddress& v);
+    bool filtered() const;
     const std::vector<std::uint8_t>& wire(std::size_t peer);
     void update_fault();
     FsmParams params() const;

@@ -160,12 +160,42 @@ def vigil_vmac_master_keepalived_backup():
         print("vigil vmac master, keepalived backup: ok")
 
 
+def vigil_strict_filters_unless_accept():
+    """vrrp_strict without accept: a master does not answer for its VIP (nftables table in its
+    namespace); with accept it does; the table is gone after stop."""
+    for accept in (False, True):
+        with Rig(tag="s") as rig:
+            h1 = rig.add_host("h1", ["10.0.0.1/24"])
+            h2 = rig.add_host("h2", ["10.0.0.2/24"])
+            v, vlog = engine(h1, rig, "v", 3, 200, 100,
+                             extra=["strict"] + (["accept"] if accept else []))
+            assert wait_until(lambda: h1.has_addr(VIP), 5), f"not master:\n{read(vlog)}"
+            table = h1.run("nft", "list", "table", "inet", "vigil_vrrp", check=False)
+            ping = h2.run("ping", "-c", "2", "-W", "1", VIP, check=False)
+            # The address itself still answers ARP: the filter is on IP only.
+            assert h2.run("ping", "-c", "1", "-W", "2", "10.0.0.1").returncode == 0
+            if accept:
+                assert table.returncode != 0, f"accept mode installed a filter:\n{table.stdout}"
+                assert ping.returncode == 0, f"accept: VIP did not answer:\n{ping.stdout}"
+            else:
+                assert table.returncode == 0 and VIP in table.stdout, table.stdout + table.stderr
+                assert ping.returncode != 0, f"strict: VIP answered:\n{ping.stdout}"
+            assert rig.stop(v) == 0, read(vlog)
+            out = read(vlog)
+            assert "error " not in out, out
+            gone = h1.run("nft", "list", "table", "inet", "vigil_vrrp", check=False)
+            assert gone.returncode != 0, f"table left after stop:\n{gone.stdout}"
+            assert "table" not in h1.run("nft", "list", "tables").stdout
+    print("vigil strict: VIP silent without accept, answers with accept, table removed")
+
+
 def main():
     if os.geteuid() != 0:
         print("needs root")
         return 77
     vigil_pair_failover()
     vigil_vmac_master_keepalived_backup()
+    vigil_strict_filters_unless_accept()
     vigil_master_keepalived_backup()
     keepalived_master_vigil_backup()
     return 0

@@ -38,6 +38,10 @@ struct FakeWorld : InstanceIo {
         return {};
     }
     int ifindex_of(const std::string&) override { return 2; }
+    std::expected<void, std::string> filter_vip(const Address& v, bool blocked) override {
+        calls.push_back((blocked ? "block " : "unblock ") + v.to_string());
+        return {};
+    }
     long count(const std::string& call) const {
         return std::count(calls.begin(), calls.end(), call);
     }
@@ -269,6 +273,29 @@ TEST_F(InstanceTest, UpdateInPlaceKeepsStateAndAppliesVipDifferences) {
     auto other = c;
     other.vrid = 8;
     EXPECT_FALSE(i->can_update(other));
+}
+
+TEST_F(InstanceTest, StrictWithoutAcceptBlocksVipsWhileInstalled) {
+    auto c = config();
+    c.strict = true;
+    auto i = make(c);
+    i->start();
+    io.run_for(100ms);
+    ASSERT_EQ(i->state(), State::master);
+    const auto block = std::find(world.calls.begin(), world.calls.end(), "block 10.0.0.100");
+    const auto add = std::find(world.calls.begin(), world.calls.end(), "add 10.0.0.100");
+    ASSERT_NE(block, world.calls.end());
+    EXPECT_LT(block, add);  // never answering, not even for a moment
+    i->shutdown();
+    EXPECT_EQ(world.calls.back(), "unblock 10.0.0.100");
+
+    world.calls.clear();
+    c.accept = true;
+    auto j = make(c);
+    j->start();
+    io.run_for(100ms);
+    ASSERT_EQ(j->state(), State::master);
+    EXPECT_EQ(world.count("block 10.0.0.100"), 0);
 }
 
 }  // namespace

@@ -167,6 +167,9 @@ struct Config {
     std::vector<ScriptConfig> scripts;
     std::vector<TrackFileConfig> track_files;
     Duration startup_delay{0};
+    // vrrp_strict without accept: the nftables table (family inet) that blocks the VIPs of
+    // masters. One per daemon: derive it from the pid file when several run on one host.
+    std::string nft_table = "vigil_vrrp";
 };
 
 }  // namespace vigil::vrrp
