@@ -403,7 +403,9 @@ struct App::Impl {
         lo.config_id = options.config_id;
         lo.defines = options.defines;
         auto r = config::load_file(options.config_file, lo);
-        if (!r.startable()) {
+        // Stricter than start-up: a running daemon keeps its config rather than apply a file
+        // whose errors would drop or change a block.
+        if (!r.reloadable()) {
             ++reloads_refused;
             for (const auto& d : r.diagnostics) log.error("{}", config::format(d));
             log.error("Reload refused: {} has errors; the running configuration is kept",
