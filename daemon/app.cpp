@@ -341,12 +341,15 @@ struct App::Impl {
 
     void make_smtp(const config::Config& c) {
         const auto& g = c.global;
-        if (!g.smtp_server || g.notification_email.empty()) {
+        if ((!g.smtp_server && g.smtp_server_name.empty()) || g.notification_email.empty()) {
             smtp.reset();
             return;
         }
         SmtpSettings s;
-        s.server = *g.smtp_server;
+        if (g.smtp_server)
+            s.server = *g.smtp_server;
+        else
+            s.server_name = g.smtp_server_name;
         s.port = g.smtp_port;
         s.helo_name = g.smtp_helo_name;
         s.from = g.notification_email_from;

@@ -76,6 +76,7 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
     SmtpAlerter* owner;
     std::shared_ptr<bool> alive;
     tcp::socket socket;
+    tcp::resolver resolver;
     asio::steady_timer deadline;
     asio::streambuf in;
     std::vector<std::pair<std::string, char>> steps;  // command to send, expected first digit
@@ -84,7 +85,7 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
     bool finished = false;
 
     Session(SmtpAlerter* o, asio::io_context& io)
-        : owner(o), alive(o->alive_), socket(io), deadline(io) {}
+        : owner(o), alive(o->alive_), socket(io), resolver(io), deadline(io) {}
 
     void start(const Alert& a) {
         const auto& s = owner->settings_;
@@ -100,11 +101,24 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
         deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (!ec) self->fail("timed out");
         });
-        socket.async_connect(tcp::endpoint(s.server, s.port),
-                             [self = shared_from_this()](const boost::system::error_code& ec) {
-                                 if (ec) return self->fail("connect: " + ec.message());
-                                 self->read_reply();
-                             });
+        auto connected = [self = shared_from_this()](const boost::system::error_code& ec,
+                                                     auto&&...) {
+            if (ec) return self->fail("connect: " + ec.message());
+            self->read_reply();
+        };
+        if (s.server_name.empty()) {
+            socket.async_connect(tcp::endpoint(s.server, s.port), connected);
+            return;
+        }
+        // A host name: resolved off the loop's thread by Asio, for each alert.
+        resolver.async_resolve(
+            s.server_name, std::to_string(s.port),
+            [self = shared_from_this(), connected](const boost::system::error_code& ec,
+                                                   tcp::resolver::results_type results) {
+                if (self->finished) return;
+                if (ec) return self->fail("resolve: " + ec.message());
+                asio::async_connect(self->socket, results, connected);
+            });
     }
 
     void read_reply() {
@@ -137,6 +151,7 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
         if (finished) return;
         finished = true;
         deadline.cancel();
+        resolver.cancel();
         boost::system::error_code ignored;
         socket.close(ignored);
         if (!*alive) return;

@@ -15,6 +15,7 @@ namespace vigil {
 
 struct SmtpSettings {
     boost::asio::ip::address server;
+    std::string server_name;  // when set, resolved (asynchronously) for each alert instead
     std::uint16_t port = 25;
     std::string helo_name;  // empty: router_id
     std::string from;

@@ -131,6 +131,23 @@ TEST(SmtpAlert, OneSessionWithEveryRecipient) {
     EXPECT_EQ(alerter.sent(), 1u);
 }
 
+TEST(SmtpAlert, ServerByHostName) {
+    asio::io_context io;
+    Sink sink(io);
+    sink.start();
+    auto s = settings(sink.port());
+    s.server_name = "localhost";
+    vigil::SmtpAlerter alerter(io, s);
+    bool ok = false;
+    std::string err;
+    alerter.send({"x", "y"}, [&](bool o, const std::string& e) {
+        ok = o;
+        err = e;
+    });
+    io.run_for(std::chrono::seconds(5));
+    EXPECT_TRUE(ok) << err;
+}
+
 TEST(SmtpAlert, HangingServerTimesOutWithOneError) {
     asio::io_context io;
     Sink sink(io);
