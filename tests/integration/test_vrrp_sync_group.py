@@ -1,4 +1,4 @@
-"""Sync groups across two interfaces and unicast peers, with vigild in namespaces.
+"""Sync groups across two interfaces, unicast peers and in-place reload, with vigild in namespaces.
 
 A sync group's members move together: a tracked interface failing under one member puts the whole
 group in FAULT and the peer takes every VIP; when it recovers the group takes them back together.
@@ -100,6 +100,35 @@ class SyncGroup(unittest.TestCase):
         # kill -9 leaves r1's address behind: only r2's side tells.
         self.assertIsNotNone(wait_until(lambda: self.r2.has_addr(VIP_A), 3),
                              "unicast backup did not take over")
+
+    def test_reload_changes_priority_and_vips_in_place(self):
+        def conf(rid, prio, vips):
+            return global_conf(rid) + instance_conf("VI_R", "eth0", 71, prio, version=3,
+                                                    advert=0.1, vips=vips)
+        n1 = self.start(self.r1, "n1", conf("n1", 150, (VIP_A + "/24",)))
+        n2 = self.start(self.r2, "n2", conf("n2", 100, (VIP_A + "/24",)))
+        hosts = [self.r1, self.r2]
+        self.assertIsNotNone(wait_until(lambda: holder(hosts, VIP_A) == ["r1"], 8))
+
+        def inst(d):
+            return d.status()["vrrp"]["instances"][0]
+        before = inst(n1)
+        # Lower, but still above the peer, and one more VIP: no transition, the VIP appears.
+        # The peer has the same reload (its VIP list must match the master's adverts).
+        n1.reload(conf("n1", 120, (VIP_A + "/24", "10.99.0.11/24")))
+        n2.reload(conf("n2", 100, (VIP_A + "/24", "10.99.0.11/24")))
+        self.assertIsNotNone(wait_until(lambda: self.r1.has_addr("10.99.0.11"), 3),
+                             self.r1.addrs())
+        self.assertIsNotNone(wait_until(lambda: inst(n1)["effective_priority"] == 120, 3))
+        after = inst(n1)
+        self.assertEqual(after["state"], "MASTER")
+        self.assertEqual(after["became_master"], before["became_master"], "flapped on reload")
+        self.assertEqual(after["released_master"], before["released_master"])
+        self.assertEqual(holder(hosts, VIP_A), ["r1"])
+        # Below the peer: the peer preempts, as the priorities demand.
+        n1.reload(conf("n1", 90, (VIP_A + "/24", "10.99.0.11/24")))
+        self.assertIsNotNone(wait_until(lambda: holder(hosts, "10.99.0.11") == ["r2"], 3),
+                             f"peer did not preempt: {holder(hosts, VIP_A)}")
 
 
 if __name__ == "__main__":
