@@ -20,7 +20,9 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
           cfg_(std::move(cfg)),
           http_(std::get<HttpCheck>(cfg_->kind)),
           done_(std::move(done)) {
-        if (http_.ssl) tls_ = &env.ssl_context();
+        if (http_.ssl) tls_ = env.ssl_context();
+        for (const auto& u : http_.urls)
+            regexes_.push_back(u.regex.empty() ? nullptr : env.regex(u));
     }
 
     void start() {
@@ -50,7 +52,18 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
         FetchRequest req;
         req.dst = tcp::endpoint(ip, port);
         req.options = SocketOptions::from(*cfg_);
-        req.tls = tls_;
+        req.tls = tls_.get();
+        if (!url.regex.empty()) {
+            if (!regexes_[index_]) {
+                return boost::asio::post(io_, [self = shared_from_this(), path = url.path] {
+                    self->finish(
+                        ProbeOutcome::fail(Failure::bad_regex, path + ": regex does not compile"));
+                });
+            }
+            req.regex = regexes_[index_];
+            req.regex_min_offset = url.regex_min_offset;
+            req.regex_max_offset = url.regex_max_offset;
+        }
         if (tls_ && http_.enable_sni) req.sni = vhost;
         req.request = http_request(url.path, http_host(vhost, ip.to_string(), ip.is_v6(), port),
                                    http_.http_protocol);
@@ -75,6 +88,11 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
             return finish(ProbeOutcome::fail(Failure::bad_digest,
                                              url.path + ": MD5 digest " + to_hex(r.digest)));
         }
+        if (r.regex_matched && *r.regex_matched == url.regex_no_match) {
+            return finish(ProbeOutcome::fail(
+                Failure::bad_regex,
+                url.path + (url.regex_no_match ? ": regex matched" : ": regex did not match")));
+        }
         ++index_;
         next();
     }
@@ -90,7 +108,8 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
     boost::asio::io_context& io_;
     std::shared_ptr<const CheckConfig> cfg_;
     const HttpCheck& http_;
-    boost::asio::ssl::context* tls_ = nullptr;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::vector<std::shared_ptr<const std::regex>> regexes_;  // by url; null without regex
     ProbeDone done_;
     std::shared_ptr<Probe> fetch_;
     std::size_t index_ = 0;

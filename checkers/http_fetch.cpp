@@ -12,6 +12,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "http_regex.hpp"
 #include "http_response.hpp"
 
 namespace vigil::checkers {
@@ -29,6 +30,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     Fetch(boost::asio::io_context& io, FetchRequest req, FetchDone done)
         : stream_(make_stream(io, req)), timer_(io), req_(std::move(req)), done_(std::move(done)) {
         if (req_.digest) md5_.emplace();
+        if (req_.regex) window_.emplace(req_.regex_min_offset, req_.regex_max_offset);
     }
 
     void start() {
@@ -129,6 +131,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     void consume(std::size_t n) {
         auto body = parser_.feed(std::span<const std::uint8_t>(buf_.data(), n));
         if (md5_) md5_->update(body);
+        if (window_) window_->feed(body);
         if (parser_.state() == HttpResponseParser::State::error) {
             return fail(Failure::bad_response, "response head too large");
         }
@@ -141,6 +144,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
         FetchResult r;
         r.status = parser_.status_code();
         if (md5_) r.digest = md5_->finish();
+        if (window_) r.regex_matched = window_->matches(*req_.regex);
         r.body_bytes = parser_.body_bytes();
         if (req_.keep_head) r.head = parser_.head();
         finish(std::move(r));
@@ -175,6 +179,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     FetchDone done_;
     HttpResponseParser parser_;
     std::optional<Md5> md5_;
+    std::optional<RegexWindow> window_;
     std::array<std::uint8_t, 8192> buf_;
     bool connected_ = false;
     bool finished_ = false;

@@ -8,6 +8,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <string>
 
 #include "digest.hpp"
@@ -25,6 +27,10 @@ struct FetchRequest {
     Duration timeout{std::chrono::seconds(5)};
     bool digest = true;
     bool keep_head = false;
+    // With a regex: the body window [regex_min_offset, ...) is searched once complete.
+    std::shared_ptr<const std::regex> regex;
+    std::size_t regex_min_offset = 0;
+    std::size_t regex_max_offset = 0;
 };
 
 struct FetchResult {
@@ -33,7 +39,8 @@ struct FetchResult {
     int status = 0;
     Md5Digest digest{};
     std::uint64_t body_bytes = 0;
-    std::string head;  // with keep_head
+    std::string head;                   // with keep_head
+    std::optional<bool> regex_matched;  // with a regex, on a complete response
 };
 
 using FetchDone = std::function<void(FetchResult)>;

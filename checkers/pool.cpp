@@ -6,6 +6,9 @@
 #include <random>
 #include <unordered_map>
 
+#include "file_check.hpp"
+#include "file_watch.hpp"
+#include "http_regex.hpp"
 #include "probe.hpp"
 #include "scheduler.hpp"
 
@@ -45,6 +48,12 @@ std::string_view to_string(Failure f) {
             return "spawn_failed";
         case Failure::unsupported:
             return "unsupported";
+        case Failure::bad_regex:
+            return "bad_regex";
+        case Failure::no_echo_reply:
+            return "no_echo_reply";
+        case Failure::file_fault:
+            return "file_fault";
     }
     return "unknown";
 }
@@ -58,7 +67,8 @@ std::shared_ptr<Probe> start_probe(ProbeEnv& env, std::shared_ptr<const CheckCon
     if (std::holds_alternative<DnsCheck>(kind)) return start_dns_probe(env, cfg, std::move(done));
     if (std::holds_alternative<SmtpCheck>(kind)) return start_smtp_probe(env, cfg, std::move(done));
     if (std::holds_alternative<UdpCheck>(kind)) return start_udp_probe(env, cfg, std::move(done));
-    // PING_CHECK and FILE_CHECK are not run by this build: report it, never a false "up".
+    if (std::holds_alternative<PingCheck>(kind)) return start_ping_probe(env, cfg, std::move(done));
+    // FILE_CHECK is run by the pool itself (it keeps the last valid value): never a false "up".
     boost::asio::post(env.io, [done = std::move(done)] {
         done(ProbeOutcome::fail(Failure::unsupported, "checker kind not supported"));
     });
@@ -98,24 +108,64 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         CheckResult last;
         CheckCounters counters;
         std::optional<int> weight;
+        std::optional<int> offset;         // FILE_CHECK: the last offset reported
+        std::int64_t file_value = 0;       // FILE_CHECK: the last valid value read
+        std::shared_ptr<FileWatch> watch;  // FILE_CHECK
     };
 
     Impl(boost::asio::io_context& io_, Hooks h)
-        : io(io_),
-          hooks(std::move(h)),
-          env{io_, [this]() -> boost::asio::ssl::context& { return tls_context(); }, hooks,
-              [this] { return random(); }} {
+        : io(io_), hooks(std::move(h)), env{io_,
+                                            [this] { return tls_context(); },
+                                            hooks,
+                                            [this] { return random(); },
+                                            settings,
+                                            [this](const HttpUrl& u) { return regex(u); }} {
         if (!hooks.random) rng.seed(std::random_device{}());
+    }
+
+    std::shared_ptr<const std::regex> regex(const HttpUrl& u) {
+        std::string key = u.regex;
+        for (const auto& o : u.regex_options) key += '\0' + o;
+        auto it = regexes.find(key);
+        if (it != regexes.end()) return it->second;
+        auto r = compile_body_regex(u.regex, u.regex_options);
+        BodyRegex re = r ? *r : nullptr;
+        if (!r) log(3, r.error());
+        regexes.emplace(std::move(key), re);
+        return re;
     }
 
     std::uint64_t random() { return hooks.random ? hooks.random() : rng(); }
 
-    boost::asio::ssl::context& tls_context() {
+    std::shared_ptr<boost::asio::ssl::context> tls_context() {
         if (!tls) {
-            tls.emplace(boost::asio::ssl::context::tls_client);
-            tls->set_verify_mode(boost::asio::ssl::verify_none);  // as keepalived
+            auto made = make_tls(settings.tls);
+            if (!made) {
+                log(3, "SSL: " + made.error());
+                made = make_tls(TlsClientConfig{});
+            }
+            tls = std::move(*made);
         }
-        return *tls;
+        return tls;
+    }
+
+    static std::expected<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls(
+        const TlsClientConfig& c) {
+        namespace ssl = boost::asio::ssl;
+        auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+        ctx->set_verify_mode(ssl::verify_none);  // as keepalived: the check is not a PKI audit
+        boost::system::error_code ec;
+        if (!c.password.empty()) {
+            ctx->set_password_callback(
+                [pw = c.password](std::size_t, ssl::context::password_purpose) { return pw; }, ec);
+        }
+        if (!ec && !c.certificate.empty()) ctx->use_certificate_chain_file(c.certificate, ec);
+        if (ec) return std::unexpected("certificate " + c.certificate + ": " + ec.message());
+        if (!c.key.empty()) ctx->use_private_key_file(c.key, ssl::context::pem, ec);
+        if (ec) return std::unexpected("key " + c.key + ": " + ec.message());
+        if (!c.ca.empty()) ctx->load_verify_file(c.ca, ec);
+        if (ec) return std::unexpected("ca " + c.ca + ": " + ec.message());
+        return ctx;
     }
 
     void log(int level, std::string msg) {
@@ -137,6 +187,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     }
 
     void run(Check& c) {
+        if (std::holds_alternative<FileCheck>(c.cfg->kind)) return file_round(c);
         std::uint64_t seq = ++c.seq;
         c.started = std::chrono::steady_clock::now();
         ++c.counters.probes;
@@ -149,6 +200,34 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         });
     }
 
+    ProbeOutcome read_file(Check& c) {
+        const auto& f = std::get<FileCheck>(c.cfg->kind);
+        if (auto v = read_track_value(f.path)) {
+            c.file_value = *v;
+        } else {
+            log(6, "FILE_CHECK: invalid number in " + f.path + " - ignored");
+        }
+        return file_outcome(c.file_value, f.weight, f.reverse);
+    }
+
+    void file_round(Check& c) {
+        ++c.counters.probes;
+        c.started = std::chrono::steady_clock::now();
+        completed(c, read_file(c));
+    }
+
+    void watch_file(Check& c) {
+        c.watch.reset();
+        const auto& path = std::get<FileCheck>(c.cfg->kind).path;
+        if (path.empty()) return;
+        c.watch = FileWatch::create(io, path, [w = weak_from_this(), id = c.id] {
+            auto self = w.lock();
+            if (!self) return;
+            auto it = self->checks.find(id);
+            if (it != self->checks.end()) self->file_round(*it->second);
+        });
+    }
+
     void completed(Check& c, ProbeOutcome o) {
         c.probe.reset();
         CheckResult r;
@@ -158,6 +237,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - c.started);
         r.dynamic_weight = o.weight;
+        r.weight_offset = o.offset;
         if (o.ok) {
             ++c.counters.successes;
         } else {
@@ -169,6 +249,10 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         if (v.changed) ++c.counters.transitions;
         bool weight_changed = o.ok && o.weight != c.weight;
         if (weight_changed) c.weight = o.weight;
+        bool offset_changed = o.ok && o.offset && o.offset != c.offset;
+        if (offset_changed) c.offset = o.offset;
+        // Failures that only count toward retry are logged too when asked.
+        bool log_failure = !o.ok && !v.changed && c.sched.up && c.cfg->log_all_failures;
         c.last = r;
         arm(c, v.next);
 
@@ -181,11 +265,19 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
                        (r.up ? " succeeded" : " failed: " + r.reason));
             if (hooks.on_state_change) hooks.on_state_change(id, r.up, r);
         }
+        if (log_failure) {
+            log(6, std::string(kind_name(cfg->kind)) + " on " + cfg->effective_ip().to_string() +
+                       ":" + std::to_string(cfg->effective_port()) + " failed (retry " +
+                       std::to_string(v.state.failures) + " of " + std::to_string(cfg->retry) +
+                       "): " + r.reason);
+        }
         if (weight_changed && hooks.on_weight_change) hooks.on_weight_change(id, r.dynamic_weight);
+        if (offset_changed && hooks.on_weight_offset) hooks.on_weight_offset(id, *r.weight_offset);
     }
 
     void stop(Check& c) {
         ++c.seq;
+        c.watch.reset();
         c.timer.cancel();
         if (c.probe) c.probe->cancel();
         c.probe.reset();
@@ -205,7 +297,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     boost::asio::io_context& io;
     Hooks hooks;
     std::mt19937_64 rng;
-    std::optional<boost::asio::ssl::context> tls;
+    PoolSettings settings;
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    std::unordered_map<std::string, BodyRegex> regexes;
     ProbeEnv env;
     std::size_t next_id = 1;
     std::unordered_map<std::size_t, std::unique_ptr<Check>> checks;
@@ -218,14 +312,50 @@ Pool::~Pool() {
     for (auto& [id, c] : impl_->checks) impl_->stop(*c);
 }
 
+std::optional<std::string> Pool::configure(const PoolSettings& settings) {
+    auto& d = *impl_;
+    if (settings.tls != d.settings.tls || !d.tls) {
+        auto made = Impl::make_tls(settings.tls);
+        if (!made) {
+            d.settings.default_helo = settings.default_helo;
+            return "SSL: " + made.error();
+        }
+        d.tls = std::move(*made);  // probes in flight keep the old one alive
+    }
+    d.settings = settings;
+    return std::nullopt;
+}
+
 std::size_t Pool::add(const CheckConfig& cfg) {
     std::size_t id = impl_->next_id++;
     auto c = std::make_unique<Impl::Check>(impl_->io, id, std::make_shared<CheckConfig>(cfg));
     c->sched = initial_state(cfg.alpha);
     c->last.up = c->sched.up;
-    Duration delay = first_delay(cfg.warmup, cfg.delay_loop, impl_->random());
-    impl_->arm(*c, delay);
+    auto& check = *c;
     impl_->checks.emplace(id, std::move(c));
+    if (std::holds_alternative<FileCheck>(cfg.kind)) {
+        // The file's state is known at once, as keepalived: no alpha, no warmup.
+        ProbeOutcome o = impl_->read_file(check);
+        check.sched = initial_state(!o.ok);
+        check.has_run = true;
+        check.last.up = o.ok;
+        check.last.failure = o.failure;
+        check.last.reason = o.detail;
+        check.last.weight_offset = o.offset;
+        if (o.ok && o.offset && *o.offset != 0) {
+            check.offset = o.offset;
+            boost::asio::post(impl_->io, [w = impl_->weak_from_this(), id, off = *o.offset] {
+                auto self = w.lock();
+                if (self && self->checks.count(id) && self->hooks.on_weight_offset)
+                    self->hooks.on_weight_offset(id, off);
+            });
+        }
+        impl_->watch_file(check);
+        impl_->arm(check, cfg.delay_loop);
+        return id;
+    }
+    Duration delay = first_delay(cfg.warmup, cfg.delay_loop, impl_->random());
+    impl_->arm(check, delay);
     return id;
 }
 
@@ -241,7 +371,14 @@ bool Pool::update(std::size_t id, const CheckConfig& cfg) {
     if (it == impl_->checks.end()) return false;
     auto& c = *it->second;
     bool restart = c.probe && !same_target(*c.cfg, cfg);
+    bool rewatch = std::holds_alternative<FileCheck>(cfg.kind) &&
+                   (!std::holds_alternative<FileCheck>(c.cfg->kind) ||
+                    std::get<FileCheck>(c.cfg->kind).path != std::get<FileCheck>(cfg.kind).path);
     c.cfg = std::make_shared<CheckConfig>(cfg);
+    if (rewatch) {
+        impl_->watch_file(c);
+        impl_->arm(c, Duration{0});
+    }
     if (restart) {
         impl_->stop(c);
         impl_->arm(c, Duration{0});

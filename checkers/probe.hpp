@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 
 #include "vigil/checkers/config.hpp"
@@ -20,10 +21,18 @@ struct ProbeOutcome {
     Failure failure = Failure::none;
     std::string detail;
     std::optional<int> weight;  // misc_dynamic
+    std::optional<int> offset;  // FILE_CHECK with a weight
 
-    static ProbeOutcome success() { return ProbeOutcome{true, Failure::none, {}, {}}; }
+    static ProbeOutcome success() {
+        ProbeOutcome o;
+        o.ok = true;
+        return o;
+    }
     static ProbeOutcome fail(Failure f, std::string d) {
-        return ProbeOutcome{false, f, std::move(d), {}};
+        ProbeOutcome o;
+        o.failure = f;
+        o.detail = std::move(d);
+        return o;
     }
 };
 
@@ -37,9 +46,13 @@ class Probe {
 
 struct ProbeEnv {
     boost::asio::io_context& io;
-    std::function<boost::asio::ssl::context&()> ssl_context;  // created on first use
+    // Created on first use; a probe holds it while it runs (configure() may replace it).
+    std::function<std::shared_ptr<boost::asio::ssl::context>()> ssl_context;
     const Hooks& hooks;
     std::function<std::uint64_t()> random;
+    const PoolSettings& settings;
+    // Compiled url regexes by pattern and options; nullptr for one that does not compile.
+    std::function<std::shared_ptr<const std::regex>(const HttpUrl&)> regex;
 };
 
 // Starts the probe for cfg's kind. done is never called from within this call.
@@ -55,6 +68,8 @@ std::shared_ptr<Probe> start_misc_probe(ProbeEnv& env, std::shared_ptr<const Che
 std::shared_ptr<Probe> start_dns_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
                                        ProbeDone done);
 std::shared_ptr<Probe> start_smtp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
+                                        ProbeDone done);
+std::shared_ptr<Probe> start_ping_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
                                         ProbeDone done);
 std::shared_ptr<Probe> start_udp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
                                        ProbeDone done);

@@ -3,7 +3,9 @@
 namespace vigil::checkers {
 
 SchedulerParams scheduler_params(const CheckConfig& cfg) {
-    return SchedulerParams{cfg.delay_loop, cfg.delay_before_retry, cfg.retry};
+    // A file's value is its state: no retry, as keepalived.
+    unsigned retry = std::holds_alternative<FileCheck>(cfg.kind) ? 0 : cfg.retry;
+    return SchedulerParams{cfg.delay_loop, cfg.delay_before_retry, retry};
 }
 
 SchedulerState initial_state(bool alpha) {

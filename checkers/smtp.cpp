@@ -145,8 +145,12 @@ std::string local_host_name() {
 std::shared_ptr<Probe> start_smtp_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
                                         ProbeDone done) {
     const auto& smtp = std::get<SmtpCheck>(cfg->kind);
-    auto p = std::make_shared<SmtpProbe>(
-        env.io, smtp.helo_name.empty() ? local_host_name() : smtp.helo_name, std::move(done));
+    auto p =
+        std::make_shared<SmtpProbe>(env.io,
+                                    !smtp.helo_name.empty()              ? smtp.helo_name
+                                    : !env.settings.default_helo.empty() ? env.settings.default_helo
+                                                                         : local_host_name(),
+                                    std::move(done));
     p->start(tcp::endpoint(cfg->effective_ip(), cfg->effective_port()), SocketOptions::from(*cfg),
              cfg->connect_timeout);
     return p;

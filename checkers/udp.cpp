@@ -1,6 +1,8 @@
 // UDP_CHECK: send the payload; an ICMP unreachable (seen as connection refused) is down; with
-// require_reply an answer of an acceptable length is needed, otherwise silence is up.
+// require_reply an answer of an acceptable length (and content, with require_reply HEX) is
+// needed, otherwise silence is up.
 #include "datagram.hpp"
+#include "udp_reply.hpp"
 
 namespace vigil::checkers {
 
@@ -22,10 +24,10 @@ std::shared_ptr<Probe> start_udp_probe(ProbeEnv& env, std::shared_ptr<const Chec
                 return done(ProbeOutcome::success());
             }
             if (ec) return done(ProbeOutcome::fail(connect_failure(ec), ec.message()));
-            if (udp.require_reply &&
-                (reply.size() < udp.min_reply_length || reply.size() > udp.max_reply_length)) {
-                return done(ProbeOutcome::fail(
-                    Failure::udp_reply, "UDP reply of " + std::to_string(reply.size()) + " bytes"));
+            if (udp.require_reply) {
+                if (auto why = udp_reply_error(udp, reply)) {
+                    return done(ProbeOutcome::fail(Failure::udp_reply, std::move(*why)));
+                }
             }
             done(ProbeOutcome::success());
         });

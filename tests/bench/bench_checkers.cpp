@@ -86,7 +86,7 @@ void run(benchmark::State& state, bool http) {
         c.retry = 0;
         if (http) {
             HttpCheck h;
-            h.urls.push_back(HttpUrl{"/", std::nullopt, {}, {}});
+            h.urls.emplace_back();
             c.kind = h;
         } else {
             c.kind = TcpCheck{};

@@ -95,6 +95,13 @@ struct Events {
     }
 };
 
+HttpUrl url(std::string path, std::optional<Md5Digest> digest = std::nullopt) {
+    HttpUrl u;
+    u.path = std::move(path);
+    u.digest = digest;
+    return u;
+}
+
 std::string http_ok(std::string_view body) {
     return "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
            std::string(body);
@@ -153,7 +160,7 @@ TEST(Pool, HttpDigestAndStatus) {
     Pool pool(io, ev.hooks());
 
     HttpCheck h;
-    h.urls.push_back(HttpUrl{"/", md5("hello"), {}, {}});
+    h.urls.push_back(url("/", md5("hello")));
     auto cfg = base(good.port(), h);
     cfg.alpha = true;
     auto up = pool.add(cfg);
@@ -165,7 +172,7 @@ TEST(Pool, HttpDigestAndStatus) {
     auto wrong_digest = pool.add(cfg2);
 
     HttpCheck st;
-    st.urls.push_back(HttpUrl{"/", std::nullopt, {}, {}});
+    st.urls.push_back(url("/"));
     auto cfg3 = base(bad_status.port(), st);
     cfg3.retry = 0;
     auto wrong_status = pool.add(cfg3);
@@ -280,7 +287,7 @@ TEST(Pool, NoFdLeakAfterTenThousandChecks) {
         std::vector<std::size_t> ids;
         for (int i = 0; i < 20; ++i) {
             HttpCheck h;
-            h.urls.push_back(HttpUrl{"/", md5("ok"), {}, {}});
+            h.urls.push_back(url("/", md5("ok")));
             auto c = base(srv.port(), h);
             c.delay_loop = 0ms;
             // The server shares the loop with 40 busy checkers: under sanitizers a 200 ms

@@ -33,6 +33,14 @@ struct HttpUrl {
     std::optional<std::array<std::uint8_t, 16>> digest;  // MD5 of the body
     std::vector<StatusRange> status_codes;
     std::string virtualhost;  // overrides the checker's
+    // regex: the body (as hashed: raw bytes after the head) must contain a match starting in
+    // [regex_min_offset, regex_max_offset) (0: unbounded); regex_no_match inverts the verdict.
+    // ECMAScript syntax; regex_options: "caseless", "multiline" apply, others are ignored.
+    std::string regex;
+    bool regex_no_match = false;
+    std::vector<std::string> regex_options;
+    std::size_t regex_min_offset = 0;
+    std::size_t regex_max_offset = 0;
 };
 
 struct TcpCheck {};
@@ -63,14 +71,24 @@ struct SmtpCheck {
 struct UdpCheck {
     std::vector<std::uint8_t> payload;  // empty: a few random bytes
     bool require_reply = false;
+    // require_reply HEX: the reply must equal these bytes over min(reply, reply_data) octets;
+    // a set bit in reply_mask ignores that bit (an X nibble). See parse_hex_pattern().
+    std::vector<std::uint8_t> reply_data;
+    std::vector<std::uint8_t> reply_mask;  // empty or the size of reply_data
     std::size_t min_reply_length = 0;
     std::size_t max_reply_length = 255;
 };
 
 struct PingCheck {};
 
+// FILE_CHECK: the value in a track_file (a number, strtol base 0; missing or empty file: 0).
+// weight 0: a non-zero value is down (zero with reverse). Otherwise value * weight (negated
+// with reverse) is an offset to the real server's weight, down at or below INT_MIN.
 struct FileCheck {
-    std::string track_file;
+    std::string track_file;  // the track_file block's name
+    std::string path;        // its `file`, resolved by the parser
+    int weight = 0;          // FILE_CHECK's weight, else the track_file's
+    bool reverse = false;
 };
 
 using CheckKind = std::variant<TcpCheck, HttpCheck, MiscCheck, DnsCheck, SmtpCheck, UdpCheck,
@@ -100,9 +118,27 @@ struct CheckConfig {
     unsigned retry = 1;  // further attempts after a failure before "down"
     Duration delay_before_retry = std::chrono::seconds(1);
     bool alpha = false;  // start "down" and need a success first
+    // log_all_failures here or checker_log_all_failures in global_defs: log every failed probe
+    // while the checker is up, not only the transition.
+    bool log_all_failures = false;
 
     Address effective_ip() const { return connect_ip ? *connect_ip : target; }
     std::uint16_t effective_port() const { return connect_port ? *connect_port : target_port; }
+};
+
+// The global SSL { } block: the client identity of every SSL_GET. Empty: no certificate.
+struct TlsClientConfig {
+    std::string ca;           // CA file, loaded as verify locations
+    std::string certificate;  // certificate (chain) file, PEM
+    std::string key;          // private key file, PEM
+    std::string password;     // the key's pass phrase
+    bool operator==(const TlsClientConfig&) const = default;
+};
+
+// Settings of the whole pool, from global_defs; Pool::configure() applies them.
+struct PoolSettings {
+    std::string default_helo;  // SMTP_CHECK without helo_name: the router id; empty: host name
+    TlsClientConfig tls;
 };
 
 // keepalived.conf(5): retry is 3 for DNS_CHECK, 0 for MISC_CHECK, 1 otherwise.

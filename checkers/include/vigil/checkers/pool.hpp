@@ -35,8 +35,11 @@ enum class Failure : std::uint8_t {
     script_timeout,   // MISC_CHECK killed after misc_timeout
     spawn_failed,     // MISC_CHECK could not start
     unsupported,      // a checker kind this build does not run
+    bad_regex,        // HTTP body regex did not match (or matched, with regex_no_match)
+    no_echo_reply,    // PING_CHECK: no echo reply within connect_timeout
+    file_fault,       // FILE_CHECK: the tracked value means down
 };
-inline constexpr std::size_t failure_kinds = 16;
+inline constexpr std::size_t failure_kinds = 19;
 std::string_view to_string(Failure f);
 
 struct CheckResult {
@@ -45,6 +48,7 @@ struct CheckResult {
     std::string reason;  // human-readable detail
     std::chrono::microseconds latency{0};
     std::optional<int> dynamic_weight;  // misc_dynamic: exit code - 2
+    std::optional<int> weight_offset;   // FILE_CHECK with a weight: value * weight
 };
 
 struct CheckCounters {
@@ -71,6 +75,9 @@ struct Hooks {
     std::function<void(std::size_t id, bool up, const CheckResult&)> on_state_change;
     // misc_dynamic: the weight from the exit code, when it differs from the last one reported.
     std::function<void(std::size_t id, std::optional<int> weight)> on_weight_change;
+    // FILE_CHECK with a weight: the offset to add to the real server's configured weight, when
+    // it changes (also once after add() when the first value is not 0).
+    std::function<void(std::size_t id, int offset)> on_weight_offset;
     // MISC_CHECK: the daemon's posix_spawn + pidfd runner; must call done exactly once, later.
     std::function<void(const Command&, std::chrono::microseconds timeout, ScriptDone done)>
         run_script;
@@ -86,7 +93,14 @@ class Pool {
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
 
-    // Starts a checker; its first probe comes after the warmup delay.
+    // Global settings (SMTP HELO default, SSL client identity); call before add() and on
+    // reload. A TLS error (unreadable file, wrong key or password) is returned and the
+    // previous TLS settings stay.
+    std::optional<std::string> configure(const PoolSettings& settings);
+
+    // Starts a checker; its first probe comes after the warmup delay. A FILE_CHECK reads its
+    // file at once (its state is known from the start) and then follows the file (inotify,
+    // and a re-read every delay_loop).
     std::size_t add(const CheckConfig& cfg);
     // Stops a checker at once; an in-flight probe is abandoned and its socket closed.
     void remove(std::size_t id);
