@@ -1,9 +1,11 @@
 // Test driver: runs one checker of the pool for a while and prints each transition and every
 // probe result as a line, for tests/integration/test_checkers*.py.
 //   checkers_driver KIND IP PORT SECONDS [key=value ...]
-// KIND: tcp http ssl misc dns smtp udp. Keys: path, digest, status (e.g. 200-299,404), vhost,
-// sni, retry, delay_loop_ms, retry_ms, timeout_ms, alpha, script (space-separated argv),
-// dynamic, misc_timeout_ms, type, name, helo.
+// KIND: tcp http ssl misc dns smtp udp ping file. Keys: path, digest, status (e.g.
+// 200-299,404), vhost, sni, retry, delay_loop_ms, retry_ms, timeout_ms, alpha, script
+// (space-separated argv), dynamic, misc_timeout_ms, type, name, helo, default_helo, regex,
+// regex_no_match, require_reply, reply (HEX_STR), payload (HEX_STR), file, weight, reverse,
+// log_all. Log lines of the pool are printed as "LOG <level> <text>".
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <map>
 #include <sstream>
 
+#include "vigil/checkers/parse.hpp"
 #include "vigil/checkers/pool.hpp"
 
 extern char** environ;
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
     cfg.connect_timeout = milliseconds(std::stoi(get("timeout_ms", "500")));
     cfg.retry = static_cast<unsigned>(std::stoi(get("retry", "0")));
     cfg.alpha = kv.count("alpha") > 0;
+    cfg.log_all_failures = kv.count("log_all") > 0;
     if (kind == "tcp") {
         cfg.kind = TcpCheck{};
     } else if (kind == "http" || kind == "ssl") {
@@ -115,6 +119,8 @@ int main(int argc, char** argv) {
         u.path = get("path", "/");
         if (kv.count("digest")) u.digest = parse_digest(kv["digest"]);
         if (kv.count("status")) u.status_codes = parse_status(kv["status"]);
+        u.regex = get("regex", "");
+        u.regex_no_match = kv.count("regex_no_match") > 0;
         h.urls.push_back(u);
         cfg.kind = h;
     } else if (kind == "misc") {
@@ -128,11 +134,30 @@ int main(int argc, char** argv) {
     } else if (kind == "dns") {
         cfg.kind = DnsCheck{get("type", "A"), get("name", "example.org")};
     } else if (kind == "smtp") {
-        cfg.kind = SmtpCheck{get("helo", "vigil.test")};
+        cfg.kind = SmtpCheck{get("helo", "")};
     } else if (kind == "udp") {
         UdpCheck u;
-        u.require_reply = kv.count("require_reply") > 0;
+        u.require_reply = kv.count("require_reply") > 0 || kv.count("reply") > 0;
+        if (kv.count("reply")) {
+            auto p = parse_hex_pattern(kv["reply"], true);
+            if (!p) return 2;
+            u.reply_data = p->data;
+            u.reply_mask = p->mask;
+        }
+        if (kv.count("payload")) {
+            auto p = parse_hex_pattern(kv["payload"], false);
+            if (!p) return 2;
+            u.payload = p->data;
+        }
         cfg.kind = u;
+    } else if (kind == "ping") {
+        cfg.kind = PingCheck{};
+    } else if (kind == "file") {
+        FileCheck f;
+        f.path = get("file", "");
+        f.weight = std::stoi(get("weight", "0"));
+        f.reverse = kv.count("reverse") > 0;
+        cfg.kind = f;
     } else {
         std::fprintf(stderr, "unknown kind %s\n", kind.c_str());
         return 2;
@@ -152,7 +177,21 @@ int main(int argc, char** argv) {
     hooks.run_script = [&io](const Command& c, microseconds t, ScriptDone d) {
         run_script(io, c, t, std::move(d));
     };
+    hooks.on_weight_offset = [](std::size_t, int off) {
+        std::printf("OFFSET %d\n", off);
+        std::fflush(stdout);
+    };
+    hooks.log = [](int level, std::string m) {
+        std::printf("LOG %d %s\n", level, m.c_str());
+        std::fflush(stdout);
+    };
     Pool pool(io, hooks);
+    PoolSettings settings;
+    settings.default_helo = get("default_helo", "vigil.test");
+    if (auto err = pool.configure(settings)) {
+        std::fprintf(stderr, "%s\n", err->c_str());
+        return 2;
+    }
     auto id = pool.add(cfg);
     std::uint64_t printed = 0;
     auto end = steady_clock::now() + milliseconds(static_cast<int>(std::stod(argv[4]) * 1000));
