@@ -36,6 +36,8 @@ struct Vmac {
     int ifindex = 0;
     std::string base;
     Mac mac{};
+    bool ipv6 = false;
+    std::optional<Address> mirrored;  // IPv6: the base's link-local, copied onto the vmac
 };
 
 // /proc/sys is per network namespace: these touch only the daemon's own.
@@ -328,7 +330,28 @@ struct Engine::Impl final : InstanceIo {
         }
         if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", c.name, v.name));
         log(LogLevel::info, fmt::format("({}) vmac {} created on {}", c.name, v.name, v.base));
-        vmacs.emplace(c.name, std::move(v));
+        v.ipv6 = c.ipv6;
+        auto& stored = vmacs.emplace(c.name, std::move(v)).first->second;
+        mirror_link_local(stored);
+    }
+
+    // IPv6 adverts leave the vmac from the base's link-local (as keepalived): the vmac needs
+    // that address too, or the kernel refuses the source.
+    void mirror_link_local(Vmac& v) {
+        if (!v.ipv6 || !addresses) return;
+        auto base = links->find(v.base);
+        if (!base || !base->link_local_v6) return;
+        const Address ll(*base->link_local_v6);
+        if (v.mirrored == ll) return;
+        VirtualAddress a;
+        a.address = ll;
+        a.prefix_len = 64;
+        a.scope = "link";
+        if (auto r = addresses->add_address(v.ifindex, a); !r) {
+            log(LogLevel::warning, fmt::format("vmac {}: link-local: {}", v.name, r.error()));
+            return;
+        }
+        v.mirrored = ll;
     }
 
     void remove_vmac(const std::string& instance) {
@@ -504,6 +527,8 @@ std::expected<void, std::string> Engine::start(const Config& config) {
         for (auto& [_, inst] : d.instances)
             if (inst->config().interface == l.name && l.present) {
                 d.ensure_vmac(inst->config());
+                if (auto v = d.vmacs.find(inst->config().name); v != d.vmacs.end())
+                    d.mirror_link_local(v->second);
                 d.recompute(*inst);
                 if (inst->socket_key().ifindex != 0) d.attach(*inst);
             }

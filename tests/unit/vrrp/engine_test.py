@@ -160,6 +160,31 @@ def vigil_vmac_master_keepalived_backup():
         print("vigil vmac master, keepalived backup: ok")
 
 
+def vigil_vmac_ipv6():
+    """IPv6 use_vmac: 00:00:5e:00:02:VRID, adverts from the base's link-local copied onto the
+    vmac; a plain peer hears them and stays backup."""
+    vip6 = "2001:db8::100"
+    with Rig(tag="6") as rig:
+        h1 = rig.add_host("h1", ["10.0.0.1/24"])
+        h2 = rig.add_host("h2", ["10.0.0.2/24"])
+        ll = lambda h: "fe80::" in h.ip("-6", "addr", "show", "dev", "eth0").stdout  # noqa
+        assert wait_until(lambda: ll(h1) and ll(h2), 5)
+        log1, log2 = rig.path("v.log"), rig.path("w.log")
+        v = h1.spawn([TOOL, "engine", "eth0", "3", "51", "200", "100", "60", "vmac", vip6],
+                     log=log1)
+        assert wait_until(lambda: h1.has_addr(vip6, "vrrp.51"), 5), read(log1)
+        assert "00:00:5e:00:02:33" in h1.ip("link", "show", "vrrp.51").stdout
+        w = h2.spawn([TOOL, "engine", "eth0", "3", "51", "100", "100", "60", vip6], log=log2)
+        time.sleep(1.5)
+        assert not h2.has_addr(vip6), f"the peer did not hear the vmac:\n{read(log2)}"
+        assert rig.stop(w) == 0 and rig.stop(v) == 0
+        out1, out2 = read(log1), read(log2)
+        assert "error " not in out1 and "zero_sent=1" in out1, out1
+        received = int(out2.split("received=")[1].split()[0])
+        assert received >= 10 and "drop " not in out2, out2
+    print("vigil vmac IPv6: ok")
+
+
 def vigil_strict_filters_unless_accept():
     """vrrp_strict without accept: a master does not answer for its VIP (nftables table in its
     namespace); with accept it does; the table is gone after stop."""
@@ -195,6 +220,7 @@ def main():
         return 77
     vigil_pair_failover()
     vigil_vmac_master_keepalived_backup()
+    vigil_vmac_ipv6()
     vigil_strict_filters_unless_accept()
     vigil_master_keepalived_backup()
     keepalived_master_vigil_backup()
