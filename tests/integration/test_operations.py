@@ -221,7 +221,8 @@ import time
 end = time.monotonic() + 30
 while time.monotonic() < end:
     time.sleep(0.1)
-    with open(sys.argv[3], "w") as f: json.dump(s.mails, f)
+    with open(sys.argv[3] + ".tmp", "w") as f: json.dump(s.mails, f)
+    import os; os.replace(sys.argv[3] + ".tmp", sys.argv[3])  # readers never see half a file
 """
 
     def test_mail_on_transition_and_dead_server_does_not_delay(self):
