@@ -281,6 +281,49 @@ def test_smtp_dns(tmp):
         assert transitions(lines) == want, (rcode, lines)
 
 
+def test_udp_reply_and_file(tmp):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((LO, 0))
+    u.settimeout(0.2)
+    stop = threading.Event()
+
+    def echo():
+        while not stop.is_set():
+            try:
+                q, a = u.recvfrom(512)
+                u.sendto(b"\xca\xfe" + q, a)
+            except (socket.timeout, OSError):
+                continue
+
+    t = threading.Thread(target=echo, daemon=True)
+    t.start()
+    try:
+        port = u.getsockname()[1]
+        lines = driver("udp", port, 0.5, payload="0102", reply="CA fe 01 0x", alpha=1)
+        assert transitions(lines) == [["up", "none"]], lines
+        lines = driver("udp", port, 0.5, payload="0102", reply="CA fe 02")
+        assert transitions(lines) == [["down", "udp_reply"]], lines
+    finally:
+        stop.set()
+        t.join(2)
+        u.close()
+
+    path = os.path.join(tmp, "state")
+    Path(path).write_text("0\n")
+    proc = subprocess.Popen([DRIVER, "file", LO, "0", "2.0", f"file={path}", "delay_loop_ms=60000"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        Path(path + ".new").write_text("1\n")
+        os.rename(path + ".new", path)  # inotify, not the 60 s poll
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert transitions(out.splitlines()) == [["down", "file_fault"]], out
+
+
 def main():
     failed = 0
     tests = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
