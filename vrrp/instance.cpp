@@ -13,7 +13,8 @@ struct Overload : F... {
 template <class... F>
 Overload(F...) -> Overload<F...>;
 
-// Adverts may leave a little early so that instances share wake-ups; never late.
+// Adverts and announcements may leave a little early so that instances share wake-ups; never
+// late, and never early by more than a tenth of their period.
 Duration advert_slack(Duration interval) {
     return std::min<Duration>(interval / 10, TimerQueue::kMaxSlack);
 }
@@ -35,7 +36,8 @@ Instance::Instance(TimerQueue& timers, InstanceConfig config, InstanceIo& world)
                     [this](TimePoint d) {
                         if (fsm_.state != State::master) return;
                         garp_burst(config_.garp.master_refresh_repeat);
-                        garp_refresh_.arm(d + config_.garp.master_refresh, TimerQueue::kMaxSlack);
+                        garp_refresh_.arm(d + config_.garp.master_refresh,
+                                          advert_slack(config_.garp.master_refresh));
                     }),
       garp_gap_(timers, [this](TimePoint d) { garp_step(d); }) {
     priority_.effective = config_.priority;
@@ -252,10 +254,10 @@ void Instance::apply(const Action& a, TimePoint base) {
                 garp_burst(g.master_repeat);
                 if (g.master_delay > Duration{0}) {
                     garp_delay_repeat_ = g.master_repeat;
-                    garp_delay_.arm(base + g.master_delay, TimerQueue::kMaxSlack);
+                    garp_delay_.arm(base + g.master_delay, advert_slack(g.master_delay));
                 }
                 if (g.master_refresh > Duration{0})
-                    garp_refresh_.arm(base + g.master_refresh, TimerQueue::kMaxSlack);
+                    garp_refresh_.arm(base + g.master_refresh, advert_slack(g.master_refresh));
             },
             [&](const action::ArmMasterDown& x) { master_down_.arm(base + x.after); },
             [&](const action::ArmAdvert& x) { advert_.arm(base + x.after, advert_slack(x.after)); },
@@ -271,7 +273,7 @@ void Instance::apply(const Action& a, TimePoint base) {
                     const auto delay = g.lower_prio_delay.value_or(g.master_delay);
                     if (delay > Duration{0}) {
                         garp_delay_repeat_ = repeat;
-                        garp_delay_.arm(base + delay, TimerQueue::kMaxSlack);
+                        garp_delay_.arm(base + delay, advert_slack(delay));
                     }
                 }
                 if (on_lower_) on_lower_(*this);

@@ -233,6 +233,25 @@ TEST_F(InstanceTest, GarpBurstIsSpacedByGarpInterval) {
     EXPECT_EQ(world.count("garp 10.0.0.100"), 3);
 }
 
+TEST_F(InstanceTest, GarpMasterRefreshRepeatsWhileMaster) {
+    auto c = config();
+    c.garp.master_repeat = 1;
+    c.garp.master_refresh = 40ms;
+    c.garp.master_refresh_repeat = 2;
+    auto i = make(c);
+    i->start();
+    const auto until_master = std::chrono::steady_clock::now() + 1s;
+    while (i->state() != State::master && std::chrono::steady_clock::now() < until_master)
+        io.run_one_for(10ms);
+    ASSERT_EQ(i->state(), State::master);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 1);
+    io.run_for(100ms);  // two refreshes of two each (at ~40 and ~80 ms)
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 5);
+    i->set_priority({100, true});  // FAULT: no more refreshes
+    io.run_for(100ms);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 5);
+}
+
 TEST_F(InstanceTest, LowerPriorityAdvertRefreshesArpCaches) {
     auto c = config();
     c.garp.lower_prio_repeat = 2;
