@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <filesystem>
@@ -240,6 +241,17 @@ struct App::Impl {
             dynamic_weight[{it->second.vs, it->second.rs}] = w;
             push_health(it->second.vs, it->second.rs);
         };
+        h.on_weight_offset = [this](std::size_t id, int offset) {
+            auto it = checks.find(id);
+            if (it == checks.end()) return;
+            const auto& vss = running.lvs.virtual_servers;
+            const auto [v, r] = std::pair{it->second.vs, it->second.rs};
+            if (v >= vss.size() || r >= vss[v].real_servers.size()) return;
+            // FILE_CHECK weights are relative to the configured weight (keepalived).
+            const long w = static_cast<long>(vss[v].real_servers[r].weight) + offset;
+            dynamic_weight[{v, r}] = static_cast<int>(std::clamp(w, 0L, 65535L));
+            push_health(v, r);
+        };
         h.run_script = [this](const checkers::Command& c, std::chrono::microseconds timeout,
                               checkers::ScriptDone done) {
             run_command(c.argv, c.user, c.group, timeout, [done](const ScriptResult& r) {
@@ -334,6 +346,14 @@ struct App::Impl {
         return lvs;
     }
 
+    void configure_pool() {
+        if (!pool) return;
+        checkers::PoolSettings ps;
+        ps.default_helo = router_id(running);
+        ps.tls = running.global.tls;
+        if (auto err = pool->configure(ps)) log.error("SSL client settings: {}", *err);
+    }
+
     // ---- start, reload, stop --------------------------------------------------------------
 
     bool want_vrrp() const { return !options.check_only; }
@@ -388,6 +408,7 @@ struct App::Impl {
         };
         director = std::make_unique<ipvs::Director>(io, std::move(dh));
         pool = std::make_unique<checkers::Pool>(io, check_hooks());
+        configure_pool();
         // The director must exist before the first verdicts arrive; checks start after warmup.
         if (auto r = director->start(with_checker_counts(running)); !r) {
             // VRRP keeps running without a data plane (COMPAT.md: never take the daemon down).
@@ -433,6 +454,7 @@ struct App::Impl {
             } else if (director) {
                 if (auto e = director->reload(with_checker_counts(running)); !e)
                     log.error("virtual servers reload: {}", e.error().message);
+                configure_pool();
                 bind_checks(running);
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }

@@ -55,6 +55,7 @@ struct GlobalConfig {
     std::string data_file;       // SIGUSR1 dump; empty: derived
     std::string stats_file;      // SIGUSR2 dump; empty: derived
     std::string tmp_dir;         // for the dumps
+    checkers::TlsClientConfig tls;  // the global SSL { ca certificate key password } block
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.
