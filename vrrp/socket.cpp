@@ -16,18 +16,6 @@ namespace vigil::vrrp {
 
 namespace {
 
-// The kernel stamps packets with CLOCK_REALTIME; the timers use the steady clock. The packet's
-// age is the same on both clocks; a stamp from the future (clock stepped) counts as now.
-std::chrono::steady_clock::time_point to_steady(const timespec& stamp) {
-    timespec real{};
-    ::clock_gettime(CLOCK_REALTIME, &real);
-    const auto steady_now = std::chrono::steady_clock::now();
-    const auto age = std::chrono::seconds(real.tv_sec - stamp.tv_sec) +
-                     std::chrono::nanoseconds(real.tv_nsec - stamp.tv_nsec);
-    if (age <= std::chrono::nanoseconds::zero()) return steady_now;
-    return steady_now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
-}
-
 std::string err(std::string_view what) {
     return fmt::format("{}: {}", what, std::strerror(errno));
 }
@@ -93,6 +81,17 @@ std::expected<void, std::string> setup_v6(int fd, const SocketOptions& o) {
 }
 
 }  // namespace
+
+std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
+                                                     const timespec& real_now,
+                                                     std::chrono::steady_clock::time_point now) {
+    // The packet's age is the same on both clocks; a stamp from the future (the wall clock was
+    // stepped back) counts as now.
+    const auto age = std::chrono::seconds(real_now.tv_sec - stamp.tv_sec) +
+                     std::chrono::nanoseconds(real_now.tv_nsec - stamp.tv_nsec);
+    if (age <= std::chrono::nanoseconds::zero()) return now;
+    return now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
+}
 
 std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
     boost::asio::io_context& io, const SocketOptions& o) {
@@ -162,9 +161,10 @@ void VrrpSocket::drain() {
         RawPacket p;
         for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                timespec ts{};
+                timespec ts{}, real{};
                 std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                p.arrival = to_steady(ts);
+                ::clock_gettime(CLOCK_REALTIME, &real);
+                p.arrival = steady_arrival(ts, real, std::chrono::steady_clock::now());
             }
         if (!options_.key.ipv6) {
             auto ip = split_ipv4(data);

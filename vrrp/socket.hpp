@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <time.h>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -51,6 +52,12 @@ struct RawPacket {
     // When the kernel received it (SO_TIMESTAMPNS, moved to the steady clock); unset: now.
     std::chrono::steady_clock::time_point arrival{};
 };
+
+// SO_TIMESTAMPNS stamps are CLOCK_REALTIME; timers run on the steady clock. Maps a stamp to the
+// steady clock through its age at (real_now, now) (pure).
+std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
+                                                     const timespec& real_now,
+                                                     std::chrono::steady_clock::time_point now);
 
 struct SocketCounters {
     std::uint64_t received = 0;
