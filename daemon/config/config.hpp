@@ -50,12 +50,13 @@ struct GlobalConfig {
     std::string notify_fifo;
     std::string vrrp_notify_fifo;
     std::string lvs_notify_fifo;
-    std::string status_socket;   // empty: derived from the pid file
-    std::string metrics_listen;  // "ADDR:PORT"; empty: off
-    std::string data_file;       // SIGUSR1 dump; empty: derived
-    std::string stats_file;      // SIGUSR2 dump; empty: derived
-    std::string tmp_dir;         // for the dumps
-    checkers::TlsClientConfig tls;  // the global SSL { ca certificate key password } block
+    std::string status_socket;      // empty: derived from the pid file
+    std::string metrics_listen;     // "ADDR:PORT"; empty: off
+    std::string data_file;          // SIGUSR1 dump; empty: derived
+    std::string stats_file;         // SIGUSR2 dump; empty: derived
+    std::string tmp_dir;            // for the dumps
+    checkers::TlsClientConfig tls;  // the top-level SSL { ca certificate key password } block
+    bool checker_log_all_failures = false;  // default of each checker's log_all_failures
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.

@@ -62,6 +62,7 @@ struct Ctx {
     std::vector<std::size_t> sync_group_smtp_set;  // parallel to cfg.vrrp.instances
     std::vector<std::pair<std::string, Token>> sync_group_instances;  // name, where listed
     std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
+    std::vector<std::size_t> log_all_failures_set;  // checks that said log_all_failures, in order
 
     // Severity::warning: keepalived accepts it too; informational.
     void warn(const Token& at, std::string msg);
@@ -102,6 +103,7 @@ void parse_vrrp_track_process(Ctx& c, const Node& block);
 void parse_static_block(Ctx& c, const Node& block);
 void parse_garp_group(Ctx& c, const Node& block);
 void parse_bfd_instance(Ctx& c, const Node& block);
+void parse_ssl(Ctx& c, const Node& block);  // the top-level SSL { } block
 void parse_virtual_server_group(
     Ctx& c, const Node& block,
     std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups);

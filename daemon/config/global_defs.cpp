@@ -35,6 +35,15 @@ void fifo(Ctx& c, const Node& n, std::string& out) {
     if (c.need_args(n, 1)) out = std::string(n.args[0].text);
 }
 
+void path_kw(Ctx& c, const Node& n, std::string& out) {
+    if (!c.need_args(n, 1)) return;
+    if (n.args.size() > 1) {
+        c.error(n.args[1], "'" + std::string(n.key.text) + "': expected one path");
+        return;
+    }
+    out = std::string(n.args[0].text);
+}
+
 void fifo_script(Ctx& c, const Node& n) {
     auto argv = c.command(n);
     if (argv.empty()) {
@@ -217,6 +226,12 @@ const KeywordTable<G>& table() {
              else
                  g.metrics_listen = std::string(s);
          }},
+        {"checker_log_all_failures",
+         [](Ctx& c, const Node& n, G& g) { g.checker_log_all_failures = flag_value(c, n); }},
+        // Vigil's own: where SIGUSR1/SIGUSR2 dumps go (keepalived uses $TMPDIR).
+        {"tmp_dir", [](Ctx& c, const Node& n, G& g) { path_kw(c, n, g.tmp_dir); }},
+        {"data_file", [](Ctx& c, const Node& n, G& g) { path_kw(c, n, g.data_file); }},
+        {"stats_file", [](Ctx& c, const Node& n, G& g) { path_kw(c, n, g.stats_file); }},
         // keepalived keywords with no effect on Vigil.
         {"bfd_cpu_affinity", ignore_kw<G>},
         {"bfd_no_swap", ignore_kw<G>},
@@ -225,7 +240,6 @@ const KeywordTable<G>& table() {
         {"bfd_rlimit_rttime", ignore_kw<G>},
         {"bfd_rt_priority", ignore_kw<G>},
         {"checker_cpu_affinity", ignore_kw<G>},
-        {"checker_log_all_failures", ignore_kw<G>},
         {"checker_no_swap", ignore_kw<G>},
         {"checker_priority", ignore_kw<G>},
         {"checker_process_name", ignore_kw<G>},
@@ -320,6 +334,23 @@ const KeywordTable<G>& table() {
 
 void parse_global_defs(Ctx& c, const Node& block) {
     dispatch(c, block, c.cfg.global, table());
+}
+
+void parse_ssl(Ctx& c, const Node& block) {
+    auto& tls = c.cfg.global.tls;
+    for (const auto& n : block.children) {
+        auto k = n.key.text;
+        std::string* out = k == "ca"            ? &tls.ca
+                           : k == "certificate" ? &tls.certificate
+                           : k == "key"         ? &tls.key
+                           : k == "password"    ? &tls.password
+                                                : nullptr;
+        if (!out) {
+            c.unknown(n);
+            continue;
+        }
+        if (c.need_args(n, 1)) *out = std::string(n.args[0].text);
+    }
 }
 
 }  // namespace vigil::config

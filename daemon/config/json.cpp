@@ -150,6 +150,16 @@ json real_server(const ipvs::RealServerConfig& r) {
     return j;
 }
 
+std::string hex(const std::vector<std::uint8_t>& bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string s;
+    for (auto b : bytes) {
+        s += digits[b >> 4];
+        s += digits[b & 15];
+    }
+    return s;
+}
+
 json check(const CheckBinding& b) {
     const auto& c = b.check;
     json j{{"virtual_server", b.virtual_server},
@@ -169,6 +179,7 @@ json check(const CheckBinding& b) {
     if (c.bind_port) j["bind_port"] = *c.bind_port;
     if (!c.bind_if.empty()) j["bind_if"] = c.bind_if;
     if (c.fwmark) j["fwmark"] = c.fwmark;
+    j["log_all_failures"] = c.log_all_failures;
     std::visit(
         [&](const auto& k) {
             using K = std::decay_t<decltype(k)>;
@@ -192,6 +203,13 @@ json check(const CheckBinding& b) {
                     for (const auto& r : u.status_codes) sc.push_back({r.low, r.high});
                     uj["status_code"] = sc;
                     if (!u.virtualhost.empty()) uj["virtualhost"] = u.virtualhost;
+                    if (!u.regex.empty()) {
+                        uj["regex"] = u.regex;
+                        uj["regex_no_match"] = u.regex_no_match;
+                        uj["regex_options"] = u.regex_options;
+                        uj["regex_min_offset"] = u.regex_min_offset;
+                        uj["regex_max_offset"] = u.regex_max_offset;
+                    }
                     urls.push_back(uj);
                 }
                 j["url"] = urls;
@@ -211,11 +229,17 @@ json check(const CheckBinding& b) {
             } else if constexpr (std::is_same_v<K, checkers::UdpCheck>) {
                 j["type"] = "UDP_CHECK";
                 j["require_reply"] = k.require_reply;
+                j["payload"] = hex(k.payload);
+                j["reply_data"] = hex(k.reply_data);
+                j["reply_mask"] = hex(k.reply_mask);
             } else if constexpr (std::is_same_v<K, checkers::PingCheck>)
                 j["type"] = "PING_CHECK";
             else if constexpr (std::is_same_v<K, checkers::FileCheck>) {
                 j["type"] = "FILE_CHECK";
                 j["track_file"] = k.track_file;
+                j["path"] = k.path;
+                j["weight"] = k.weight;
+                j["reverse"] = k.reverse;
             }
         },
         c.kind);
@@ -243,7 +267,16 @@ std::string to_json(const Config& config) {
             {"vrrp_strict", g.vrrp_strict},
             {"vrrp_startup_delay_us", g.vrrp_startup_delay.count()},
             {"status_socket", g.status_socket},
-            {"metrics_listen", g.metrics_listen}};
+            {"metrics_listen", g.metrics_listen},
+            {"tmp_dir", g.tmp_dir},
+            {"data_file", g.data_file},
+            {"stats_file", g.stats_file},
+            {"checker_log_all_failures", g.checker_log_all_failures},
+            {"ssl",
+             {{"ca", g.tls.ca},
+              {"certificate", g.tls.certificate},
+              {"key", g.tls.key},
+              {"password_set", !g.tls.password.empty()}}}};
     root["global_defs"] = gj;
     json vr;
     json insts = json::array();

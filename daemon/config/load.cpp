@@ -40,6 +40,8 @@ class Builder {
             parse_garp_group(c_, n);
         else if (k == "bfd_instance")
             parse_bfd_instance(c_, n);
+        else if (k == "SSL")
+            parse_ssl(c_, n);
         else if (k == "virtual_server") {
             // A group may be defined after the service that names it.
             if (n.args.size() >= 2 && n.args[0].text == "group" &&

@@ -1,6 +1,10 @@
 // virtual_server_group, virtual_server, real_server, sorry_server and checker blocks.
 #include "config/context.hpp"
 
+#include <vigil/checkers/parse.hpp>
+
+#include <algorithm>
+
 namespace vigil::config {
 namespace {
 
@@ -76,10 +80,26 @@ bool valid_scheduler(std::string_view s) {
 struct CheckCtx {
     CC cc;
     bool seen_connect_ip = false;
+    bool log_all_failures_set = false;
 };
+
+// keepalived's HEX_STR: every argument, joined by one space.
+std::optional<checkers::HexPattern> hex_str(Ctx& c, const Node& n, bool wildcard) {
+    std::string text;
+    for (const auto& a : n.args) {
+        if (!text.empty()) text += ' ';
+        text += a.text;
+    }
+    auto p = checkers::parse_hex_pattern(text, wildcard);
+    if (!p)
+        c.error(n.args.front(), std::string(n.key.text) + ": invalid hex string '" + text + "'" +
+                                    (wildcard ? " (hex digits, X for any)" : " (hex digits)"));
+    return p;
+}
 
 void http_url(Ctx& c, const Node& n, checkers::HttpCheck& h) {
     checkers::HttpUrl u;
+    std::optional<Token> regex_tok, params_tok;
     for (const auto& ch : n.children) {
         auto k = ch.key.text;
         if (k == "path") {
@@ -111,11 +131,56 @@ void http_url(Ctx& c, const Node& n, checkers::HttpCheck& h) {
             if (ch.args.empty()) c.need_args(ch, 1);
         } else if (k == "virtualhost") {
             if (c.need_args(ch, 1)) u.virtualhost = std::string(ch.args[0].text);
-        } else if (k == "regex" || k == "regex_no_match" || k == "regex_options" ||
-                   k == "regex_stack" || k == "regex_min_offset" || k == "regex_max_offset") {
+        } else if (k == "regex") {
+            // keepalived takes exactly one (quoted) field.
+            if (ch.args.size() != 1) {
+                c.warn(ch.key, "regex missing or too many fields");
+                continue;
+            }
+            u.regex = std::string(ch.args[0].text);
+            regex_tok = ch.args[0];
+        } else if (k == "regex_no_match") {
+            u.regex_no_match = true;
+            params_tok = ch.key;
+        } else if (k == "regex_options") {
+            for (const auto& a : ch.args) u.regex_options.emplace_back(a.text);
+            params_tok = ch.key;
+        } else if (k == "regex_min_offset" || k == "regex_max_offset") {
+            bool min = k == "regex_min_offset";
+            params_tok = ch.key;
+            auto v = ch.args.size() == 1 ? parse_integer(ch.args[0].text) : std::nullopt;
+            bool digits = ch.args.size() == 1 && !ch.args[0].text.empty() &&
+                          ch.args[0].text.find_first_not_of("0123456789") == std::string_view::npos;
+            if (!v || !digits) {
+                c.warn(ch.args.empty() ? ch.key : ch.args[0],
+                       "Missing, too many or invalid values for " + std::string(k));
+                (min ? u.regex_min_offset : u.regex_max_offset) = 0;
+                continue;
+            }
+            // The maximum is stored as one beyond the last acceptable position.
+            if (min)
+                u.regex_min_offset = std::size_t(*v);
+            else
+                u.regex_max_offset = std::size_t(*v) + 1;
+        } else if (k == "regex_stack") {
         } else {
             c.unknown(ch);
         }
+    }
+    if (regex_tok) {
+        if (auto err = checkers::regex_error(u.regex, u.regex_options))
+            c.error(*regex_tok, "Invalid regex: " + *err);
+    } else if (params_tok) {
+        c.warn(*params_tok, "regex parameters specified without regex");
+        u.regex_no_match = false;
+        u.regex_options.clear();
+        u.regex_min_offset = u.regex_max_offset = 0;
+    }
+    if (u.regex_max_offset && u.regex_min_offset >= u.regex_max_offset) {
+        c.warn(n.key, "regex min offset " + std::to_string(u.regex_min_offset) +
+                          " > regex_max_offset " + std::to_string(u.regex_max_offset - 1) +
+                          " - ignoring");
+        u.regex_min_offset = u.regex_max_offset = 0;
     }
     h.urls.push_back(std::move(u));
 }
@@ -142,8 +207,10 @@ bool common_check_kw(Ctx& c, const Node& n, CheckCtx& cx, CheckDefaults& d) {
         if (auto v = c.integer(n, 0, 0, 4294967295LL)) cc.fwmark = std::uint32_t(*v);
     } else if (k == "alpha") {
         cc.alpha = flag_value(c, n);
-    } else if (k == "log_all_failures" || k == "dont_track" || k == "weight" ||
-               k == "fast_recovery") {
+    } else if (k == "log_all_failures") {
+        cc.log_all_failures = flag_value(c, n);
+        cx.log_all_failures_set = true;
+    } else if (k == "dont_track" || k == "weight" || k == "fast_recovery") {
     } else {
         return false;
     }
@@ -268,15 +335,15 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             if (common_check_kw(c, ch, cx, own)) continue;
             if (ck == "payload") {
                 if (!c.need_args(ch, 1)) continue;
-                auto hex = ch.args[0].text;
-                if (hex.starts_with("0x")) hex.remove_prefix(2);
-                if (auto p = parse_hex(hex))
-                    u.payload = std::move(*p);
-                else
-                    c.error(ch.args[0], "payload: expected hex bytes");
-            } else if (ck == "require_reply")
+                if (auto p = hex_str(c, ch, false)) u.payload = std::move(p->data);
+            } else if (ck == "require_reply") {
                 u.require_reply = true;
-            else if (ck == "min_reply_length" || ck == "max_reply_length") {
+                if (ch.args.empty()) continue;
+                if (auto p = hex_str(c, ch, true)) {
+                    u.reply_data = std::move(p->data);
+                    u.reply_mask = std::move(p->mask);
+                }
+            } else if (ck == "min_reply_length" || ck == "max_reply_length") {
                 if (auto v = c.integer(ch, 0, 0, 65535))
                     (ck == "min_reply_length" ? u.min_reply_length : u.max_reply_length) =
                         std::size_t(*v);
@@ -290,12 +357,50 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             if (!common_check_kw(c, ch, cx, own)) c.unknown(ch);
     } else if (k == "FILE_CHECK") {
         checkers::FileCheck f;
+        const vrrp::TrackFileConfig* tf = nullptr;
+        bool named = false;
         for (const auto& ch : n.children) {
-            if (common_check_kw(c, ch, cx, own)) continue;
-            if (ch.key.text == "track_file") {
-                if (c.need_args(ch, 1)) f.track_file = std::string(ch.args[0].text);
-            } else
+            auto ck = ch.key.text;
+            if (ck == "track_file") {
+                if (!c.need_args(ch, 1)) continue;
+                named = true;
+                // As keepalived: only a track file defined earlier in the file.
+                const auto& files = c.cfg.vrrp.track_files;
+                auto it = std::find_if(files.begin(), files.end(),
+                                       [&](const auto& t) { return t.name == ch.args[0].text; });
+                if (it == files.end()) {
+                    c.error(ch.args[0],
+                            "track_file " + std::string(ch.args[0].text) + " not found");
+                    continue;
+                }
+                tf = &*it;
+                f.track_file = it->name;
+                f.path = it->path;
+            } else if (ck == "weight") {
+                if (!c.need_args(ch, 1)) continue;
+                auto w = c.integer(ch, 0, -65535, 65535);
+                if (!w) continue;
+                bool reverse = false;
+                if (ch.args.size() > 1) {
+                    auto r = ch.args[1].text;
+                    if (r != "reverse" && r != "noreverse") {
+                        c.error(ch.args[1], "unknown track file weight option " + std::string(r) +
+                                                " - ignoring");
+                        continue;
+                    }
+                    reverse = r == "reverse";
+                }
+                f.weight = int(*w);
+                f.reverse = reverse;
+            } else if (!common_check_kw(c, ch, cx, own))
                 c.unknown(ch);
+        }
+        if (!tf) {
+            if (!named) c.error(n.key, "FILE_CHECK has no track_file specified - ignoring");
+            keep = false;
+        } else if (f.weight == 0) {  // keepalived: weight 0 means the track file's own
+            f.weight = tf->weight;
+            f.reverse = tf->weight_reverse;
         }
         cc.kind = std::move(f);
     } else {  // BFD_CHECK and others: accepted, not run
@@ -309,6 +414,7 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
         cc.delay_before_retry = checkers::default_delay_before_retry(cc.kind, cc.delay_loop);
     if (!keep) return;
     if (rs) ++rs->checker_count;
+    if (cx.log_all_failures_set) c.log_all_failures_set.push_back(c.cfg.checks.size());
     c.cfg.checks.push_back(CheckBinding{vs_index, rs_index, std::move(cc)});
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -183,6 +184,15 @@ void apply_smtp_alert(Ctx& c) {
     }
 }
 
+// checker_log_all_failures is the default of checkers that do not say log_all_failures.
+void apply_log_all_failures(Ctx& c) {
+    if (!c.cfg.global.checker_log_all_failures) return;
+    const auto& set = c.log_all_failures_set;  // ascending
+    auto& checks = c.cfg.checks;
+    for (std::size_t i = 0; i < checks.size(); ++i)
+        if (!std::binary_search(set.begin(), set.end(), i)) checks[i].check.log_all_failures = true;
+}
+
 }  // namespace
 
 void validate(Ctx& c) {
@@ -270,6 +280,7 @@ void validate(Ctx& c) {
     }
     apply_script_user(c);
     apply_smtp_alert(c);
+    apply_log_all_failures(c);
 }
 
 }  // namespace vigil::config
