@@ -278,7 +278,7 @@ struct App::Impl {
                 log.info("{} service {} {} virtual server {}", up ? "Adding" : "Removing", rname,
                          up ? "to" : "from", vname);
                 const auto& cmd = up ? rs->notify_up : rs->notify_down;
-                run_command(cmd.argv, cmd.user, cmd.group, timeout);
+                if (cmd) run_command(cmd->argv, cmd->user, cmd->group, timeout);
                 if (smtp_for_checker(rs->smtp_alert || vs.smtp_alert))
                     alert(realserver_alert(rname, vname, up));
                 break;

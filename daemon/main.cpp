@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     lo.defines = opt.defines;
     if (opt.config_test || opt.dump_config) {
         lo.check_scripts = opt.config_test;
+        lo.check_only = !opt.dump_config;
         auto r = vigil::config::load_file(opt.config_file, lo);
         print_diagnostics(r);
         if (opt.dump_config) fmt::print("{}\n", vigil::config::to_json(r.config));

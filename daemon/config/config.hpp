@@ -67,6 +67,7 @@ struct CheckBinding {
 };
 
 struct Config {
+    std::vector<std::string> files;  // the main file and its includes, as named in diagnostics
     GlobalConfig global;
     vrrp::Config vrrp;
     ipvs::Config lvs;
@@ -94,6 +95,9 @@ struct LoadOptions {
     bool check_interfaces = true;      // interfaces must exist on this host
     bool check_users = true;           // script_user / keepalived_script looked up here
     bool allow_includes = true;        // false: "include" is an error (fuzzing)
+    // "-t": real servers and checkers are checked but not kept (lvs.virtual_servers have no
+    // real_servers, checks stays empty), which bounds memory on very large files.
+    bool check_only = false;
 };
 
 struct LoadResult {

@@ -22,6 +22,10 @@ json cmd(const auto& c) {
     return j;
 }
 
+std::string file_name(const Config& config, std::uint32_t index) {
+    return index < config.files.size() ? config.files[index] : std::string();
+}
+
 std::string fwd(ipvs::Forwarding f) {
     switch (f) {
         case ipvs::Forwarding::nat:
@@ -134,17 +138,17 @@ json instance(const vrrp::InstanceConfig& in) {
     return j;
 }
 
-json real_server(const ipvs::RealServerConfig& r) {
+json real_server(const Config& config, const ipvs::RealServerConfig& r) {
     json j{{"address", r.address.to_string()},
            {"port", r.port},
            {"weight", r.weight},
            {"inhibit_on_failure", r.inhibit_on_failure},
            {"checkers", r.checker_count},
-           {"file", r.file},
+           {"file", file_name(config, r.file)},
            {"line", r.line}};
     if (r.forwarding) j["lvs_method"] = fwd(*r.forwarding);
-    if (!r.notify_up.empty()) j["notify_up"] = cmd(r.notify_up);
-    if (!r.notify_down.empty()) j["notify_down"] = cmd(r.notify_down);
+    if (r.notify_up) j["notify_up"] = cmd(*r.notify_up);
+    if (r.notify_down) j["notify_down"] = cmd(*r.notify_down);
     if (r.upper_threshold) j["uthreshold"] = r.upper_threshold;
     if (r.lower_threshold) j["lthreshold"] = r.lower_threshold;
     return j;
@@ -160,11 +164,11 @@ std::string hex(const std::vector<std::uint8_t>& bytes) {
     return s;
 }
 
-json check(const CheckBinding& b) {
+json check(const Config& config, const CheckBinding& b) {
     const auto& c = b.check;
     json j{{"virtual_server", b.virtual_server},
            {"real_server", b.real_server},
-           {"file", c.file},
+           {"file", file_name(config, c.file)},
            {"line", c.line},
            {"target", c.target.to_string()},
            {"target_port", c.target_port},
@@ -319,7 +323,7 @@ std::string to_json(const Config& config) {
                 keys.push_back({{"address", addr(k.address)}, {"port", k.port}});
         }
         json rss = json::array();
-        for (const auto& r : vs.real_servers) rss.push_back(real_server(r));
+        for (const auto& r : vs.real_servers) rss.push_back(real_server(config, r));
         json v{{"file", vs.file},
                {"line", vs.line},
                {"keys", keys},
@@ -338,7 +342,7 @@ std::string to_json(const Config& config) {
         if (vs.persistence_timeout) v["persistence_timeout_s"] = vs.persistence_timeout->count();
         if (vs.persistence_granularity)
             v["persistence_granularity"] = vs.persistence_granularity->to_string();
-        if (vs.sorry_server) v["sorry_server"] = real_server(*vs.sorry_server);
+        if (vs.sorry_server) v["sorry_server"] = real_server(config, *vs.sorry_server);
         if (!vs.quorum_up.empty()) v["quorum_up"] = cmd(vs.quorum_up);
         if (!vs.quorum_down.empty()) v["quorum_down"] = cmd(vs.quorum_down);
         if (!vs.virtualhost.empty()) v["virtualhost"] = vs.virtualhost;
@@ -347,7 +351,7 @@ std::string to_json(const Config& config) {
     lvs["virtual_servers"] = vss;
     root["lvs"] = lvs;
     json checks = json::array();
-    for (const auto& b : config.checks) checks.push_back(check(b));
+    for (const auto& b : config.checks) checks.push_back(check(config, b));
     root["checks"] = checks;
     // Config text need not be UTF-8: replace bad bytes rather than throw.
     return root.dump(2, ' ', false, json::error_handler_t::replace);

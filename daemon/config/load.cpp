@@ -63,7 +63,8 @@ class Builder {
     // Growing by doubling would briefly hold two copies of large vectors.
     void reserve() {
         auto& checks = c_.cfg.checks;
-        if (ts_.hint_checks > checks.capacity() && ts_.hint_checks < (1u << 24))
+        if (!c_.opt.check_only && ts_.hint_checks > checks.capacity() &&
+            ts_.hint_checks < (1u << 24))
             checks.reserve(ts_.hint_checks);
         auto& vss = c_.cfg.lvs.virtual_servers;
         if (ts_.hint_virtual_servers > vss.capacity() && ts_.hint_virtual_servers < (1u << 24))
@@ -101,6 +102,7 @@ LoadResult run(Read&& read, const LoadOptions& options) {
     read(ts);
     parser.finish();
     builder.finish();
+    r.config.files = ts.files;
     r.diagnostics = std::move(ts.diagnostics);
     return r;
 }

@@ -221,7 +221,7 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
                  const CheckDefaults& vs_def, const CheckDefaults& rs_def) {
     CheckCtx cx;
     auto& cc = cx.cc;
-    cc.file = c.files[n.key.loc.file];
+    cc.file = n.key.loc.file;
     cc.line = n.key.loc.line;
     if (rs) {
         cc.target = rs->address;
@@ -414,6 +414,7 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
         cc.delay_before_retry = checkers::default_delay_before_retry(cc.kind, cc.delay_loop);
     if (!keep) return;
     if (rs) ++rs->checker_count;
+    if (c.opt.check_only) return;
     if (cx.log_all_failures_set) c.log_all_failures_set.push_back(c.cfg.checks.size());
     c.cfg.checks.push_back(CheckBinding{vs_index, rs_index, std::move(cc)});
 }
@@ -427,7 +428,7 @@ bool is_checker(std::string_view k) {
 void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry,
                  const CheckDefaults& vs_def) {
     RS rs;
-    rs.file = c.files[n.key.loc.file];
+    rs.file = n.key.loc.file;
     rs.line = n.key.loc.line;
     auto a = c.address(n, 0);
     if (!a) return;
@@ -461,7 +462,9 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
         else if (k == "notify_up" || k == "notify_down") {
             auto cmd = command_of(c, ch);
             c.scripts.push_back({cmd.argv, {}, ch.key.loc, ScriptUse::Kind::notify, {}});
-            (k == "notify_up" ? rs.notify_up : rs.notify_down) = std::move(cmd);
+            if (!cmd.argv.empty())
+                (k == "notify_up" ? rs.notify_up : rs.notify_down) =
+                    std::make_shared<const ipvs::Command>(std::move(cmd));
         } else if (k == "uthreshold") {
             if (auto v = c.integer(ch, 0, 0, 2147483647)) rs.upper_threshold = std::uint32_t(*v);
         } else if (k == "lthreshold") {
@@ -477,6 +480,11 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
                  k == "tunnel_nocsum" || k == "tunnel_csum" || k == "tunnel_remcsum") {
         } else
             c.unknown(ch);
+    }
+    if (c.opt.check_only) {
+        for (const Node* ch : checks)
+            check_block(c, *ch, vs, vs_index, &rs, rs_index, vs_def, rs_def);
+        return;
     }
     vs.real_servers.push_back(std::move(rs));
     for (const Node* ch : checks)
@@ -724,7 +732,7 @@ void parse_virtual_server(
                                     ": protocol specified for fwmark - protocol will be ignored");
     c.cfg.lvs.virtual_servers.push_back(std::move(vs));
     auto& stored = c.cfg.lvs.virtual_servers.back();
-    stored.real_servers.reserve(servers.size());
+    if (!c.opt.check_only) stored.real_servers.reserve(servers.size());
     for (const Node* s : servers) real_server(c, *s, stored, vs_index, false, def);
 }
 

@@ -135,6 +135,14 @@ void fill_user(Cmd& cmd, const std::string& user, const std::string& group) {
     if (cmd.group.empty()) cmd.group = group;
 }
 
+template <class Cmd>
+void fill_user(std::shared_ptr<const Cmd>& cmd, const std::string& user, const std::string& group) {
+    if (!cmd || cmd->argv.empty() || !cmd->user.empty()) return;
+    auto filled = std::make_shared<Cmd>(*cmd);
+    fill_user(*filled, user, group);
+    cmd = std::move(filled);
+}
+
 void apply_script_user(Ctx& c) {
     const auto& g = c.cfg.global;
     std::string user = g.script_user, group = g.script_group;

@@ -427,7 +427,9 @@ virtual_server 10.0.0.1 80 {
     EXPECT_TRUE(v.instances.at(0).smtp_alert);   // global default
     EXPECT_FALSE(v.instances.at(1).smtp_alert);  // said itself
     const auto& rs = r.config.lvs.virtual_servers.at(0).real_servers.at(0);
-    EXPECT_EQ(rs.notify_up.user, "nobody");
+    ASSERT_TRUE(rs.notify_up);
+    EXPECT_EQ(rs.notify_up->user, "nobody");
+    EXPECT_FALSE(rs.notify_down);
     EXPECT_FALSE(rs.smtp_alert);  // smtp_alert_checker false
     EXPECT_EQ(std::get<checkers::MiscCheck>(r.config.checks.at(0).check.kind).command.user,
               "nobody");

@@ -96,8 +96,8 @@ using CheckKind = std::variant<TcpCheck, HttpCheck, MiscCheck, DnsCheck, SmtpChe
 
 // One checker of one real server. A real server is alive while every one of its checkers is.
 struct CheckConfig {
-    std::string file;
-    unsigned line = 0;
+    std::uint32_t file = 0;  // index into the loader's list of files (config::Config::files)
+    std::uint32_t line = 0;
 
     Address target;  // the real server
     std::uint16_t target_port = 0;

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,21 +24,23 @@ struct Command {
     bool empty() const { return argv.empty(); }
 };
 
+// Tens of thousands of these may exist: rarely-set parts are shared pointers, the source file
+// is an index.
 struct RealServerConfig {
-    std::string file;
-    unsigned line = 0;
+    std::uint32_t file = 0;  // index into the loader's list of files (config::Config::files)
+    std::uint32_t line = 0;
     Address address;
     std::uint16_t port = 0;
-    int weight = 1;
     std::optional<Forwarding> forwarding;  // per-server lb_kind; empty: the service's
+    bool inhibit_on_failure = false;
+    bool smtp_alert = false;
+    bool alpha = false;  // starts down until its checkers pass
+    int weight = 1;
     std::uint32_t upper_threshold = 0;
     std::uint32_t lower_threshold = 0;
-    bool inhibit_on_failure = false;
-    Command notify_up;
-    Command notify_down;
-    bool smtp_alert = false;
-    bool alpha = false;             // starts down until its checkers pass
-    std::size_t checker_count = 0;  // none: always alive
+    std::uint32_t checker_count = 0;             // none: always alive
+    std::shared_ptr<const Command> notify_up;    // null: none
+    std::shared_ptr<const Command> notify_down;  // null: none
 };
 
 // The address part of a service: one of these.
