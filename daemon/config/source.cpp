@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <random>
 #include <unordered_map>
 
 namespace vigil::config {
@@ -372,6 +374,18 @@ class Preprocessor {
                 i = end;
                 continue;
             }
+            if (name == "_INSTANCE") {
+                out += opt_.config_id;
+                changed = true;
+                i = end;
+                continue;
+            }
+            if (auto r = random_value(name)) {
+                out += std::to_string(*r);
+                changed = true;
+                i = end;
+                continue;
+            }
             auto it = name.empty() ? defs_.end() : defs_.find(std::string(name));
             if (it == defs_.end()) {
                 out.append(s.substr(i, end - i));
@@ -388,6 +402,30 @@ class Preprocessor {
             i = end;
         }
         return changed;
+    }
+
+    // ${_RANDOM [MIN [MAX]]}: an integer in [MIN, MAX], defaults 0 and 32767.
+    std::optional<unsigned long> random_value(std::string_view name) {
+        if (!name.starts_with("_RANDOM")) return std::nullopt;
+        auto rest = name.substr(7);
+        if (!rest.empty() && !is_space(rest.front())) return std::nullopt;
+        unsigned long bounds[2] = {0, 32767};
+        std::size_t n = 0;
+        while (true) {
+            while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+            if (rest.empty()) break;
+            std::size_t len = 0;
+            while (len < rest.size() && !is_space(rest[len])) ++len;
+            unsigned long v = 0;
+            auto [p, ec] = std::from_chars(rest.data(), rest.data() + len, v);
+            if (n == 2 || ec != std::errc() || p != rest.data() + len || v > 0xffffffffUL)
+                return std::nullopt;
+            bounds[n++] = v;
+            rest.remove_prefix(len);
+        }
+        if (bounds[0] > bounds[1]) std::swap(bounds[0], bounds[1]);
+        if (!rng_) rng_.emplace(opt_.random_seed ? *opt_.random_seed : std::random_device{}());
+        return std::uniform_int_distribution<unsigned long>(bounds[0], bounds[1])(*rng_);
     }
 
     // ~SEQ(var, [start, [step,]] end) / ~SEQx / ~LST(var|{vars}, values...) then the rest.
@@ -556,6 +594,7 @@ class Preprocessor {
     TokenStream& out_;
     PreprocessOptions opt_;
     std::unordered_map<std::string, std::string> defs_;
+    std::optional<std::mt19937> rng_;  // seeded on first ${_RANDOM}
     bool continuing_ = false;
     std::string cont_name_;
     std::size_t expanded_lines_ = 0;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +48,7 @@ struct PreprocessOptions {
     unsigned max_include_depth = 16;
     std::size_t max_expanded_lines = 1'000'000;    // bounds ~SEQ/~LST and recursive $DEFS
     std::size_t max_generated_bytes = 128u << 20;  // text those may produce in all
+    std::optional<unsigned> random_seed;           // ${_RANDOM}; unset: from random_device
 };
 
 // Tokenises TEXT as file NAME; relative includes resolve from BASE_DIR.

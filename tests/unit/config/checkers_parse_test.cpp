@@ -247,3 +247,33 @@ TEST(GlobalDefs, DumpPaths) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// "-t" keeps no real servers nor checkers, yet reports exactly what a full load reports.
+TEST(CheckOnly, SameDiagnosticsNothingRetained) {
+    const std::string text =
+        rs("  weight 3\n  notify_up /bin/true\n  FILE_CHECK {\n   track_file nope\n  }\n"
+           "  TCP_CHECK {\n   connect_timeout 0\n  }\n  HTTP_GET {\n   url {\n    regex \"(\"\n"
+           "   }\n  }\n");
+    auto full = load(text);
+    auto o = test::quiet();
+    o.check_only = true;
+    auto lean = load(text, o);
+    EXPECT_FALSE(full.ok());
+    EXPECT_EQ(all(lean), all(full));
+    EXPECT_EQ(full.config.checks.size(), 2u);  // TCP_CHECK and HTTP_GET, bad values and all
+    EXPECT_EQ(full.config.lvs.virtual_servers.at(0).real_servers.size(), 1u);
+    EXPECT_TRUE(lean.config.checks.empty());
+    EXPECT_TRUE(lean.config.lvs.virtual_servers.at(0).real_servers.empty());
+    // Files are named by index.
+    EXPECT_EQ(full.config.files, (std::vector<std::string>{"t.conf"}));
+    EXPECT_EQ(full.config.lvs.virtual_servers[0].real_servers[0].file, 0u);
+    EXPECT_EQ(full.config.lvs.virtual_servers[0].real_servers[0].line, 2u);
+    EXPECT_EQ(full.config.checks[0].check.line, 8u);
+    EXPECT_EQ(full.config.checks[1].check.line, 11u);
+}
+
+}  // namespace
+}  // namespace vigil::config

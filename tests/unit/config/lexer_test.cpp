@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace vigil::config {
 namespace {
@@ -170,6 +171,43 @@ TEST(Lexer, IncludesCanBeDisabled) {
     auto ts = lex("include /etc/passwd\n", o);
     EXPECT_TRUE(ts.tokens.empty());
     ASSERT_EQ(ts.diagnostics.size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+TEST(Lexer, InstanceDefinitionIsTheConfigId) {
+    EXPECT_EQ(words("router_id ${_INSTANCE}\n"),
+              (std::vector<std::string>{"router_id", "testhost"}));
+    PreprocessOptions o;
+    o.config_id = "lb2";
+    EXPECT_EQ(words("router_id r-$_INSTANCE\n", o),
+              (std::vector<std::string>{"router_id", "r-lb2"}));
+}
+
+TEST(Lexer, RandomStaysInItsRange) {
+    PreprocessOptions o;
+    o.random_seed = 7;
+    std::string text;
+    for (int i = 0; i < 200; ++i) text += "v ${_RANDOM 5 9} ${_RANDOM 32760} ${_RANDOM}\n";
+    auto w = words(text, o);
+    ASSERT_EQ(w.size(), 800u);
+    std::set<long> seen;
+    for (std::size_t i = 0; i < w.size(); i += 4) {
+        long a = std::stol(w[i + 1]), b = std::stol(w[i + 2]), c = std::stol(w[i + 3]);
+        EXPECT_TRUE(a >= 5 && a <= 9) << a;
+        EXPECT_TRUE(b >= 32760 && b <= 32767) << b;  // one bound is MIN
+        EXPECT_TRUE(c >= 0 && c <= 32767) << c;
+        seen.insert(a);
+    }
+    EXPECT_EQ(seen.size(), 5u);    // every value of a small range shows up
+    EXPECT_EQ(words(text, o), w);  // the same seed gives the same text
+    // Not a number: left as written, like any undefined name.
+    EXPECT_EQ(words("v ${_RANDOM x}\n", o),
+              (std::vector<std::string>{"v", "$", "{", "_RANDOM", "x", "}"}));
 }
 
 }  // namespace
