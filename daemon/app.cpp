@@ -327,15 +327,25 @@ struct App::Impl {
         for (const auto& [ident, id] : old) pool->remove(id);
     }
 
+    // Daemons with different pid files own different nftables tables (COMPAT.md: nothing
+    // collides); the default pid file keeps the plain names.
+    std::string table_suffix() const {
+        if (options.pid_file == Options{}.pid_file) return "";
+        std::string stem = std::filesystem::path(options.pid_file).stem().string();
+        for (auto& ch : stem)
+            if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+        return "_" + stem;
+    }
+
+    vrrp::Config vrrp_config(const config::Config& c) const {
+        vrrp::Config v = c.vrrp;
+        v.nft_table += table_suffix();
+        return v;
+    }
+
     ipvs::Config with_checker_counts(const config::Config& c) const {
         ipvs::Config lvs = c.lvs;
-        // Daemons with different pid files own different tables (COMPAT.md: nothing collides).
-        if (options.pid_file != Options{}.pid_file) {
-            std::string stem = std::filesystem::path(options.pid_file).stem().string();
-            for (auto& ch : stem)
-                if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-            lvs.nft_table = "vigil_" + stem;
-        }
+        lvs.nft_table += table_suffix();
         for (auto& vs : lvs.virtual_servers)
             for (auto& rs : vs.real_servers) rs.checker_count = 0;
         for (const auto& b : c.checks) {
@@ -390,7 +400,7 @@ struct App::Impl {
         make_smtp(running);
         if (want_vrrp() && !running.vrrp.instances.empty()) {
             vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
-            if (auto r = vrrp->start(running.vrrp); !r) {
+            if (auto r = vrrp->start(vrrp_config(running)); !r) {
                 log.error("VRRP: {}", r.error());
                 return false;
             }
@@ -442,9 +452,10 @@ struct App::Impl {
         if (want_vrrp()) {
             if (!vrrp && !running.vrrp.instances.empty()) {
                 vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
-                if (auto e = vrrp->start(running.vrrp); !e) log.error("VRRP: {}", e.error());
+                if (auto e = vrrp->start(vrrp_config(running)); !e)
+                    log.error("VRRP: {}", e.error());
             } else if (vrrp) {
-                if (auto e = vrrp->reload(running.vrrp); !e)
+                if (auto e = vrrp->reload(vrrp_config(running)); !e)
                     log.error("VRRP reload: {}", e.error());
             }
         }
