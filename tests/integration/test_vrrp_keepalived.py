@@ -7,7 +7,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vrrp_rig import Daemon, Rig, global_conf, holder, instance_conf, master_down, wait_until  # noqa
+from vrrp_rig import RigTest, Daemon, Rig, global_conf, holder, instance_conf, master_down, wait_until  # noqa
 
 VIP = "10.99.0.10"
 # keepalived's complaints about a peer's packets.
@@ -15,24 +15,16 @@ COMPLAINTS = re.compile(r"invalid|bogus|checksum|mismatch|ttl|wrong|malformed|un
                         re.IGNORECASE)
 
 
-class WithKeepalived(unittest.TestCase):
+class WithKeepalived(RigTest):
+    TAG = "k"
+
     def setUp(self):
-        self.rig = Rig("k").__enter__()
+        super().setUp()
         self.r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
         self.r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
-        self.daemons = []
 
-    def tearDown(self):
-        res = self._outcome.result
-        if any(t is self for t, _ in res.errors + res.failures):
-            for d in self.daemons:
-                print(f"---- {d.name} ({d.kind}) log ----\n{d.logtext()[-3000:]}")
-        self.rig.close()
-
-    def start(self, kind, host, name, **kw):
-        d = Daemon(host, kind, global_conf(name) + instance_conf(**kw), name).start()
-        self.daemons.append(d)
-        return d
+    def speaker(self, kind, host, name, **kw):
+        return self.start(host, name, global_conf(name) + instance_conf(**kw), kind)
 
     def holder(self):
         return holder([self.r1, self.r2], VIP)
@@ -43,8 +35,8 @@ class WithKeepalived(unittest.TestCase):
 
     def run_roles(self, master_kind, backup_kind, version, advert, auth=None):
         kw = dict(version=version, advert=advert, auth=auth)
-        m = self.start(master_kind, self.r1, f"m-{master_kind}", priority=150, state="MASTER", **kw)
-        b = self.start(backup_kind, self.r2, f"b-{backup_kind}", priority=100, **kw)
+        m = self.speaker(master_kind, self.r1, f"m-{master_kind}", priority=150, state="MASTER", **kw)
+        b = self.speaker(backup_kind, self.r2, f"b-{backup_kind}", priority=100, **kw)
         self.assertIsNotNone(wait_until(lambda: self.holder() == ["r1"], 3 * master_down(advert, 150) + 3),
                              f"{master_kind} (priority 150) did not become master")
         time.sleep(4 * advert + 0.5)
@@ -59,7 +51,7 @@ class WithKeepalived(unittest.TestCase):
         self.assertLessEqual(took, 1.05 * limit + 0.1)
         # The master comes back and preempts; the backup releases the address.
         self.r1.ip("addr", "del", f"{VIP}/24", "dev", "eth0", check=False)
-        self.start(master_kind, self.r1, f"m2-{master_kind}", priority=150, state="MASTER", **kw)
+        self.speaker(master_kind, self.r1, f"m2-{master_kind}", priority=150, state="MASTER", **kw)
         self.assertIsNotNone(wait_until(lambda: self.holder() == ["r1"], 3 * master_down(advert, 150) + 4),
                              f"{master_kind} did not preempt back from {backup_kind}")
         for d in self.daemons:
@@ -83,8 +75,8 @@ class WithKeepalived(unittest.TestCase):
         self.run_roles("keepalived", "vigil", 3, 0.2)
 
     def test_sigterm_of_keepalived_vigil_takes_over_within_skew(self):
-        ka = self.start("keepalived", self.r1, "ka", priority=150, state="MASTER")
-        self.start("vigil", self.r2, "vg", priority=100)
+        ka = self.speaker("keepalived", self.r1, "ka", priority=150, state="MASTER")
+        self.speaker("vigil", self.r2, "vg", priority=100)
         self.assertIsNotNone(wait_until(lambda: self.holder() == ["r1"], 8))
         time.sleep(1.2)
         t0 = time.monotonic()

@@ -6,25 +6,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vrrp_rig import Daemon, Rig, global_conf, holder, instance_conf, master_down, wait_until  # noqa
+from vrrp_rig import RigTest, Daemon, Rig, global_conf, holder, instance_conf, master_down, wait_until  # noqa
 
 
-class Modes(unittest.TestCase):
+class Modes(RigTest):
+    TAG = "m"
+
     def setUp(self):
-        self.rig = Rig("m").__enter__()
-        self.daemons = []
-
-    def tearDown(self):
-        res = self._outcome.result
-        if any(t is self for t, _ in res.errors + res.failures):
-            for d in self.daemons:
-                print(f"---- {d.name} log ----\n{d.logtext()[-4000:]}")
-        self.rig.close()
-
-    def start(self, host, name, text):
-        d = Daemon(host, "vigil", text, name).start()
-        self.daemons.append(d)
-        return d
+        super().setUp()
 
     def test_unicast_pair(self):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])

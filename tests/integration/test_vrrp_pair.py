@@ -6,32 +6,23 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vrrp_rig import (Daemon, ArpWatch, Rig, global_conf, holder, instance_conf, mac_of,  # noqa
+from vrrp_rig import (RigTest, Daemon, ArpWatch, Rig, global_conf, holder, instance_conf, mac_of,  # noqa
                       master_down, wait_until)
 
 VIP = "10.99.0.10"
 
 
-class Pair(unittest.TestCase):
+class Pair(RigTest):
+    TAG = "p"
+
     def setUp(self):
-        self.rig = Rig("p").__enter__()
+        super().setUp()
         self.r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
         self.r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
         self.cl = self.rig.add_host("cl", ["10.99.0.100/24"])
-        self.daemons = []
-
-    def tearDown(self):
-        failed = any(e for _, e in (self._outcome.result.errors + self._outcome.result.failures)
-                     if _ is self)
-        if failed:
-            for d in self.daemons:
-                print(f"---- {d.name} log ----\n{d.logtext()[-4000:]}")
-        self.rig.close()
 
     def vigil(self, host, name, **kw):
-        d = Daemon(host, "vigil", global_conf(name) + instance_conf(**kw), name).start()
-        self.daemons.append(d)
-        return d
+        return self.start(host, name, global_conf(name) + instance_conf(**kw))
 
     def wait_holder(self, name, timeout):
         return wait_until(lambda: holder([self.r1, self.r2], VIP) == [name], timeout)

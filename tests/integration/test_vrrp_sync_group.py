@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vrrp_rig import Daemon, Rig, global_conf, holder, instance_conf, wait_until  # noqa
+from vrrp_rig import RigTest, Daemon, Rig, global_conf, holder, instance_conf, wait_until  # noqa
 
 VIP_A = "10.99.0.10"
 VIP_B = "10.98.0.10"
@@ -24,27 +24,16 @@ def group_conf(router_id, priority, track=None):
                           vips=(VIP_B + "/24",)))
 
 
-class SyncGroup(unittest.TestCase):
+class SyncGroup(RigTest):
+    TAG = "g"
+
     def setUp(self):
-        self.rig = Rig("g").__enter__()
+        super().setUp()
         self.rig.add_bridge("br1")
         self.r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
         self.r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
         self.rig.plug(self.r1, "eth1", ["10.98.0.1/24"], "br1")
         self.rig.plug(self.r2, "eth1", ["10.98.0.2/24"], "br1")
-        self.daemons = []
-
-    def tearDown(self):
-        res = self._outcome.result
-        if any(t is self for t, _ in res.errors + res.failures):
-            for d in self.daemons:
-                print(f"---- {d.name} log ----\n{d.logtext()[-4000:]}")
-        self.rig.close()
-
-    def start(self, host, name, text):
-        d = Daemon(host, "vigil", text, name).start()
-        self.daemons.append(d)
-        return d
 
     def holders(self):
         hosts = [self.r1, self.r2]

@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vrrp_rig import Daemon, Rig, global_conf, holder, instance_conf, wait_until  # noqa
+from vrrp_rig import RigTest, Daemon, Rig, global_conf, holder, instance_conf, wait_until  # noqa
 
 VIP = "10.99.0.10"
 
@@ -20,24 +20,13 @@ def write_script(path, body):
     os.chmod(path, stat.S_IRWXU)
 
 
-class Tracking(unittest.TestCase):
+class Tracking(RigTest):
+    TAG = "t"
+
     def setUp(self):
-        self.rig = Rig("t").__enter__()
+        super().setUp()
         self.r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
         self.r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
-        self.daemons = []
-
-    def tearDown(self):
-        res = self._outcome.result
-        if any(t is self for t, _ in res.errors + res.failures):
-            for d in self.daemons:
-                print(f"---- {d.name} log ----\n{d.logtext()[-4000:]}")
-        self.rig.close()
-
-    def start(self, host, name, text):
-        d = Daemon(host, "vigil", text, name).start()
-        self.daemons.append(d)
-        return d
 
     def holder(self):
         return holder([self.r1, self.r2], VIP)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from netns import VIGILD, Rig, sh, wait_until  # noqa: E402
@@ -214,3 +215,25 @@ def holder(hosts, vip):
 def mac_of(host, iface="eth0"):
     out = host.ip("-o", "link", "show", iface).stdout
     return out.split("link/ether ")[1].split()[0].replace(":", "")
+
+
+class RigTest(unittest.TestCase):
+    """A test with its own rig; on failure it prints the logs of the daemons it started."""
+
+    TAG = "t"
+
+    def setUp(self):
+        self.rig = Rig(self.TAG).__enter__()
+        self.daemons = []
+
+    def tearDown(self):
+        res = self._outcome.result
+        if any(t is self for t, _ in res.errors + res.failures):
+            for d in self.daemons:
+                print(f"---- {d.name} ({d.kind}) log ----\n{d.logtext()[-4000:]}")
+        self.rig.close()
+
+    def start(self, host, name, text, kind="vigil"):
+        d = Daemon(host, kind, text, name).start()
+        self.daemons.append(d)
+        return d
