@@ -23,7 +23,9 @@ class RegexWindow {
   public:
     // Bytes of the body kept past max_offset (a match must start before it) or from
     // min_offset on when max_offset is 0; bounds the work and the memory of one probe.
-    static constexpr std::size_t max_window = 16 * 1024;
+    // The search runs on the event loop and is quadratic at worst: 4 KiB bounds a hostile
+    // pattern to milliseconds-scale work, as keepalived searches one read buffer.
+    static constexpr std::size_t max_window = 4 * 1024;
 
     RegexWindow(std::size_t min_offset, std::size_t max_offset)
         : min_(min_offset), max_(max_offset) {}
