@@ -20,6 +20,26 @@ def sh(*argv, check=True, timeout=20, capture=True):
     return r
 
 
+# Runs inside a client namespace: N fresh HTTP connections, the answers as a JSON list.
+HTTP_CLIENT = r"""
+import json, sys, urllib.request
+out = []
+for _ in range(int(sys.argv[2])):
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+            out.append(r.read().decode().strip())
+    except Exception as e:
+        out.append("error:" + type(e).__name__)
+print(json.dumps(out))
+"""
+
+
+def http_requests(host, url, n, timeout=90):
+    """The bodies of n fresh GETs of url from host ("error:..." for a failed one)."""
+    import json
+    return json.loads(host.run("python3", "-c", HTTP_CLIENT, url, str(n), timeout=timeout).stdout)
+
+
 def wait_until(pred, timeout, interval=0.01):
     """Polls pred until it is true or timeout seconds pass; returns the time taken or None."""
     start = time.monotonic()

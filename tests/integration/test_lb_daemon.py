@@ -5,7 +5,6 @@ sorry server, each a python http.server naming itself. Stopping a server takes i
 within delay_loop x retry; with none left the sorry server answers; a restarted server returns.
 """
 import collections
-import json
 import os
 from pathlib import Path
 import signal
@@ -14,22 +13,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from netns import VIGILD, Rig, wait_until  # noqa
+from netns import VIGILD, Rig, http_requests, wait_until  # noqa
 
 VIP = "10.0.0.10"
 SERVERS = {"a": ("10.0.1.11", 1), "b": ("10.0.1.12", 2), "c": ("10.0.1.13", 3)}
 SORRY = "10.0.1.20"
-CLIENT = r"""
-import json, sys, urllib.request
-out = []
-for _ in range(int(sys.argv[2])):
-    try:
-        with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
-            out.append(r.read().decode().strip())
-    except Exception as e:
-        out.append("error:" + type(e).__name__)
-print(json.dumps(out))
-"""
 
 
 def config():
@@ -103,8 +91,7 @@ class Director(unittest.TestCase):
         self.rig.stop(self.http[name])
 
     def requests(self, n):
-        r = self.client.run("python3", "-c", CLIENT, f"http://{VIP}/who", str(n), timeout=90)
-        return json.loads(r.stdout)
+        return http_requests(self.client, f"http://{VIP}/who", n)
 
     def test_pool_follows_checks_with_sorry_server(self):
         ok = wait_until(lambda: set(self.requests(12)) == {"a", "b", "c"}, 15, 0.5)

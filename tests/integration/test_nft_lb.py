@@ -13,25 +13,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from netns import BUILD_DIR, Rig, sh, wait_until  # noqa: E402
+from netns import BUILD_DIR, Rig, http_requests, sh, wait_until  # noqa: E402
 
 APPLY = os.path.join(BUILD_DIR, "tests", "unit", "ipvs", "vigil-nft-apply")
 VIP = "10.0.0.10"
 SERVERS = {"a": "10.0.1.11", "b": "10.0.1.12", "c": "10.0.1.13", "sorry": "10.0.1.20"}
 
-# Runs inside the client namespace: n fresh connections, prints the answers as JSON.
-CLIENT = r"""
-import json, sys, urllib.request
-url, n = sys.argv[1], int(sys.argv[2])
-out = []
-for _ in range(n):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            out.append(r.read().decode().strip())
-    except Exception as e:
-        out.append("error:" + type(e).__name__)
-print(json.dumps(out))
-"""
 
 
 UDP_PORT = 5353
@@ -111,9 +98,7 @@ class Lab:
         check(r.returncode == 0, f"flush ({r.stderr.strip()})")
 
     def requests(self, n, host=None):
-        host = host or self.client
-        r = host.run("python3", "-c", CLIENT, f"http://{VIP}/who", str(n), timeout=60)
-        return json.loads(r.stdout)
+        return http_requests(host or self.client, f"http://{VIP}/who", n, timeout=60)
 
     def tables(self):
         return self.director.run("nft", "list", "tables").stdout

@@ -9,22 +9,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from netns import BUILD_DIR, Rig, wait_until  # noqa: E402
+from netns import BUILD_DIR, Rig, http_requests, wait_until  # noqa: E402
 
 APPLY = os.path.join(BUILD_DIR, "tests", "unit", "ipvs", "vigil-nft-apply")
 VIP = "2001:db8::10"
 SERVERS = {"a": "2001:db8:1::11", "b": "2001:db8:1::12"}
-CLIENT = r"""
-import json, sys, urllib.request
-out = []
-for _ in range(int(sys.argv[2])):
-    try:
-        with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
-            out.append(r.read().decode().strip())
-    except Exception as e:
-        out.append("error:" + type(e).__name__)
-print(json.dumps(out))
-"""
 
 
 def check(cond, msg):
@@ -64,8 +53,7 @@ def main():
             check(r.returncode == 0, f"apply {sched} persist={persist} ({r.stderr.strip()})")
 
         def requests(n):
-            r = client.run("python3", "-c", CLIENT, f"http://[{VIP}]/who", str(n), timeout=60)
-            return collections.Counter(json.loads(r.stdout))
+            return collections.Counter(http_requests(client, f"http://[{VIP}]/who", n, timeout=60))
 
         apply("rr")
         c = requests(20)
