@@ -61,10 +61,10 @@ std::string errno_text(int e) {
     return std::strerror(e);
 }
 
-class PingProbe : public Probe, public std::enable_shared_from_this<PingProbe> {
+class PingProbe : public SocketProbe<boost::asio::posix::stream_descriptor>,
+                  public std::enable_shared_from_this<PingProbe> {
   public:
-    PingProbe(boost::asio::io_context& io, ProbeDone done)
-        : sock_(io), timer_(io), done_(std::move(done)) {}
+    PingProbe(boost::asio::io_context& io, ProbeDone done) : SocketProbe(io, std::move(done)) {}
 
     void start(const Address& dst, const SocketOptions& opts, Duration timeout, std::uint16_t id,
                std::uint16_t seq) {
@@ -82,12 +82,6 @@ class PingProbe : public Probe, public std::enable_shared_from_this<PingProbe> {
             if (!ec) self->finish(ProbeOutcome::fail(Failure::no_echo_reply, "no ICMP echo reply"));
         });
         wait();
-    }
-
-    void cancel() override {
-        finished_ = true;
-        done_ = nullptr;
-        close();
     }
 
   private:
@@ -188,30 +182,12 @@ class PingProbe : public Probe, public std::enable_shared_from_this<PingProbe> {
                           });
     }
 
-    void finish(ProbeOutcome o) {
-        if (finished_) return;
-        finished_ = true;
-        close();
-        auto done = std::move(done_);
-        done(std::move(o));
-    }
-
-    void close() {
-        timer_.cancel();
-        boost::system::error_code ec;
-        sock_.close(ec);
-    }
-
-    boost::asio::posix::stream_descriptor sock_;
-    boost::asio::steady_timer timer_;
-    ProbeDone done_;
     std::array<std::uint8_t, 56> payload_{};
     std::array<std::uint8_t, 1500> buf_{};
     bool v6_ = false;
     bool raw_ = false;
     std::uint16_t id_ = 0;
     std::uint16_t seq_ = 0;
-    bool finished_ = false;
 };
 
 }  // namespace

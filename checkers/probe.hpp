@@ -2,6 +2,8 @@
 // once through ProbeDone. cancel() closes its sockets; done is then never called.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -42,6 +44,44 @@ class Probe {
   public:
     virtual ~Probe() = default;
     virtual void cancel() = 0;
+};
+
+// A probe that owns one socket and one deadline and reports exactly once: the ending every such
+// probe shares. After finish() or cancel() the socket is closed and done is gone.
+template <class Socket>
+class SocketProbe : public Probe {
+  public:
+    void cancel() override {
+        finished_ = true;
+        done_ = nullptr;
+        release();
+        close();
+    }
+
+  protected:
+    SocketProbe(boost::asio::io_context& io, ProbeDone done)
+        : sock_(io), timer_(io), done_(std::move(done)) {}
+
+    void finish(ProbeOutcome o) {
+        if (finished_) return;
+        finished_ = true;
+        close();
+        release();
+        auto done = std::move(done_);
+        done(std::move(o));
+    }
+    void close() {
+        timer_.cancel();
+        boost::system::error_code ec;
+        sock_.close(ec);
+    }
+    // Drops what a derived probe holds for its next step.
+    virtual void release() {}
+
+    Socket sock_;
+    boost::asio::steady_timer timer_;
+    ProbeDone done_;
+    bool finished_ = false;
 };
 
 struct ProbeEnv {

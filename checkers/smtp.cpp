@@ -16,10 +16,10 @@ namespace {
 
 using boost::asio::ip::tcp;
 
-class SmtpProbe : public Probe, public std::enable_shared_from_this<SmtpProbe> {
+class SmtpProbe : public SocketProbe<tcp::socket>, public std::enable_shared_from_this<SmtpProbe> {
   public:
     SmtpProbe(boost::asio::io_context& io, std::string helo, ProbeDone done)
-        : sock_(io), timer_(io), helo_(std::move(helo)), done_(std::move(done)) {}
+        : SocketProbe(io, std::move(done)), helo_(std::move(helo)) {}
 
     void start(const tcp::endpoint& dst, const SocketOptions& opts, Duration timeout) {
         if (auto ec = open_socket(sock_, dst, opts)) {
@@ -50,14 +50,9 @@ class SmtpProbe : public Probe, public std::enable_shared_from_this<SmtpProbe> {
         });
     }
 
-    void cancel() override {
-        finished_ = true;
-        done_ = nullptr;
-        then_ = nullptr;
-        close();
-    }
-
   private:
+    void release() override { then_ = nullptr; }
+
     void expect(int code, std::function<void()> then) {
         reader_.reset();
         expected_ = code;
@@ -106,32 +101,13 @@ class SmtpProbe : public Probe, public std::enable_shared_from_this<SmtpProbe> {
                                  });
     }
 
-    void finish(ProbeOutcome o) {
-        if (finished_) return;
-        finished_ = true;
-        close();
-        then_ = nullptr;
-        auto done = std::move(done_);
-        done(std::move(o));
-    }
-
-    void close() {
-        timer_.cancel();
-        boost::system::error_code ec;
-        sock_.close(ec);
-    }
-
-    tcp::socket sock_;
-    boost::asio::steady_timer timer_;
     std::string helo_;
-    ProbeDone done_;
     SmtpReplyReader reader_;
     std::array<std::uint8_t, 1024> buf_;
     std::string out_;
     std::function<void()> then_;
     int expected_ = 0;
     bool connected_ = false;
-    bool finished_ = false;
 };
 
 std::string local_host_name() {

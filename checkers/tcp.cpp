@@ -10,10 +10,9 @@ namespace {
 
 using boost::asio::ip::tcp;
 
-class TcpProbe : public Probe, public std::enable_shared_from_this<TcpProbe> {
+class TcpProbe : public SocketProbe<tcp::socket>, public std::enable_shared_from_this<TcpProbe> {
   public:
-    TcpProbe(boost::asio::io_context& io, ProbeDone done)
-        : sock_(io), timer_(io), done_(std::move(done)) {}
+    TcpProbe(boost::asio::io_context& io, ProbeDone done) : SocketProbe(io, std::move(done)) {}
 
     void start(const tcp::endpoint& dst, const SocketOptions& opts, Duration timeout) {
         if (auto ec = open_socket(sock_, dst, opts)) {
@@ -35,30 +34,7 @@ class TcpProbe : public Probe, public std::enable_shared_from_this<TcpProbe> {
         });
     }
 
-    void cancel() override {
-        finished_ = true;
-        done_ = nullptr;
-        close();
-    }
-
   private:
-    void finish(ProbeOutcome o) {
-        if (finished_) return;
-        finished_ = true;
-        close();
-        auto done = std::move(done_);
-        done(std::move(o));
-    }
-    void close() {
-        timer_.cancel();
-        boost::system::error_code ec;
-        sock_.close(ec);
-    }
-
-    tcp::socket sock_;
-    boost::asio::steady_timer timer_;
-    ProbeDone done_;
-    bool finished_ = false;
 };
 
 }  // namespace
