@@ -19,7 +19,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
   set +e
-  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; done
   for ns in "$cl" "$r1" "$r2" "$sw"; do ip netns del "$ns" 2>/dev/null; done
   rm -rf "$tmp"
 }
@@ -41,11 +41,12 @@ for spec in "$r1:10.99.0.1" "$r2:10.99.0.2" "$cl:10.99.0.100"; do
   n=$((n + 1))
 done
 
-start() {  # start NS CONFIG_ID
+started=0
+start() {  # start NS CONFIG_ID: the new process group's id in $started (no subshell: cleanup sees it)
   setsid ip netns exec "$1" "$vigild" -n -l -f "$conf" -i "$2" -p "$tmp/$2.pid" \
     --status-socket "$tmp/$2.sock" >"$tmp/$2.log" 2>&1 &
-  pids+=($!)
-  echo $!
+  started=$!
+  pids+=("$started")
 }
 has_vip() { ip -n "$p$1" -o addr show dev eth0 | grep " $vip/" >/dev/null; }
 holder() {
@@ -56,16 +57,16 @@ holder() {
 wait_holder() {  # wait_holder NAME SECONDS: NAME has the address (and the other not, if alive)
   local i other=r1
   [ "$1" = r1 ] && other=r2
-  for ((i = 0; i < $2 * 20; i++)); do
+  for ((i = 0; i < $2 * 100; i++)); do
     if has_vip "$1" && { [ "${3:-}" = any ] || ! has_vip "$other"; }; then return 0; fi
-    sleep 0.05
+    sleep 0.01
   done
   return 1
 }
 
 say "starting vigild on r1 (priority 150) and r2 (priority 100)"
-pid1=$(start "$r1" node1)
-pid2=$(start "$r2" node2)
+start "$r1" node1; pid1=$started
+start "$r2" node2; pid2=$started
 wait_holder r1 10 || { echo "r1 did not become master"; tail "$tmp"/*.log; exit 1; }
 echo "master: $(holder)"
 ip -n "$r1" -br addr show dev eth0
@@ -74,6 +75,7 @@ ip -n "$r2" -br addr show dev eth0
 say "client pings $vip every 0.1 s (bounded: 120 pings)"
 ip netns exec "$cl" ping -n -i 0.1 -c 120 -W 1 "$vip" >"$tmp/ping.log" 2>&1 &
 ping_pid=$!
+pids+=("$ping_pid")
 sleep 2
 
 say "kill -9 the master's vigild (r1) and take its link down: r1 is gone"
@@ -91,7 +93,7 @@ ip -n "$r2" -br addr show dev eth0
 say "r1 comes back: it preempts (higher priority)"
 sleep 2
 ip -n "$r1" link set eth0 up
-pid1=$(start "$r1" node1)
+start "$r1" node1; pid1=$started
 wait_holder r1 15 && echo "master: $(holder)" || { echo "r1 did not preempt"; tail "$tmp"/*.log; }
 
 wait "$ping_pid" || true
