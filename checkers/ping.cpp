@@ -75,7 +75,7 @@ class PingProbe : public SocketProbe<boost::asio::posix::stream_descriptor>,
             payload_[i] = static_cast<std::uint8_t>(id + i * 7 + seq);
         }
         if (int e = open_and_send(dst, opts)) {
-            return post_fail(Failure::network, "ICMP echo: " + errno_text(e));
+            return fail_later(shared_from_this(), Failure::network, "ICMP echo: " + errno_text(e));
         }
         timer_.expires_after(timeout);
         timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -173,13 +173,6 @@ class PingProbe : public SocketProbe<boost::asio::posix::stream_descriptor>,
             if (m == EchoMatch::reply) return finish(ProbeOutcome::success());
         }
         wait();
-    }
-
-    void post_fail(Failure f, std::string detail) {
-        boost::asio::post(timer_.get_executor(),
-                          [self = shared_from_this(), f, d = std::move(detail)]() mutable {
-                              self->finish(ProbeOutcome::fail(f, std::move(d)));
-                          });
     }
 
     std::array<std::uint8_t, 56> payload_{};

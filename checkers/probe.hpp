@@ -77,6 +77,14 @@ class SocketProbe : public Probe {
     }
     // Drops what a derived probe holds for its next step.
     virtual void release() {}
+    // Reports a failure from the loop: done is never called from inside start().
+    template <class Self>
+    static void fail_later(std::shared_ptr<Self> self, Failure f, std::string detail) {
+        auto ex = self->timer_.get_executor();
+        boost::asio::post(ex, [self = std::move(self), f, d = std::move(detail)]() mutable {
+            self->finish(ProbeOutcome::fail(f, std::move(d)));
+        });
+    }
 
     Socket sock_;
     boost::asio::steady_timer timer_;

@@ -22,12 +22,8 @@ class SmtpProbe : public SocketProbe<tcp::socket>, public std::enable_shared_fro
         : SocketProbe(io, std::move(done)), helo_(std::move(helo)) {}
 
     void start(const tcp::endpoint& dst, const SocketOptions& opts, Duration timeout) {
-        if (auto ec = open_socket(sock_, dst, opts)) {
-            boost::asio::post(sock_.get_executor(), [self = shared_from_this(), ec] {
-                self->finish(ProbeOutcome::fail(Failure::network, ec.message()));
-            });
-            return;
-        }
+        if (auto ec = open_socket(sock_, dst, opts))
+            return fail_later(shared_from_this(), Failure::network, ec.message());
         timer_.expires_after(timeout);
         timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (ec) return;
