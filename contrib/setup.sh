@@ -11,6 +11,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 nftables conntrack iputils-ping iputils-arping tcpdump procps psmisc
   python3 openssl curl time keepalived frr hyperfine
+  user-mode-linux kmod ipvsadm iptables
 )
 
 missing=()
