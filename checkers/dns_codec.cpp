@@ -6,8 +6,26 @@
 namespace vigil::checkers {
 
 std::optional<std::uint16_t> dns_type_code(std::string_view type) {
-    static constexpr std::array<std::pair<std::string_view, std::uint16_t>, 7> types{
-        {{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"MX", 15}, {"TXT", 16}, {"AAAA", 28}}};
+    // The query types keepalived's DNS_CHECK takes, with their RFC 1035 / IANA codes.
+    static constexpr std::array<std::pair<std::string_view, std::uint16_t>, 18> types{
+        {{"A", 1},
+         {"NS", 2},
+         {"CNAME", 5},
+         {"SOA", 6},
+         {"PTR", 12},
+         {"HINFO", 13},
+         {"MINFO", 14},
+         {"MX", 15},
+         {"TXT", 16},
+         {"AAAA", 28},
+         {"SRV", 33},
+         {"NAPTR", 35},
+         {"DS", 43},
+         {"RRSIG", 46},
+         {"NSEC", 47},
+         {"DNSKEY", 48},
+         {"NSEC3", 50},
+         {"ANY", 255}}};
     for (auto [n, code] : types) {
         if (n.size() != type.size()) continue;
         bool eq = true;

@@ -1,6 +1,8 @@
 // DNS_CHECK wire format without sockets: the query keepalived sends and the reply checks.
 #pragma once
 
+#include <vigil/checkers/parse.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -8,9 +10,6 @@
 #include <vector>
 
 namespace vigil::checkers {
-
-// A|NS|CNAME|SOA|MX|TXT|AAAA (case-insensitive).
-std::optional<std::uint16_t> dns_type_code(std::string_view type);
 
 // A recursive query for (name, qtype, class IN); empty when the name is not encodable.
 std::vector<std::uint8_t> encode_dns_query(std::uint16_t id, std::string_view name,

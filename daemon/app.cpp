@@ -12,6 +12,7 @@
 #include <vigil/vrrp/engine.hpp>
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -74,6 +75,7 @@ struct App::Impl {
     config::Config running;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     bool stopping = false;
+    bool shutdown_script_started = false;
     std::uint64_t reloads = 0, reloads_refused = 0;
 
     std::unique_ptr<ScriptRunner> scripts;
@@ -99,6 +101,20 @@ struct App::Impl {
     Impl(Options o, Logger& l) : options(std::move(o)), log(l) {}
 
     // ---- side effects -------------------------------------------------------------------
+
+    // startup_script / shutdown_script: then() runs once the script ended or was killed.
+    void run_global_script(std::string_view what, const config::GlobalConfig::Script& sc,
+                           std::function<void()> then) {
+        log.info("Running {} {}", what, sc.argv.front());
+        run_command(
+            sc.argv, sc.user, sc.group, sc.timeout,
+            [this, what = std::string(what), then = std::move(then)](const ScriptResult& r) {
+                if (!r.spawn_failed && !r.timed_out && (r.signal || r.exit_code != 0))
+                    log.warning("{} failed ({} {})", what, r.signal ? "signal" : "exit status",
+                                r.signal ? r.signal : r.exit_code);
+                then();
+            });
+    }
 
     void run_command(const std::vector<std::string>& argv, const std::string& user,
                      const std::string& group, std::chrono::microseconds timeout,
@@ -155,9 +171,8 @@ struct App::Impl {
         if (!cfg) return;
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
             run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
-        if (cfg->smtp_alert || smtp_for_vrrp(false)) {
-            if (smtp_for_vrrp(cfg->smtp_alert)) alert(vrrp_instance_alert(e.instance, state));
-        }
+        if (smtp_for_vrrp(cfg->smtp_alert) && !(state == "FAULT" && running.global.no_email_faults))
+            alert(vrrp_instance_alert(e.instance, state));
         if (!e.group.empty()) group_transition(e.group);
     }
 
@@ -182,7 +197,8 @@ struct App::Impl {
         log.info("VRRP_Group({}) Syncing instances to {} state", name, *common);
         for (const auto& cmd : notifier.group_commands(*g, *common))
             run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
-        if (smtp_for_vrrp(g->smtp_alert)) alert(vrrp_group_alert(name, *common));
+        if (smtp_for_vrrp(g->smtp_alert) && !(*common == "FAULT" && running.global.no_email_faults))
+            alert(vrrp_group_alert(name, *common));
     }
 
     vrrp::Hooks vrrp_hooks() {
@@ -294,6 +310,7 @@ struct App::Impl {
                          static_cast<long>(vs.quorum) - vs.hysteresis, e.weight_sum, vname);
                 run_command(vs.quorum_down.argv, vs.quorum_down.user, vs.quorum_down.group,
                             timeout);
+                if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, false));
                 break;
             case ipvs::EventKind::sorry_server_in:
                 log.info("VS {}: no real server alive, adding the sorry server", vname);
@@ -448,6 +465,7 @@ struct App::Impl {
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         running = std::move(r.config);
+        if (auto m = running.global.umask) ::umask(static_cast<mode_t>(*m));
         make_smtp(running);
         if (want_vrrp()) {
             if (!vrrp && !running.vrrp.instances.empty()) {
@@ -489,9 +507,16 @@ struct App::Impl {
             finish();
     }
 
-    // Let notify_stop and the last notify scripts start and finish, bounded in time.
+    // Let notify_stop and the last notify scripts start and finish, bounded in time; then the
+    // shutdown_script, once everything else has stopped.
     void wait_scripts_then_exit(std::chrono::steady_clock::time_point deadline) {
         if (!scripts || scripts->running() == 0 || std::chrono::steady_clock::now() >= deadline) {
+            const auto& sd = running.global.shutdown_script;
+            if (scripts && !sd.argv.empty() && !shutdown_script_started) {
+                shutdown_script_started = true;
+                run_global_script("shutdown_script", sd, [this] { io.stop(); });
+                return;
+            }
             io.stop();
             return;
         }
@@ -510,7 +535,8 @@ struct App::Impl {
                                         .count()},
                        {"reloads", reloads},
                        {"reloads_refused", reloads_refused},
-                       {"scripts_running", scripts ? scripts->running() : 0}};
+                       {"scripts_running", scripts ? scripts->running() : 0},
+                       {"unsupported_keywords", running.unsupported_keywords}};
         json inst = json::array();
         if (vrrp) {
             const auto st = vrrp->status();
@@ -693,6 +719,7 @@ App::~App() = default;
 
 int App::run(config::Config initial) {
     auto& s = *impl_;
+    if (auto m = initial.global.umask) ::umask(static_cast<mode_t>(*m));
     auto pid = PidFile::create(s.options.pid_file);
     if (!pid) {
         s.log.error("pid file: {}", pid.error());
@@ -720,10 +747,21 @@ int App::run(config::Config initial) {
         else
             s.log.error("{}", m.error());
     }
-    if (!s.start_modules()) {
-        s.log.error("Start-up failed");
-        return 1;
-    }
+    int rc = 0;
+    auto start = [&s, &rc] {
+        if (s.stopping) return;
+        if (!s.start_modules()) {
+            s.log.error("Start-up failed");
+            rc = 1;
+            s.io.stop();
+        }
+    };
+    // keepalived runs startup_script before anything else starts, and waits for it.
+    if (const auto& sc = s.running.global.startup_script; !sc.argv.empty())
+        s.run_global_script("startup_script", sc, start);
+    else
+        start();
+    if (rc != 0) return rc;
     s.io.run();
     s.status_server.reset();
     s.metrics_server.reset();
@@ -731,7 +769,7 @@ int App::run(config::Config initial) {
     s.director.reset();
     s.scripts.reset();
     s.log.info("Stopped");
-    return 0;
+    return rc;
 }
 
 }  // namespace vigil

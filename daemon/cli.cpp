@@ -106,10 +106,8 @@ std::expected<void, std::string> apply(Options& o, const Spec& s, std::optional<
             o.config_id = *v;
             return {};
         case 's':
-            return std::unexpected(
-                fmt::format("{} {}: network namespaces are not switched by vigild; start it with "
-                            "'ip netns exec {} vigild ...' instead",
-                            name, *v, *v));
+            o.net_namespace = *v;
+            return {};
         case 'x':
             o.notes.push_back(
                 "-x ignored: SNMP is not supported; use the status socket or metrics");
@@ -230,7 +228,7 @@ keepalived.conf file.
   -h, --help                this text
 
 Accepted for compatibility and ignored: -r/--vrrp_pid, -c/--checkers_pid, -b, -B, -a, -x, -S,
--d, -m, -M, -R, -X. Refused: -s/--namespace (use 'ip netns exec').
+-d, -m, -M, -R, -X. -s/--namespace NAME runs in the network namespace /run/netns/NAME.
 
 Signals: HUP reloads (a file with errors is refused, the running configuration is kept),
 TERM/INT stop (VIPs released with a priority-0 advert), USR1 writes the data dump,

@@ -14,6 +14,7 @@ struct Options {
     std::string config_id;      // -i; empty: host name
     std::string log_file;       // -g; empty: none
     std::string status_socket;  // --status-socket; empty: config or derived from the pid file
+    std::string net_namespace;  // -s: the network namespace (ip netns) to run in
     std::vector<std::string> defines;  // -e NAME=VALUE? no: --define
     bool foreground = false;           // -n
     bool log_console = false;          // -l

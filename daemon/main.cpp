@@ -6,13 +6,18 @@
 #include "status.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <expected>
 #include <filesystem>
+#include <optional>
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.1.0"
@@ -41,6 +46,24 @@ bool daemonize() {
         if (fd > 2) close(fd);
     }
     return true;
+}
+
+// The namespace `ip netns add NAME` made (/run/netns/NAME).
+std::expected<void, std::string> enter_net_namespace(const std::string& name) {
+    if (name.find('/') != std::string::npos || name == "." || name == "..")
+        return std::unexpected("net_namespace '" + name + "': expected a name, not a path");
+    const std::string path = "/run/netns/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::unexpected(
+            fmt::format("net_namespace {}: cannot open {}: {}", name, path, std::strerror(errno)));
+    const int rc = ::setns(fd, CLONE_NEWNET);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0)
+        return std::unexpected(
+            fmt::format("net_namespace {}: setns: {}", name, std::strerror(err)));
+    return {};
 }
 
 void print_diagnostics(const vigil::config::LoadResult& r) {
@@ -85,7 +108,26 @@ int main(int argc, char** argv) {
     if (opt.config_test || opt.dump_config) {
         lo.check_scripts = opt.config_test;
         lo.check_only = !opt.dump_config;
+    }
+    // -s or global_defs net_namespace: everything, the config check included, runs inside it.
+    auto load_in_namespace = [&]() -> std::optional<vigil::config::LoadResult> {
+        if (!opt.net_namespace.empty())
+            if (auto e = enter_net_namespace(opt.net_namespace); !e) {
+                fmt::print(stderr, "vigild: {}\n", e.error());
+                return std::nullopt;
+            }
         auto r = vigil::config::load_file(opt.config_file, lo);
+        if (!opt.net_namespace.empty() || r.config.global.net_namespace.empty()) return r;
+        if (auto e = enter_net_namespace(r.config.global.net_namespace); !e) {
+            fmt::print(stderr, "vigild: {}\n", e.error());
+            return std::nullopt;
+        }
+        return vigil::config::load_file(opt.config_file, lo);  // interfaces as seen in there
+    };
+    if (opt.config_test || opt.dump_config) {
+        auto loaded_t = load_in_namespace();
+        if (!loaded_t) return 1;
+        auto& r = *loaded_t;
         print_diagnostics(r);
         if (opt.dump_config) fmt::print("{}\n", vigil::config::to_json(r.config));
         if (opt.config_test) {
@@ -103,7 +145,9 @@ int main(int argc, char** argv) {
     opt.pid_file = std::filesystem::absolute(opt.pid_file).string();
     if (!opt.status_socket.empty())
         opt.status_socket = std::filesystem::absolute(opt.status_socket).string();
-    auto loaded = vigil::config::load_file(opt.config_file, lo);
+    auto loaded_n = load_in_namespace();
+    if (!loaded_n) return 1;
+    auto& loaded = *loaded_n;
     if (!loaded.startable()) {
         print_diagnostics(loaded);
         fmt::print(stderr, "vigild: {}: not started, the configuration has errors\n",

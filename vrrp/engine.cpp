@@ -185,7 +185,7 @@ struct Engine::Impl final : InstanceIo {
         auto l = links->find(c.interface);
         if (!l || !l->present) return info;
         info.ifindex = l->index;
-        info.up = l->up;
+        info.up = l->up || c.dont_track_primary;  // its own link's faults ignored
         info.mac = l->mac;
         if (c.ipv6 && l->link_local_v6) info.source = Address(*l->link_local_v6);
         if (!c.ipv6 && l->primary_v4) info.source = Address(*l->primary_v4);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -67,12 +68,10 @@ bool ScriptHealth::record(bool success, int rise, int fall) {
 }
 
 long parse_track_file(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-    if (i < s.size() && s[i] == '+') ++i;
-    long v = 0;
-    std::from_chars(s.data() + i, s.data() + s.size(), v);
-    return v;
+    // keepalived: strtoll(buf, NULL, 0) over what one read returns, so 0x10 and 010 count too;
+    // FILE_CHECK reads its file by the same rule.
+    std::string text(s.substr(0, 127));
+    return static_cast<long>(std::strtoll(text.c_str(), nullptr, 0));
 }
 
 std::optional<long> read_track_file(const std::string& path) {

@@ -2,9 +2,9 @@
 
 namespace vigil::config {
 
-void StatementParser::report(const Token& tok, std::string msg) {
+void StatementParser::report(const Token& tok, std::string msg, int pass) {
     diags_.push_back({Severity::error, files_[tok.loc.file], tok.loc.line, tok.loc.column,
-                      std::move(msg), false, true});
+                      std::move(msg), false, true, pass});
 }
 
 void StatementParser::attach(Node&& n) {
@@ -65,10 +65,11 @@ void StatementParser::push(const Token& t) {
         case Token::Kind::close: {
             flush_pending();
             if (stack_.empty()) {
-                report(t, "Extra '}' found: no block is open here");
+                report(t, "Extra '}' found: no block is open here", 0);
                 return;
             }
             Node n = std::move(stack_.back());
+            n.end = t.loc;
             bool drop = discard_.back();
             stack_.pop_back();
             discard_.pop_back();

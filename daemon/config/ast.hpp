@@ -14,6 +14,7 @@ struct Node {
     std::vector<Token> args;
     std::vector<Node> children;
     bool block = false;  // "{ ... }" followed
+    SourceLoc end{};     // its closing '}': where keepalived reports problems of a whole block
 };
 
 // Builds statements from tokens pushed one at a time and hands each complete top-level
@@ -31,7 +32,7 @@ class StatementParser {
     static constexpr std::size_t max_depth = 64;
 
   private:
-    void report(const Token& tok, std::string msg);
+    void report(const Token& tok, std::string msg, int pass = 2);
     void flush_pending();
     void attach(Node&& n);
 

@@ -57,6 +57,18 @@ struct GlobalConfig {
     std::string tmp_dir;            // for the dumps
     checkers::TlsClientConfig tls;  // the top-level SSL { ca certificate key password } block
     bool checker_log_all_failures = false;  // default of each checker's log_all_failures
+    std::string net_namespace;              // run inside /run/netns/NAME
+    bool no_email_faults = false;           // no SMTP alert on entering FAULT
+    bool no_checker_emails = false;         // real-server alerts only on add/remove
+    std::optional<unsigned> umask;          // for files the daemon creates
+    // Run once before anything starts and once after everything stopped, bounded in time.
+    struct Script {
+        std::vector<std::string> argv;
+        std::string user, group;
+        std::chrono::microseconds timeout = std::chrono::seconds(10);
+        bool operator==(const Script&) const = default;
+    };
+    Script startup_script, shutdown_script;
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.
@@ -72,6 +84,7 @@ struct Config {
     vrrp::Config vrrp;
     ipvs::Config lvs;
     std::vector<CheckBinding> checks;
+    std::vector<std::string> unsupported_keywords;  // accepted with a warning, in file order
 };
 
 enum class Severity { warning, error };
@@ -86,6 +99,9 @@ struct Diagnostic {
     bool fatal_at_startup = false;
     // A reload with this is refused whole: the old configuration keeps running.
     bool refuse_reload = false;
+    // keepalived's order of reporting: an extra '}' (0, found before parsing), then what its
+    // checker process parses (1: global_defs and LVS blocks), then the VRRP side (2).
+    int pass = 2;
 };
 
 struct LoadOptions {

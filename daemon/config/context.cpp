@@ -1,6 +1,8 @@
 #include "config/context.hpp"
 
+#include <grp.h>
 #include <net/if.h>
+#include <pwd.h>
 
 #include <cstdio>
 
@@ -17,27 +19,38 @@ std::string fmt_range(double v) {
 
 void Ctx::warn(const Token& at, std::string msg) {
     diags.push_back({Severity::warning, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), false, false});
+                     std::move(msg), false, false, pass});
 }
 void Ctx::strict(const Token& at, std::string msg) {
     diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), false, false});
+                     std::move(msg), false, false, pass});
 }
 void Ctx::strict_noloc(std::string msg) {
     diags.push_back({Severity::error, files.empty() ? std::string() : files.front(), 0, 0,
-                     std::move(msg), false, false});
+                     std::move(msg), false, false, pass});
+}
+void Ctx::warn_noloc(std::string msg) {
+    diags.push_back({Severity::warning, files.empty() ? std::string() : files.front(), 0, 0,
+                     std::move(msg), false, false, pass});
 }
 void Ctx::error(const Token& at, std::string msg) {
     diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), false, true});
+                     std::move(msg), false, true, pass});
 }
 void Ctx::fatal(const Token& at, std::string msg) {
     diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), true, true});
+                     std::move(msg), true, true, pass});
 }
 
 void Ctx::unknown(const Node& n) {
     strict(n.key, "Unknown keyword '" + std::string(n.key.text) + "'");
+}
+
+void Ctx::unsupported(const Node& n) {
+    std::string k(n.key.text);
+    if (!unsupported_seen.insert(k).second) return;
+    warn(n.key, "'" + k + "' is not supported by vigild; ignored");
+    cfg.unsupported_keywords.push_back(std::move(k));
 }
 
 bool Ctx::need_args(const Node& n, std::size_t count) {
@@ -120,6 +133,35 @@ std::vector<std::string> Ctx::command(const Node& n) {
         argv.emplace_back(a.text);
     }
     return argv;
+}
+
+Ctx::UserCommand Ctx::user_command(const Node& n) {
+    UserCommand out;
+    if (n.args.empty()) return out;
+    const Token& first = n.args[0];
+    if (first.quoted)
+        out.argv = split_command(first.text);
+    else
+        out.argv.emplace_back(first.text);
+    if (n.args.size() > 1) out.user = std::string(n.args[1].text);
+    if (n.args.size() > 2) out.group = std::string(n.args[2].text);
+    if (n.args.size() > 3)
+        warn(n.args[3], "'" + std::string(n.key.text) +
+                            "': words after the user and group are ignored (quote the command "
+                            "to pass arguments)");
+    if (out.user.empty() || !opt.check_users || out.argv.empty()) return out;
+    std::string bad;
+    if (::getpwnam(out.user.c_str()) == nullptr)
+        bad = "Script user '" + out.user + "' does not exist";
+    else if (!out.group.empty() && ::getgrnam(out.group.c_str()) == nullptr)
+        bad = "Script group '" + out.group + "' does not exist";
+    if (!bad.empty()) {
+        warn(n.args[out.group.empty() || bad.starts_with("Script user") ? 1 : 2],
+             bad + ": invalid user/group for " + std::string(n.key.text) + " script " +
+                 out.argv.front() + " - ignoring");
+        out.argv.clear();
+    }
+    return out;
 }
 
 bool Ctx::interface_exists(const Token& at, std::string_view name, bool report) {

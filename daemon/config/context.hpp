@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace vigil::config {
@@ -39,6 +40,7 @@ struct InstanceExtra {
     std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
     bool auth_block = false;
     std::optional<Token> long_pass;
+    std::optional<Token> ah_tok;  // auth_type AH
     std::vector<std::pair<std::string, Token>> track_scripts;
 };
 
@@ -62,18 +64,30 @@ struct Ctx {
     std::vector<std::size_t> sync_group_smtp_set;  // parallel to cfg.vrrp.instances
     std::vector<std::pair<std::string, Token>> sync_group_instances;  // name, where listed
     std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
-    std::vector<std::size_t> log_all_failures_set;  // checks that said log_all_failures, in order
+    std::vector<std::size_t> log_all_failures_set;
+    std::unordered_set<std::string> unsupported_seen;
+    int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
+                   // log_all_failures, in order
 
     // Severity::warning: keepalived accepts it too; informational.
     void warn(const Token& at, std::string msg);
     // An error for "-t" (keepalived rejects the file) that the daemon only logs at run time.
     void strict(const Token& at, std::string msg);
     void strict_noloc(std::string msg);
+    void warn_noloc(std::string msg);
     // A bad value: the item is dropped or changed; a reload with it is refused.
     void error(const Token& at, std::string msg);
     // The daemon cannot run this file.
     void fatal(const Token& at, std::string msg);
     void unknown(const Node& n);
+    // Where keepalived reports a problem of a whole block: its closing brace.
+    static Token block_end(const Node& n) {
+        Token t = n.key;
+        if (n.block) t.loc = n.end;
+        return t;
+    }
+    // "'KEYWORD' is not supported by vigild; ignored", once per keyword; listed in the config.
+    void unsupported(const Node& n);
 
     bool need_args(const Node& n, std::size_t count);
     std::string_view arg(const Node& n, std::size_t i) const {
@@ -87,6 +101,14 @@ struct Ctx {
     std::optional<Address> address(const Node& n, std::size_t i);
     std::string string_arg(const Node& n);            // all arguments joined by one space
     std::vector<std::string> command(const Node& n);  // a script command line
+    // keepalived's `CMD|"QUOTED CMD" [username [groupname]]` (notify_*, quorum_*, *_script):
+    // the words after the command select the user and group and are never arguments. A user or
+    // group this host lacks drops the command, as keepalived does.
+    struct UserCommand {
+        std::vector<std::string> argv;
+        std::string user, group;
+    };
+    UserCommand user_command(const Node& n);
     bool interface_exists(const Token& at, std::string_view name, bool report = true);
 };
 
@@ -132,8 +154,11 @@ class KeywordTable {
     std::unordered_map<std::string_view, Handler<T>> map_;
 };
 
+// A keepalived keyword Vigil does not implement: warned about, never silently dropped.
 template <class T>
-void ignore_kw(Ctx&, const Node&, T&) {}
+void unsupported_kw(Ctx& c, const Node& n, T&) {
+    c.unsupported(n);
+}
 
 template <class T>
 void dispatch(Ctx& c, const Node& block, T& target, const KeywordTable<T>& table) {

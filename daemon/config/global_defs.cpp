@@ -4,6 +4,9 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace vigil::config {
 namespace {
 
@@ -53,6 +56,58 @@ void fifo_script(Ctx& c, const Node& n) {
     c.scripts.push_back({std::move(argv), {}, n.key.loc, ScriptUse::Kind::fifo, {}});
 }
 
+void script(Ctx& c, const Node& n, G::Script& out) {
+    if (n.args.empty()) {
+        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
+        return;
+    }
+    auto uc = c.user_command(n);
+    if (uc.argv.empty()) return;
+    c.scripts.push_back({uc.argv, uc.user, n.key.loc, ScriptUse::Kind::notify, {}});
+    out.argv = std::move(uc.argv);
+    out.user = std::move(uc.user);
+    out.group = std::move(uc.group);
+}
+
+// umask NUMBER (hex, octal or decimal) or BITS such as IWGRP|IWOTH.
+void umask_kw(Ctx& c, const Node& n, G& g) {
+    if (!c.need_args(n, 1)) return;
+    std::string text;
+    for (const auto& a : n.args) text += a.text;
+    unsigned mask = 0;
+    if (text[0] >= '0' && text[0] <= '9') {
+        char* end = nullptr;
+        errno = 0;
+        unsigned long v = std::strtoul(text.c_str(), &end, 0);  // 0x.., 0.. (octal), decimal
+        if (errno != 0 || *end != '\0' || v > 0777) {
+            c.error(n.args[0], "umask: expected a number in [0, 0777] or BITS, got '" + text + "'");
+            return;
+        }
+        mask = unsigned(v);
+    } else {
+        static constexpr std::pair<std::string_view, unsigned> bits[] = {
+            {"IRUSR", 0400}, {"IWUSR", 0200}, {"IXUSR", 0100}, {"IRGRP", 040}, {"IWGRP", 020},
+            {"IXGRP", 010},  {"IROTH", 04},   {"IWOTH", 02},   {"IXOTH", 01}};
+        std::string_view rest = text;
+        while (!rest.empty()) {
+            auto bar = rest.find('|');
+            auto word = rest.substr(0, bar);
+            bool found = false;
+            for (const auto& [name, bit] : bits)
+                if (word == name) {
+                    mask |= bit;
+                    found = true;
+                }
+            if (!found) {
+                c.error(n.args[0], "umask: unknown bit '" + std::string(word) + "'");
+                return;
+            }
+            rest = bar == std::string_view::npos ? std::string_view{} : rest.substr(bar + 1);
+        }
+    }
+    g.umask = mask;
+}
+
 const KeywordTable<G>& table() {
     static const KeywordTable<G> t{
         {"router_id",
@@ -66,7 +121,8 @@ const KeywordTable<G>& table() {
                  for (const auto& a : ch.args) g.notification_email.emplace_back(a.text);
              }
              for (const auto& a : n.args) g.notification_email.emplace_back(a.text);
-             if (g.notification_email.empty()) c.strict(n.key, "empty notification_email block");
+             if (g.notification_email.empty())
+                 c.strict(Ctx::block_end(n), "empty notification_email block");
          }},
         {"notification_email_from",
          [](Ctx& c, const Node& n, G& g) {
@@ -233,99 +289,111 @@ const KeywordTable<G>& table() {
         {"data_file", [](Ctx& c, const Node& n, G& g) { path_kw(c, n, g.data_file); }},
         {"stats_file", [](Ctx& c, const Node& n, G& g) { path_kw(c, n, g.stats_file); }},
         // keepalived keywords with no effect on Vigil.
-        {"bfd_cpu_affinity", ignore_kw<G>},
-        {"bfd_no_swap", ignore_kw<G>},
-        {"bfd_priority", ignore_kw<G>},
-        {"bfd_process_name", ignore_kw<G>},
-        {"bfd_rlimit_rttime", ignore_kw<G>},
-        {"bfd_rt_priority", ignore_kw<G>},
-        {"checker_cpu_affinity", ignore_kw<G>},
-        {"checker_no_swap", ignore_kw<G>},
-        {"checker_priority", ignore_kw<G>},
-        {"checker_process_name", ignore_kw<G>},
-        {"checker_rlimit_rttime", ignore_kw<G>},
-        {"checker_rt_priority", ignore_kw<G>},
-        {"config_save_dir", ignore_kw<G>},
-        {"data_use_instance", ignore_kw<G>},
-        {"dbus_service_name", ignore_kw<G>},
-        {"default_interface", ignore_kw<G>},
-        {"disable_local_igmp", ignore_kw<G>},
-        {"dynamic_interfaces", ignore_kw<G>},
-        {"enable_dbus", ignore_kw<G>},
-        {"enable_snmp_checker", ignore_kw<G>},
-        {"enable_snmp_rfc", ignore_kw<G>},
-        {"enable_snmp_rfcv2", ignore_kw<G>},
-        {"enable_snmp_rfcv3", ignore_kw<G>},
-        {"enable_snmp_vrrp", ignore_kw<G>},
-        {"enable_snmp_keepalived", ignore_kw<G>},
-        {"enable_traps", ignore_kw<G>},
-        {"fifo_write_vrrp_states_on_reload", ignore_kw<G>},
-        {"include_check", ignore_kw<G>},
-        {"log_unknown_vrids", ignore_kw<G>},
-        {"lvs_flush", ignore_kw<G>},
-        {"lvs_flush_on_stop", ignore_kw<G>},
-        {"lvs_netlink_cmd_rcv_bufs", ignore_kw<G>},
-        {"lvs_netlink_cmd_rcv_bufs_force", ignore_kw<G>},
-        {"lvs_netlink_monitor_rcv_bufs", ignore_kw<G>},
-        {"lvs_netlink_monitor_rcv_bufs_force", ignore_kw<G>},
-        {"lvs_sync_daemon", ignore_kw<G>},
-        {"lvs_timeouts", ignore_kw<G>},
-        {"max_auto_priority", ignore_kw<G>},
-        {"min_auto_priority_delay", ignore_kw<G>},
-        {"nftables", ignore_kw<G>},
-        {"nftables_counters", ignore_kw<G>},
-        {"nftables_ifindex", ignore_kw<G>},
-        {"nftables_ipvs", ignore_kw<G>},
-        {"nftables_ipvs_priority", ignore_kw<G>},
-        {"nftables_ipvs_start_fwmark", ignore_kw<G>},
-        {"nftables_priority", ignore_kw<G>},
-        {"no_checker_emails", ignore_kw<G>},
-        {"no_email_faults", ignore_kw<G>},
-        {"process_monitor_rcv_bufs", ignore_kw<G>},
-        {"process_monitor_rcv_bufs_force", ignore_kw<G>},
-        {"process_name", ignore_kw<G>},
-        {"process_names", ignore_kw<G>},
-        {"random_seed", ignore_kw<G>},
-        {"reload_check_config", ignore_kw<G>},
-        {"reload_file", ignore_kw<G>},
-        {"reload_repeat", ignore_kw<G>},
-        {"reload_time_file", ignore_kw<G>},
-        {"rs_init_notifies", ignore_kw<G>},
-        {"shutdown_script", ignore_kw<G>},
-        {"shutdown_script_timeout", ignore_kw<G>},
-        {"snmp_socket", ignore_kw<G>},
-        {"startup_script", ignore_kw<G>},
-        {"startup_script_timeout", ignore_kw<G>},
-        {"tmp_config_directory", ignore_kw<G>},
-        {"umask", ignore_kw<G>},
-        {"vmac_addr_prefix", ignore_kw<G>},
-        {"vmac_prefix", ignore_kw<G>},
-        {"vrrp_check_unicast_src", ignore_kw<G>},
-        {"vrrp_cpu_affinity", ignore_kw<G>},
-        {"vrrp_down_timer_adverts", ignore_kw<G>},
-        {"vrrp_garp_extra_if", ignore_kw<G>},
-        {"vrrp_higher_prio_send_advert", ignore_kw<G>},
-        {"vrrp_lower_prio_no_advert", ignore_kw<G>},
-        {"vrrp_min_garp", ignore_kw<G>},
-        {"vrrp_netlink_cmd_rcv_bufs", ignore_kw<G>},
-        {"vrrp_netlink_cmd_rcv_bufs_force", ignore_kw<G>},
-        {"vrrp_netlink_monitor_rcv_bufs", ignore_kw<G>},
-        {"vrrp_netlink_monitor_rcv_bufs_force", ignore_kw<G>},
-        {"vrrp_no_swap", ignore_kw<G>},
-        {"vrrp_notify_priority_changes", ignore_kw<G>},
-        {"vrrp_priority", ignore_kw<G>},
-        {"vrrp_process_name", ignore_kw<G>},
-        {"vrrp_rlimit_rttime", ignore_kw<G>},
-        {"vrrp_rt_priority", ignore_kw<G>},
-        {"vrrp_rx_bufs_multiplier", ignore_kw<G>},
-        {"vrrp_rx_bufs_policy", ignore_kw<G>},
-        {"linkbeat_use_polling", ignore_kw<G>},
-        {"child_wait_time", ignore_kw<G>},
-        {"net_namespace", ignore_kw<G>},
-        {"net_namespace_ipvs", ignore_kw<G>},
-        {"namespace_with_ipsets", ignore_kw<G>},
-        {"use_pid_dir", ignore_kw<G>},
-        {"instance", ignore_kw<G>},
+        {"bfd_cpu_affinity", unsupported_kw<G>},
+        {"bfd_no_swap", unsupported_kw<G>},
+        {"bfd_priority", unsupported_kw<G>},
+        {"bfd_process_name", unsupported_kw<G>},
+        {"bfd_rlimit_rttime", unsupported_kw<G>},
+        {"bfd_rt_priority", unsupported_kw<G>},
+        {"checker_cpu_affinity", unsupported_kw<G>},
+        {"checker_no_swap", unsupported_kw<G>},
+        {"checker_priority", unsupported_kw<G>},
+        {"checker_process_name", unsupported_kw<G>},
+        {"checker_rlimit_rttime", unsupported_kw<G>},
+        {"checker_rt_priority", unsupported_kw<G>},
+        {"config_save_dir", unsupported_kw<G>},
+        {"data_use_instance", unsupported_kw<G>},
+        {"dbus_service_name", unsupported_kw<G>},
+        {"default_interface", unsupported_kw<G>},
+        {"disable_local_igmp", unsupported_kw<G>},
+        {"dynamic_interfaces", unsupported_kw<G>},
+        {"enable_dbus", unsupported_kw<G>},
+        {"enable_snmp_checker", unsupported_kw<G>},
+        {"enable_snmp_rfc", unsupported_kw<G>},
+        {"enable_snmp_rfcv2", unsupported_kw<G>},
+        {"enable_snmp_rfcv3", unsupported_kw<G>},
+        {"enable_snmp_vrrp", unsupported_kw<G>},
+        {"enable_snmp_keepalived", unsupported_kw<G>},
+        {"enable_traps", unsupported_kw<G>},
+        {"fifo_write_vrrp_states_on_reload", unsupported_kw<G>},
+        {"include_check", unsupported_kw<G>},
+        {"log_unknown_vrids", unsupported_kw<G>},
+        {"lvs_flush", unsupported_kw<G>},
+        {"lvs_flush_on_stop", unsupported_kw<G>},
+        {"lvs_netlink_cmd_rcv_bufs", unsupported_kw<G>},
+        {"lvs_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
+        {"lvs_netlink_monitor_rcv_bufs", unsupported_kw<G>},
+        {"lvs_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
+        {"lvs_sync_daemon", unsupported_kw<G>},
+        {"lvs_timeouts", unsupported_kw<G>},
+        {"max_auto_priority", unsupported_kw<G>},
+        {"min_auto_priority_delay", unsupported_kw<G>},
+        {"nftables", unsupported_kw<G>},
+        {"nftables_counters", unsupported_kw<G>},
+        {"nftables_ifindex", unsupported_kw<G>},
+        {"nftables_ipvs", unsupported_kw<G>},
+        {"nftables_ipvs_priority", unsupported_kw<G>},
+        {"nftables_ipvs_start_fwmark", unsupported_kw<G>},
+        {"nftables_priority", unsupported_kw<G>},
+        {"no_checker_emails", [](Ctx&, const Node&, G& g) { g.no_checker_emails = true; }},
+        {"no_email_faults", [](Ctx&, const Node&, G& g) { g.no_email_faults = true; }},
+        {"process_monitor_rcv_bufs", unsupported_kw<G>},
+        {"process_monitor_rcv_bufs_force", unsupported_kw<G>},
+        {"process_name", unsupported_kw<G>},
+        {"process_names", unsupported_kw<G>},
+        {"random_seed",  // applied while reading (config/source.cpp); checked here
+         [](Ctx& c, const Node& n, G&) { c.integer(n, 0, 0, 4294967295LL); }},
+        {"reload_check_config", unsupported_kw<G>},
+        {"reload_file", unsupported_kw<G>},
+        {"reload_repeat", unsupported_kw<G>},
+        {"reload_time_file", unsupported_kw<G>},
+        {"rs_init_notifies", unsupported_kw<G>},
+        {"shutdown_script", [](Ctx& c, const Node& n, G& g) { script(c, n, g.shutdown_script); }},
+        {"shutdown_script_timeout",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 1, 1000))
+                 g.shutdown_script.timeout = std::chrono::seconds(*v);
+         }},
+        {"snmp_socket", unsupported_kw<G>},
+        {"startup_script", [](Ctx& c, const Node& n, G& g) { script(c, n, g.startup_script); }},
+        {"startup_script_timeout",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 1, 1000))
+                 g.startup_script.timeout = std::chrono::seconds(*v);
+         }},
+        {"tmp_config_directory", unsupported_kw<G>},
+        {"umask", umask_kw},
+        {"vmac_addr_prefix", unsupported_kw<G>},
+        {"vmac_prefix", unsupported_kw<G>},
+        {"vrrp_check_unicast_src", unsupported_kw<G>},
+        {"vrrp_cpu_affinity", unsupported_kw<G>},
+        {"vrrp_down_timer_adverts", unsupported_kw<G>},
+        {"vrrp_garp_extra_if", unsupported_kw<G>},
+        {"vrrp_higher_prio_send_advert", unsupported_kw<G>},
+        {"vrrp_lower_prio_no_advert", unsupported_kw<G>},
+        {"vrrp_min_garp", unsupported_kw<G>},
+        {"vrrp_netlink_cmd_rcv_bufs", unsupported_kw<G>},
+        {"vrrp_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
+        {"vrrp_netlink_monitor_rcv_bufs", unsupported_kw<G>},
+        {"vrrp_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
+        {"vrrp_no_swap", unsupported_kw<G>},
+        {"vrrp_notify_priority_changes", unsupported_kw<G>},
+        {"vrrp_priority", unsupported_kw<G>},
+        {"vrrp_process_name", unsupported_kw<G>},
+        {"vrrp_rlimit_rttime", unsupported_kw<G>},
+        {"vrrp_rt_priority", unsupported_kw<G>},
+        {"vrrp_rx_bufs_multiplier", unsupported_kw<G>},
+        {"vrrp_rx_bufs_policy", unsupported_kw<G>},
+        {"linkbeat_use_polling", unsupported_kw<G>},
+        {"child_wait_time", unsupported_kw<G>},
+        {"net_namespace",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.net_namespace = std::string(n.args[0].text);
+         }},
+        {"net_namespace_ipvs", unsupported_kw<G>},
+        {"namespace_with_ipsets", unsupported_kw<G>},
+        {"use_pid_dir", unsupported_kw<G>},
+        {"instance", unsupported_kw<G>},
     };
     return t;
 }

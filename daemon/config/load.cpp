@@ -6,10 +6,11 @@
 namespace vigil::config {
 namespace {
 
-bool is_top_ignored(std::string_view k) {
-    return k == "net_namespace" || k == "net_namespace_ipvs" || k == "namespace_with_ipsets" ||
-           k == "instance" || k == "use_pid_dir" || k == "linkbeat_use_polling" ||
-           k == "child_wait_time";
+// Top-level keywords keepalived accepts that Vigil does not implement.
+bool is_top_unsupported(std::string_view k) {
+    return k == "net_namespace_ipvs" || k == "namespace_with_ipsets" || k == "instance" ||
+           k == "use_pid_dir" || k == "linkbeat_use_polling" || k == "child_wait_time" ||
+           k == "linkbeat_interfaces" || k == "track_group";
 }
 
 // Turns each top-level statement into configuration as soon as it is complete.
@@ -20,6 +21,10 @@ class Builder {
     void top(const Node& n) {
         reserve();
         auto k = n.key.text;
+        c_.pass =
+            k == "global_defs" || k == "virtual_server" || k == "virtual_server_group" || k == "SSL"
+                ? 1
+                : 2;
         if (k == "virtual_server_group")
             parse_virtual_server_group(c_, n, groups_);
         else if (k == "global_defs")
@@ -36,11 +41,13 @@ class Builder {
             parse_vrrp_track_process(c_, n);
         else if (k == "static_ipaddress" || k == "static_routes" || k == "static_rules")
             parse_static_block(c_, n);
-        else if (k == "garp_group")
-            parse_garp_group(c_, n);
-        else if (k == "bfd_instance")
+        else if (k == "garp_group") {
+            c_.unsupported(n);
+            parse_garp_group(c_, n);  // keepalived's checks still apply
+        } else if (k == "bfd_instance") {
+            c_.unsupported(n);
             parse_bfd_instance(c_, n);
-        else if (k == "SSL")
+        } else if (k == "SSL")
             parse_ssl(c_, n);
         else if (k == "virtual_server") {
             // A group may be defined after the service that names it.
@@ -49,13 +56,18 @@ class Builder {
                 deferred_.push_back(n);
             else
                 parse_virtual_server(c_, n, groups_);
-        } else if (is_top_ignored(k)) {
+        } else if (k == "net_namespace") {
+            if (c_.need_args(n, 1)) c_.cfg.global.net_namespace = std::string(n.args[0].text);
+        } else if (is_top_unsupported(k)) {
+            c_.unsupported(n);
         } else
             c_.unknown(n);
     }
 
     void finish() {
+        c_.pass = 1;
         for (const auto& n : deferred_) parse_virtual_server(c_, n, groups_);
+        c_.pass = 2;
         validate(c_);
     }
 
@@ -104,6 +116,8 @@ LoadResult run(Read&& read, const LoadOptions& options) {
     builder.finish();
     r.config.files = ts.files;
     r.diagnostics = std::move(ts.diagnostics);
+    std::stable_sort(r.diagnostics.begin(), r.diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.pass < b.pass; });
     return r;
 }
 

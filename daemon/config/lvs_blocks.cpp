@@ -16,6 +16,7 @@ using CC = checkers::CheckConfig;
 struct CheckDefaults {
     std::optional<checkers::Duration> delay_loop, connect_timeout, delay_before_retry, warmup;
     std::optional<unsigned> retry;
+    std::string virtualhost;  // a real_server's default Host for its HTTP checks
 };
 
 void apply(const CheckDefaults& d, CC& cc) {
@@ -59,8 +60,14 @@ std::optional<ipvs::Forwarding> forwarding(Ctx& c, const Node& n) {
 
 ipvs::Command command_of(Ctx& c, const Node& n) {
     ipvs::Command cmd;
-    cmd.argv = c.command(n);
-    if (cmd.argv.empty()) c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
+    if (n.args.empty()) {
+        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
+        return cmd;
+    }
+    auto uc = c.user_command(n);
+    cmd.argv = std::move(uc.argv);
+    cmd.user = std::move(uc.user);
+    cmd.group = std::move(uc.group);
     return cmd;
 }
 
@@ -81,6 +88,7 @@ struct CheckCtx {
     CC cc;
     bool seen_connect_ip = false;
     bool log_all_failures_set = false;
+    bool alpha_set = false;
 };
 
 // keepalived's HEX_STR: every argument, joined by one space.
@@ -163,6 +171,7 @@ void http_url(Ctx& c, const Node& n, checkers::HttpCheck& h) {
             else
                 u.regex_max_offset = std::size_t(*v) + 1;
         } else if (k == "regex_stack") {
+            c.unsupported(ch);
         } else {
             c.unknown(ch);
         }
@@ -207,10 +216,12 @@ bool common_check_kw(Ctx& c, const Node& n, CheckCtx& cx, CheckDefaults& d) {
         if (auto v = c.integer(n, 0, 0, 4294967295LL)) cc.fwmark = std::uint32_t(*v);
     } else if (k == "alpha") {
         cc.alpha = flag_value(c, n);
+        cx.alpha_set = true;
     } else if (k == "log_all_failures") {
         cc.log_all_failures = flag_value(c, n);
         cx.log_all_failures_set = true;
     } else if (k == "dont_track" || k == "weight" || k == "fast_recovery") {
+        c.unsupported(n);
     } else {
         return false;
     }
@@ -251,7 +262,8 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             else
                 c.unknown(ch);
         }
-        if (h.virtualhost.empty() && !vs.virtualhost.empty()) h.virtualhost = vs.virtualhost;
+        if (h.virtualhost.empty())
+            h.virtualhost = rs_def.virtualhost.empty() ? vs.virtualhost : rs_def.virtualhost;
         if (h.urls.empty()) {
             c.strict(n.key, "HTTP/SSL_GET checker has no urls specified - ignoring");
             keep = false;
@@ -290,13 +302,8 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             auto ck = ch.key.text;
             if (common_check_kw(c, ch, cx, own)) continue;
             if (ck == "type") {
-                static constexpr std::string_view types[] = {
-                    "A",     "NS", "CNAME", "SOA",  "PTR",    "MX",    "TXT", "AAAA",  "SRV",
-                    "NAPTR", "DS", "RRSIG", "NSEC", "DNSKEY", "NSEC3", "ANY", "HINFO", "MINFO"};
-                bool ok = false;
                 if (c.need_args(ch, 1)) {
-                    for (auto t : types) ok = ok || ch.args[0].text == t;
-                    if (!ok)
+                    if (!checkers::dns_type_code(ch.args[0].text))
                         c.error(ch.args[0], "DNS_CHECK type: unknown type '" +
                                                 std::string(ch.args[0].text) + "'");
                     else
@@ -403,13 +410,17 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             f.reverse = tf->weight_reverse;
         }
         cc.kind = std::move(f);
-    } else {  // BFD_CHECK and others: accepted, not run
+    } else {  // BFD_CHECK
+        c.unsupported(n);
         keep = false;
     }
     cc.retry = checkers::default_retry(cc.kind);
     apply(vs_def, cc);
     apply(rs_def, cc);
     apply(own, cc);
+    // alpha of the virtual or real server is its checkers' default: they start down and the
+    // server joins the pool only after a first success.
+    if (!cx.alpha_set) cc.alpha = vs.alpha || (rs && rs->alpha);
     if (!vs_def.delay_before_retry && !rs_def.delay_before_retry && !own.delay_before_retry)
         cc.delay_before_retry = checkers::default_delay_before_retry(cc.kind, cc.delay_loop);
     if (!keep) return;
@@ -461,7 +472,8 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
             rs.inhibit_on_failure = flag_value(c, ch);
         else if (k == "notify_up" || k == "notify_down") {
             auto cmd = command_of(c, ch);
-            c.scripts.push_back({cmd.argv, {}, ch.key.loc, ScriptUse::Kind::notify, {}});
+            if (!cmd.argv.empty())
+                c.scripts.push_back({cmd.argv, cmd.user, ch.key.loc, ScriptUse::Kind::notify, {}});
             if (!cmd.argv.empty())
                 (k == "notify_up" ? rs.notify_up : rs.notify_down) =
                     std::make_shared<const ipvs::Command>(std::move(cmd));
@@ -476,9 +488,12 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
             rs.alpha = flag_value(c, ch);
         else if (k == "lvs_method" || k == "lb_kind")
             rs.forwarding = forwarding(c, ch);
-        else if (k == "virtualhost" || k == "tunnel_encap" || k == "tunnel_dport" ||
-                 k == "tunnel_nocsum" || k == "tunnel_csum" || k == "tunnel_remcsum") {
-        } else
+        else if (k == "virtualhost") {
+            if (c.need_args(ch, 1)) rs_def.virtualhost = std::string(ch.args[0].text);
+        } else if (k == "tunnel_encap" || k == "tunnel_dport" || k == "tunnel_nocsum" ||
+                   k == "tunnel_csum" || k == "tunnel_remcsum")
+            c.unsupported(ch);
+        else
             c.unknown(ch);
     }
     if (c.opt.check_only) {
@@ -633,6 +648,7 @@ void parse_virtual_server(
     CheckDefaults def;
     std::vector<const Node*> servers;
     std::optional<Token> protocol_tok;
+    std::optional<Token> ip_family_tok;
     bool scheduler_tok = false;
     for (const auto& n : block.children) {
         auto k = n.key.text;
@@ -679,7 +695,8 @@ void parse_virtual_server(
             if (auto v = c.integer(n, 0, 0, 4294967295LL)) vs.hysteresis = unsigned(*v);
         } else if (k == "quorum_up" || k == "quorum_down") {
             auto cmd = command_of(c, n);
-            c.scripts.push_back({cmd.argv, {}, n.key.loc, ScriptUse::Kind::check, {}});
+            if (!cmd.argv.empty())
+                c.scripts.push_back({cmd.argv, cmd.user, n.key.loc, ScriptUse::Kind::check, {}});
             (k == "quorum_up" ? vs.quorum_up : vs.quorum_down) = std::move(cmd);
         } else if (k == "alpha")
             vs.alpha = flag_value(c, n);
@@ -705,9 +722,18 @@ void parse_virtual_server(
         } else if (k == "sh-port" || k == "sh-fallback" || k == "mh-port" || k == "mh-fallback" ||
                    k == "flag-1" || k == "flag-2" || k == "flag-3") {
             vs.sched_flags.emplace_back(k);
-        } else if (k == "ha_suspend" || k == "persistence_engine" || k == "ip_family" ||
-                   k == "snmp_name" || k == "delay_before_retry") {
-        } else
+        } else if (k == "ip_family") {
+            if (!c.need_args(n, 1)) continue;
+            auto v = n.args[0].text;
+            if (v != "inet" && v != "inet6") {
+                c.error(n.args[0],
+                        "ip_family: expected inet or inet6, got '" + std::string(v) + "'");
+                continue;
+            }
+            ip_family_tok = n.args[0];
+        } else if (k == "ha_suspend" || k == "persistence_engine" || k == "snmp_name")
+            c.unsupported(n);
+        else
             c.unknown(n);
     }
     for (const auto& key : vs.keys)
@@ -716,6 +742,17 @@ void parse_virtual_server(
                                     ": zero port only valid for persistent services");
             break;
         }
+    // ip_family sets the family of fwmark services; an address says its own.
+    if (ip_family_tok) {
+        bool v6 = ip_family_tok->text == "inet6";
+        for (auto& key : vs.keys) {
+            if (key.fwmark)
+                key.ipv6 = v6;
+            else if (key.ipv6 != v6)
+                c.error(*ip_family_tok, "ip_family " + std::string(ip_family_tok->text) +
+                                            " does not match the virtual server's address");
+        }
+    }
     if (!scheduler_tok)
         c.strict(block.key, "Virtual server " + std::string(first) +
                                 ": no scheduler set, setting default 'wlc'");

@@ -307,10 +307,24 @@ class Preprocessor {
                 return;
             }
         }
-        if (s.starts_with("include") && (s.size() == 7 || is_space(s[7]))) {
-            include(trim(s.substr(7)), SourceLoc{loc.file, loc.line, std::uint32_t(offset + 1)},
-                    ctx);
-            return;
+        // includer/includem/includew/includeb/includea add keepalived's include checks; a
+        // missing or unmatched include is already an error here, so they read as include.
+        if (s.starts_with("include")) {
+            std::size_t kw = 7;
+            if (s.size() > 7 && std::string_view("abmrw").find(s[7]) != std::string_view::npos)
+                kw = 8;
+            if (s.size() == kw || is_space(s[kw])) {
+                include(trim(s.substr(kw)),
+                        SourceLoc{loc.file, loc.line, std::uint32_t(offset + 1)}, ctx);
+                return;
+            }
+        }
+        // random_seed takes effect as it is read, so the ${_RANDOM}s after it repeat.
+        if (s.starts_with("random_seed") && s.size() > 11 && is_space(s[11])) {
+            long seed = 0;
+            auto rest = trim(s.substr(11));
+            if (parse_long(rest.substr(0, rest.find_first_of(" \t")), seed) && seed >= 0)
+                rng_.emplace(static_cast<std::mt19937::result_type>(seed));
         }
         tokenize(s, offset, loc);
     }

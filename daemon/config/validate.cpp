@@ -1,5 +1,6 @@
 // Cross-references, global defaults and keepalived's start-up checks, once the file is read.
 #include "config/context.hpp"
+#include "scripts.hpp"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -14,28 +15,24 @@ namespace {
 
 using I = vrrp::InstanceConfig;
 
-bool executable(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-}
-
-// keepalived looks a bare name up in PATH.
+// keepalived looks a bare name up in PATH, as the script runner does when it starts it.
 bool script_present(const std::string& prog) {
     if (prog.empty()) return false;
-    if (prog.find('/') != std::string::npos) return executable(prog);
-    for (const char* dir :
-         {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"})
-        if (executable(std::string(dir) + "/" + prog)) return true;
-    return false;
+    auto path = find_program(prog);
+    if (!path) return false;
+    struct stat st {};
+    return ::stat(path->c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path->c_str(), X_OK) == 0;
 }
 
 void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     const auto& g = c.cfg.global;
-    in.version = ex.version.value_or(g.vrrp_version);
+    if (!in.vips.empty()) in.ipv6 = in.vips.front().address.is_v6();
+    // keepalived: IPv6 speaks VRRPv3 unless the instance itself says otherwise; global
+    // vrrp_version applies to IPv4 only.
+    in.version = ex.version.value_or(in.ipv6 ? 3 : g.vrrp_version);
     in.strict = in.strict || g.vrrp_strict;
     in.skip_check_adv_addr = in.skip_check_adv_addr || g.vrrp_skip_check_adv_addr;
-    if (!in.vips.empty()) in.ipv6 = in.vips.front().address.is_v6();
     if (!in.mcast_group) in.mcast_group = in.ipv6 ? g.vrrp_mcast_group6 : g.vrrp_mcast_group4;
     if (!ex.garp_delay) in.garp.master_delay = g.vrrp_garp_master_delay;
     if (!ex.garp_repeat) in.garp.master_repeat = g.vrrp_garp_master_repeat;
@@ -201,6 +198,63 @@ void apply_log_all_failures(Ctx& c) {
         if (!std::binary_search(set.begin(), set.end(), i)) checks[i].check.log_all_failures = true;
 }
 
+// keepalived: members of a sync group without sync_group_tracking_weight lose their tracking
+// weights (interfaces and files then put the instance in FAULT) and weighted scripts are dropped.
+void drop_sync_group_weights(Ctx& c) {
+    auto& vr = c.cfg.vrrp;
+    std::unordered_set<std::string> weighted_ok;
+    for (const auto& sg : vr.sync_groups)
+        if (sg.tracking_weight) weighted_ok.insert(sg.name);
+    std::unordered_map<std::string, int> script_weight;
+    for (const auto& s : vr.scripts) script_weight[s.name] = s.weight;
+    std::unordered_map<std::string, int> file_weight;
+    for (const auto& f : vr.track_files) file_weight[f.name] = f.weight;
+    for (std::size_t i = 0; i < vr.instances.size(); ++i) {
+        auto& in = vr.instances[i];
+        if (in.sync_group.empty() || weighted_ok.count(in.sync_group)) continue;
+        const Token& at = c.inst_extra[i].key;
+        bool if_warning = false;
+        for (auto& t : in.track_interfaces)
+            if (t.weight != 0) {
+                t.weight = 0;
+                if_warning = true;
+            }
+        if (if_warning)
+            c.warn(at, "(" + in.name + ") ignoring weights of tracked interface due to SYNC group");
+        std::erase_if(in.track_scripts, [&](const vrrp::TrackRef& r) {
+            auto it = script_weight.find(r.name);
+            int w = r.weight.value_or(it == script_weight.end() ? 0 : it->second);
+            if (w == 0) return false;
+            c.warn(at, "(" + in.name + ") ignoring tracked script " + r.name +
+                           " with weights due to SYNC group");
+            return true;
+        });
+        for (auto& r : in.track_files) {
+            auto it = file_weight.find(r.name);
+            int w = r.weight.value_or(it == file_weight.end() ? 0 : it->second);
+            if (w == 0) continue;
+            r.weight = 0;
+            c.warn(at, "(" + in.name + ") ignoring weight of tracked file " + r.name +
+                           " due to SYNC group");
+        }
+    }
+}
+
+// IPSEC-AH is not implemented: an AH instance does not run rather than advertise
+// unauthenticated. Last, as it breaks the parallel indexing of inst_extra.
+void refuse_ah(Ctx& c) {
+    auto& v = c.cfg.vrrp.instances;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i].auth != I::Auth::ah) continue;
+        const auto& ex = c.inst_extra[i];
+        c.strict(ex.ah_tok ? *ex.ah_tok : ex.key,
+                 "(" + v[i].name +
+                     ") auth_type AH is not supported by vigild: the instance is disabled rather "
+                     "than advertise unauthenticated");
+    }
+    std::erase_if(v, [](const I& in) { return in.auth == I::Auth::ah; });
+}
+
 }  // namespace
 
 void validate(Ctx& c) {
@@ -236,6 +290,8 @@ void validate(Ctx& c) {
             in.sync_group = group;
     }
 
+    drop_sync_group_weights(c);
+
     for (const auto& sg : vr.sync_groups)
         if (sg.instances.size() == 1)
             c.strict_noloc("Sync group " + sg.name +
@@ -250,6 +306,18 @@ void validate(Ctx& c) {
             if (!scripts.count(name))
                 c.strict(tok, "track_script " + name +
                                   " not found (no vrrp_script of that name), ignoring");
+
+    // keepalived runs no vrrp_script that nothing tracks.
+    std::unordered_set<std::string> used;
+    for (const auto& in : vr.instances)
+        for (const auto& r : in.track_scripts) used.insert(r.name);
+    for (const auto& sg : vr.sync_groups)
+        for (const auto& r : sg.track_scripts) used.insert(r.name);
+    std::erase_if(vr.scripts, [&](const vrrp::ScriptConfig& s) {
+        if (used.count(s.name)) return false;
+        c.warn_noloc("Warning - script " + s.name + " is not used");
+        return true;
+    });
 
     // Script files and script security.
     if (c.opt.check_scripts) {
@@ -289,6 +357,7 @@ void validate(Ctx& c) {
     apply_script_user(c);
     apply_smtp_alert(c);
     apply_log_all_failures(c);
+    refuse_ah(c);
 }
 
 }  // namespace vigil::config

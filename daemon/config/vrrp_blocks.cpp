@@ -19,13 +19,16 @@ vrrp::Command to_command(std::vector<std::string> argv) {
 }
 
 void notify(Ctx& c, const Node& n, vrrp::Command& out) {
-    auto argv = c.command(n);
-    if (argv.empty()) {
+    if (n.args.empty()) {
         c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
         return;
     }
-    c.scripts.push_back({argv, {}, n.key.loc, ScriptUse::Kind::notify, {}});
-    out = to_command(std::move(argv));
+    auto uc = c.user_command(n);
+    if (uc.argv.empty()) return;
+    c.scripts.push_back({uc.argv, uc.user, n.key.loc, ScriptUse::Kind::notify, {}});
+    out = to_command(std::move(uc.argv));
+    out.user = std::move(uc.user);
+    out.group = std::move(uc.group);
 }
 
 // ADDR[/LEN] [brd ADDR] [dev IF] [scope S] [label L] [no_track] ... : one line of
@@ -251,9 +254,10 @@ void auth_block(Ctx& c, const Node& n, InstanceTarget& t) {
             auto v = ch.args[0].text;
             if (v == "PASS")
                 t.in.auth = I::Auth::pass;
-            else if (v == "AH")
+            else if (v == "AH") {
                 t.in.auth = I::Auth::ah;
-            else
+                t.ex.ah_tok = ch.args[0];
+            } else
                 c.error(ch.args[0], "auth_type: expected PASS or AH, got '" + std::string(v) + "'");
         } else if (ch.key.text == "auth_pass") {
             if (!c.need_args(ch, 1)) continue;
@@ -382,7 +386,11 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"track_file",
          [](Ctx& c, const Node& n, T& t) { t.in.track_files = track_refs(c, n, nullptr); }},
         {"track_process", [](Ctx& c, const Node& n, T&) { track_refs(c, n, nullptr); }},
-        {"track_bfd", [](Ctx& c, const Node& n, T&) { track_refs(c, n, nullptr); }},
+        {"track_bfd",
+         [](Ctx& c, const Node& n, T&) {
+             c.unsupported(n);
+             track_refs(c, n, nullptr);
+         }},
         {"notify_master", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master); }},
         {"notify_backup", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.backup); }},
         {"notify_fault", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.fault); }},
@@ -390,8 +398,8 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"notify", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.generic); }},
         {"notify_master_rx_lower_pri",
          [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master_rx_lower_pri); }},
-        {"notify_deleted", [](Ctx&, const Node&, T&) {}},
-        {"notify_priority_changes", [](Ctx&, const Node&, T&) {}},
+        {"notify_deleted", unsupported_kw<T>},
+        {"notify_priority_changes", unsupported_kw<T>},
         {"smtp_alert",
          [](Ctx& c, const Node& n, T& t) {
              t.in.smtp_alert = flag_value(c, n);
@@ -465,22 +473,22 @@ const KeywordTable<InstanceTarget>& instance_table() {
                       "lvs_sync_daemon_interface in a vrrp_instance is deprecated: use "
                       "lvs_sync_daemon in global_defs");
          }},
-        {"debug", ignore_kw<T>},
-        {"garp_extra_if", ignore_kw<T>},
-        {"check_unicast_src", ignore_kw<T>},
-        {"down_timer_adverts", ignore_kw<T>},
-        {"higher_prio_send_advert", ignore_kw<T>},
-        {"lower_prio_no_advert", ignore_kw<T>},
-        {"kernel_rx_buf_size", ignore_kw<T>},
-        {"linkbeat_use_polling", ignore_kw<T>},
-        {"native_ipv6", ignore_kw<T>},
-        {"old_unicast_checksum", ignore_kw<T>},
-        {"promote_secondaries", ignore_kw<T>},
-        {"track_src_ip", ignore_kw<T>},
-        {"unicast_fault_no_peer", ignore_kw<T>},
-        {"use_ipvlan", ignore_kw<T>},
-        {"use_vmac_addr", ignore_kw<T>},
-        {"vrf", ignore_kw<T>},
+        {"debug", unsupported_kw<T>},
+        {"garp_extra_if", unsupported_kw<T>},
+        {"check_unicast_src", unsupported_kw<T>},
+        {"down_timer_adverts", unsupported_kw<T>},
+        {"higher_prio_send_advert", unsupported_kw<T>},
+        {"lower_prio_no_advert", unsupported_kw<T>},
+        {"kernel_rx_buf_size", unsupported_kw<T>},
+        {"linkbeat_use_polling", unsupported_kw<T>},
+        {"native_ipv6", unsupported_kw<T>},
+        {"old_unicast_checksum", unsupported_kw<T>},
+        {"promote_secondaries", unsupported_kw<T>},
+        {"track_src_ip", unsupported_kw<T>},
+        {"unicast_fault_no_peer", unsupported_kw<T>},
+        {"use_ipvlan", unsupported_kw<T>},
+        {"use_vmac_addr", unsupported_kw<T>},
+        {"vrf", unsupported_kw<T>},
     };
     return t;
 }
@@ -543,11 +551,19 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
             g.track_files = track_refs(c, n, nullptr);
         else if (k == "track_interface")
             track_interface(c, n, g.track_interfaces);
-        else if (k == "track_process" || k == "track_bfd")
+        else if (k == "track_process")
             track_refs(c, n, nullptr);
-        else if (k == "global_tracking" || k == "sync_group_tracking_weight" ||
-                 k == "notify_priority_changes") {
-        } else
+        else if (k == "track_bfd") {
+            c.unsupported(n);
+            track_refs(c, n, nullptr);
+        } else if (k == "sync_group_tracking_weight")
+            g.tracking_weight = true;
+        else if (k == "global_tracking") {
+            c.warn(n.key, "global_tracking is deprecated - use sync_group_tracking_weight");
+            g.tracking_weight = true;
+        } else if (k == "notify_priority_changes")
+            c.unsupported(n);
+        else
             c.unknown(n);
     }
     if (g.instances.empty())
@@ -558,15 +574,11 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
 void parse_vrrp_script(Ctx& c, const Node& block) {
     vrrp::ScriptConfig s;
     if (!block.args.empty()) s.name = std::string(block.args[0].text);
-    std::optional<SourceLoc> script_loc;
     for (const auto& n : block.children) {
         auto k = n.key.text;
         if (k == "script") {
             s.command.argv = c.command(n);
-            if (s.command.argv.empty())
-                c.error(n.key, "script: expected a command");
-            else
-                script_loc = n.key.loc;
+            if (s.command.argv.empty()) c.error(n.key, "script: expected a command");
         } else if (k == "interval") {
             if (auto v = c.seconds(n, 0, 0.000001, 4294.967295)) s.interval = *v;
         } else if (k == "timeout") {
@@ -590,12 +602,12 @@ void parse_vrrp_script(Ctx& c, const Node& block) {
         }
     }
     if (s.command.argv.empty()) {
-        c.strict(block.key, "No script set for vrrp_script " + s.name + " - removing");
+        c.strict(Ctx::block_end(block), "No script set for vrrp_script " + s.name + " - removing");
         c.removed_scripts.push_back({s.name, block.key});
         return;
     }
-    c.scripts.push_back(
-        {s.command.argv, s.command.user, *script_loc, ScriptUse::Kind::track, s.name});
+    c.scripts.push_back({s.command.argv, s.command.user, Ctx::block_end(block).loc,
+                         ScriptUse::Kind::track, s.name});
     c.cfg.vrrp.scripts.push_back(std::move(s));
 }
 
@@ -661,7 +673,9 @@ void parse_garp_group(Ctx& c, const Node& block) {
             c.unknown(n);
         }
     }
-    if (!delay) c.strict(block.key, "garp_group has no garp_interval or gna_interval - ignoring");
+    if (!delay)
+        c.strict(Ctx::block_end(block),
+                 "garp_group has no garp_interval or gna_interval - ignoring");
 }
 
 void parse_bfd_instance(Ctx& c, const Node& block) {
@@ -679,7 +693,7 @@ void parse_bfd_instance(Ctx& c, const Node& block) {
         if (!ok) c.unknown(n);
     }
     if (!neighbor)
-        c.strict(block.key,
+        c.strict(Ctx::block_end(block),
                  "Configuration error: BFD instance " +
                      (block.args.empty() ? std::string() : std::string(block.args[0].text)) +
                      " has no neighbor address set, disabling instance");

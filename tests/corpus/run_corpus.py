@@ -130,10 +130,19 @@ def main():
             r = vigil_check(ns, v["file"], corpus)
         got = "accept" if r.returncode == 0 else "reject"
         ok = got == v["expect"]
-        rows.append((v["file"], v["expect"], got, r.returncode, "ok" if ok else "MISMATCH"))
+        status = "ok" if ok else "MISMATCH"
         if not ok:
             failures.append(f"{v['file']}: expected {v['expect']}, vigild rc {r.returncode}\n"
                             + r.stderr[-2000:])
+        elif got == "reject" and v["error_lines"]:
+            # The first problem keepalived names is the first one Vigil names.
+            want_line = int(v["error_lines"].split(",")[0])
+            if first_line(r.stderr) != want_line:
+                status = "WRONG LINE"
+                failures.append(f"{v['file']}: first error on line {first_line(r.stderr)}, "
+                                f"keepalived's on line {want_line} ({v['first_message']})\n"
+                                + r.stderr[-2000:])
+        rows.append((v["file"], v["expect"], got, r.returncode, status))
 
     tmp = tempfile.mkdtemp(prefix="vigil-corpus-")
     try:

@@ -11,7 +11,9 @@ TEST(Dns, TypeCodes) {
     EXPECT_EQ(dns_type_code("soa"), 6);
     EXPECT_EQ(dns_type_code("AAAA"), 28);
     EXPECT_EQ(dns_type_code("TXT"), 16);
-    EXPECT_EQ(dns_type_code("PTR"), std::nullopt);
+    EXPECT_EQ(dns_type_code("PTR"), 12);
+    EXPECT_EQ(dns_type_code("any"), 255);
+    EXPECT_EQ(dns_type_code("WKS"), std::nullopt);
 }
 
 TEST(Dns, EncodesQuery) {

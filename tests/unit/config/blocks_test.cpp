@@ -65,6 +65,7 @@ vrrp_sync_group G1 {
     VI_2
   }
   notify_master "/bin/true sg"
+  sync_group_tracking_weight
 }
 vrrp_instance VI_1 {
   state MASTER
@@ -148,7 +149,9 @@ TEST(VrrpInstance, AllFields) {
     ASSERT_EQ(in.track_scripts.size(), 1u);
     EXPECT_EQ(*in.track_scripts[0].weight, 5);
     EXPECT_EQ(in.notify.master.argv, (std::vector<std::string>{"/bin/echo", "master"}));
-    EXPECT_EQ(in.notify.backup.argv, (std::vector<std::string>{"/bin/echo", "backup"}));
+    // Unquoted, the word after the command is the user to run it as (keepalived).
+    EXPECT_EQ(in.notify.backup.argv, (std::vector<std::string>{"/bin/echo"}));
+    EXPECT_EQ(in.notify.backup.user, "backup");
     // Global defaults applied; the instance's own value wins.
     EXPECT_EQ(in.garp.master_delay, 7s);
     EXPECT_EQ(in.garp.master_repeat, 2u);
@@ -396,6 +399,9 @@ vrrp_instance A {
   interface eth0
   virtual_router_id 1
   notify_master /bin/true
+  track_script {
+    s
+  }
   virtual_ipaddress {
     10.0.0.100
   }

@@ -80,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"garp_interval_0", "global_defs {\n vrrp_garp_interval 0\n}\n",
              "outside range [0.000001, 4294.967295]", 2, 21, false, false},
         Case{"empty_email", "global_defs {\n notification_email {\n }\n}\n",
-             "empty notification_email", 2, 2, false, false},
+             "empty notification_email", 3, 2, false, false},
         Case{"unicast_without_peers", inst(" virtual_router_id 1\n unicast_src_ip 10.0.0.1\n"),
              "without any unicast peers", 4, 2, false, false},
         Case{"protocol_on_fwmark", "virtual_server fwmark 1 {\n protocol TCP\n}\n",
@@ -125,7 +125,7 @@ TEST(Errors, ScriptSecurity) {
         "t.conf", o);
     const auto* d = find(missing, "Disabling track script s");
     ASSERT_NE(d, nullptr) << all(missing);
-    EXPECT_EQ(d->line, 6u);
+    EXPECT_EQ(d->line, 7u);  // keepalived names the block's closing brace
 }
 
 TEST(Errors, StartableDespiteStrictErrors) {
@@ -173,7 +173,7 @@ TEST(KeepalivedChecks, OwnInterfaceTrackedAndMissingProtocol) {
 TEST(KeepalivedChecks, MasterWithoutPriorityIsTheOwner) {
     auto r = test::load(
         "vrrp_instance V {\n state MASTER\n interface eth0\n virtual_router_id 1\n "
-        "authentication {\n  auth_type AH\n  auth_pass x\n }\n virtual_ipaddress {\n  10.0.0.1\n "
+        "authentication {\n  auth_type PASS\n  auth_pass x\n }\n virtual_ipaddress {\n  10.0.0.1\n "
         "}\n}\n");
     EXPECT_TRUE(r.ok()) << test::all(r);
     EXPECT_EQ(r.config.vrrp.instances.at(0).priority, 255);
@@ -182,7 +182,9 @@ TEST(KeepalivedChecks, MasterWithoutPriorityIsTheOwner) {
         "authentication {\n  auth_type AH\n  auth_pass x\n }\n virtual_ipaddress {\n  10.0.0.1\n "
         "}\n}\n");
     EXPECT_NE(test::find(p100, "incompatible with AH"), nullptr) << test::all(p100);
-    EXPECT_EQ(p100.config.vrrp.instances.at(0).state, vrrp::InstanceConfig::InitialState::backup);
+    // AH is not implemented: the instance is refused rather than run unauthenticated.
+    EXPECT_NE(test::find(p100, "auth_type AH is not supported by vigild"), nullptr);
+    EXPECT_TRUE(p100.config.vrrp.instances.empty());
 }
 
 }  // namespace

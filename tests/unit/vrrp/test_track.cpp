@@ -66,6 +66,8 @@ TEST(Track, ParseFile) {
     EXPECT_EQ(parse_track_file("+3"), 3);
     EXPECT_EQ(parse_track_file("junk"), 0);
     EXPECT_EQ(parse_track_file(""), 0);
+    EXPECT_EQ(parse_track_file("0x10"), 16);  // as FILE_CHECK and keepalived read it
+    EXPECT_EQ(parse_track_file("010"), 8);
     EXPECT_FALSE(read_track_file("/nonexistent/vigil-track").has_value());
 }
 

@@ -23,4 +23,7 @@ std::optional<HexPattern> parse_hex_pattern(std::string_view text, bool allow_wi
 std::optional<std::string> regex_error(const std::string& pattern,
                                        const std::vector<std::string>& options);
 
+// The query type code of a DNS_CHECK `type` (case-insensitive); nullopt: not one Vigil sends.
+std::optional<std::uint16_t> dns_type_code(std::string_view type);
+
 }  // namespace vigil::checkers

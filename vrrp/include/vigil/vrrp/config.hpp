@@ -158,6 +158,7 @@ struct SyncGroupConfig {
     std::vector<TrackRef> track_files;
     NotifyConfig notify;
     bool smtp_alert = false;
+    bool tracking_weight = false;  // sync_group_tracking_weight: members keep their weights
     bool operator==(const SyncGroupConfig&) const = default;
 };
 
