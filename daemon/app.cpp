@@ -569,9 +569,13 @@ struct App::Impl {
                      {"drops", i.drops},
                      {"errors", i.errors}});
             }
-            j["vrrp"] = {{"instances", inst}, {"drops", st.drops}};
+            json procs = json::array();
+            for (const auto& p : st.track_processes)
+                procs.push_back({{"name", p.name}, {"running", p.running}, {"quorum", p.quorum}});
+            j["vrrp"] = {{"instances", inst}, {"drops", st.drops}, {"track_processes", procs}};
         } else {
-            j["vrrp"] = {{"instances", inst}, {"drops", json::object()}};
+            j["vrrp"] = {
+                {"instances", inst}, {"drops", json::object()}, {"track_processes", json::array()}};
         }
         json vss = json::array();
         if (director) {

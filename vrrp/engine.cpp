@@ -2,18 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fstream>
+#include <set>
 
 #include "addresses.hpp"
 #include "announce.hpp"
 #include "instance.hpp"
 #include "link_monitor.hpp"
+#include "proc_scan.hpp"
 #include "socket.hpp"
 #include "sync_group.hpp"
 #include "timer_queue.hpp"
 #include "track.hpp"
+#include "track_process.hpp"
 #include "vip_filter.hpp"
 #include "vmac.hpp"
 
@@ -64,11 +71,36 @@ struct FileTracker {
     long value = 0;
 };
 
+struct ProcessTracker {
+    TrackProcessConfig config;
+    ProcessQuorum quorum;
+};
+
+// One /proc scan per tick serves every vrrp_track_process: every 0.5 s, or as often as the
+// shortest delay asks, but never more than every 0.1 s.
+Duration process_poll_interval(const std::map<std::string, ProcessTracker>& ps) {
+    Duration d = std::chrono::milliseconds(500);
+    for (const auto& [_, p] : ps)
+        for (auto delay : {p.config.fork_delay, p.config.terminate_delay})
+            if (delay > Duration{0}) d = std::min(d, delay);
+    return std::max<Duration>(d, std::chrono::milliseconds(100));
+}
+
+ScanNeeds scan_needs(const std::map<std::string, ProcessTracker>& ps) {
+    ScanNeeds n;
+    for (const auto& [_, p] : ps) {
+        if (!p.config.full_command) n.comm = true;
+        n.cmdline_bytes = std::max(n.cmdline_bytes, cmdline_bytes_needed(p.config));
+    }
+    return n;
+}
+
 Config without_instances(const Config& c) {
     Config out;
     out.sync_groups = c.sync_groups;
     out.scripts = c.scripts;
     out.track_files = c.track_files;
+    out.track_processes = c.track_processes;
     out.startup_delay = c.startup_delay;
     out.nft_table = c.nft_table;
     return out;
@@ -89,6 +121,9 @@ struct Engine::Impl final : InstanceIo {
     std::map<std::string, std::unique_ptr<Instance>> instances;
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
     std::map<std::string, FileTracker> files;
+    std::map<std::string, ProcessTracker> processes;
+    // pidfds of matching processes: an exit is seen at once, a start at the next scan.
+    std::map<int, std::unique_ptr<boost::asio::posix::stream_descriptor>> exit_watches;
     std::unique_ptr<VipFilter> filter;  // opened with the first strict master
     std::optional<VmacManager> vmac_manager;
     std::map<std::string, Vmac> vmacs;  // by instance name
@@ -99,6 +134,7 @@ struct Engine::Impl final : InstanceIo {
     };
     std::map<std::string, BaseArp> vmac_bases;
     boost::asio::steady_timer file_poll;
+    std::optional<TimerQueue::Entry> process_poll;  // after timers: destroyed before it
     boost::asio::steady_timer startup;
     std::array<std::uint64_t, kDropReasonCount> drops{};
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -110,6 +146,7 @@ struct Engine::Impl final : InstanceIo {
             for (auto& [_, sock] : sockets)
                 if (sock->queued()) sock->flush();
         });
+        process_poll.emplace(timers, [this](TimerQueue::TimePoint) { poll_processes(); });
     }
     ~Impl() override { *alive = false; }
 
@@ -220,13 +257,24 @@ struct Engine::Impl final : InstanceIo {
             fs.push_back({r.weight.value_or(it->second.config.weight),
                           r.reverse || it->second.config.weight_reverse, it->second.value});
         };
+        // A process quorum weighs like a script's result. A reference with its own weight
+        // also says its own direction (reverse / noreverse).
+        auto add_process = [&](const TrackRef& r) {
+            auto it = processes.find(r.name);
+            if (it == processes.end()) return;
+            const auto& pc = it->second.config;
+            ss.push_back({r.weight.value_or(pc.weight), r.weight ? r.reverse : pc.weight_reverse,
+                          it->second.quorum.up()});
+        };
         for (const auto& t : c.track_interfaces) add_if(t);
         for (const auto& r : c.track_scripts) add_script(r);
         for (const auto& r : c.track_files) add_file(r);
+        for (const auto& r : c.track_processes) add_process(r);
         if (g) {
             for (const auto& t : g->track_interfaces) add_if(t);
             for (const auto& r : g->track_scripts) add_script(r);
             for (const auto& r : g->track_files) add_file(r);
+            for (const auto& r : g->track_processes) add_process(r);
         }
         inst.set_link(link_info(c));
         inst.set_priority(compute_priority(c.priority, ifs, ss, fs));
@@ -451,6 +499,88 @@ struct Engine::Impl final : InstanceIo {
             nf[f.name] = t;
         }
         files = std::move(nf);
+
+        std::map<std::string, ProcessTracker> np;
+        std::vector<std::string> fresh;
+        for (const auto& p : config.track_processes) {
+            auto it = processes.find(p.name);
+            if (it != processes.end() && it->second.config == p) {
+                np[p.name] = std::move(it->second);
+                continue;
+            }
+            np[p.name] = ProcessTracker{p, {}};
+            fresh.push_back(p.name);
+        }
+        processes = std::move(np);
+        if (!fresh.empty()) {
+            // The first status is known before any instance starts: no FAULT at start-up for a
+            // process that runs.
+            const auto table = scan_processes(scan_needs(processes));
+            watch_exits(table);
+            for (const auto& name : fresh) {
+                auto& t = processes[name];
+                t.quorum.initialise(count_matching(table, t.config), t.config);
+                log(LogLevel::info,
+                    fmt::format("Tracked process {}: {} running, quorum {}", name, t.quorum.count(),
+                                t.quorum.up() ? "achieved" : "not achieved"));
+            }
+        }
+        arm_process_poll(timers.now());
+    }
+
+    void arm_process_poll(TimerQueue::TimePoint now) {
+        if (processes.empty() || stopped) {
+            process_poll->cancel();
+            return;
+        }
+        auto next = now + process_poll_interval(processes);
+        bool exact = false;
+        for (const auto& [_, p] : processes)
+            if (auto d = p.quorum.due(p.config); d && *d < next) {
+                next = *d;
+                exact = true;
+            }
+        // A delay ends on time; the periodic scan may share a wake-up with the adverts.
+        process_poll->arm(next, exact ? Duration{0} : TimerQueue::kMaxSlack);
+    }
+
+    void poll_processes() {
+        if (stopped) return;
+        const auto now = timers.now();
+        const auto table = scan_processes(scan_needs(processes));
+        watch_exits(table);
+        bool changed = false;
+        for (auto& [name, p] : processes) {
+            if (!p.quorum.update(count_matching(table, p.config), p.config, now)) continue;
+            log(LogLevel::info,
+                fmt::format("Quorum {} for tracked process {} ({} running)",
+                            p.quorum.up() ? "gained" : "lost", name, p.quorum.count()));
+            changed = true;
+        }
+        if (changed) recompute_all();
+        arm_process_poll(now);
+    }
+
+    void watch_exits(const std::vector<ProcessEntry>& table) {
+        static constexpr std::size_t kMaxWatches = 256;  // beyond: the periodic scan alone
+        std::set<int> matching;
+        for (const auto& e : table)
+            for (const auto& [_, p] : processes)
+                if (process_matches(e, p.config)) matching.insert(e.pid);
+        std::erase_if(exit_watches, [&](const auto& w) { return !matching.contains(w.first); });
+        for (int pid : matching) {
+            if (exit_watches.size() >= kMaxWatches) break;
+            if (exit_watches.contains(pid)) continue;
+            const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+            if (fd < 0) continue;  // gone already, or no pidfd: the scan still sees it
+            auto sd = std::make_unique<boost::asio::posix::stream_descriptor>(io, fd);
+            sd->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                           [this, a = alive](const boost::system::error_code& ec) {
+                               if (ec || !*a || stopped) return;
+                               poll_processes();
+                           });
+            exit_watches.emplace(pid, std::move(sd));
+        }
     }
 
     void schedule_script(ScriptRunner& r, Duration after) {
@@ -590,6 +720,8 @@ void Engine::stop(std::function<void()> done) {
     while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
     d.filter.reset();  // the table goes with the last VIP
     d.file_poll.cancel();
+    d.process_poll->cancel();
+    d.exit_watches.clear();
     d.startup.cancel();
     for (auto& [_, s] : d.scripts) s->timer.cancel();
     boost::asio::post(d.io, [&d, a = d.alive, done = std::move(done)] {
@@ -606,6 +738,8 @@ Status Engine::status() const {
     const auto& d = *impl_;
     Status s;
     for (const auto& [_, inst] : d.instances) s.instances.push_back(inst->status());
+    for (const auto& [name, p] : d.processes)
+        s.track_processes.push_back({name, p.quorum.count(), p.quorum.up()});
     for (std::size_t i = 0; i < d.drops.size(); ++i)
         if (d.drops[i]) s.drops[std::string(to_string(static_cast<DropReason>(i)))] = d.drops[i];
     return s;

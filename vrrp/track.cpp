@@ -30,7 +30,7 @@ Priority compute_priority(std::uint8_t base, std::span<const TrackedInterface> i
     }
     for (const auto& s : scripts) {
         if (s.weight == 0) {
-            if (!s.ok) out.fault = true;
+            if (s.ok == s.reverse) out.fault = true;  // "weight 0 reverse": FAULT while good
             continue;
         }
         apply(s.weight, s.reverse, s.ok);

@@ -15,8 +15,10 @@ struct TrackedInterface {
     bool up = true;
 };
 
+// Also a vrrp_track_process, with ok meaning its quorum is met.
 struct TrackedScript {
-    int weight = 0;  // 0: failing means FAULT; >0 added while OK; <0 added while failing
+    int weight =
+        0;  // 0: failing means FAULT (OK with reverse); >0 added while OK; <0 while failing
     bool reverse = false;
     bool ok = true;
 };

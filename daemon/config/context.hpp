@@ -55,7 +55,7 @@ struct Ctx {
         : files(f), diags(d), opt(o), cfg(c) {}
 
     std::vector<ScriptUse> scripts;
-    std::unordered_map<std::string, SourceLoc> track_process_names;
+    std::unordered_set<std::string> sync_group_tracking_weight;  // groups that said it
     bool global_script_user_failed = false;
     std::unordered_map<std::string, bool> interfaces_seen;  // if_nametoindex answers
     std::vector<InstanceExtra> inst_extra;
@@ -132,6 +132,9 @@ void parse_virtual_server_group(
 void parse_virtual_server(
     Ctx& c, const Node& block,
     const std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups);
+// Without sync_group_tracking_weight, tracked processes in sync groups lose their weights.
+void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::string& owner,
+                          const Token& at);
 // Checks run after the whole file is read (cross references, host lookups, keepalived's
 // start-up warnings).
 void validate(Ctx& c);

@@ -119,6 +119,7 @@ json instance(const vrrp::InstanceConfig& in) {
     j["track_interface"] = ti;
     j["track_script"] = refs(in.track_scripts);
     j["track_file"] = refs(in.track_files);
+    j["track_process"] = refs(in.track_processes);
     j["dont_track_primary"] = in.dont_track_primary;
     j["notify"] = notify(in.notify);
     j["smtp_alert"] = in.smtp_alert;
@@ -291,6 +292,7 @@ std::string to_json(const Config& config) {
         groups.push_back({{"name", sg.name},
                           {"group", sg.instances},
                           {"track_script", refs(sg.track_scripts)},
+                          {"track_process", refs(sg.track_processes)},
                           {"notify", notify(sg.notify)}});
     vr["sync_groups"] = groups;
     json scripts = json::array();
@@ -307,6 +309,22 @@ std::string to_json(const Config& config) {
     for (const auto& f : config.vrrp.track_files)
         tfs.push_back({{"name", f.name}, {"file", f.path}, {"weight", f.weight}});
     vr["track_files"] = tfs;
+    json tps = json::array();
+    for (const auto& p : config.vrrp.track_processes) {
+        static constexpr const char* match[] = {"none", "exact", "partial", "initial"};
+        tps.push_back({{"name", p.name},
+                       {"process", p.process},
+                       {"params", p.params},
+                       {"param_match", match[static_cast<int>(p.param_match)]},
+                       {"full_command", p.full_command},
+                       {"quorum", p.quorum},
+                       {"quorum_max", p.quorum_max},
+                       {"weight", p.weight},
+                       {"reverse", p.weight_reverse},
+                       {"fork_delay_us", p.fork_delay.count()},
+                       {"terminate_delay_us", p.terminate_delay.count()}});
+    }
+    vr["track_processes"] = tps;
     root["vrrp"] = vr;
 
     json lvs;

@@ -257,6 +257,16 @@ void refuse_ah(Ctx& c) {
 
 }  // namespace
 
+void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::string& owner,
+                          const Token& at) {
+    for (auto& r : refs)
+        if (r.weight.value_or(0) != 0) {
+            c.warn(at, "(" + owner + ") ignoring weight of tracked process " + r.name +
+                           " due to SYNC group");
+            r.weight = 0;
+        }
+}
+
 void validate(Ctx& c) {
     auto& vr = c.cfg.vrrp;
     vr.startup_delay = c.cfg.global.vrrp_startup_delay;
@@ -291,6 +301,13 @@ void validate(Ctx& c) {
     }
 
     drop_sync_group_weights(c);
+    // Sync groups move their members together: without sync_group_tracking_weight a tracked
+    // process in a member counts by its quorum alone (weight 0: lost means FAULT).
+    for (std::size_t i = 0; i < vr.instances.size(); ++i) {
+        auto& in = vr.instances[i];
+        if (!in.sync_group.empty() && !c.sync_group_tracking_weight.count(in.sync_group))
+            drop_process_weights(c, in.track_processes, in.name, c.inst_extra[i].key);
+    }
 
     for (const auto& sg : vr.sync_groups)
         if (sg.instances.size() == 1)

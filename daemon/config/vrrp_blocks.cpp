@@ -1,5 +1,7 @@
 // vrrp_instance, vrrp_sync_group, vrrp_script, vrrp_track_file, vrrp_track_process, static_*,
 // garp_group and bfd_instance blocks.
+#include <algorithm>
+
 #include "config/context.hpp"
 
 namespace vigil::config {
@@ -246,6 +248,58 @@ std::vector<vrrp::TrackRef> track_refs(Ctx& c, const Node& n,
     return out;
 }
 
+// track_process { NAME [weight W [reverse|noreverse]] } with keepalived's messages. As in
+// keepalived, the vrrp_track_process must come first in the file; the weight and direction are
+// resolved here.
+std::vector<vrrp::TrackRef> track_process_refs(Ctx& c, const Node& n, const std::string& owner) {
+    std::vector<vrrp::TrackRef> out;
+    for (const auto& line : n.children) {
+        const std::string name(line.key.text);
+        const auto& procs = c.cfg.vrrp.track_processes;
+        auto p =
+            std::find_if(procs.begin(), procs.end(), [&](const auto& x) { return x.name == name; });
+        if (p == procs.end()) {
+            c.strict(line.key, "(" + owner + ") track process " + name + " not found, ignoring...");
+            continue;
+        }
+        if (std::any_of(out.begin(), out.end(), [&](const auto& r) { return r.name == name; })) {
+            c.strict(line.key, "(" + owner + ") duplicate track_process " + name + " - ignoring");
+            continue;
+        }
+        vrrp::TrackRef r{name, p->weight, p->weight_reverse};
+        const auto& a = line.args;
+        if (!a.empty()) {
+            if (a[0].text != "weight") {
+                c.strict(a[0], "(" + owner + ") unknown track process " + name + " option " +
+                                   std::string(a[0].text) + " - ignoring");
+                continue;
+            }
+            if (a.size() < 2) {
+                c.strict(a[0], "(" + owner + ") weight without value specified for track process " +
+                                   name + " - ignoring");
+                continue;
+            }
+            auto w = parse_integer(a[1].text);
+            if (w && *w >= -254 && *w <= 254)
+                r.weight = int(*w);
+            else
+                c.error(a[1], "(" + owner + ") weight for track process " + name +
+                                  " must be in [-254..254] inclusive. Ignoring...");
+            if (a.size() >= 3) {
+                if (a[2].text == "reverse")
+                    r.reverse = true;
+                else if (a[2].text == "noreverse")
+                    r.reverse = false;
+                else
+                    c.error(a[2], "(" + owner + ") unknown track_process " + name +
+                                      " weight option " + std::string(a[2].text) + " - ignoring");
+            }
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 void auth_block(Ctx& c, const Node& n, InstanceTarget& t) {
     t.ex.auth_block = true;
     for (const auto& ch : n.children) {
@@ -385,7 +439,8 @@ const KeywordTable<InstanceTarget>& instance_table() {
                             T& t) { t.in.track_scripts = track_refs(c, n, &t.ex.track_scripts); }},
         {"track_file",
          [](Ctx& c, const Node& n, T& t) { t.in.track_files = track_refs(c, n, nullptr); }},
-        {"track_process", [](Ctx& c, const Node& n, T&) { track_refs(c, n, nullptr); }},
+        {"track_process", [](Ctx& c, const Node& n,
+                             T& t) { t.in.track_processes = track_process_refs(c, n, t.in.name); }},
         {"track_bfd",
          [](Ctx& c, const Node& n, T&) {
              c.unsupported(n);
@@ -552,20 +607,24 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
         else if (k == "track_interface")
             track_interface(c, n, g.track_interfaces);
         else if (k == "track_process")
-            track_refs(c, n, nullptr);
+            g.track_processes = track_process_refs(c, n, g.name);
         else if (k == "track_bfd") {
             c.unsupported(n);
             track_refs(c, n, nullptr);
-        } else if (k == "sync_group_tracking_weight")
+        } else if (k == "sync_group_tracking_weight") {
             g.tracking_weight = true;
-        else if (k == "global_tracking") {
+            c.sync_group_tracking_weight.insert(g.name);
+        } else if (k == "global_tracking") {
             c.warn(n.key, "global_tracking is deprecated - use sync_group_tracking_weight");
             g.tracking_weight = true;
+            c.sync_group_tracking_weight.insert(g.name);
         } else if (k == "notify_priority_changes")
             c.unsupported(n);
         else
             c.unknown(n);
     }
+    if (!c.sync_group_tracking_weight.count(g.name))
+        drop_process_weights(c, g.track_processes, g.name, block.key);
     if (g.instances.empty())
         c.strict(block.key, "vrrp_sync_group " + g.name + " has no 'group { ... }' of instances");
     c.cfg.vrrp.sync_groups.push_back(std::move(g));
@@ -633,15 +692,131 @@ void parse_vrrp_track_file(Ctx& c, const Node& block) {
     c.cfg.vrrp.track_files.push_back(std::move(f));
 }
 
+// keepalived's vrrp_track_process: each bad value is reported and ignored, keeping the default.
 void parse_vrrp_track_process(Ctx& c, const Node& block) {
-    static constexpr std::string_view known[] = {"process",    "weight",       "quorum",
-                                                 "quorum_max", "delay",        "terminate_delay",
-                                                 "fork_delay", "full_command", "param_match"};
+    using PM = vrrp::TrackProcessConfig::ParamMatch;
+    vrrp::TrackProcessConfig p;
+    if (!block.args.empty()) p.name = std::string(block.args[0].text);
+    bool have_process = false, weight_set = false;
+    auto delay = [&](const Node& n, bool fork, bool terminate) {
+        const std::string prefix = fork && terminate ? "" : fork ? "fork_" : "terminate_";
+        auto v = n.args.empty() ? std::nullopt : parse_seconds(n.args[0].text);
+        if (!v || *v < std::chrono::microseconds(1) || *v > std::chrono::seconds(3600)) {
+            c.error(n.args.empty() ? n.key : n.args[0],
+                    prefix + "delay (" + std::string(c.arg(n, 0)) + ") for vrrp_track_process " +
+                        p.name + " must be between [0.000001..3600] inclusive. Ignoring...");
+            return;
+        }
+        if (fork) p.fork_delay = *v;
+        if (terminate) p.terminate_delay = *v;
+    };
     for (const auto& n : block.children) {
-        bool ok = false;
-        for (auto k : known) ok = ok || n.key.text == k;
-        if (!ok) c.unknown(n);
+        auto k = n.key.text;
+        if (k == "process") {
+            if (have_process) {
+                c.strict(n.key, "Process already set for track process " + p.name + " - ignoring " +
+                                    std::string(c.arg(n, 0)));
+                continue;
+            }
+            if (!c.need_args(n, 1)) continue;
+            have_process = true;
+            p.process = std::string(n.args[0].text);
+            for (std::size_t i = 1; i < n.args.size(); ++i) p.params.emplace_back(n.args[i].text);
+            if (!p.params.empty()) {
+                if (p.param_match == PM::none) p.param_match = PM::exact;
+                p.full_command = true;
+            }
+        } else if (k == "param_match") {
+            if (n.args.empty())
+                p.param_match = PM::exact;
+            else if (n.args[0].text == "initial")
+                p.param_match = PM::initial;
+            else if (n.args[0].text == "partial")
+                p.param_match = PM::partial;
+            else {
+                c.error(n.args[0],
+                        "Invalid param_match type " + std::string(n.args[0].text) + " - ignoring");
+                continue;
+            }
+            p.full_command = true;
+        } else if (k == "weight") {
+            if (n.args.empty()) {
+                c.error(n.key, "No weight specified for track process " + p.name + " - ignoring");
+                continue;
+            }
+            if (weight_set) {
+                c.error(n.args[0], "Weight already set for track process " + p.name +
+                                       " - ignoring " + std::string(n.args[0].text));
+                continue;
+            }
+            auto w = parse_integer(n.args[0].text);
+            if (!w || *w < -254 || *w > 254) {
+                c.error(n.args[0], "Weight (" + std::string(n.args[0].text) +
+                                       ") for vrrp_track_process " + p.name +
+                                       " must be between [-254..254] inclusive. Ignoring...");
+                continue;
+            }
+            if (n.args.size() >= 2) {
+                if (n.args[1].text == "reverse")
+                    p.weight_reverse = true;
+                else
+                    c.error(n.args[1], "vrrp_track_process " + p.name + " unknown weight option " +
+                                           std::string(n.args[1].text));
+            }
+            p.weight = int(*w);
+            weight_set = p.weight != 0;  // keepalived: a weight of 0 may be set again
+        } else if (k == "quorum") {
+            auto q = n.args.empty() ? std::nullopt : parse_integer(n.args[0].text);
+            if (!q || *q < 1 || *q > 65535) {
+                c.error(n.args.empty() ? n.key : n.args[0],
+                        "Quorum (" + std::string(c.arg(n, 0)) + ") for vrrp_track_process " +
+                            p.name + " must be between [1..65535] inclusive. Ignoring...");
+                continue;
+            }
+            if (unsigned(*q) > p.quorum_max) {
+                c.error(n.args[0], "Quorum is greater than quorum_max - ignoring");
+                continue;
+            }
+            p.quorum = unsigned(*q);
+        } else if (k == "quorum_max") {
+            auto q = n.args.empty() ? std::nullopt : parse_integer(n.args[0].text);
+            if (!q || *q < 0 || *q > 65535) {
+                c.error(n.args.empty() ? n.key : n.args[0],
+                        "quorum_max (" + std::string(c.arg(n, 0)) + ") for vrrp_track_process " +
+                            p.name + " must be between [0..65535] inclusive. Ignoring...");
+                continue;
+            }
+            // quorum_max 0 without a quorum means "must not run".
+            if ((*q != 0 || p.quorum > 1) && unsigned(*q) < p.quorum) {
+                c.error(n.args[0], "quorum_max is less than quorum - ignoring");
+                continue;
+            }
+            p.quorum_max = unsigned(*q);
+            if (p.quorum_max == 0)
+                p.quorum = 0;
+            else if (p.quorum == 0)
+                p.quorum = 1;
+        } else if (k == "delay") {
+            delay(n, true, true);
+        } else if (k == "fork_delay") {
+            delay(n, true, false);
+        } else if (k == "terminate_delay") {
+            delay(n, false, true);
+        } else if (k == "full_command") {
+            p.full_command = true;
+        } else {
+            c.unknown(n);
+        }
     }
+    if (!have_process) {
+        c.strict(block.key, "track process '" + p.name + "' process name not specified");
+        return;
+    }
+    if (!p.full_command && p.process.size() > 15)
+        c.warn(block.key, "vrrp_track_process " + p.name + ": process name '" + p.process +
+                              "' is longer than the 15 characters of a process name and never "
+                              "matches; use full_command");
+    c.cfg.vrrp.track_processes.push_back(std::move(p));
 }
 
 void parse_static_block(Ctx& c, const Node& block) {

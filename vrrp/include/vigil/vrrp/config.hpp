@@ -54,7 +54,8 @@ struct TrackInterface {
     bool operator==(const TrackInterface&) const = default;
 };
 
-// A reference from an instance or sync group to a vrrp_script / vrrp_track_file.
+// A reference from an instance or sync group to a vrrp_script / vrrp_track_file /
+// vrrp_track_process.
 struct TrackRef {
     std::string name;
     std::optional<int> weight;  // overrides the script's own weight
@@ -82,6 +83,22 @@ struct TrackFileConfig {  // vrrp_track_file
     bool weight_reverse = false;
     std::optional<int> init_file;  // value written at start if the file is missing
     bool operator==(const TrackFileConfig&) const = default;
+};
+
+struct TrackProcessConfig {  // vrrp_track_process
+    enum class ParamMatch { none, exact, partial, initial };
+    std::string name;
+    std::string process;              // the comm, or argv[0] with full_command
+    std::vector<std::string> params;  // argv[1..] to compare, per param_match
+    ParamMatch param_match = ParamMatch::none;
+    bool full_command = false;  // match /proc/PID/cmdline rather than the comm
+    unsigned quorum = 1;        // 0 only with quorum_max 0: "not running" is the good state
+    unsigned quorum_max = 4294967295U;
+    int weight = 0;  // 0: losing the quorum means FAULT
+    bool weight_reverse = false;
+    Duration fork_delay{0};       // before a gained quorum counts
+    Duration terminate_delay{0};  // before a lost quorum counts
+    bool operator==(const TrackProcessConfig&) const = default;
 };
 
 struct NotifyConfig {
@@ -134,6 +151,7 @@ struct InstanceConfig {
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackRef> track_scripts;
     std::vector<TrackRef> track_files;
+    std::vector<TrackRef> track_processes;
     bool dont_track_primary = false;
 
     NotifyConfig notify;
@@ -156,6 +174,7 @@ struct SyncGroupConfig {
     std::vector<TrackRef> track_scripts;
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackRef> track_files;
+    std::vector<TrackRef> track_processes;
     NotifyConfig notify;
     bool smtp_alert = false;
     bool tracking_weight = false;  // sync_group_tracking_weight: members keep their weights
@@ -167,6 +186,7 @@ struct Config {
     std::vector<SyncGroupConfig> sync_groups;
     std::vector<ScriptConfig> scripts;
     std::vector<TrackFileConfig> track_files;
+    std::vector<TrackProcessConfig> track_processes;
     Duration startup_delay{0};
     // vrrp_strict without accept: the nftables table (family inet) that blocks the VIPs of
     // masters. One per daemon: derive it from the pid file when several run on one host.

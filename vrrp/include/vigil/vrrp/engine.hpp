@@ -65,8 +65,15 @@ struct InstanceStatus {
     std::map<std::string, std::uint64_t> errors;  // failed sends, VIP changes, ..., by reason
 };
 
+struct TrackProcessStatus {
+    std::string name;
+    unsigned running = 0;  // matching processes at the last scan
+    bool quorum = false;   // as tracking sees it (after fork/terminate delays)
+};
+
 struct Status {
     std::vector<InstanceStatus> instances;
+    std::vector<TrackProcessStatus> track_processes;
     // Packets no instance could be blamed for (bad checksum, unknown VRID, ...), by reason.
     std::map<std::string, std::uint64_t> drops;
 };
