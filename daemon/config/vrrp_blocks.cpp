@@ -391,7 +391,8 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"notify_master_rx_lower_pri",
          [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master_rx_lower_pri); }},
         {"notify_deleted", [](Ctx&, const Node&, T&) {}},
-        {"notify_priority_changes", [](Ctx&, const Node&, T&) {}},
+        {"notify_priority_changes",
+         [](Ctx& c, const Node& n, T& t) { t.in.notify.priority_changes = flag_value(c, n); }},
         {"smtp_alert",
          [](Ctx& c, const Node& n, T& t) {
              t.in.smtp_alert = flag_value(c, n);
@@ -545,8 +546,9 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
             track_interface(c, n, g.track_interfaces);
         else if (k == "track_process" || k == "track_bfd")
             track_refs(c, n, nullptr);
-        else if (k == "global_tracking" || k == "sync_group_tracking_weight" ||
-                 k == "notify_priority_changes") {
+        else if (k == "notify_priority_changes")
+            g.notify.priority_changes = flag_value(c, n);
+        else if (k == "global_tracking" || k == "sync_group_tracking_weight") {
         } else
             c.unknown(n);
     }

@@ -86,6 +86,8 @@ struct TrackFileConfig {  // vrrp_track_file
 
 struct NotifyConfig {
     Command master, backup, fault, stop, generic /* "notify" */, master_rx_lower_pri;
+    // notify_priority_changes: priority lines on the notify FIFOs; unset: the global default.
+    std::optional<bool> priority_changes;
     bool operator==(const NotifyConfig&) const = default;
 };
 
