@@ -2,6 +2,7 @@
 
 #include "metrics.hpp"
 #include "notify.hpp"
+#include "notify_fifo.hpp"
 #include "pidfile.hpp"
 #include "scripts.hpp"
 #include "smtp_alert.hpp"
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <csignal>
 #include <filesystem>
@@ -51,6 +53,27 @@ std::string service_text(const ipvs::VirtualServerConfig& vs) {
     const auto& k = vs.keys.front();
     if (k.fwmark) return fmt::format("FWM {}", k.fwmark);
     return k.address ? endpoint_text(*k.address, k.port) : "?";
+}
+
+std::string_view protocol_text(ipvs::Protocol p) {
+    switch (p) {
+        case ipvs::Protocol::tcp:
+            return "tcp";
+        case ipvs::Protocol::udp:
+            return "udp";
+        case ipvs::Protocol::sctp:
+            return "sctp";
+    }
+    return "?";
+}
+
+// keepalived's FMT_VS: "[group]:0", "FWM 1" or "[10.0.0.1]:tcp:80".
+std::string fifo_service(const ipvs::VirtualServerConfig& vs) {
+    if (!vs.group.empty()) return fmt::format("[{}]:0", vs.group);
+    if (vs.keys.empty()) return "?";
+    const auto& k = vs.keys.front();
+    if (k.fwmark) return fmt::format("FWM {}", k.fwmark);
+    return k.address ? fifo_endpoint(*k.address, protocol_text(vs.protocol), k.port) : "?";
 }
 
 // A checker's identity across reloads: which service, which real server, which of its checks.
@@ -97,6 +120,20 @@ struct App::Impl {
     std::map<std::pair<std::size_t, std::size_t>, std::vector<std::size_t>> checks_of;
     std::map<std::pair<std::size_t, std::size_t>, std::optional<int>> dynamic_weight;
     std::map<std::string, std::string> group_state;  // sync group -> last notified state
+
+    // notify_fifo (VRRP and LVS lines), vrrp_notify_fifo, lvs_notify_fifo, in that order.
+    struct FifoSlot {
+        const char* name;
+        bool vrrp, lvs;  // which lines it gets
+        config::NotifyFifoConfig cfg;
+        std::unique_ptr<NotifyFifo> fifo;
+        pid_t script = 0;
+    };
+    std::array<FifoSlot, 3> fifos{{{"notify_fifo", true, true, {}, {}, 0},
+                                   {"vrrp_notify_fifo", true, false, {}, {}, 0},
+                                   {"lvs_notify_fifo", false, true, {}, {}, 0}}};
+    std::vector<std::string> group_stop_lines;  // written after every instance's STOP line
+    std::map<std::string, std::string> fifo_group_state;  // sync group -> last FIFO line's
 
     Impl(Options o, Logger& l) : options(std::move(o)), log(l) {}
 
@@ -151,6 +188,113 @@ struct App::Impl {
         return g.smtp_alert || object_flag;
     }
 
+    // ---- notify FIFOs ----------------------------------------------------------------------
+
+    void fifo_write(bool vrrp_line, const std::string& line) {
+        for (auto& f : fifos)
+            if (f.fifo && (vrrp_line ? f.vrrp : f.lvs)) f.fifo->write(line);
+    }
+
+    void stop_fifo_script(FifoSlot& f) {
+        if (f.script && scripts) scripts->terminate(f.script);
+        f.script = 0;
+    }
+
+    void start_fifo_script(FifoSlot& f) {
+        if (f.cfg.script.empty() || !f.fifo) return;
+        auto argv = f.cfg.script;
+        argv.push_back(f.cfg.path);  // keepalived: the FIFO is the last argument
+        const std::string prog = argv.front();
+        // The pid is known only once run() returns; done always comes later.
+        auto id = std::make_shared<pid_t>(0);
+        f.script = *id = scripts->run(
+            argv, f.cfg.script_user, f.cfg.script_group, std::chrono::microseconds(0),
+            [this, &f, prog, id](const ScriptResult& r) {
+                if (f.script == *id) f.script = 0;
+                if (r.spawn_failed) {
+                    log.error("{} script {} could not start: {}", f.name, prog, r.error);
+                    return;
+                }
+                if (!stopping)
+                    log.warning("{} script {} ended ({} {})", f.name, prog,
+                                r.signal ? "signal" : "exit status",
+                                r.signal ? r.signal : r.exit_code);
+            });
+    }
+
+    // Start-up and reload: a FIFO whose path changed is reopened (and its script restarted);
+    // an unchanged one stays open with its reader.
+    void configure_fifos(const config::GlobalConfig& g) {
+        const std::array<const config::NotifyFifoConfig*, 3> want{
+            &g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo};
+        for (std::size_t i = 0; i < fifos.size(); ++i) {
+            auto& f = fifos[i];
+            const auto& n = *want[i];
+            const bool same_fifo =
+                f.fifo && n.path == f.cfg.path && n.user == f.cfg.user && n.group == f.cfg.group;
+            const bool same_script = same_fifo && n.script == f.cfg.script &&
+                                     n.script_user == f.cfg.script_user &&
+                                     n.script_group == f.cfg.script_group;
+            if (same_script) continue;
+            stop_fifo_script(f);
+            if (!same_fifo) {
+                f.fifo.reset();
+                f.cfg = n;
+                if (n.path.empty()) continue;
+                FifoSettings fs;
+                if (!n.user.empty()) {
+                    if (auto as = resolve_run_as(n.user, n.group))
+                        fs.owner = std::pair{static_cast<unsigned>(as->uid),
+                                             static_cast<unsigned>(as->gid)};
+                    else
+                        log.warning("{} {}: {}", f.name, n.path, as.error());
+                }
+                auto made = NotifyFifo::create(io, n.path, fs,
+                                               [this](std::string m) { log.warning("{}", m); });
+                if (!made) {
+                    log.error("{}: {}", f.name, made.error());
+                    continue;
+                }
+                f.fifo = std::move(*made);
+                log.info("Writing {} {}", f.name, n.path);
+            }
+            f.cfg = n;
+            start_fifo_script(f);
+        }
+    }
+
+    void fifo_group(const std::string& name, const std::string& state) {
+        auto& last = fifo_group_state[name];
+        if (last == state) return;
+        last = state;
+        // keepalived writes the groups' STOP lines after every instance's.
+        if (stopping && state == "STOP")
+            group_stop_lines.push_back(fifo_group_line(name, state));
+        else
+            fifo_write(true, fifo_group_line(name, state));
+    }
+
+    bool fifos_drained() const {
+        for (const auto& f : fifos)
+            if (f.fifo && f.fifo->connected() && !f.fifo->idle()) return false;
+        return true;
+    }
+
+    void close_fifos() {
+        for (auto& f : fifos) f.fifo.reset();  // readers see end of file
+    }
+
+    bool priority_lines(const std::string& name) const {
+        const auto* cfg = instance(name);
+        if (!cfg) return false;
+        if (cfg->notify.priority_changes) return *cfg->notify.priority_changes;
+        for (const auto& g : running.vrrp.sync_groups)
+            if (std::find(g.instances.begin(), g.instances.end(), name) != g.instances.end() &&
+                g.notify.priority_changes)
+                return *g.notify.priority_changes;
+        return running.global.vrrp_notify_priority_changes;
+    }
+
     // ---- VRRP ---------------------------------------------------------------------------
 
     const vrrp::InstanceConfig* instance(const std::string& name) const {
@@ -169,6 +313,11 @@ struct App::Impl {
         const std::string state = upper(vrrp::to_string(e.to));
         const auto* cfg = instance(e.instance);
         if (!cfg) return;
+        // keepalived starts a sync group in BACKUP: its line comes before its members'.
+        if (!e.group.empty() && e.from == vrrp::State::init && state == "BACKUP" &&
+            fifo_group_state[e.group].empty())
+            fifo_group(e.group, state);
+        fifo_write(true, fifo_instance_line(e.instance, state, e.priority));
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
             run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
         if (smtp_for_vrrp(cfg->smtp_alert) && !(state == "FAULT" && running.global.no_email_faults))
@@ -195,6 +344,7 @@ struct App::Impl {
         if (!common || group_state[name] == *common) return;
         group_state[name] = *common;
         log.info("VRRP_Group({}) Syncing instances to {} state", name, *common);
+        fifo_group(name, *common);
         for (const auto& cmd : notifier.group_commands(*g, *common))
             run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
         if (smtp_for_vrrp(g->smtp_alert) && !(*common == "FAULT" && running.global.no_email_faults))
@@ -205,10 +355,22 @@ struct App::Impl {
         vrrp::Hooks h;
         h.on_transition = [this](const vrrp::TransitionEvent& e) { on_transition(e); };
         h.on_master_rx_lower_priority = [this](const std::string& name) {
+            if (vrrp)
+                for (const auto& i : vrrp->status().instances)
+                    if (i.name == name)
+                        fifo_write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI",
+                                                            i.effective_priority));
             if (const auto* cfg = instance(name); cfg && !cfg->notify.master_rx_lower_pri.empty())
                 run_command(cfg->notify.master_rx_lower_pri.argv,
                             cfg->notify.master_rx_lower_pri.user,
                             cfg->notify.master_rx_lower_pri.group, running.global.script_timeout);
+        };
+        h.on_priority_change = [this](const std::string& name, vrrp::State st, int priority) {
+            if (!priority_lines(name)) return;
+            fifo_write(true,
+                       fifo_instance_line(
+                           name, st == vrrp::State::master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY",
+                           priority));
         };
         h.run_script = [this](const vrrp::Command& c, std::chrono::microseconds timeout,
                               std::function<void(int)> done) {
@@ -291,6 +453,9 @@ struct App::Impl {
                 if (!rs) return;
                 const bool up = e.kind == ipvs::EventKind::real_server_up;
                 const std::string rname = endpoint_text(rs->address, rs->port);
+                fifo_write(false, fifo_rs_line(fifo_endpoint(rs->address,
+                                                             protocol_text(vs.protocol), rs->port),
+                                               fifo_service(vs), up));
                 log.info("{} service {} {} virtual server {}", up ? "Adding" : "Removing", rname,
                          up ? "to" : "from", vname);
                 const auto& cmd = up ? rs->notify_up : rs->notify_down;
@@ -300,12 +465,14 @@ struct App::Impl {
                 break;
             }
             case ipvs::EventKind::quorum_up:
+                fifo_write(false, fifo_vs_line(fifo_service(vs), true));
                 log.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
                          vs.quorum + vs.hysteresis, e.weight_sum, vname);
                 run_command(vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group, timeout);
                 if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, true));
                 break;
             case ipvs::EventKind::quorum_down:
+                fifo_write(false, fifo_vs_line(fifo_service(vs), false));
                 log.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
                          static_cast<long>(vs.quorum) - vs.hysteresis, e.weight_sum, vname);
                 run_command(vs.quorum_down.argv, vs.quorum_down.user, vs.quorum_down.group,
@@ -415,6 +582,7 @@ struct App::Impl {
 
     bool start_modules() {
         make_smtp(running);
+        configure_fifos(running.global);
         if (want_vrrp() && !running.vrrp.instances.empty()) {
             vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
             if (auto r = vrrp->start(vrrp_config(running)); !r) {
@@ -467,6 +635,7 @@ struct App::Impl {
         running = std::move(r.config);
         if (auto m = running.global.umask) ::umask(static_cast<mode_t>(*m));
         make_smtp(running);
+        configure_fifos(running.global);
         if (want_vrrp()) {
             if (!vrrp && !running.vrrp.instances.empty()) {
                 vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
@@ -496,10 +665,16 @@ struct App::Impl {
         stopping = true;
         log.info("Stopping");
         signals.cancel();
+        // keepalived ends the FIFO scripts before it writes the STOP lines; a script that
+        // outlives SIGTERM still reads them until the FIFO closes.
+        for (auto& f : fifos) stop_fifo_script(f);
         auto finish = [this] {
+            for (const auto& l : group_stop_lines) fifo_write(true, l);
+            group_stop_lines.clear();
             if (director) director->stop();
             pool.reset();
-            wait_scripts_then_exit(std::chrono::steady_clock::now() + std::chrono::seconds(3));
+            const auto now = std::chrono::steady_clock::now();
+            wait_scripts_then_exit(now + std::chrono::seconds(1), now + std::chrono::seconds(3));
         };
         if (vrrp)
             vrrp->stop(finish);
@@ -507,10 +682,21 @@ struct App::Impl {
             finish();
     }
 
-    // Let notify_stop and the last notify scripts start and finish, bounded in time; then the
-    // shutdown_script, once everything else has stopped.
-    void wait_scripts_then_exit(std::chrono::steady_clock::time_point deadline) {
-        if (!scripts || scripts->running() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    // Let the FIFO readers get the last lines, then notify_stop and the last notify scripts
+    // start and finish, each bounded in time; then the shutdown_script, once everything else
+    // has stopped.
+    void wait_scripts_then_exit(std::chrono::steady_clock::time_point fifo_deadline,
+                                std::chrono::steady_clock::time_point deadline) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < fifo_deadline && !fifos_drained()) {
+            auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(10));
+            t->async_wait([this, t, fifo_deadline, deadline](auto) {
+                wait_scripts_then_exit(fifo_deadline, deadline);
+            });
+            return;
+        }
+        close_fifos();
+        if (!scripts || scripts->running() == 0 || now >= deadline) {
             const auto& sd = running.global.shutdown_script;
             if (scripts && !sd.argv.empty() && !shutdown_script_started) {
                 shutdown_script_started = true;
@@ -521,7 +707,7 @@ struct App::Impl {
             return;
         }
         auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
-        t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit(deadline); });
+        t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit({}, deadline); });
     }
 
     // ---- observability ----------------------------------------------------------------------
@@ -616,6 +802,24 @@ struct App::Impl {
                                {"last_error", ds.last_error}};
         }
         j["virtual_servers"] = vss;
+        json fj = json::array();
+        for (const auto& f : fifos) {
+            if (!f.fifo) continue;
+            const auto& c = f.fifo->counters();
+            fj.push_back(
+                {{"kind", f.name},
+                 {"path", f.fifo->path()},
+                 {"connected", f.fifo->connected()},
+                 {"script_pid", f.script},
+                 {"lines_queued", c.lines_queued},
+                 {"bytes_written", c.bytes_written},
+                 {"opens", c.opens},
+                 {"open_errors", c.open_errors},
+                 {"write_errors", c.write_errors},
+                 {"dropped",
+                  {{"queue_full", c.dropped_queue_full}, {"no_reader", c.dropped_no_reader}}}});
+        }
+        j["notify_fifos"] = fj;
         return j;
     }
 
@@ -660,6 +864,18 @@ struct App::Impl {
                 m.sample("vigil_real_server_up",
                          vl + "," + MetricsText::label("rs", rs["address"].get<std::string>()),
                          rs["alive"].get<bool>() ? 1 : 0);
+        }
+        m.family("vigil_notify_fifo_lines_total", "counter", "lines queued for a notify FIFO");
+        m.family("vigil_notify_fifo_dropped_total", "counter",
+                 "notify FIFO lines dropped, by reason");
+        m.family("vigil_notify_fifo_connected", "gauge", "1 while a reader has the FIFO open");
+        for (const auto& f : s["notify_fifos"]) {
+            const std::string fl = MetricsText::label("fifo", f["kind"].get<std::string>());
+            m.sample("vigil_notify_fifo_lines_total", fl, f["lines_queued"].get<double>());
+            for (const auto& [reason, n] : f["dropped"].items())
+                m.sample("vigil_notify_fifo_dropped_total",
+                         fl + "," + MetricsText::label("reason", reason), n.get<double>());
+            m.sample("vigil_notify_fifo_connected", fl, f["connected"].get<bool>() ? 1 : 0);
         }
         return m.text();
     }

@@ -202,29 +202,42 @@ ScriptRunner::~ScriptRunner() {
     }
 }
 
-void ScriptRunner::run(const std::vector<std::string>& argv, std::string user, std::string group,
-                       std::chrono::microseconds timeout, Done done) {
+pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::string user, std::string group,
+                        std::chrono::microseconds timeout, Done done) {
     std::optional<RunAs> as;
     if (!user.empty()) {
         auto resolved = resolve_run_as(user, group);
-        if (!resolved) return fail_later(std::move(done), resolved.error());
+        if (!resolved) {
+            fail_later(std::move(done), resolved.error());
+            return 0;
+        }
         as = std::move(*resolved);
     } else if (!group.empty()) {
-        return fail_later(std::move(done), "a script group needs a script user");
+        fail_later(std::move(done), "a script group needs a script user");
+        return 0;
     }
-    run(argv, std::move(as), timeout, std::move(done));
+    return run(argv, std::move(as), timeout, std::move(done));
 }
 
-void ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunAs> as,
-                       std::chrono::microseconds timeout, Done done) {
-    if (argv.empty()) return fail_later(std::move(done), "empty command");
+pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunAs> as,
+                        std::chrono::microseconds timeout, Done done) {
+    if (argv.empty()) {
+        fail_later(std::move(done), "empty command");
+        return 0;
+    }
     auto path = find_program(argv[0]);
-    if (!path) return fail_later(std::move(done), path.error());
+    if (!path) {
+        fail_later(std::move(done), path.error());
+        return 0;
+    }
     Prepared p = prepare(*path, argv);
     // Same credentials as ours: no switch needed, and posix_spawn is the cheaper way.
     const bool switch_user = as && (as->uid != ::geteuid() || as->gid != ::getegid());
     auto pid = switch_user ? spawn_as(p, *as) : spawn_plain(p);
-    if (!pid) return fail_later(std::move(done), pid.error());
+    if (!pid) {
+        fail_later(std::move(done), pid.error());
+        return 0;
+    }
 
     // We have not reaped it, so the pid cannot have been reused yet.
     int pidfd = open_pidfd(*pid);
@@ -232,7 +245,10 @@ void ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunAs
         int err = errno;
         ::kill(*pid, SIGKILL);
         ::waitpid(*pid, nullptr, 0);
-        return fail_later(std::move(done), "pidfd_open: " + errno_text(err));
+        {
+            fail_later(std::move(done), "pidfd_open: " + errno_text(err));
+            return 0;
+        }
     }
     ++counters_.started;
     auto child = std::make_unique<Child>(io_, *pid, pidfd, std::move(done));
@@ -247,6 +263,7 @@ void ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunAs
             on_deadline(pid);
         });
     }
+    return *pid;
 }
 
 void ScriptRunner::fail_later(Done done, std::string error) {
@@ -330,6 +347,13 @@ void ScriptRunner::terminate_all() {
         child->timer.cancel();
         escalate(*child);
     }
+}
+
+void ScriptRunner::terminate(pid_t pid) {
+    auto it = children_.find(pid);
+    if (it == children_.end() || it->second->term_sent) return;
+    it->second->timer.cancel();
+    escalate(*it->second);
 }
 
 void ScriptRunner::deliver(Done& done, ScriptResult result) {

@@ -70,15 +70,18 @@ class ScriptRunner {
     // called later from the io_context, never from inside run(). timeout 0: none.
     // user empty: the daemon's own credentials; else looked up now (prefer the RunAs overload
     // with credentials resolved at config time: a user database lookup can be slow).
-    void run(const std::vector<std::string>& argv, std::string user, std::string group,
-             std::chrono::microseconds timeout, Done done);
-    void run(const std::vector<std::string>& argv, std::optional<RunAs> as,
-             std::chrono::microseconds timeout, Done done);
+    // Returns the child's pid, 0 when it did not start (done still reports why).
+    pid_t run(const std::vector<std::string>& argv, std::string user, std::string group,
+              std::chrono::microseconds timeout, Done done);
+    pid_t run(const std::vector<std::string>& argv, std::optional<RunAs> as,
+              std::chrono::microseconds timeout, Done done);
 
     std::size_t running() const { return children_.size(); }
 
     // SIGTERM to every running script, SIGKILL after the grace period; callbacks still come.
     void terminate_all();
+    // The same for one script started by run(); nothing if it has ended.
+    void terminate(pid_t pid);
 
     const ScriptCounters& counters() const { return counters_; }
 

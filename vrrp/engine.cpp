@@ -470,6 +470,10 @@ struct Engine::Impl final : InstanceIo {
             if (hooks.on_master_rx_lower_priority)
                 hooks.on_master_rx_lower_priority(i.config().name);
         });
+        inst->on_priority_change([this](Instance& i) {
+            if (hooks.on_priority_change)
+                hooks.on_priority_change(i.config().name, i.state(), i.status().effective_priority);
+        });
         auto& ref = *inst;
         instances[c.name] = std::move(inst);
         return ref;

@@ -110,6 +110,7 @@ void Instance::set_priority(const Priority& p) {
     priority_ = p;
     if (changed && started_) handle(event::PriorityChanged{}, timers_.now());
     update_fault();
+    if (changed && started_ && on_priority_) on_priority_(*this);
 }
 
 void Instance::set_group_fault(bool fault) {

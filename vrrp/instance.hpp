@@ -69,6 +69,7 @@ class Instance {
 
     void on_transition(TransitionFn fn) { on_transition_ = std::move(fn); }
     void on_lower_priority(std::function<void(Instance&)> fn) { on_lower_ = std::move(fn); }
+    void on_priority_change(std::function<void(Instance&)> fn) { on_priority_ = std::move(fn); }
 
     void set_link(const LinkInfo& link);
     // From tracking: effective priority and the instance's own fault.
@@ -143,6 +144,7 @@ class Instance {
 
     TransitionFn on_transition_;
     std::function<void(Instance&)> on_lower_;
+    std::function<void(Instance&)> on_priority_;
 
     TimePoint last_transition_{};
     std::array<std::uint64_t, kDropReasonCount> drops_{};

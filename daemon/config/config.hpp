@@ -17,6 +17,15 @@ namespace vigil::config {
 
 using Address = boost::asio::ip::address;
 
+// notify_fifo FILE [user [group]] with its *_fifo_script CMD [user [group]].
+struct NotifyFifoConfig {
+    std::string path;                 // empty: none
+    std::string user, group;          // owner of the FIFO when Vigil creates it
+    std::vector<std::string> script;  // the FIFO path is appended when it starts
+    std::string script_user, script_group;
+    bool operator==(const NotifyFifoConfig&) const = default;
+};
+
 struct GlobalConfig {
     int vrrp_version = 2;
     bool vrrp_strict = false;
@@ -47,14 +56,15 @@ struct GlobalConfig {
     std::string script_group;
     bool enable_script_security = false;
     std::chrono::microseconds script_timeout{0};
-    std::string notify_fifo;
-    std::string vrrp_notify_fifo;
-    std::string lvs_notify_fifo;
-    std::string status_socket;      // empty: derived from the pid file
-    std::string metrics_listen;     // "ADDR:PORT"; empty: off
-    std::string data_file;          // SIGUSR1 dump; empty: derived
-    std::string stats_file;         // SIGUSR2 dump; empty: derived
-    std::string tmp_dir;            // for the dumps
+    NotifyFifoConfig notify_fifo;               // VRRP and LVS lines
+    NotifyFifoConfig vrrp_notify_fifo;          // VRRP lines only
+    NotifyFifoConfig lvs_notify_fifo;           // checker (VS/RS) lines only
+    bool vrrp_notify_priority_changes = false;  // default of notify_priority_changes
+    std::string status_socket;                  // empty: derived from the pid file
+    std::string metrics_listen;                 // "ADDR:PORT"; empty: off
+    std::string data_file;                      // SIGUSR1 dump; empty: derived
+    std::string stats_file;                     // SIGUSR2 dump; empty: derived
+    std::string tmp_dir;                        // for the dumps
     checkers::TlsClientConfig tls;  // the top-level SSL { ca certificate key password } block
     bool checker_log_all_failures = false;  // default of each checker's log_all_failures
     std::string net_namespace;              // run inside /run/netns/NAME

@@ -34,8 +34,17 @@ void garp_interval(Ctx& c, const Node& n, std::chrono::microseconds& out) {
     out = *v;
 }
 
-void fifo(Ctx& c, const Node& n, std::string& out) {
-    if (c.need_args(n, 1)) out = std::string(n.args[0].text);
+// FILE [username [groupname]]: the words after the path name the FIFO's owner.
+void fifo(Ctx& c, const Node& n, NotifyFifoConfig& out) {
+    if (!c.need_args(n, 1)) return;
+    if (!out.path.empty()) {
+        c.strict(n.args[0], std::string(n.key.text) + " already specified - ignoring " +
+                                std::string(n.args[0].text));
+        return;
+    }
+    out.path = std::string(n.args[0].text);
+    out.user = std::string(c.arg(n, 1));
+    out.group = std::string(c.arg(n, 2));
 }
 
 void path_kw(Ctx& c, const Node& n, std::string& out) {
@@ -47,13 +56,21 @@ void path_kw(Ctx& c, const Node& n, std::string& out) {
     out = std::string(n.args[0].text);
 }
 
-void fifo_script(Ctx& c, const Node& n) {
-    auto argv = c.command(n);
+// STRING|QUOTED_STRING [username [groupname]]: the command is the first word (or the quoted
+// string); the words after it are the user and group it runs as.
+void fifo_script(Ctx& c, const Node& n, NotifyFifoConfig& out) {
+    auto argv = n.args.empty()     ? std::vector<std::string>{}
+                : n.args[0].quoted ? split_command(n.args[0].text)
+                                   : std::vector<std::string>{std::string(n.args[0].text)};
     if (argv.empty()) {
         c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
         return;
     }
-    c.scripts.push_back({std::move(argv), {}, n.key.loc, ScriptUse::Kind::fifo, {}});
+    const std::string user(c.arg(n, 1));
+    c.scripts.push_back({argv, user, n.key.loc, ScriptUse::Kind::fifo, {}});
+    out.script = std::move(argv);
+    out.script_user = user;
+    out.script_group = std::string(c.arg(n, 2));
 }
 
 void script(Ctx& c, const Node& n, G::Script& out) {
@@ -178,9 +195,12 @@ const KeywordTable<G>& table() {
         {"notify_fifo", [](Ctx& c, const Node& n, G& g) { fifo(c, n, g.notify_fifo); }},
         {"vrrp_notify_fifo", [](Ctx& c, const Node& n, G& g) { fifo(c, n, g.vrrp_notify_fifo); }},
         {"lvs_notify_fifo", [](Ctx& c, const Node& n, G& g) { fifo(c, n, g.lvs_notify_fifo); }},
-        {"notify_fifo_script", [](Ctx& c, const Node& n, G&) { fifo_script(c, n); }},
-        {"vrrp_notify_fifo_script", [](Ctx& c, const Node& n, G&) { fifo_script(c, n); }},
-        {"lvs_notify_fifo_script", [](Ctx& c, const Node& n, G&) { fifo_script(c, n); }},
+        {"notify_fifo_script",
+         [](Ctx& c, const Node& n, G& g) { fifo_script(c, n, g.notify_fifo); }},
+        {"vrrp_notify_fifo_script",
+         [](Ctx& c, const Node& n, G& g) { fifo_script(c, n, g.vrrp_notify_fifo); }},
+        {"lvs_notify_fifo_script",
+         [](Ctx& c, const Node& n, G& g) { fifo_script(c, n, g.lvs_notify_fifo); }},
         {"vrrp_version",
          [](Ctx& c, const Node& n, G& g) {
              if (auto v = c.integer(n, 0, 2, 3)) g.vrrp_version = int(*v);
@@ -377,7 +397,8 @@ const KeywordTable<G>& table() {
         {"vrrp_netlink_monitor_rcv_bufs", unsupported_kw<G>},
         {"vrrp_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
         {"vrrp_no_swap", unsupported_kw<G>},
-        {"vrrp_notify_priority_changes", unsupported_kw<G>},
+        {"vrrp_notify_priority_changes",
+         [](Ctx& c, const Node& n, G& g) { g.vrrp_notify_priority_changes = flag_value(c, n); }},
         {"vrrp_priority", unsupported_kw<G>},
         {"vrrp_process_name", unsupported_kw<G>},
         {"vrrp_rlimit_rttime", unsupported_kw<G>},

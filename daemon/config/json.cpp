@@ -251,6 +251,15 @@ json check(const Config& config, const CheckBinding& b) {
     return j;
 }
 
+json fifo(const NotifyFifoConfig& f) {
+    return {{"path", f.path},
+            {"user", f.user},
+            {"group", f.group},
+            {"script", f.script},
+            {"script_user", f.script_user},
+            {"script_group", f.script_group}};
+}
+
 }  // namespace
 
 std::string to_json(const Config& config) {
@@ -277,6 +286,10 @@ std::string to_json(const Config& config) {
             {"data_file", g.data_file},
             {"stats_file", g.stats_file},
             {"checker_log_all_failures", g.checker_log_all_failures},
+            {"notify_fifo", fifo(g.notify_fifo)},
+            {"vrrp_notify_fifo", fifo(g.vrrp_notify_fifo)},
+            {"lvs_notify_fifo", fifo(g.lvs_notify_fifo)},
+            {"vrrp_notify_priority_changes", g.vrrp_notify_priority_changes},
             {"ssl",
              {{"ca", g.tls.ca},
               {"certificate", g.tls.certificate},

@@ -153,6 +153,18 @@ void apply_script_user(Ctx& c) {
     for (auto& in : c.cfg.vrrp.instances) n(in.notify);
     for (auto& sg : c.cfg.vrrp.sync_groups) n(sg.notify);
     for (auto& s : c.cfg.vrrp.scripts) fill_user(s.command, user, group);
+    for (auto* f : {&c.cfg.global.notify_fifo, &c.cfg.global.vrrp_notify_fifo,
+                    &c.cfg.global.lvs_notify_fifo}) {
+        // keepalived: a FIFO it creates belongs to the script user unless its line names one.
+        if (!f->path.empty() && f->user.empty()) {
+            f->user = user;
+            if (f->group.empty()) f->group = group;
+        }
+        if (!f->script.empty() && f->script_user.empty()) {
+            f->script_user = user;
+            if (f->script_group.empty()) f->script_group = group;
+        }
+    }
     for (auto& vs : c.cfg.lvs.virtual_servers) {
         fill_user(vs.quorum_up, user, group);
         fill_user(vs.quorum_down, user, group);

@@ -454,7 +454,8 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"notify_master_rx_lower_pri",
          [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master_rx_lower_pri); }},
         {"notify_deleted", unsupported_kw<T>},
-        {"notify_priority_changes", unsupported_kw<T>},
+        {"notify_priority_changes",
+         [](Ctx& c, const Node& n, T& t) { t.in.notify.priority_changes = flag_value(c, n); }},
         {"smtp_alert",
          [](Ctx& c, const Node& n, T& t) {
              t.in.smtp_alert = flag_value(c, n);
@@ -619,7 +620,7 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
             g.tracking_weight = true;
             c.sync_group_tracking_weight.insert(g.name);
         } else if (k == "notify_priority_changes")
-            c.unsupported(n);
+            g.notify.priority_changes = flag_value(c, n);
         else
             c.unknown(n);
     }

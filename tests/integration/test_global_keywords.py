@@ -99,12 +99,13 @@ class GlobalKeywords(RigTest):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
         r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
         a = self.start(r1, "a", self.owner(extra_inst="    dont_track_primary"))
-        b = self.start(r2, "b", global_conf("g2") + instance_conf(priority=255, state="MASTER"))
-        for h in (r1, r2):
-            self.assertIsNotNone(wait_until(lambda: h.has_addr(VIP), 8))
+        b = self.start(r2, "b", global_conf("g2") + instance_conf(
+            vrid=52, priority=255, state="MASTER", vips=("10.99.0.12/24",)))
+        for h, vip in ((r1, VIP), (r2, "10.99.0.12")):
+            self.assertIsNotNone(wait_until(lambda: h.has_addr(vip), 8))
         r1.ip("link", "set", "eth0", "down")
         r2.ip("link", "set", "eth0", "down")
-        state = lambda d: (d.status() or {}).get("instances", [{}])[0].get("state")  # noqa
+        state = lambda d: ((d.status() or {}).get("vrrp", {}).get("instances") or [{}])[0].get("state")  # noqa
         self.assertIsNotNone(wait_until(lambda: state(b) == "FAULT", 5), "own link down: no FAULT")
         time.sleep(1)
         self.assertEqual(state(a), "MASTER", "dont_track_primary: its own link's fault counted")

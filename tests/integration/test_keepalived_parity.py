@@ -58,7 +58,8 @@ class Parity(RigTest):
                 instance_conf(name="VI_1", vrid=51, priority=priority, state=state,
                               extra="    track_script {\n        chk\n    }") +
                 instance_conf(name="VI_2", vrid=52, priority=priority, state=state,
-                              vips=("10.99.0.11/24",)))
+                              vips=("10.99.0.11/24",),
+                              extra="    track_script {\n        chk\n    }"))
 
     def test_sync_group_weights_ignored_as_keepalived_does(self):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])

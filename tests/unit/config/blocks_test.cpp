@@ -441,5 +441,72 @@ virtual_server 10.0.0.1 80 {
               "nobody");
 }
 
+TEST(GlobalDefs, NotifyFifosWithOwnersAndScripts) {
+    auto r = load(R"(global_defs {
+  script_user nobody nogroup
+  notify_fifo /run/all.fifo
+  notify_fifo_script "/usr/bin/reader --all" daemon daemon
+  vrrp_notify_fifo /run/vrrp.fifo nobody nogroup
+  vrrp_notify_fifo_script /usr/bin/vrrp-reader
+  lvs_notify_fifo /run/lvs.fifo
+  vrrp_notify_priority_changes
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+    VI_2
+  }
+  notify_priority_changes false
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 2
+  priority 100
+  virtual_ipaddress {
+    10.0.0.2
+  }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  notify_priority_changes true
+  virtual_ipaddress {
+    10.0.0.1
+  }
+}
+)");
+    EXPECT_TRUE(r.ok()) << all(r);
+    const auto& g = r.config.global;
+    EXPECT_EQ(g.notify_fifo.path, "/run/all.fifo");
+    // A FIFO the daemon creates belongs to script_user unless its line names an owner.
+    EXPECT_EQ(g.notify_fifo.user, "nobody");
+    EXPECT_EQ(g.notify_fifo.group, "nogroup");
+    EXPECT_EQ(g.notify_fifo.script, (std::vector<std::string>{"/usr/bin/reader", "--all"}));
+    EXPECT_EQ(g.notify_fifo.script_user, "daemon");
+    EXPECT_EQ(g.notify_fifo.script_group, "daemon");
+    EXPECT_EQ(g.vrrp_notify_fifo.path, "/run/vrrp.fifo");
+    EXPECT_EQ(g.vrrp_notify_fifo.user, "nobody");
+    EXPECT_EQ(g.vrrp_notify_fifo.group, "nogroup");
+    // Without its own user the script runs as script_user.
+    EXPECT_EQ(g.vrrp_notify_fifo.script, (std::vector<std::string>{"/usr/bin/vrrp-reader"}));
+    EXPECT_EQ(g.vrrp_notify_fifo.script_user, "nobody");
+    EXPECT_EQ(g.vrrp_notify_fifo.script_group, "nogroup");
+    EXPECT_EQ(g.lvs_notify_fifo.path, "/run/lvs.fifo");
+    EXPECT_TRUE(g.lvs_notify_fifo.script.empty());
+    EXPECT_TRUE(g.vrrp_notify_priority_changes);
+    ASSERT_EQ(r.config.vrrp.instances.size(), 2u);
+    EXPECT_EQ(r.config.vrrp.instances[1].notify.priority_changes, true);
+    EXPECT_FALSE(r.config.vrrp.instances[0].notify.priority_changes);
+    ASSERT_EQ(r.config.vrrp.sync_groups.size(), 1u);
+    EXPECT_EQ(r.config.vrrp.sync_groups[0].notify.priority_changes, false);
+}
+
+TEST(GlobalDefs, SecondNotifyFifoIsIgnored) {
+    auto r = load("global_defs {\n  notify_fifo /a\n  notify_fifo /b\n}\n");
+    EXPECT_EQ(r.config.global.notify_fifo.path, "/a");
+    EXPECT_NE(test::find(r, "already specified"), nullptr) << all(r);
+}
+
 }  // namespace
 }  // namespace vigil::config

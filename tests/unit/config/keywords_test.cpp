@@ -402,3 +402,27 @@ virtual_server 192.0.2.1 81 {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// The three FIFO scripts share one parser; the FIFO lines are tested in test_notify_fifo.py.
+TEST(FifoKeywords, EachScriptKeepsItsCommandAndUser) {
+    auto r = test::load(R"(global_defs {
+  vrrp_notify_fifo /run/v.fifo
+  vrrp_notify_fifo_script "/bin/vr a" nobody
+  lvs_notify_fifo /run/l.fifo
+  lvs_notify_fifo_script /bin/lv daemon daemon
+}
+)");
+    EXPECT_TRUE(r.ok()) << test::all(r);
+    const auto& g = r.config.global;
+    EXPECT_EQ(g.vrrp_notify_fifo.script, (std::vector<std::string>{"/bin/vr", "a"}));
+    EXPECT_EQ(g.vrrp_notify_fifo.script_user, "nobody");
+    EXPECT_EQ(g.lvs_notify_fifo.path, "/run/l.fifo");
+    EXPECT_EQ(g.lvs_notify_fifo.script, (std::vector<std::string>{"/bin/lv"}));
+    EXPECT_EQ(g.lvs_notify_fifo.script_group, "daemon");
+}
+
+}  // namespace
+}  // namespace vigil::config

@@ -284,6 +284,27 @@ TEST(Scripts, TerminateAll) {
     EXPECT_TRUE(our_children().empty());
 }
 
+TEST(Scripts, TerminateOneLeavesTheOthers) {
+    boost::asio::io_context io;
+    ScriptRunner runner(io, 2s);
+    Collect c;
+    const pid_t first = runner.run({"sleep", "30"}, "", "", 0us, c.cb());
+    const pid_t second = runner.run({"sleep", "30"}, "", "", 0us, c.cb());
+    ASSERT_GT(first, 0);
+    ASSERT_GT(second, 0);
+    EXPECT_EQ(runner.run({"nope-not-here"}, "", "", 0us, c.cb()), 0) << "did not start: no pid";
+    runner.terminate(first);
+    run_until(io, [&] { return c.results.size() == 2; });
+    ASSERT_EQ(c.results.size(), 2u);  // the spawn failure and the terminated one
+    EXPECT_EQ(runner.running(), 1u);
+    EXPECT_EQ(our_children(), (std::vector<pid_t>{second}));
+    runner.terminate(first);  // ended already: nothing happens
+    runner.terminate(second);
+    run_until(io, [&] { return c.results.size() == 3; });
+    EXPECT_EQ(c.results.back().signal, SIGTERM);
+    EXPECT_TRUE(our_children().empty());
+}
+
 TEST(Scripts, DestructorKillsAndReaps) {
     boost::asio::io_context io;
     bool called = false;

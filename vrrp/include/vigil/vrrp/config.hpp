@@ -103,6 +103,8 @@ struct TrackProcessConfig {  // vrrp_track_process
 
 struct NotifyConfig {
     Command master, backup, fault, stop, generic /* "notify" */, master_rx_lower_pri;
+    // notify_priority_changes: priority lines on the notify FIFOs; unset: the global default.
+    std::optional<bool> priority_changes;
     bool operator==(const NotifyConfig&) const = default;
 };
 

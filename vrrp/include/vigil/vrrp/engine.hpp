@@ -36,6 +36,8 @@ struct Hooks {
     std::function<void(const TransitionEvent&)> on_transition;
     // A master received an advert of lower priority (notify_master_rx_lower_pri).
     std::function<void(const std::string& instance)> on_master_rx_lower_priority;
+    // The effective priority of a running instance changed (tracking weights).
+    std::function<void(const std::string& instance, State state, int priority)> on_priority_change;
     // Runs a track script; done gets the exit status, -1 on timeout or failure to start.
     std::function<void(const Command&, std::chrono::microseconds timeout,
                        std::function<void(int exit_status)> done)>
