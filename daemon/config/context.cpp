@@ -40,6 +40,10 @@ void Ctx::unknown(const Node& n) {
     strict(n.key, "Unknown keyword '" + std::string(n.key.text) + "'");
 }
 
+void Ctx::unsupported(const Token& at) {
+    warn(at, "'" + std::string(at.text) + "' is not supported by vigild; ignored");
+}
+
 bool Ctx::need_args(const Node& n, std::size_t count) {
     if (n.args.size() >= count) return true;
     error(n.key, "'" + std::string(n.key.text) + "' expects " + std::to_string(count) +

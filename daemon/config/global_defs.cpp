@@ -248,7 +248,10 @@ const KeywordTable<G>& table() {
         {"config_save_dir", ignore_kw<G>},
         {"data_use_instance", ignore_kw<G>},
         {"dbus_service_name", ignore_kw<G>},
-        {"default_interface", ignore_kw<G>},
+        {"default_interface",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.default_interface = std::string(n.args[0].text);
+         }},
         {"disable_local_igmp", ignore_kw<G>},
         {"dynamic_interfaces", ignore_kw<G>},
         {"enable_dbus", ignore_kw<G>},
