@@ -33,6 +33,8 @@ struct FakeWorld : InstanceIo {
     }
     std::expected<void, std::string> add_route(const VirtualRoute&, int) override { return {}; }
     std::expected<void, std::string> remove_route(const VirtualRoute&, int) override { return {}; }
+    std::expected<void, std::string> add_rule(const VirtualRule&) override { return {}; }
+    std::expected<void, std::string> remove_rule(const VirtualRule&) override { return {}; }
     std::expected<void, std::string> announce(int, const MacAddress&, const Address& v) override {
         calls.push_back("garp " + v.to_string());
         return {};
