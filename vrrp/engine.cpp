@@ -555,6 +555,9 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     d.announcer.emplace(std::move(*an));
     d.links->on_change([&d](const LinkMonitor::Link& l) {
         if (d.stopped) return;
+        // Statics that failed (an interface not there yet) are tried again as links come up.
+        if (l.present && l.up && d.statics && d.statics->installed() != statics_of(d.config))
+            d.apply_statics(statics_of(d.config));
         for (auto& [_, inst] : d.instances)
             if (inst->config().interface == l.name && l.present) {
                 d.ensure_vmac(inst->config());

@@ -17,8 +17,9 @@ bool contains(const std::vector<T>& list, const T& x) {
 
 std::vector<std::string> StaticNetwork::apply(const StaticConfig& next) {
     std::vector<std::string> errors;
-    auto note = [&](const std::expected<void, std::string>& r) {
+    auto ok = [&](const std::expected<void, std::string>& r) {
         if (!r) errors.push_back(r.error());
+        return r.has_value();
     };
     auto ifindex = [&](const std::string& dev) { return dev.empty() ? 0 : io_.ifindex_of(dev); };
     auto address = [&](const VirtualAddress& a, bool add) {
@@ -26,23 +27,27 @@ std::vector<std::string> StaticNetwork::apply(const StaticConfig& next) {
         if (index == 0) {
             errors.push_back(
                 fmt::format("static address {}: no interface '{}'", a.address.to_string(), a.dev));
-            return;
+            return !add;  // an address on a missing interface is gone already
         }
-        note(add ? io_.add_address(index, a) : io_.remove_address(index, a));
+        return ok(add ? io_.add_address(index, a) : io_.remove_address(index, a));
     };
+    // What fails to go stays recorded (tried again next time); what fails to come is not.
+    StaticConfig now;
     for (const auto& r : installed_.rules)
-        if (!contains(next.rules, r)) note(io_.remove_rule(r));
+        if (!contains(next.rules, r) && !ok(io_.remove_rule(r))) now.rules.push_back(r);
     for (const auto& r : installed_.routes)
-        if (!contains(next.routes, r)) note(io_.remove_route(r, ifindex(r.dev)));
+        if (!contains(next.routes, r) && !ok(io_.remove_route(r, ifindex(r.dev))))
+            now.routes.push_back(r);
     for (const auto& a : installed_.addresses)
-        if (!contains(next.addresses, a)) address(a, false);
+        if (!contains(next.addresses, a) && !address(a, false)) now.addresses.push_back(a);
     for (const auto& a : next.addresses)
-        if (!contains(installed_.addresses, a)) address(a, true);
+        if (contains(installed_.addresses, a) || address(a, true)) now.addresses.push_back(a);
     for (const auto& r : next.routes)
-        if (!contains(installed_.routes, r)) note(io_.add_route(r, ifindex(r.dev)));
+        if (contains(installed_.routes, r) || ok(io_.add_route(r, ifindex(r.dev))))
+            now.routes.push_back(r);
     for (const auto& r : next.rules)
-        if (!contains(installed_.rules, r)) note(io_.add_rule(r));
-    installed_ = next;
+        if (contains(installed_.rules, r) || ok(io_.add_rule(r))) now.rules.push_back(r);
+    installed_ = std::move(now);
     return errors;
 }
 

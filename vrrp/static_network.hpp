@@ -22,7 +22,8 @@ class StaticNetwork {
     explicit StaticNetwork(InstanceIo& io) : io_(io) {}
 
     // Removes what NEXT no longer has, then adds what it has (addresses before the routes that
-    // may use them, rules last). Returns one message per failure.
+    // may use them, rules last); a failed add is tried again on the next call. Returns one
+    // message per failure.
     std::vector<std::string> apply(const StaticConfig& next);
     std::vector<std::string> clear() { return apply({}); }
     const StaticConfig& installed() const { return installed_; }
