@@ -160,6 +160,31 @@ class StaticAndVirtual(RigTest):
         self.assertTrue(self.virtual_absent(self.r2), rules(self.r2) + table(self.r2, 200))
         self.assertFalse(self.r2.has_addr(VIP))
 
+    def test_statics_alone_follow_a_reload(self):
+        d = self.start(self.r1, "n1", global_conf("n1") + STATICS)
+        self.assertIsNotNone(wait_until(lambda: len(static_addrs(self.r1)) == 4, 5),
+                             d.logtext()[-2000:])
+        self.assert_statics(self.r1, True)
+        changed = (STATICS.replace("    fwmark 5/0xff table 100 priority 101\n", "")
+                   .replace("    blackhole 10.61.0.0/16 table 100\n",
+                            "    blackhole 10.61.0.0/16 table 100\n"
+                            "    unreachable 10.63.0.0/16 table 100\n"))
+        self.assertNotEqual(changed, STATICS)
+        d.reload(global_conf("n1") + changed)
+
+        def reloaded():
+            r, t = rules(self.r1), table(self.r1, 100)
+            return (not any(x.startswith("-4 101:") for x in r)
+                    and "-4 unreachable 10.63.0.0/16 proto keepalived" in t)
+        self.assertIsNotNone(wait_until(reloaded, 5), rules(self.r1) + table(self.r1, 100))
+        self.assertEqual(len(table(self.r1, 100)), 5)
+        self.assertEqual(len(static_addrs(self.r1)), 4, "unchanged addresses stay")
+        self.assertEqual(d.stop(signal.SIGTERM), 0)
+        self.assertEqual(rules(self.r1), [])
+        self.assertEqual(table(self.r1, 100), [])
+        self.assertEqual(static_addrs(self.r1), [])
+        self.assertNotIn("static:", d.logtext(), "a static failed to apply")
+
     @unittest.skipUnless(os.access(KEEPALIVED, os.X_OK), "keepalived not installed")
     def test_same_lines_as_keepalived(self):
         # Each daemon alone on its own segment, as master, with the same file.
