@@ -223,9 +223,10 @@ std::optional<vrrp::VirtualAddress> parse_address_line(Ctx& c, const Node& line)
             v.no_track = true;
         } else if (t == "home" || t == "nodad" || t == "-nodad" || t == "mngtmpaddr" ||
                    t == "noprefixroute" || t == "autojoin") {
+            // The kernel has these for IPv6 only; an IPv4 line keeps its address.
             if (!v6 && t != "noprefixroute" && t != "autojoin") {
-                c.error(k, "address: " + q(t) + " is only for IPv6 addresses");
-                return std::nullopt;
+                c.warn(k, "address: " + q(t) + " is only for IPv6 addresses; ignored");
+                continue;
             }
             if (t == "home") v.home = true;
             if (t == "nodad" || t == "-nodad") v.nodad = true;

@@ -192,8 +192,6 @@ TEST(AddressLine, VirtualIpaddressKeepsTheOptions) {
 }
 
 TEST(AddressLine, Errors) {
-    expect_error(block("static_ipaddress", " 10.0.0.1/24 home\n"), "'home' is only for IPv6", 2,
-                 14);
     expect_error(block("static_ipaddress", " 10.0.0.1 preferred_lft soon\n"),
                  "preferred_lft: expected a number, got 'soon'", 2, 25);
     expect_error(block("static_ipaddress", " 10.0.0.1 valid_lft 10 preferred_lft 20\n"),
@@ -206,8 +204,19 @@ TEST(AddressLine, Errors) {
     expect_error(block("static_ipaddress", " 2001:db8::1 label x\n"), "label is only for IPv4", 2,
                  14);
     expect_error(block("static_ipaddress", " 10.0.0.999/24\n"), "VRRP parsed invalid IP", 2, 2);
-    auto r = block("static_ipaddress", " 10.0.0.1 home\n 10.0.0.2\n");
+    auto r = block("static_ipaddress", " 10.0.0.1 bogus 1\n 10.0.0.2\n");
     EXPECT_EQ(r.config.vrrp.static_addresses.size(), 1u) << "the bad line is dropped alone";
+}
+
+TEST(AddressLine, Ipv6OnlyFlagsOnIpv4WarnAndKeepTheAddress) {
+    auto r = block("static_ipaddress", " 10.0.0.1/24 home -nodad\n");
+    EXPECT_TRUE(r.ok()) << all(r);
+    const auto* d = test::find(r, "'home' is only for IPv6 addresses; ignored");
+    ASSERT_NE(d, nullptr) << all(r);
+    EXPECT_EQ(d->severity, Severity::warning);
+    EXPECT_EQ(d->column, 14u);
+    ASSERT_EQ(r.config.vrrp.static_addresses.size(), 1u);
+    EXPECT_FALSE(r.config.vrrp.static_addresses[0].home);
 }
 
 TEST(AddressLine, UnsupportedOptionsWarnAndKeepTheAddress) {
