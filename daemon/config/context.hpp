@@ -53,7 +53,8 @@ struct Ctx {
         Config& c)
         : files(f), diags(d), opt(o), cfg(c), names(o.iproute2_dirs) {}
 
-    Iproute2Names names;  // table, protocol, realm ... names of this host
+    Iproute2Names names;                       // table, protocol, realm ... names of this host
+    std::uint32_t next_rule_priority = 16384;  // for a rule that gives none
     std::vector<ScriptUse> scripts;
     std::unordered_map<std::string, SourceLoc> track_process_names;
     bool global_script_user_failed = false;

@@ -678,7 +678,13 @@ std::optional<vrrp::VirtualRule> parse_rule_line(Ctx& c, const Node& line) {
     r.ipv6 = v6;
     if ((r.sport || r.dport) && !r.ipproto)
         c.warn(line.key, "rule: sport/dport without ipproto match any protocol with ports");
-    if (!r.priority) c.strict(line.key, "Rule has no preference specified - setting to 16384");
+    if (!r.priority) {
+        // As keepalived: 16384 for the first rule without one, one less for each next.
+        r.priority = c.next_rule_priority--;
+        c.strict(line.key, "Rule has no preference specified - setting to " +
+                               std::to_string(*r.priority) +
+                               ". This is probably not what you want.");
+    }
     return r;
 }
 

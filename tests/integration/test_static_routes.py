@@ -33,6 +33,7 @@ static_rules {
     from all ipproto tcp sport 1000-2000 table 100 priority 104
     from all table main suppress_prefixlength 0 priority 105
     from 2001:db8:98::/64 table 100 priority 106
+    to 10.71.0.0/16 table 100
 }
 """
 

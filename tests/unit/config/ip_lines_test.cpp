@@ -464,11 +464,16 @@ TEST(RuleLine, VirtualRulesOfAnInstanceAndMissingPreference) {
     ASSERT_EQ(rules.size(), 2u);
     EXPECT_EQ(rules[0].from_len, 32);
     EXPECT_EQ(rules[0].priority, 200u);
-    EXPECT_EQ(rules[1].priority, std::nullopt);
-    const auto* d = test::find(r, "Rule has no preference specified");
+    EXPECT_EQ(rules[1].priority, 16384u);
+    const auto* d = test::find(r, "Rule has no preference specified - setting to 16384");
     ASSERT_NE(d, nullptr);
     EXPECT_EQ(d->line, 6u);
     EXPECT_FALSE(d->refuse_reload);
+    // Each further rule without one gets one less, as keepalived.
+    auto two = block("static_rules", " from 10.1.0.0/16 table 1\n from 10.2.0.0/16 table 2\n");
+    ASSERT_EQ(two.config.vrrp.static_rules.size(), 2u);
+    EXPECT_EQ(two.config.vrrp.static_rules[0].priority, 16384u);
+    EXPECT_EQ(two.config.vrrp.static_rules[1].priority, 16383u);
 }
 
 TEST(RuleLine, Errors) {

@@ -108,7 +108,7 @@ struct VirtualRule {
     std::uint8_t from_len = 0;
     std::optional<Address> to;
     std::uint8_t to_len = 0;
-    std::optional<std::uint32_t> priority;  // empty: keepalived's 16384 was reported
+    std::optional<std::uint32_t> priority;  // the parser fills keepalived's default
     Action action = Action::table;
     std::uint32_t table = 254;  // main
     std::uint32_t goto_target = 0;
