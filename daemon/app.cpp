@@ -551,6 +551,12 @@ struct App::Impl {
     // ---- start, reload, stop --------------------------------------------------------------
 
     bool want_vrrp() const { return !options.check_only; }
+    // Static addresses, routes and rules live in the VRRP module even with no instance.
+    static bool has_vrrp(const config::Config& c) {
+        const auto& v = c.vrrp;
+        return !v.instances.empty() || !v.static_addresses.empty() || !v.static_routes.empty() ||
+               !v.static_rules.empty();
+    }
     bool want_lvs() const { return !options.vrrp_only; }
 
     void make_smtp(const config::Config& c) {
@@ -583,7 +589,7 @@ struct App::Impl {
     bool start_modules() {
         make_smtp(running);
         configure_fifos(running.global);
-        if (want_vrrp() && !running.vrrp.instances.empty()) {
+        if (want_vrrp() && has_vrrp(running)) {
             vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
             if (auto r = vrrp->start(vrrp_config(running)); !r) {
                 log.error("VRRP: {}", r.error());
@@ -637,7 +643,7 @@ struct App::Impl {
         make_smtp(running);
         configure_fifos(running.global);
         if (want_vrrp()) {
-            if (!vrrp && !running.vrrp.instances.empty()) {
+            if (!vrrp && has_vrrp(running)) {
                 vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
                 if (auto e = vrrp->start(vrrp_config(running)); !e)
                     log.error("VRRP: {}", e.error());

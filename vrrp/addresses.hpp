@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -18,12 +19,26 @@ std::expected<std::uint8_t, std::string> parse_scope(std::string_view text);
 inline constexpr std::uint8_t kRouteProtocol = 18;
 
 // The libnl object for a VIP on ifindex (pure: no socket). IPv6 gets IFA_F_NODAD so it is usable
-// at once; IPv4 honours brd and label; the kernel adds the prefix route as `ip addr add` does.
+// at once, and a /128 is deprecated unless preferred_lft says otherwise (as keepalived); IPv4
+// honours brd and label; the kernel adds the prefix route as `ip addr add` does.
 std::expected<RtnlAddr, std::string> make_address(int ifindex, const VirtualAddress& vip);
 
-// The libnl object for a route (pure). ifindex 0: no device (gateway alone, or no nexthop).
-// Scope defaults as `ip route` does: link for a unicast route without gateway, else universe.
-std::expected<RtnlRoute, std::string> make_route(const VirtualRoute& route, int ifindex);
+// The whole RTM_NEWADDR / RTM_DELADDR request, with what libnl has no setter for (the prefix
+// route's metric).
+std::expected<NlMsg, std::string> address_request(int ifindex, const VirtualAddress& vip, bool add);
+
+// Resolves a device name to an ifindex; 0: unknown.
+using IfindexOf = std::function<int(const std::string&)>;
+
+// The libnl object for a route (pure). ifindex 0: no device (gateway alone, or no nexthop);
+// nexthops name their own devices through ifindex_of. Scope and table default as `ip route`
+// does: link for a unicast route without gateway, host for local; local routes in table local.
+std::expected<RtnlRoute, std::string> make_route(const VirtualRoute& route, int ifindex,
+                                                 const IfindexOf& ifindex_of = {});
+
+// The whole RTM_NEWROUTE / RTM_DELROUTE request (with IPv6 pref and append).
+std::expected<NlMsg, std::string> route_request(const VirtualRoute& route, int ifindex,
+                                                const IfindexOf& ifindex_of, bool add);
 
 struct AddressCounters {
     std::uint64_t addresses_added = 0;
@@ -48,8 +63,10 @@ class AddressManager {
 
     std::expected<void, std::string> add_address(int ifindex, const VirtualAddress& vip);
     std::expected<void, std::string> remove_address(int ifindex, const VirtualAddress& vip);
-    std::expected<void, std::string> add_route(const VirtualRoute& route, int ifindex);
-    std::expected<void, std::string> remove_route(const VirtualRoute& route, int ifindex);
+    std::expected<void, std::string> add_route(const VirtualRoute& route, int ifindex,
+                                               const IfindexOf& ifindex_of = {});
+    std::expected<void, std::string> remove_route(const VirtualRoute& route, int ifindex,
+                                                  const IfindexOf& ifindex_of = {});
 
     const AddressCounters& counters() const { return counters_; }
 

@@ -16,7 +16,9 @@
 #include "instance.hpp"
 #include "link_monitor.hpp"
 #include "proc_scan.hpp"
+#include "rules.hpp"
 #include "socket.hpp"
+#include "static_network.hpp"
 #include "sync_group.hpp"
 #include "timer_queue.hpp"
 #include "track.hpp"
@@ -103,7 +105,14 @@ Config without_instances(const Config& c) {
     out.track_processes = c.track_processes;
     out.startup_delay = c.startup_delay;
     out.nft_table = c.nft_table;
+    out.static_addresses = c.static_addresses;
+    out.static_routes = c.static_routes;
+    out.static_rules = c.static_rules;
     return out;
+}
+
+StaticConfig statics_of(const Config& c) {
+    return {c.static_addresses, c.static_routes, c.static_rules};
 }
 
 }  // namespace
@@ -115,6 +124,8 @@ struct Engine::Impl final : InstanceIo {
     Config config;      // without the instances: each instance holds its own
     std::unique_ptr<LinkMonitor> links;
     std::optional<AddressManager> addresses;
+    std::optional<RuleManager> rules;
+    std::optional<StaticNetwork> statics;
     std::optional<Announcer> announcer;
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets;
     std::map<SocketKey, std::map<std::uint8_t, std::string>> by_vrid;
@@ -178,11 +189,21 @@ struct Engine::Impl final : InstanceIo {
     }
     std::expected<void, std::string> add_route(const VirtualRoute& r, int ifindex) override {
         if (!addresses) return std::unexpected("no netlink");
-        return addresses->add_route(r, ifindex);
+        return addresses->add_route(r, ifindex,
+                                    [this](const std::string& n) { return ifindex_of(n); });
     }
     std::expected<void, std::string> remove_route(const VirtualRoute& r, int ifindex) override {
         if (!addresses) return std::unexpected("no netlink");
-        return addresses->remove_route(r, ifindex);
+        return addresses->remove_route(r, ifindex,
+                                       [this](const std::string& n) { return ifindex_of(n); });
+    }
+    std::expected<void, std::string> add_rule(const VirtualRule& r) override {
+        if (!rules) return std::unexpected("no netlink");
+        return rules->add(r);
+    }
+    std::expected<void, std::string> remove_rule(const VirtualRule& r) override {
+        if (!rules) return std::unexpected("no netlink");
+        return rules->remove(r);
     }
     std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
                                               const Address& vip) override {
@@ -632,6 +653,11 @@ struct Engine::Impl final : InstanceIo {
         });
     }
 
+    void apply_statics(const StaticConfig& next) {
+        if (!statics) return;
+        for (auto& e : statics->apply(next)) log(LogLevel::error, "static: " + e);
+    }
+
     void start_instances(const std::vector<Instance*>& fresh) {
         for (auto* i : fresh) ensure_vmac(i->config());
         recompute_all();
@@ -653,11 +679,19 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     auto am = AddressManager::open();
     if (!am) return std::unexpected("netlink: " + am.error());
     d.addresses.emplace(std::move(*am));
+    auto rm = RuleManager::open();
+    if (!rm) return std::unexpected("netlink: " + rm.error());
+    d.rules.emplace(std::move(*rm));
+    d.statics.emplace(d);
+    d.apply_statics(statics_of(config));
     auto an = Announcer::open();
     if (!an) return std::unexpected("announcer: " + an.error());
     d.announcer.emplace(std::move(*an));
     d.links->on_change([&d](const LinkMonitor::Link& l) {
         if (d.stopped) return;
+        // Statics that failed (an interface not there yet) are tried again as links come up.
+        if (l.present && l.up && d.statics && d.statics->installed() != statics_of(d.config))
+            d.apply_statics(statics_of(d.config));
         for (auto& [_, inst] : d.instances)
             if (inst->config().interface == l.name && l.present) {
                 d.ensure_vmac(inst->config());
@@ -708,6 +742,7 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
         it = d.instances.erase(it);
     }
     d.config = without_instances(config);
+    d.apply_statics(statics_of(config));
     d.sync_trackers();
     for (const auto& c : config.instances)
         if (!d.instances.contains(c.name)) fresh.push_back(&d.create(c));
@@ -722,6 +757,7 @@ void Engine::stop(std::function<void()> done) {
     for (auto& [_, sock] : d.sockets)
         if (sock->queued()) sock->flush();
     while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
+    d.apply_statics({});
     d.filter.reset();  // the table goes with the last VIP
     d.file_poll.cancel();
     d.process_poll->cancel();

@@ -199,10 +199,12 @@ void Instance::update(const InstanceConfig& next) {
     auto contains = [](const auto& list, const auto& x) {
         return std::find(list.begin(), list.end(), x) != list.end();
     };
+    for (const auto& r : old.rules)
+        if (!contains(config_.rules, r))
+            if (auto x = world_.remove_rule(r); !x) error("rule_remove_failed");
     for (const auto& r : old.routes)
         if (!contains(config_.routes, r))
-            if (auto x = world_.remove_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
-                error("route_remove_failed");
+            if (auto x = world_.remove_route(r, route_ifindex(r)); !x) error("route_remove_failed");
     bool added = false;
     for (const auto* list : {&old.vips, &old.excluded_vips})
         for (const auto& v : *list)
@@ -215,8 +217,10 @@ void Instance::update(const InstanceConfig& next) {
             }
     for (const auto& r : config_.routes)
         if (!contains(old.routes, r))
-            if (auto x = world_.add_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
-                error("route_add_failed");
+            if (auto x = world_.add_route(r, route_ifindex(r)); !x) error("route_add_failed");
+    for (const auto& r : config_.rules)
+        if (!contains(old.rules, r))
+            if (auto x = world_.add_rule(r); !x) error("rule_add_failed");
     if (old.vips != config_.vips) send(priority_.effective);  // backups check the VIP list
     if (added) garp_burst(config_.garp.master_repeat);
     if (old.advert_interval != config_.advert_interval) {
@@ -326,6 +330,10 @@ int Instance::vip_ifindex(const VirtualAddress& v) {
     return link_.vip_ifindex ? link_.vip_ifindex : link_.ifindex;
 }
 
+int Instance::route_ifindex(const VirtualRoute& r) {
+    return r.dev.empty() ? 0 : world_.ifindex_of(r.dev);
+}
+
 bool Instance::filtered() const {
     return config_.strict && !config_.accept;
 }
@@ -346,15 +354,17 @@ void Instance::add_vips() {
     for (const auto* list : {&config_.vips, &config_.excluded_vips})
         for (const auto& v : *list) add_vip(v);
     for (const auto& r : config_.routes)
-        if (auto x = world_.add_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
-            error("route_add_failed");
+        if (auto x = world_.add_route(r, route_ifindex(r)); !x) error("route_add_failed");
+    for (const auto& r : config_.rules)
+        if (auto x = world_.add_rule(r); !x) error("rule_add_failed");
     vips_installed_ = true;
 }
 
 void Instance::remove_vips() {
+    for (const auto& r : config_.rules)
+        if (auto x = world_.remove_rule(r); !x) error("rule_remove_failed");
     for (const auto& r : config_.routes)
-        if (auto x = world_.remove_route(r, r.dev.empty() ? 0 : world_.ifindex_of(r.dev)); !x)
-            error("route_remove_failed");
+        if (auto x = world_.remove_route(r, route_ifindex(r)); !x) error("route_remove_failed");
     for (const auto* list : {&config_.vips, &config_.excluded_vips})
         for (const auto& v : *list) remove_vip(v);
     vips_installed_ = false;

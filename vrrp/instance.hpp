@@ -35,6 +35,8 @@ class InstanceIo {
     virtual std::expected<void, std::string> remove_address(int ifindex, const VirtualAddress&) = 0;
     virtual std::expected<void, std::string> add_route(const VirtualRoute&, int ifindex) = 0;
     virtual std::expected<void, std::string> remove_route(const VirtualRoute&, int ifindex) = 0;
+    virtual std::expected<void, std::string> add_rule(const VirtualRule&) = 0;
+    virtual std::expected<void, std::string> remove_rule(const VirtualRule&) = 0;
     virtual std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
                                                       const Address& vip) = 0;
     virtual int ifindex_of(const std::string& name) = 0;  // 0: unknown
@@ -109,6 +111,7 @@ class Instance {
     void on_timer(Event e, TimePoint deadline);
     void cancel_timers();
     int vip_ifindex(const VirtualAddress& v);
+    int route_ifindex(const VirtualRoute& r);
     bool filtered() const;
     const std::vector<std::uint8_t>& wire(std::size_t peer);
     void update_fault();

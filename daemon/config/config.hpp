@@ -41,7 +41,8 @@ struct GlobalConfig {
     std::chrono::microseconds vrrp_garp_interval{0};
     std::chrono::microseconds vrrp_gna_interval{0};
     std::chrono::microseconds vrrp_startup_delay{0};
-    std::string router_id;  // empty: the host name
+    std::string router_id;                   // empty: the host name
+    std::string default_interface = "eth0";  // of static_ipaddress lines without dev
     std::vector<std::string> notification_email;
     std::string notification_email_from;
     std::optional<Address> smtp_server;
@@ -124,6 +125,8 @@ struct LoadOptions {
     // "-t": real servers and checkers are checked but not kept (lvs.virtual_servers have no
     // real_servers, checks stays empty), which bounds memory on very large files.
     bool check_only = false;
+    // Where iproute2's name files (rt_tables, rt_protos, ...) are looked up, in order.
+    std::vector<std::string> iproute2_dirs = {"/etc/iproute2", "/usr/share/iproute2"};
 };
 
 struct LoadResult {

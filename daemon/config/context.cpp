@@ -53,6 +53,10 @@ void Ctx::unsupported(const Node& n) {
     cfg.unsupported_keywords.push_back(std::move(k));
 }
 
+void Ctx::unsupported(const Token& at) {
+    warn(at, "'" + std::string(at.text) + "' is not supported by vigild; ignored");
+}
+
 bool Ctx::need_args(const Node& n, std::size_t count) {
     if (n.args.size() >= count) return true;
     error(n.key, "'" + std::string(n.key.text) + "' expects " + std::to_string(count) +

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/ast.hpp"
+#include "config/iproute2_names.hpp"
 #include "config/values.hpp"
 
 #include <optional>
@@ -52,8 +53,10 @@ struct Ctx {
 
     Ctx(const std::vector<std::string>& f, std::vector<Diagnostic>& d, const LoadOptions& o,
         Config& c)
-        : files(f), diags(d), opt(o), cfg(c) {}
+        : files(f), diags(d), opt(o), cfg(c), names(o.iproute2_dirs) {}
 
+    Iproute2Names names;                       // table, protocol, realm ... names of this host
+    std::uint32_t next_rule_priority = 16384;  // for a rule that gives none
     std::vector<ScriptUse> scripts;
     std::unordered_set<std::string> sync_group_tracking_weight;  // groups that said it
     bool global_script_user_failed = false;
@@ -88,6 +91,8 @@ struct Ctx {
     }
     // "'KEYWORD' is not supported by vigild; ignored", once per keyword; listed in the config.
     void unsupported(const Node& n);
+    // A warning: "'OPTION' is not supported by vigild; ignored".
+    void unsupported(const Token& at);
 
     bool need_args(const Node& n, std::size_t count);
     std::string_view arg(const Node& n, std::size_t i) const {
@@ -123,6 +128,11 @@ void parse_vrrp_script(Ctx& c, const Node& block);
 void parse_vrrp_track_file(Ctx& c, const Node& block);
 void parse_vrrp_track_process(Ctx& c, const Node& block);
 void parse_static_block(Ctx& c, const Node& block);
+// One line of virtual_ipaddress / static_ipaddress, virtual_routes / static_routes,
+// virtual_rules / static_rules; nullopt (with a diagnostic) when it cannot be used.
+std::optional<vrrp::VirtualAddress> parse_address_line(Ctx& c, const Node& line);
+std::optional<vrrp::VirtualRoute> parse_route_line(Ctx& c, const Node& line);
+std::optional<vrrp::VirtualRule> parse_rule_line(Ctx& c, const Node& line);
 void parse_garp_group(Ctx& c, const Node& block);
 void parse_bfd_instance(Ctx& c, const Node& block);
 void parse_ssl(Ctx& c, const Node& block);  // the top-level SSL { } block

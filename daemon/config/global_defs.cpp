@@ -324,7 +324,10 @@ const KeywordTable<G>& table() {
         {"config_save_dir", unsupported_kw<G>},
         {"data_use_instance", unsupported_kw<G>},
         {"dbus_service_name", unsupported_kw<G>},
-        {"default_interface", unsupported_kw<G>},
+        {"default_interface",
+         [](Ctx& c, const Node& n, G& g) {
+             if (c.need_args(n, 1)) g.default_interface = std::string(n.args[0].text);
+         }},
         {"disable_local_igmp", unsupported_kw<G>},
         {"dynamic_interfaces", unsupported_kw<G>},
         {"enable_dbus", unsupported_kw<G>},

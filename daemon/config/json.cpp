@@ -45,7 +45,53 @@ json vaddr(const vrrp::VirtualAddress& v) {
     if (!v.label.empty()) j["label"] = v.label;
     if (!v.scope.empty()) j["scope"] = v.scope;
     if (v.no_track) j["no_track"] = true;
+    if (v.peer) j["peer"] = v.peer->to_string();
+    for (auto [name, on] : {std::pair{"home", v.home},
+                            {"nodad", v.nodad},
+                            {"mngtmpaddr", v.mngtmpaddr},
+                            {"noprefixroute", v.noprefixroute},
+                            {"autojoin", v.autojoin}})
+        if (on) j[name] = true;
+    if (v.preferred_lft) j["preferred_lft"] = *v.preferred_lft;
+    if (v.valid_lft) j["valid_lft"] = *v.valid_lft;
+    if (v.metric) j["metric"] = *v.metric;
     return j;
+}
+
+json vroute(const vrrp::VirtualRoute& r) {
+    json j{{"destination", r.destination.to_string()}, {"prefix_len", r.prefix_len}};
+    if (r.gateway) j["via"] = r.gateway->to_string();
+    if (r.or_gateway) j["or"] = r.or_gateway->to_string();
+    if (r.source) j["src"] = r.source->to_string();
+    if (!r.dev.empty()) j["dev"] = r.dev;
+    if (r.metric) j["metric"] = *r.metric;
+    if (r.table) j["table"] = *r.table;
+    if (r.protocol) j["protocol"] = *r.protocol;
+    if (!r.scope.empty()) j["scope"] = r.scope;
+    if (r.type != vrrp::VirtualRoute::Type::unicast) j["type"] = int(r.type);
+    if (!r.nexthops.empty()) j["nexthops"] = r.nexthops.size();
+    if (r.no_track) j["no_track"] = true;
+    return j;
+}
+
+json vrule(const vrrp::VirtualRule& r) {
+    json j{{"family", r.ipv6 ? "inet6" : "inet"}, {"action", int(r.action)}, {"table", r.table}};
+    if (r.from) j["from"] = r.from->to_string() + "/" + std::to_string(r.from_len);
+    if (r.to) j["to"] = r.to->to_string() + "/" + std::to_string(r.to_len);
+    if (r.priority) j["priority"] = *r.priority;
+    if (r.fwmark) j["fwmark"] = *r.fwmark;
+    if (!r.iif.empty()) j["iif"] = r.iif;
+    if (!r.oif.empty()) j["oif"] = r.oif;
+    if (r.invert) j["not"] = true;
+    if (r.no_track) j["no_track"] = true;
+    return j;
+}
+
+template <class T, class F>
+json list(const std::vector<T>& v, F f) {
+    json a = json::array();
+    for (const auto& x : v) a.push_back(f(x));
+    return a;
 }
 
 json refs(const std::vector<vrrp::TrackRef>& v) {
@@ -100,16 +146,8 @@ json instance(const vrrp::InstanceConfig& in) {
     json vips = json::array(), ex = json::array(), routes = json::array();
     for (const auto& v : in.vips) vips.push_back(vaddr(v));
     for (const auto& v : in.excluded_vips) ex.push_back(vaddr(v));
-    for (const auto& r : in.routes) {
-        json rj{{"destination", r.destination.to_string()}, {"prefix_len", r.prefix_len}};
-        if (r.gateway) rj["via"] = r.gateway->to_string();
-        if (r.source) rj["src"] = r.source->to_string();
-        if (!r.dev.empty()) rj["dev"] = r.dev;
-        if (r.metric) rj["metric"] = *r.metric;
-        if (r.table) rj["table"] = *r.table;
-        if (r.type != vrrp::VirtualRoute::Type::unicast) rj["type"] = int(r.type);
-        routes.push_back(rj);
-    }
+    for (const auto& r : in.routes) routes.push_back(vroute(r));
+    j["virtual_rules"] = list(in.rules, vrule);
     j["virtual_ipaddress"] = vips;
     j["virtual_ipaddress_excluded"] = ex;
     j["virtual_routes"] = routes;
@@ -338,6 +376,9 @@ std::string to_json(const Config& config) {
                        {"terminate_delay_us", p.terminate_delay.count()}});
     }
     vr["track_processes"] = tps;
+    vr["static_ipaddress"] = list(config.vrrp.static_addresses, vaddr);
+    vr["static_routes"] = list(config.vrrp.static_routes, vroute);
+    vr["static_rules"] = list(config.vrrp.static_rules, vrule);
     root["vrrp"] = vr;
 
     json lvs;

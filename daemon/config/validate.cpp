@@ -282,6 +282,8 @@ void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::
 void validate(Ctx& c) {
     auto& vr = c.cfg.vrrp;
     vr.startup_delay = c.cfg.global.vrrp_startup_delay;
+    for (auto& a : vr.static_addresses)
+        if (a.dev.empty()) a.dev = c.cfg.global.default_interface;
 
     for (std::size_t i = 0; i < vr.instances.size(); ++i)
         finalize_instance(c, vr.instances[i], c.inst_extra[i]);

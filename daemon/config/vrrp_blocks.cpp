@@ -33,187 +33,19 @@ void notify(Ctx& c, const Node& n, vrrp::Command& out) {
     out.group = std::move(uc.group);
 }
 
-// ADDR[/LEN] [brd ADDR] [dev IF] [scope S] [label L] [no_track] ... : one line of
-// virtual_ipaddress / virtual_ipaddress_excluded / static_ipaddress.
-std::optional<vrrp::VirtualAddress> vip_line(Ctx& c, const Node& line) {
-    auto p = parse_prefix(line.key.text);
-    if (!p) {
-        c.error(line.key, "VRRP parsed invalid IP '" + std::string(line.key.text) +
-                              "': expected ADDRESS[/LEN]; skipping it");
-        return std::nullopt;
-    }
-    vrrp::VirtualAddress v;
-    v.address = p->address;
-    v.prefix_len = p->length;
-    const auto& a = line.args;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto w = a[i].text;
-        bool has_next = i + 1 < a.size();
-        if (w == "no_track") {
-            v.no_track = true;
-            continue;
-        }
-        if (w == "home" || w == "-nodad" || w == "nodad" || w == "noprefixroute" || w == "autojoin")
-            continue;
-        if (!has_next) {
-            c.error(a[i], "'" + std::string(w) +
-                              "' in an address line: unknown option or "
-                              "missing value");
-            return std::nullopt;
-        }
-        auto val = a[++i];
-        if (w == "brd" || w == "broadcast") {
-            if (val.text == "+" || val.text == "-") continue;
-            auto b = parse_address(val.text);
-            if (!b) {
-                c.error(val, "brd: expected an address, got '" + std::string(val.text) + "'");
-                return std::nullopt;
-            }
-            v.broadcast = b;
-        } else if (w == "dev") {
-            v.dev = std::string(val.text);
-            c.interface_exists(val, val.text);
-        } else if (w == "label") {
-            v.label = std::string(val.text);
-        } else if (w == "scope") {
-            v.scope = std::string(val.text);
-        } else if (w == "peer") {
-            if (!parse_prefix(val.text)) {
-                c.error(val, "peer: expected an address");
-                return std::nullopt;
-            }
-        } else if (w == "preferred_lft" || w == "valid_lft" || w == "metric") {
-        } else if (w == "track_group") {
-        } else {
-            c.error(a[i], "unknown address option '" + std::string(w) + "'");
-            return std::nullopt;
-        }
-    }
-    return v;
-}
-
 void vip_block(Ctx& c, const Node& n, std::vector<vrrp::VirtualAddress>& out) {
     for (const auto& line : n.children)
-        if (auto v = vip_line(c, line)) out.push_back(std::move(*v));
+        if (auto v = parse_address_line(c, line)) out.push_back(std::move(*v));
 }
 
-std::optional<vrrp::VirtualRoute> route_line(Ctx& c, const Node& line) {
-    vrrp::VirtualRoute r;
-    std::vector<Token> w;
-    w.push_back(line.key);
-    w.insert(w.end(), line.args.begin(), line.args.end());
-    bool have_dest = false;
-    bool deprecated_or = false;
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        auto t = w[i].text;
-        auto next = [&]() -> const Token* { return i + 1 < w.size() ? &w[++i] : nullptr; };
-        if (t == "no_track") {
-            r.no_track = true;
-            continue;
-        }
-        if (t == "onlink" || t == "ttl-propagate") continue;
-        if (t == "blackhole" || t == "unreachable" || t == "prohibit" || t == "throw") {
-            r.type = t == "blackhole"     ? vrrp::VirtualRoute::Type::blackhole
-                     : t == "unreachable" ? vrrp::VirtualRoute::Type::unreachable
-                     : t == "prohibit"    ? vrrp::VirtualRoute::Type::prohibit
-                                          : vrrp::VirtualRoute::Type::throw_;
-            continue;
-        }
-        if (t == "src" || t == "via" || t == "gw" || t == "or" || t == "dev" || t == "metric" ||
-            t == "table" || t == "scope" || t == "proto" || t == "protocol" || t == "realms" ||
-            t == "mtu" || t == "advmss" || t == "tos" || t == "type" || t == "preference" ||
-            t == "pref" || t == "nexthop" || t == "weight" || t == "initcwnd" || t == "initrwnd" ||
-            t == "rtt" || t == "rttvar" || t == "window" || t == "hoplimit" || t == "ssthresh" ||
-            t == "cwnd" || t == "features" || t == "quickack" || t == "congctl" || t == "rto_min" ||
-            t == "fastopen_no_cookie" || t == "encap" || t == "as" || t == "expires" ||
-            t == "reordering" || t == "lock") {
-            const Token* v = next();
-            if (!v) {
-                c.error(w[i], "'" + std::string(t) + "' in a route needs a value");
-                return std::nullopt;
-            }
-            if (t == "src" || t == "via" || t == "gw" || t == "or") {
-                auto a = parse_address(v->text);
-                if (!a) {
-                    c.error(*v, "route " + std::string(t) + ": expected an address, got '" +
-                                    std::string(v->text) + "'");
-                    return std::nullopt;
-                }
-                if (t == "src")
-                    r.source = a;
-                else if (t != "or")
-                    r.gateway = a;
-                if (t == "or") deprecated_or = true;
-            } else if (t == "dev") {
-                r.dev = std::string(v->text);
-                c.interface_exists(*v, v->text);
-            } else if (t == "metric" || t == "table") {
-                auto n = parse_integer(v->text);
-                if (!n || *n < 0 || *n > 4294967295LL) {
-                    if (t == "table") continue;  // named tables are allowed
-                    c.error(*v, "route metric: expected a number");
-                    return std::nullopt;
-                }
-                (t == "metric" ? r.metric : r.table) = std::uint32_t(*n);
-            } else if (t == "scope") {
-                r.scope = std::string(v->text);
-            }
-            continue;
-        }
-        if (!have_dest) {
-            if (t == "default") {
-                have_dest = true;
-                r.destination = boost::asio::ip::address_v4::any();
-                r.prefix_len = 0;
-                continue;
-            }
-            auto p = parse_prefix(t);
-            if (!p) {
-                c.error(w[i], "route: expected a destination ADDRESS[/LEN], got '" +
-                                  std::string(t) + "'");
-                return std::nullopt;
-            }
-            r.destination = p->address;
-            r.prefix_len = p->length;
-            have_dest = true;
-            continue;
-        }
-        c.error(w[i], "route: unexpected '" + std::string(t) + "'");
-        return std::nullopt;
-    }
-    if (!have_dest) {
-        c.error(line.key, "route: no destination");
-        return std::nullopt;
-    }
-    if (deprecated_or) c.strict(line.key, "route: 'or' is deprecated");
-    if (r.dev.empty() && !r.no_track)
-        c.strict(line.key, "cannot track route with no interface specified, not tracking");
-    return r;
-}
-
-void route_block(Ctx& c, const Node& n, std::vector<vrrp::VirtualRoute>* out) {
+void route_block(Ctx& c, const Node& n, std::vector<vrrp::VirtualRoute>& out) {
     for (const auto& line : n.children)
-        if (auto r = route_line(c, line); r && out) out->push_back(std::move(*r));
+        if (auto r = parse_route_line(c, line)) out.push_back(std::move(*r));
 }
 
-void rule_block(Ctx& c, const Node& n) {
-    for (const auto& line : n.children) {
-        std::vector<Token> w;
-        w.push_back(line.key);
-        w.insert(w.end(), line.args.begin(), line.args.end());
-        bool pref = false;
-        for (std::size_t i = 0; i < w.size(); ++i) {
-            auto t = w[i].text;
-            if (t == "preference" || t == "pref" || t == "priority" || t == "prio") pref = true;
-            if ((t == "from" || t == "to") && i + 1 < w.size()) {
-                ++i;
-                if (w[i].text != "all" && !parse_prefix(w[i].text))
-                    c.error(w[i], "rule " + std::string(t) + ": invalid address '" +
-                                      std::string(w[i].text) + "'");
-            }
-        }
-        if (!pref) c.strict(line.key, "Rule has no preference specified - setting to 16384");
-    }
+void rule_block(Ctx& c, const Node& n, std::vector<vrrp::VirtualRule>& out) {
+    for (const auto& line : n.children)
+        if (auto r = parse_rule_line(c, line)) out.push_back(std::move(*r));
 }
 
 void track_interface(Ctx& c, const Node& n, std::vector<vrrp::TrackInterface>& out) {
@@ -431,8 +263,8 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"virtual_ipaddress", [](Ctx& c, const Node& n, T& t) { vip_block(c, n, t.in.vips); }},
         {"virtual_ipaddress_excluded",
          [](Ctx& c, const Node& n, T& t) { vip_block(c, n, t.in.excluded_vips); }},
-        {"virtual_routes", [](Ctx& c, const Node& n, T& t) { route_block(c, n, &t.in.routes); }},
-        {"virtual_rules", [](Ctx& c, const Node& n, T&) { rule_block(c, n); }},
+        {"virtual_routes", [](Ctx& c, const Node& n, T& t) { route_block(c, n, t.in.routes); }},
+        {"virtual_rules", [](Ctx& c, const Node& n, T& t) { rule_block(c, n, t.in.rules); }},
         {"track_interface",
          [](Ctx& c, const Node& n, T& t) { track_interface(c, n, t.in.track_interfaces); }},
         {"track_script", [](Ctx& c, const Node& n,
@@ -822,14 +654,13 @@ void parse_vrrp_track_process(Ctx& c, const Node& block) {
 
 void parse_static_block(Ctx& c, const Node& block) {
     auto k = block.key.text;
-    if (k == "static_ipaddress") {
-        std::vector<vrrp::VirtualAddress> ignored;
-        vip_block(c, block, ignored);
-    } else if (k == "static_routes") {
-        route_block(c, block, nullptr);
-    } else {
-        rule_block(c, block);
-    }
+    auto& v = c.cfg.vrrp;
+    if (k == "static_ipaddress")
+        vip_block(c, block, v.static_addresses);
+    else if (k == "static_routes")
+        route_block(c, block, v.static_routes);
+    else
+        rule_block(c, block, v.static_rules);
 }
 
 void parse_garp_group(Ctx& c, const Node& block) {

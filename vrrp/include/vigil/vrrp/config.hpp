@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vigil::vrrp {
@@ -26,26 +27,105 @@ struct VirtualAddress {
     Address address;
     std::uint8_t prefix_len = 32;      // 32 or 128 when not given
     std::optional<Address> broadcast;  // "brd"
+    std::optional<Address> peer;       // point-to-point peer; prefix_len is the peer's
     std::string dev;                   // empty: the instance's interface
     std::string label;
     std::string scope;  // "global", "host", "link", "site", "nowhere" or a number; empty: default
     bool no_track = false;
+    bool home = false;           // IPv6 home address (IFA_F_HOMEADDRESS)
+    bool nodad = false;          // IPv6 always skips DAD; said explicitly here
+    bool mngtmpaddr = false;     // IFA_F_MANAGETEMPADDR
+    bool noprefixroute = false;  // IFA_F_NOPREFIXROUTE
+    bool autojoin = false;       // IFA_F_MCAUTOJOIN
+    // Lifetimes in seconds; empty: forever, except IPv6 /128 whose preferred_lft is 0
+    // (deprecated), as keepalived. kForever is "forever" said explicitly.
+    std::optional<std::uint32_t> preferred_lft;
+    std::optional<std::uint32_t> valid_lft;
+    std::optional<std::uint32_t> metric;  // of the kernel's prefix route
+    static constexpr std::uint32_t kForever = 0xffffffff;
     bool operator==(const VirtualAddress&) const = default;
 };
 
+// Per-route TCP metrics (`ip route ... mtu 1400 advmss 1360`); times in milliseconds.
+struct RouteMetrics {
+    std::optional<std::uint32_t> mtu, advmss, hoplimit, window, rtt, rttvar, ssthresh, cwnd,
+        initcwnd, initrwnd, reordering, rto_min, quickack, fastopen_no_cookie, features;
+    std::uint32_t locked = 0;  // bit (1 << RTAX_x) for each metric preceded by "lock"
+    bool operator==(const RouteMetrics&) const = default;
+};
+
+struct NextHop {
+    std::optional<Address> gateway;
+    std::string dev;
+    std::uint16_t weight = 1;  // 1-256
+    bool onlink = false;
+    std::optional<std::uint32_t> realms;
+    bool operator==(const NextHop&) const = default;
+};
+
 struct VirtualRoute {
-    enum class Type { unicast, blackhole, unreachable, prohibit, throw_ };
+    enum class Type {
+        unicast,
+        blackhole,
+        unreachable,
+        prohibit,
+        throw_,
+        local,
+        broadcast,
+        anycast,
+        multicast
+    };
     Address destination;  // "default" is the family's any-address with prefix 0
     std::uint8_t prefix_len = 32;
-    std::optional<Address> source;
-    std::optional<Address> gateway;  // "via" / "gw"
+    std::optional<Address> source;  // "src": the preferred source
+    std::optional<Address> from;    // "from ADDR/LEN": IPv6 source routing
+    std::uint8_t from_len = 0;
+    std::optional<Address> gateway;     // "via" / "gw"
+    std::optional<Address> or_gateway;  // "or": a second path through the same device
     std::string dev;
-    std::optional<std::uint32_t> metric;
+    std::optional<std::uint32_t> metric;  // "metric" / "priority" / "preference"
     std::optional<std::uint32_t> table;
     std::string scope;
+    std::optional<std::uint8_t> protocol;  // empty: keepalived's (18)
+    std::optional<std::uint8_t> tos;
+    std::optional<std::uint32_t> realms;  // (FROM << 16) | TO
+    std::optional<std::uint8_t> pref;     // IPv6 router preference: 0 medium, 1 high, 3 low
+    bool onlink = false;
+    bool append = false;  // after matching routes instead of before
+    RouteMetrics metrics;
+    std::vector<NextHop> nexthops;  // multipath; then gateway and dev are unused
     Type type = Type::unicast;
     bool no_track = false;
     bool operator==(const VirtualRoute&) const = default;
+};
+
+// A policy routing rule, as `ip rule add` takes it.
+struct VirtualRule {
+    enum class Action { table, goto_, nop, blackhole, unreachable, prohibit };
+    bool ipv6 = false;    // from the addresses, else "inet6"
+    bool invert = false;  // "not"
+    std::optional<Address> from;
+    std::uint8_t from_len = 0;
+    std::optional<Address> to;
+    std::uint8_t to_len = 0;
+    std::optional<std::uint32_t> priority;  // the parser fills keepalived's default
+    Action action = Action::table;
+    std::uint32_t table = 254;  // main
+    std::uint32_t goto_target = 0;
+    std::optional<std::uint32_t> fwmark;
+    std::optional<std::uint32_t> fwmask;
+    std::string iif, oif;
+    std::optional<std::uint8_t> tos;
+    bool l3mdev = false;
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> uidrange;
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> sport, dport;
+    std::optional<std::uint8_t> ipproto;
+    std::optional<std::uint32_t> suppress_prefixlength;
+    std::optional<std::uint32_t> suppress_ifgroup;
+    std::optional<std::uint32_t> realms;
+    std::optional<std::uint8_t> protocol;  // empty: keepalived's (18)
+    bool no_track = false;
+    bool operator==(const VirtualRule&) const = default;
 };
 
 struct TrackInterface {
@@ -149,6 +229,7 @@ struct InstanceConfig {
     std::vector<VirtualAddress> vips;
     std::vector<VirtualAddress> excluded_vips;
     std::vector<VirtualRoute> routes;
+    std::vector<VirtualRule> rules;
 
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackRef> track_scripts;
@@ -190,6 +271,10 @@ struct Config {
     std::vector<TrackFileConfig> track_files;
     std::vector<TrackProcessConfig> track_processes;
     Duration startup_delay{0};
+    // static_ipaddress, static_routes, static_rules: present while the daemon runs.
+    std::vector<VirtualAddress> static_addresses;
+    std::vector<VirtualRoute> static_routes;
+    std::vector<VirtualRule> static_rules;
     // vrrp_strict without accept: the nftables table (family inet) that blocks the VIPs of
     // masters. One per daemon: derive it from the pid file when several run on one host.
     std::string nft_table = "vigil_vrrp";
