@@ -247,3 +247,53 @@ TEST(Model, ServiceSettingsFromConfig) {
     ASSERT_EQ(f.destinations.size(), 1u);
     EXPECT_EQ(f.destinations[0].address.to_string(), "2001:db8::5");
 }
+
+TEST(Model, VirtualServerWithoutRealServersIsIgnored) {
+    // keepalived: "has no real servers - ignoring", even with a sorry server.
+    VirtualServerConfig v;
+    v.keys.push_back({ip::make_address("10.0.0.2"), 80, 0, false});
+    v.sorry_server = rs("10.0.9.9", 1, 0);
+    Config c;
+    c.virtual_servers = {v, vs3()};
+    Model m(c);
+    auto ev = m.start();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].virtual_server, 1u);
+    auto t = m.desired();
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_EQ(t[0].id.address->to_string(), "10.0.0.1");
+    Model next(c);
+    EXPECT_EQ(next.start_from(m).size(), 0u);
+    EXPECT_EQ(next.desired().size(), 1u);
+}
+
+TEST(Model, QuorumAboveTotalWeightIsLowered) {
+    auto v = vs3();  // weights 1 + 2 + 3
+    v.quorum = 50;
+    v.hysteresis = 10;
+    Model h(one(v));
+    EXPECT_EQ(h.config().virtual_servers[0].quorum, 6u);
+    EXPECT_EQ(h.config().virtual_servers[0].hysteresis, 5u);
+    v.hysteresis = 0;
+    Model m(one(v));
+    auto ev = m.start();  // reachable now: all alive is 6
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].kind, EventKind::quorum_up);
+    EXPECT_EQ(pool(m).size(), 3u);
+}
+
+TEST(Model, FirewallMarkServiceDropsRealServerPorts) {
+    auto v = vs3();
+    v.keys = {{std::nullopt, 0, 3, false}};
+    auto w = vs3();  // an address service keeps them
+    Config c;
+    c.virtual_servers = {v, w};
+    Model m(c);
+    m.start();
+    auto t = m.desired();
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t[0].id.port, 80);
+    for (const auto& d : t[0].destinations) EXPECT_EQ(d.port, 80);
+    EXPECT_EQ(t[1].id.fwmark, 3u);
+    for (const auto& d : t[1].destinations) EXPECT_EQ(d.port, 0);
+}
