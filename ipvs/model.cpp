@@ -257,16 +257,15 @@ Table Model::desired() const {
             else if (vs.sorry_server_inhibit)
                 dests.push_back(destination_of(vs, ss, 0, vs.sorry_server_lvs_method));
         }
-        bool fwmark_only = true;
-        for (const auto& k : vs.keys) fwmark_only = fwmark_only && k.fwmark;
         for (auto& s : services_of(vs)) {
             for (const auto& d : dests) {
                 // A destination of the other family cannot serve this service.
                 if (d.address.is_v6() != s.id.is_ipv6()) continue;
                 s.destinations.push_back(d);
-                // A firewall-mark service keeps the client's port (keepalived drops the
-                // real server's port, which is only for its checkers).
-                if (fwmark_only) s.destinations.back().port = 0;
+                // As keepalived: only NAT maps ports. A DR or TUN real server gets the
+                // service's port (0 under a firewall mark: each packet keeps its own); the
+                // configured one is for its checkers.
+                if (d.forwarding != Forwarding::nat) s.destinations.back().port = s.id.port;
             }
             table.push_back(std::move(s));
         }

@@ -282,18 +282,25 @@ TEST(Model, QuorumAboveTotalWeightIsLowered) {
     EXPECT_EQ(pool(m).size(), 3u);
 }
 
-TEST(Model, FirewallMarkServiceDropsRealServerPorts) {
-    auto v = vs3();
-    v.keys = {{std::nullopt, 0, 3, false}};
-    auto w = vs3();  // an address service keeps them
-    Config c;
-    c.virtual_servers = {v, w};
-    Model m(c);
+TEST(Model, OnlyNatMapsPorts) {
+    auto v = vs3();  // real servers on port 80
+    v.keys = {{std::nullopt, 0, 3, false}, {ip::make_address("10.0.0.9"), 81, 0, false}};
+    v.real_servers[0].forwarding = Forwarding::dr;
+    v.real_servers[1].forwarding = Forwarding::tun;
+    Model m(one(v));
     m.start();
     auto t = m.desired();
     ASSERT_EQ(t.size(), 2u);
-    EXPECT_EQ(t[0].id.port, 80);
-    for (const auto& d : t[0].destinations) EXPECT_EQ(d.port, 80);
+    // The address service: DR and TUN take its port, NAT keeps the real server's.
+    EXPECT_EQ(t[0].id.port, 81);
+    ASSERT_EQ(t[0].destinations.size(), 3u);
+    EXPECT_EQ(t[0].destinations[0].port, 81);
+    EXPECT_EQ(t[0].destinations[1].port, 81);
+    EXPECT_EQ(t[0].destinations[2].port, 80);
+    // The firewall-mark service: 0 (the packet's own port) unless NAT.
     EXPECT_EQ(t[1].id.fwmark, 3u);
-    for (const auto& d : t[1].destinations) EXPECT_EQ(d.port, 0);
+    ASSERT_EQ(t[1].destinations.size(), 3u);
+    EXPECT_EQ(t[1].destinations[0].port, 0);
+    EXPECT_EQ(t[1].destinations[1].port, 0);
+    EXPECT_EQ(t[1].destinations[2].port, 80);
 }
