@@ -64,7 +64,9 @@ for src, host, port, proto in json.loads(sys.argv[1]):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     s = socket.socket(fam, kind, socket.IPPROTO_SCTP if proto == "sctp" else 0)
-    s.settimeout(2)
+    # A reused client port meets IPVS's old connection and its first SYN is dropped (resent
+    # after 1 s): leave room for that on a slow guest.
+    s.settimeout(5)
     try:
         if src:
             s.bind((src, 0))
@@ -118,6 +120,13 @@ def ipvs_service_stats(host, flag, service):
         if len(f) >= 5 and f[0] in ("TCP", "UDP", "SCTP", "FWM") and f[1] == service:
             return int(f[2]), int(f[3]), int(f[4])
     raise AssertionError(f"no stats for {service}:\n{out}")
+
+
+def ipvs_thresholds(host, flag, service):
+    """{"ADDR:PORT": (upper, lower)} of one service (`ipvsadm -S` does not show them)."""
+    out = host.run("ipvsadm", "-Ln", "--thresholds", flag, service).stdout
+    rows = [x.split() for x in out.splitlines() if x.strip().startswith("->")]
+    return {r[1]: (int(r[2]), int(r[3])) for r in rows if len(r) >= 4 and r[2].isdigit()}
 
 
 def wait_stats(host, flag, service, conns, timeout=8):
