@@ -663,6 +663,7 @@ void parse_virtual_server(
     CheckDefaults def;
     std::vector<const Node*> servers;
     std::optional<Token> protocol_tok;
+    std::optional<bool> family_v6;  // ip_family
     bool scheduler_tok = false;
     for (const auto& n : block.children) {
         auto k = n.key.text;
@@ -735,8 +736,15 @@ void parse_virtual_server(
         } else if (k == "sh-port" || k == "sh-fallback" || k == "mh-port" || k == "mh-fallback" ||
                    k == "flag-1" || k == "flag-2" || k == "flag-3") {
             vs.sched_flags.emplace_back(k);
-        } else if (k == "ha_suspend" || k == "persistence_engine" || k == "ip_family" ||
-                   k == "snmp_name" || k == "delay_before_retry") {
+        } else if (k == "ip_family") {
+            if (!c.need_args(n, 1)) continue;
+            if (n.args[0].text == "inet6" || n.args[0].text == "inet")
+                family_v6 = n.args[0].text == "inet6";
+            else
+                c.error(n.args[0], "ip_family: expected inet or inet6, got '" +
+                                       std::string(n.args[0].text) + "'");
+        } else if (k == "ha_suspend" || k == "persistence_engine" || k == "snmp_name" ||
+                   k == "delay_before_retry") {
         } else
             c.unknown(n);
     }
@@ -764,6 +772,12 @@ void parse_virtual_server(
     auto& stored = c.cfg.lvs.virtual_servers.back();
     if (!c.opt.check_only) stored.real_servers.reserve(servers.size());
     for (const Node* s : servers) real_server(c, *s, stored, vs_index, false, def);
+    // A firewall mark has no address to tell its family: ip_family says it, else (as
+    // keepalived) real servers that are all IPv6.
+    bool all_v6 = !stored.real_servers.empty();
+    for (const auto& r : stored.real_servers) all_v6 = all_v6 && r.address.is_v6();
+    for (auto& key : stored.keys)
+        if (key.fwmark) key.ipv6 = family_v6 ? *family_v6 : key.ipv6 || all_v6;
 }
 
 }  // namespace vigil::config

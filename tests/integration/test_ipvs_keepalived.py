@@ -113,6 +113,18 @@ virtual_server 10.0.0.10 82 {{
     sorry_server_inhibit
 {rs('10.0.1.11', 80)}}}
 """,
+    "fwmark6": f"""virtual_server fwmark 7 {{
+    ip_family inet6
+    lb_algo rr
+{rs('fd00:1::11', 80)}}}
+virtual_server fwmark 8 {{
+    lb_algo rr
+{rs('fd00:1::12', 80)}}}
+virtual_server fwmark 10 {{
+    lb_algo sh
+    lb_kind DR
+{rs('10.0.0.21', 80)}}}
+""",
     # keepalived refuses a group mixing IPv4, IPv6 and fwmark entries without ip_family, and
     # an ADDR-ADDR range over a /24 boundary wraps in its last byte (vigild: the range).
     "groups": f"""virtual_server_group G {{

@@ -363,6 +363,30 @@ virtual_server_group BAD {
         << all(r);
 }
 
+TEST(VirtualServer, FwmarkFamily) {
+    auto r = load(R"(virtual_server fwmark 7 {
+  ip_family inet6
+  lb_algo rr
+  real_server 10.0.0.1 80 {
+  }
+}
+virtual_server fwmark 8 {
+  lb_algo rr
+  real_server 2001:db8::8 80 {
+  }
+}
+virtual_server fwmark 9 {
+  lb_algo rr
+  real_server 10.0.0.9 80 {
+  }
+}
+)");
+    ASSERT_EQ(r.config.lvs.virtual_servers.size(), 3u);
+    EXPECT_TRUE(r.config.lvs.virtual_servers[0].keys[0].ipv6);   // said
+    EXPECT_TRUE(r.config.lvs.virtual_servers[1].keys[0].ipv6);   // IPv6 real servers
+    EXPECT_FALSE(r.config.lvs.virtual_servers[2].keys[0].ipv6);  // IPv4 ones
+}
+
 TEST(Checkers, KindsAndOldSyntax) {
     auto r = load(R"(virtual_server 192.0.2.10 25 {
   lb_algo rr
