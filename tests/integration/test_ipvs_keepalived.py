@@ -105,6 +105,13 @@ virtual_server 10.0.0.10 81 {{
     hysteresis 4
     sorry_server 10.0.1.20 80
 {rs('10.0.1.11', 80)}{rs('10.0.1.12', 80, 'weight 0')}}}
+virtual_server 10.0.0.10 83 {{
+    lb_algo wrr
+    protocol TCP
+    quorum 5
+    hysteresis 2
+    sorry_server 10.0.1.20 80
+{rs('10.0.1.11', 80)}{rs('10.0.1.12', 80, 'weight 2')}{rs('10.0.1.13', 80, 'weight 3')}}}
 virtual_server 10.0.0.10 82 {{
     lb_algo rr
     protocol TCP
