@@ -163,6 +163,7 @@ poweroff -f
         except subprocess.TimeoutExpired:
             pass
         _end(proc)
+        proc = None
 
         def read(name):
             p = os.path.join(scratch, name)
