@@ -805,6 +805,9 @@ struct App::Impl {
                                {"running", ds.running},
                                {"applies", ds.counters.applies},
                                {"apply_failures", ds.counters.apply_failures},
+                               {"open_failures", ds.counters.open_failures},
+                               {"refusals", ds.counters.refusals},
+                               {"refused", ds.refused},
                                {"last_error", ds.last_error}};
         }
         j["virtual_servers"] = vss;
@@ -861,6 +864,18 @@ struct App::Impl {
                 "vigil_vrrp_drops_total",
                 MetricsText::label("instance", "") + "," + MetricsText::label("reason", reason),
                 n.get<double>());
+        m.family("vigil_lb_apply_failures_total", "counter",
+                 "load-balancing tables the data plane could not apply or open");
+        m.family("vigil_lb_refusals_total", "counter",
+                 "services and destinations the kernel refused, each counted once");
+        m.family("vigil_lb_refused", "gauge", "operations the kernel refuses now");
+        if (s.contains("data_plane")) {
+            const auto& dp = s["data_plane"];
+            m.sample("vigil_lb_apply_failures_total", "",
+                     dp["apply_failures"].get<double>() + dp["open_failures"].get<double>());
+            m.sample("vigil_lb_refusals_total", "", dp["refusals"].get<double>());
+            m.sample("vigil_lb_refused", "", static_cast<double>(dp["refused"].size()));
+        }
         m.family("vigil_real_server_up", "gauge", "1 while the real server is in the pool");
         m.family("vigil_virtual_server_quorum", "gauge", "1 while quorum is met");
         for (const auto& vs : s["virtual_servers"]) {

@@ -47,10 +47,16 @@ void Director::emit(const std::vector<Event>& events) {
 Result<void> Director::start(const Config& config) {
     if (running_) return fail("director already running");
     auto plane = factory_(config, hooks_.log);
-    if (!plane) return std::unexpected(plane.error());
+    if (!plane) {
+        // Tried again on reload; the rest of the daemon runs on.
+        ++counters_.open_failures;
+        last_error_ = plane.error().message;
+        return std::unexpected(plane.error());
+    }
     plane_ = std::move(*plane);
     model_.emplace(config);
     running_ = true;
+    set_timeouts(config);
     emit(model_->start());
     apply();
     if (!last_error_.empty() && counters_.applies == 0) return fail(last_error_);
@@ -71,7 +77,8 @@ void Director::set_health(std::size_t vs, std::size_t rs, bool alive, std::optio
 Result<void> Director::reload(const Config& config) {
     if (!running_) return start(config);
     const Config& old = model_->config();
-    if (config.backend != old.backend || config.nft_table != old.nft_table) {
+    const bool reopen = config.backend != old.backend || config.nft_table != old.nft_table;
+    if (reopen) {
         auto plane = factory_(config, hooks_.log);
         if (!plane) return std::unexpected(plane.error());
         if (auto ok = plane_->flush(); !ok)
@@ -79,6 +86,8 @@ Result<void> Director::reload(const Config& config) {
         plane_ = std::move(*plane);
         applied_.clear();
     }
+    if (reopen || config.timeouts != old.timeouts) set_timeouts(config);
+    reported_.clear();  // what is still refused after a reload is said again, once
     Model next(config);
     auto events = next.start_from(*model_);
     model_.emplace(std::move(next));
@@ -128,6 +137,7 @@ void Director::apply() {
     }
     ++counters_.applies;
     last_error_.clear();
+    report_refusals();
     if (auto* nft = dynamic_cast<Nftables*>(plane_.get())) {
         // Said once, not on every apply.
         for (const auto& w : nft->last_warnings())
@@ -136,6 +146,41 @@ void Director::apply() {
     }
     flush_flows(applied_, desired);
     applied_ = std::move(desired);
+}
+
+void Director::set_timeouts(const Config& config) {
+    if (!config.timeouts) return;
+    if (auto ok = plane_->set_timeouts(*config.timeouts); !ok) {
+        ++counters_.apply_failures;
+        log("lvs_timeouts: " + ok.error().message);
+    }
+}
+
+std::string Director::origin(const ServiceId& id) const {
+    const auto& vss = model_->config().virtual_servers;
+    for (const auto& vs : vss)
+        for (const auto& s : services_of(vs))
+            if (s.id == id) return fmt::format("virtual_server at {}:{}", vs.file, vs.line);
+    return "not in the configuration";
+}
+
+void Director::report_refusals() {
+    // The kernel answers the same way until the config or the kernel changes: every apply
+    // tries again, but each refusal is logged and counted once.
+    refused_.clear();
+    for (const auto& r : plane_->rejections()) {
+        std::string what = to_string(r.kind) + " " + to_string(r.service);
+        if (const auto& d = r.destination)
+            what += d->address.is_v6() ? fmt::format(" -> [{}]:{}", d->address.to_string(), d->port)
+                                       : fmt::format(" -> {}:{}", d->address.to_string(), d->port);
+        std::string line = fmt::format("{} refused {} ({}): {}", plane_->name(), what,
+                                       origin(r.service), r.reason);
+        if (reported_.insert(line).second) {
+            ++counters_.refusals;
+            log(line);
+        }
+        refused_.push_back(std::move(line));
+    }
 }
 
 void Director::flush_flows(const Table& before, const Table& after) {
@@ -159,6 +204,7 @@ DirectorStatus Director::status() const {
     s.applied = applied_;
     s.counters = counters_;
     s.last_error = last_error_;
+    s.refused = refused_;
     return s;
 }
 

@@ -17,14 +17,6 @@ void NlMsgDeleter::operator()(nl_msg* msg) const {
     nlmsg_free(msg);
 }
 
-bool known_scheduler(std::string_view name) {
-    static constexpr std::string_view names[] = {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
-                                                 "sh", "sed", "nq", "fo",  "ovf",  "mh"};
-    for (auto n : names)
-        if (n == name) return true;
-    return false;
-}
-
 std::uint16_t ipvs_protocol(Protocol p) {
     switch (p) {
         case Protocol::tcp:
@@ -186,8 +178,11 @@ Result<NlMsg> encode_service(int family, std::uint8_t cmd, const Service& s) {
     if (cmd != IPVS_CMD_NEW_SERVICE && cmd != IPVS_CMD_SET_SERVICE && cmd != IPVS_CMD_DEL_SERVICE)
         return fail("ipvs: not a service command");
     if (!s.id.fwmark && !s.id.address) return fail("ipvs: service without address or fwmark");
-    if (cmd != IPVS_CMD_DEL_SERVICE && !known_scheduler(s.scheduler))
-        return fail("ipvs: unknown scheduler '" + s.scheduler + "'");
+    // Which schedulers exist is the kernel's to say (it names a missing one); only a name
+    // that cannot fit its attribute is refused here.
+    if (cmd != IPVS_CMD_DEL_SERVICE &&
+        (s.scheduler.empty() || s.scheduler.size() >= IP_VS_SCHEDNAME_MAXLEN))
+        return fail("ipvs: bad scheduler name '" + s.scheduler + "'");
     auto msg = header(family, cmd, 0);
     if (!msg) return msg;
     if (!put_service(msg->get(), s, cmd != IPVS_CMD_DEL_SERVICE))
@@ -224,6 +219,17 @@ Result<NlMsg> encode_get_destinations(int family, const ServiceId& id) {
 
 Result<NlMsg> encode_flush(int family) {
     return header(family, IPVS_CMD_FLUSH, 0);
+}
+
+Result<NlMsg> encode_set_timeouts(int family, const Timeouts& t) {
+    auto msg = header(family, IPVS_CMD_SET_CONFIG, 0);
+    if (!msg) return msg;
+    for (auto [attr, value] : {std::pair{IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp},
+                               std::pair{IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcp_fin},
+                               std::pair{IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp}})
+        if (value && nla_put_u32(msg->get(), attr, value) < 0)
+            return fail("ipvs: message too large");
+    return msg;
 }
 
 Result<NlMsg> encode_op(int family, const Op& op) {

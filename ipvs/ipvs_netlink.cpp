@@ -10,6 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace vigil::ipvs {
 
 void IpvsNetlink::SockDeleter::operator()(nl_sock* sock) const {
@@ -31,11 +34,56 @@ Result<std::unique_ptr<IpvsNetlink>> IpvsNetlink::open() {
     return std::unique_ptr<IpvsNetlink>(new IpvsNetlink(std::move(sock), family));
 }
 
-Result<void> IpvsNetlink::send(NlMsg msg) {
+namespace {
+
+// The kernel's errno for a refused request, as a user would want to read it.
+std::string kernel_reason(const Op& op, int err) {
+    std::string text = std::strerror(err);
+    const bool service_op = op.kind == OpKind::add_service || op.kind == OpKind::edit_service;
+    if (err == ENOENT && service_op)
+        text += fmt::format(" (no scheduler '{}' in this kernel: module ip_vs_{})",
+                            op.service.scheduler, op.service.scheduler);
+    else if (err == ERANGE && op.destination)
+        text += fmt::format(" (lower threshold {} above upper threshold {})",
+                            op.destination->lower_threshold, op.destination->upper_threshold);
+    return text;
+}
+
+}  // namespace
+
+Result<void> IpvsNetlink::send(NlMsg msg, const Op& op) {
     if (int e = nl_send_auto(sock_.get(), msg.get()); e < 0)
-        return fail(fmt::format("ipvs: send: {}", nl_geterror(e)));
-    if (int e = nl_wait_for_ack(sock_.get()); e < 0)
-        return fail(fmt::format("ipvs: {}", nl_geterror(e)));
+        return fail(fmt::format("send: {}", nl_geterror(e)));
+    // A callback of our own: libnl's nl_wait_for_ack keeps only its own error code, and the
+    // kernel's errno is the reason a user needs.
+    struct Ack {
+        int error = 0;
+        bool done = false;
+    } ack;
+    std::unique_ptr<nl_cb, void (*)(nl_cb*)> cb(nl_cb_clone(nl_socket_get_cb(sock_.get())),
+                                                nl_cb_put);
+    if (!cb) return fail("netlink: out of memory");
+    nl_cb_set(
+        cb.get(), NL_CB_ACK, NL_CB_CUSTOM,
+        [](nl_msg*, void* arg) -> int {
+            static_cast<Ack*>(arg)->done = true;
+            return NL_STOP;
+        },
+        &ack);
+    nl_cb_err(
+        cb.get(), NL_CB_CUSTOM,
+        [](sockaddr_nl*, nlmsgerr* e, void* arg) -> int {
+            auto* a = static_cast<Ack*>(arg);
+            a->error = -e->error;
+            a->done = true;
+            return NL_STOP;
+        },
+        &ack);
+    for (int i = 0; i < 64 && !ack.done; ++i)
+        if (int e = nl_recvmsgs(sock_.get(), cb.get()); e < 0 && !ack.done)
+            return fail(fmt::format("receive: {}", nl_geterror(e)));
+    if (!ack.done) return fail("no answer from the kernel");
+    if (ack.error) return fail(kernel_reason(op, ack.error));
     return {};
 }
 
@@ -95,17 +143,21 @@ Result<Table> IpvsNetlink::read() {
     return dump_all();
 }
 
-Result<void> IpvsNetlink::execute(const std::vector<Op>& ops) {
-    for (const auto& op : ops) {
+std::vector<Rejection> IpvsNetlink::run(const std::vector<Op>& ops) {
+    return run_ops(ops, [this](const Op& op) -> Result<void> {
         auto msg = encode_op(family_, op);
         if (!msg) return std::unexpected(msg.error());
-        if (auto ok = send(std::move(*msg)); !ok)
-            return fail(fmt::format("{} {}: {}", to_string(op.kind), to_string(op.service.id),
-                                    ok.error().message));
+        if (auto ok = send(std::move(*msg), op); !ok) return ok;
         if (op.kind == OpKind::add_service) owned_.insert(to_string(op.service.id));
         if (op.kind == OpKind::delete_service) owned_.erase(to_string(op.service.id));
-    }
-    return {};
+        return {};
+    });
+}
+
+Result<void> IpvsNetlink::execute(const std::vector<Op>& ops) {
+    auto refused = run(ops);
+    if (refused.empty()) return {};
+    return fail(to_string(refused.front()));
 }
 
 Result<void> IpvsNetlink::apply(const Table& desired) {
@@ -113,7 +165,15 @@ Result<void> IpvsNetlink::apply(const Table& desired) {
     for (const auto& s : desired) owned_.insert(to_string(s.id));
     auto actual = dump_all();
     if (!actual) return std::unexpected(actual.error());
-    return execute(diff(desired, *actual));
+    rejections_ = run(diff(desired, *actual));
+    return {};
+}
+
+Result<void> IpvsNetlink::set_timeouts(const Timeouts& t) {
+    auto msg = encode_set_timeouts(family_, t);
+    if (!msg) return std::unexpected(msg.error());
+    const Op none{OpKind::delete_service, {}, std::nullopt};  // for the reason text only
+    return send(std::move(*msg), none);
 }
 
 Result<void> IpvsNetlink::flush() {

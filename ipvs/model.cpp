@@ -108,16 +108,29 @@ std::vector<Service> services_of(const VirtualServerConfig& vs) {
 Model::Model(Config config) : config_(std::move(config)) {
     state_.resize(config_.virtual_servers.size());
     for (std::size_t v = 0; v < config_.virtual_servers.size(); ++v) {
-        const auto& vs = config_.virtual_servers[v];
-        for (const auto& rs : vs.real_servers)
+        auto& vs = config_.virtual_servers[v];
+        long total = 0;
+        for (const auto& rs : vs.real_servers) {
             state_[v].real_servers.push_back({starts_alive(vs, rs), std::nullopt});
+            total += std::max(0, rs.weight);
+        }
+        // As keepalived: a quorum the configured weights can never reach is lowered to their
+        // total, and the hysteresis kept below the quorum.
+        if (total > 0 && vs.quorum > total) vs.quorum = static_cast<unsigned>(total);
+        if (vs.quorum > 0 && vs.hysteresis >= vs.quorum) vs.hysteresis = vs.quorum - 1;
     }
 }
 
 std::vector<Event> Model::start() {
     std::vector<Event> out;
-    for (std::size_t v = 0; v < state_.size(); ++v) update_quorum(v, true, out);
+    for (std::size_t v = 0; v < state_.size(); ++v)
+        if (!ignored(v)) update_quorum(v, true, out);
     return out;
+}
+
+bool Model::ignored(std::size_t vs) const {
+    // keepalived drops a virtual server without real servers, sorry server or not.
+    return config_.virtual_servers[vs].real_servers.empty();
 }
 
 std::vector<Event> Model::start_from(const Model& previous) {
@@ -127,6 +140,7 @@ std::vector<Event> Model::start_from(const Model& previous) {
         const auto& vs = config_.virtual_servers[v];
         auto old = std::find_if(old_vss.begin(), old_vss.end(),
                                 [&](const VirtualServerConfig& o) { return same_keys(o, vs); });
+        if (ignored(v)) continue;
         if (old == old_vss.end()) {
             update_quorum(v, true, out);
             continue;
@@ -224,6 +238,7 @@ Table Model::desired() const {
     Table table;
     if (stopped_) return table;
     for (std::size_t v = 0; v < state_.size(); ++v) {
+        if (ignored(v)) continue;
         const auto& vs = config_.virtual_servers[v];
         const auto& st = state_[v];
         std::vector<Destination> dests;
@@ -247,6 +262,10 @@ Table Model::desired() const {
                 // A destination of the other family cannot serve this service.
                 if (d.address.is_v6() != s.id.is_ipv6()) continue;
                 s.destinations.push_back(d);
+                // As keepalived: only NAT maps ports. A DR or TUN real server gets the
+                // service's port (0 under a firewall mark: each packet keeps its own); the
+                // configured one is for its checkers.
+                if (d.forwarding != Forwarding::nat) s.destinations.back().port = s.id.port;
             }
             table.push_back(std::move(s));
         }

@@ -90,6 +90,34 @@ std::vector<Op> diff(const Table& desired, const Table& actual) {
     return ops;
 }
 
+std::vector<Rejection> run_ops(const std::vector<Op>& ops,
+                               const std::function<Result<void>(const Op&)>& send) {
+    std::vector<Rejection> out;
+    std::vector<ServiceId> missing;  // services whose add was refused
+    for (const auto& op : ops) {
+        const bool dest_op = op.kind == OpKind::add_destination ||
+                             op.kind == OpKind::edit_destination ||
+                             op.kind == OpKind::delete_destination;
+        if (dest_op && std::find(missing.begin(), missing.end(), op.service.id) != missing.end())
+            continue;
+        auto ok = send(op);
+        if (ok) continue;
+        if (op.kind == OpKind::add_service) missing.push_back(op.service.id);
+        out.push_back({op.kind, op.service.id, op.destination, ok.error().message});
+    }
+    return out;
+}
+
+std::string to_string(const Rejection& r) {
+    std::string what = to_string(r.kind) + " " + to_string(r.service);
+    if (r.destination) {
+        const auto& d = *r.destination;
+        what += d.address.is_v6() ? fmt::format(" -> [{}]:{}", d.address.to_string(), d.port)
+                                  : fmt::format(" -> {}:{}", d.address.to_string(), d.port);
+    }
+    return what + ": " + r.reason;
+}
+
 void apply_ops(Table& table, const std::vector<Op>& ops) {
     auto find = [&](const ServiceId& id) {
         return std::find_if(table.begin(), table.end(),

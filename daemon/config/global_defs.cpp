@@ -279,6 +279,27 @@ const KeywordTable<G>& table() {
                  c.error(n.args[0], "lvs_backend: expected ipvs, nftables or auto, got '" +
                                         std::string(v) + "'");
          }},
+        {"lvs_timeouts",
+         [](Ctx& c, const Node& n, G&) {
+             ipvs::Timeouts t;
+             if (!c.need_args(n, 2)) return;
+             for (std::size_t i = 0; i < n.args.size(); i += 2) {
+                 const auto k = n.args[i].text;
+                 if (k != "tcp" && k != "tcpfin" && k != "udp") {
+                     c.error(n.args[i], "lvs_timeouts: expected tcp, tcpfin or udp, got '" +
+                                            std::string(k) + "'");
+                     return;
+                 }
+                 if (i + 1 >= n.args.size()) {
+                     c.error(n.args[i], "lvs_timeouts: '" + std::string(k) + "' needs seconds");
+                     return;
+                 }
+                 auto v = c.integer(n, i + 1, 1, 2678400);
+                 if (!v) return;
+                 (k == "tcp" ? t.tcp : k == "tcpfin" ? t.tcp_fin : t.udp) = std::uint32_t(*v);
+             }
+             c.cfg.lvs.timeouts = t;
+         }},
         {"status_socket",
          [](Ctx& c, const Node& n, G& g) {
              if (c.need_args(n, 1)) g.status_socket = std::string(n.args[0].text);
@@ -348,7 +369,6 @@ const KeywordTable<G>& table() {
         {"lvs_netlink_monitor_rcv_bufs", unsupported_kw<G>},
         {"lvs_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
         {"lvs_sync_daemon", unsupported_kw<G>},
-        {"lvs_timeouts", unsupported_kw<G>},
         {"max_auto_priority", unsupported_kw<G>},
         {"min_auto_priority_delay", unsupported_kw<G>},
         {"nftables", unsupported_kw<G>},

@@ -506,6 +506,60 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
         check_block(c, *ch, vs, vs_index, &vs.real_servers.back(), rs_index, vs_def, rs_def);
 }
 
+// The first and last address of a virtual_server_group entry, in keepalived's forms:
+// ADDR, ADDR-LAST (the last byte, or 16-bit group for IPv6), ADDR-ADDR and ADDR/PREFIX.
+std::optional<std::pair<Address, Address>> group_range(std::string_view text) {
+    if (auto slash = text.find('/'); slash != std::string_view::npos) {
+        auto a = parse_address(text.substr(0, slash));
+        auto len = parse_integer(text.substr(slash + 1));
+        if (!a || !len || *len < 0 || *len > (a->is_v4() ? 32 : 128)) return std::nullopt;
+        if (a->is_v4()) {
+            const unsigned bits = 32 - unsigned(*len);
+            const std::uint32_t mask = bits == 32 ? 0 : ~std::uint32_t{0} << bits;
+            const auto net = a->to_v4().to_uint() & mask;
+            return std::pair{Address(boost::asio::ip::address_v4(net)),
+                             Address(boost::asio::ip::address_v4(net | ~mask))};
+        }
+        auto lo = a->to_v6().to_bytes(), hi = lo;
+        for (unsigned i = 0; i < 16; ++i) {
+            const int keep = std::clamp(int(*len) - int(i) * 8, 0, 8);
+            const std::uint8_t m = keep == 0 ? 0 : std::uint8_t(0xff << (8 - keep));
+            lo[i] &= m;
+            hi[i] = std::uint8_t(lo[i] | ~m);
+        }
+        return std::pair{Address(boost::asio::ip::address_v6(lo)),
+                         Address(boost::asio::ip::address_v6(hi))};
+    }
+    if (auto a = parse_address(text)) return std::pair{*a, *a};
+    auto dash = text.rfind('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    auto a = parse_address(text.substr(0, dash));
+    auto last = text.substr(dash + 1);
+    if (!a) return std::nullopt;
+    if (auto b = parse_address(last)) return std::pair{*a, *b};
+    if (a->is_v4()) {
+        auto e = parse_integer(last);
+        if (!e || *e < 0 || *e > 255) return std::nullopt;
+        auto b = a->to_v4().to_bytes();
+        b[3] = std::uint8_t(*e);
+        return std::pair{*a, Address(boost::asio::ip::address_v4(b))};
+    }
+    if (last.empty() || last.size() > 4) return std::nullopt;
+    unsigned v = 0;
+    for (char ch : last) {
+        const int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                      : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                               : -1;
+        if (d < 0) return std::nullopt;
+        v = v * 16 + unsigned(d);
+    }
+    auto b = a->to_v6().to_bytes();
+    b[14] = std::uint8_t(v >> 8);
+    b[15] = std::uint8_t(v);
+    return std::pair{*a, Address(boost::asio::ip::address_v6(b))};
+}
+
 }  // namespace
 
 void parse_virtual_server_group(
@@ -528,38 +582,6 @@ void parse_virtual_server_group(
             continue;
         }
         auto text = line.key.text;
-        // ADDR-END: a range over the last byte (or group for IPv6).
-        std::string_view base = text;
-        long long end = -1;
-        if (auto dash = text.rfind('-'); dash != std::string_view::npos) {
-            base = text.substr(0, dash);
-            auto last = text.substr(dash + 1);
-            auto a = parse_address(base);
-            if (a && a->is_v4()) {
-                auto e = parse_integer(last);
-                if (e && *e >= 0 && *e <= 255) end = *e;
-            } else if (a) {
-                unsigned long v = 0;
-                bool ok = !last.empty() && last.size() <= 4;
-                for (char ch : last) {
-                    int d = ch >= '0' && ch <= '9'   ? ch - '0'
-                            : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                            : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                                     : -1;
-                    if (d < 0) ok = false;
-                    v = v * 16 + unsigned(d < 0 ? 0 : d);
-                }
-                if (ok) end = static_cast<long long>(v);
-            }
-            if (end < 0) base = text;
-        }
-        auto a = parse_address(base);
-        if (!a) {
-            c.error(line.key,
-                    "virtual_server_group: expected ADDRESS[-END] PORT or fwmark N, got '" +
-                        std::string(text) + "'");
-            continue;
-        }
         std::uint16_t port = 0;
         if (!line.args.empty()) {
             if (auto p = port_arg(c, line, 0))
@@ -574,32 +596,40 @@ void parse_virtual_server_group(
             k.ipv6 = addr.is_v6();
             keys.push_back(k);
         };
-        if (end < 0) {
-            add(*a);
+        auto range = group_range(text);
+        if (!range) {
+            c.error(line.key,
+                    "virtual_server_group: expected ADDRESS, ADDRESS-END, ADDRESS-ADDRESS or "
+                    "ADDRESS/PREFIX [PORT], or fwmark N, got '" +
+                        std::string(text) + "'");
             continue;
         }
-        if (a->is_v4()) {
-            auto b = a->to_v4().to_bytes();
-            if (end < b[3]) {
-                c.error(line.key, "virtual_server_group: range end below start");
+        if (range->first.is_v4() != range->second.is_v4() || range->second < range->first) {
+            c.error(line.key, "virtual_server_group: bad range '" + std::string(text) + "'");
+            continue;
+        }
+        if (range->first.is_v4()) {
+            const auto lo = range->first.to_v4().to_uint(), hi = range->second.to_v4().to_uint();
+            if (hi - lo > 65535) {
+                c.error(line.key, "virtual_server_group: range over 65536 addresses");
                 continue;
             }
-            for (long long x = b[3]; x <= end; ++x) {
-                b[3] = std::uint8_t(x);
-                add(boost::asio::ip::address_v4(b));
+            for (auto x = lo;; ++x) {
+                add(boost::asio::ip::address_v4(x));
+                if (x == hi) break;
             }
-        } else {
-            auto b = a->to_v6().to_bytes();
-            long long start = (b[14] << 8) | b[15];
-            if (end < start || end - start > 65535) {
-                c.error(line.key, "virtual_server_group: bad range");
-                continue;
-            }
-            for (long long x = start; x <= end; ++x) {
-                b[14] = std::uint8_t(x >> 8);
-                b[15] = std::uint8_t(x);
-                add(boost::asio::ip::address_v6(b));
-            }
+            continue;
+        }
+        // IPv6: ranges over the last 16 bits only.
+        auto lo = range->first.to_v6().to_bytes(), hi = range->second.to_v6().to_bytes();
+        if (!std::equal(lo.begin(), lo.begin() + 14, hi.begin())) {
+            c.error(line.key, "virtual_server_group: IPv6 range over more than 65536 addresses");
+            continue;
+        }
+        for (unsigned x = (lo[14] << 8) | lo[15], end = (hi[14] << 8) | hi[15]; x <= end; ++x) {
+            lo[14] = std::uint8_t(x >> 8);
+            lo[15] = std::uint8_t(x);
+            add(boost::asio::ip::address_v6(lo));
         }
     }
 }
@@ -648,7 +678,7 @@ void parse_virtual_server(
     CheckDefaults def;
     std::vector<const Node*> servers;
     std::optional<Token> protocol_tok;
-    std::optional<Token> ip_family_tok;
+    std::optional<bool> family_v6;  // ip_family
     bool scheduler_tok = false;
     for (const auto& n : block.children) {
         auto k = n.key.text;
@@ -724,13 +754,11 @@ void parse_virtual_server(
             vs.sched_flags.emplace_back(k);
         } else if (k == "ip_family") {
             if (!c.need_args(n, 1)) continue;
-            auto v = n.args[0].text;
-            if (v != "inet" && v != "inet6") {
-                c.error(n.args[0],
-                        "ip_family: expected inet or inet6, got '" + std::string(v) + "'");
-                continue;
-            }
-            ip_family_tok = n.args[0];
+            if (n.args[0].text == "inet6" || n.args[0].text == "inet")
+                family_v6 = n.args[0].text == "inet6";
+            else
+                c.error(n.args[0], "ip_family: expected inet or inet6, got '" +
+                                       std::string(n.args[0].text) + "'");
         } else if (k == "ha_suspend" || k == "persistence_engine" || k == "snmp_name")
             c.unsupported(n);
         else
@@ -742,17 +770,6 @@ void parse_virtual_server(
                                     ": zero port only valid for persistent services");
             break;
         }
-    // ip_family sets the family of fwmark services; an address says its own.
-    if (ip_family_tok) {
-        bool v6 = ip_family_tok->text == "inet6";
-        for (auto& key : vs.keys) {
-            if (key.fwmark)
-                key.ipv6 = v6;
-            else if (key.ipv6 != v6)
-                c.error(*ip_family_tok, "ip_family " + std::string(ip_family_tok->text) +
-                                            " does not match the virtual server's address");
-        }
-    }
     if (!scheduler_tok)
         c.strict(block.key, "Virtual server " + std::string(first) +
                                 ": no scheduler set, setting default 'wlc'");
@@ -771,6 +788,12 @@ void parse_virtual_server(
     auto& stored = c.cfg.lvs.virtual_servers.back();
     if (!c.opt.check_only) stored.real_servers.reserve(servers.size());
     for (const Node* s : servers) real_server(c, *s, stored, vs_index, false, def);
+    // A firewall mark has no address to tell its family: ip_family says it, else (as
+    // keepalived) real servers that are all IPv6.
+    bool all_v6 = !stored.real_servers.empty();
+    for (const auto& r : stored.real_servers) all_v6 = all_v6 && r.address.is_v6();
+    for (auto& key : stored.keys)
+        if (key.fwmark) key.ipv6 = family_v6 ? *family_v6 : key.ipv6 || all_v6;
 }
 
 }  // namespace vigil::config

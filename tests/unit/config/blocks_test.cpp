@@ -1,5 +1,7 @@
 #include "helpers.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace vigil::config {
@@ -26,6 +28,7 @@ TEST(GlobalDefs, Values) {
   vrrp_garp_master_repeat 3
   vrrp_mcast_group4 224.0.0.19
   lvs_backend nftables
+  lvs_timeouts tcp 900 udp 120
   metrics_listen 127.0.0.1:9650
   status_socket /run/vigil.sock
 }
@@ -43,6 +46,8 @@ TEST(GlobalDefs, Values) {
     EXPECT_TRUE(g.enable_script_security);
     EXPECT_EQ(g.vrrp_version, 3);
     EXPECT_EQ(r.config.lvs.backend, ipvs::Backend::nftables);
+    ASSERT_TRUE(r.config.lvs.timeouts);
+    EXPECT_EQ(*r.config.lvs.timeouts, (ipvs::Timeouts{900, 0, 120}));
     EXPECT_EQ(g.metrics_listen, "127.0.0.1:9650");
     EXPECT_EQ(g.status_socket, "/run/vigil.sock");
 }
@@ -323,6 +328,66 @@ virtual_server fwmark 9 {
     const auto& f = r.config.lvs.virtual_servers[1];
     EXPECT_EQ(f.keys.at(0).fwmark, 9u);
     EXPECT_EQ(f.persistence_timeout, 360s);
+}
+
+TEST(VirtualServer, GroupRangeForms) {
+    // keepalived.conf(5): ADDR-LAST, ADDR-ADDR and ADDR/PREFIX (and their IPv6 forms).
+    auto r = load(R"(virtual_server_group G {
+  10.0.0.254-10.0.1.1 80
+  10.0.2.8/30 81
+  2001:db8::fe-101 82
+  2001:db8::1:0/127 83
+}
+virtual_server group G {
+  protocol TCP
+  lb_algo rr
+  real_server 10.0.9.9 80 {
+  }
+}
+virtual_server_group BAD {
+  10.0.0.9-10.0.0.1 80
+  10.0.0.0/33 80
+}
+)");
+    std::vector<std::string> got;
+    ASSERT_EQ(r.config.lvs.virtual_servers.size(), 1u);
+    for (const auto& k : r.config.lvs.virtual_servers[0].keys)
+        got.push_back(k.address->to_string() + " " + std::to_string(k.port));
+    EXPECT_EQ(got, (std::vector<std::string>{
+                       "10.0.0.254 80", "10.0.0.255 80", "10.0.1.0 80", "10.0.1.1 80",
+                       "10.0.2.8 81", "10.0.2.9 81", "10.0.2.10 81", "10.0.2.11 81",
+                       "2001:db8::fe 82", "2001:db8::ff 82", "2001:db8::100 82", "2001:db8::101 82",
+                       "2001:db8::1:0 83", "2001:db8::1:1 83"}));
+    EXPECT_EQ(std::count_if(r.diagnostics.begin(), r.diagnostics.end(),
+                            [](const auto& d) {
+                                return d.message.find("virtual_server_group") != std::string::npos;
+                            }),
+              2)
+        << all(r);
+}
+
+TEST(VirtualServer, FwmarkFamily) {
+    auto r = load(R"(virtual_server fwmark 7 {
+  ip_family inet6
+  lb_algo rr
+  real_server 10.0.0.1 80 {
+  }
+}
+virtual_server fwmark 8 {
+  lb_algo rr
+  real_server 2001:db8::8 80 {
+  }
+}
+virtual_server fwmark 9 {
+  lb_algo rr
+  real_server 10.0.0.9 80 {
+  }
+}
+)");
+    ASSERT_EQ(r.config.lvs.virtual_servers.size(), 3u);
+    EXPECT_TRUE(r.config.lvs.virtual_servers[0].keys[0].ipv6);   // said
+    EXPECT_TRUE(r.config.lvs.virtual_servers[1].keys[0].ipv6);   // IPv6 real servers
+    EXPECT_FALSE(r.config.lvs.virtual_servers[2].keys[0].ipv6);  // IPv4 ones
 }
 
 TEST(Checkers, KindsAndOldSyntax) {

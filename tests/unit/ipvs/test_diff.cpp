@@ -84,3 +84,28 @@ TEST(Diff, FwmarkAndFamiliesAreDistinctServices) {
     EXPECT_EQ(to_string(t[2].id), "FWM 1");
     EXPECT_EQ(to_string(t[3].id), "FWM 1 IPv6");
 }
+
+TEST(RunOps, GoesOnPastARefusedServiceAndSkipsOnlyItsDestinations) {
+    Table want = {svc("10.0.0.1", 80, {{"10.0.1.1", 1}, {"10.0.1.2", 1}}),
+                  svc("10.0.0.2", 80, {{"10.0.1.1", 1}}), svc("10.0.0.3", 80, {{"10.0.1.9", 1}})};
+    want[0].scheduler = "twos";
+    auto ops = diff(want, {});
+    std::vector<std::string> sent;
+    auto refused = run_ops(ops, [&](const Op& op) -> Result<void> {
+        sent.push_back(to_string(op.kind) + " " + to_string(op.service.id) +
+                       (op.destination ? " " + op.destination->address.to_string() : ""));
+        if (op.kind == OpKind::add_service && op.service.scheduler == "twos")
+            return fail("No such file or directory");
+        if (op.destination && op.destination->address.to_string() == "10.0.1.9")
+            return fail("Numerical result out of range");
+        return {};
+    });
+    EXPECT_EQ(sent, (std::vector<std::string>{
+                        "add service TCP 10.0.0.1:80", "add service TCP 10.0.0.2:80",
+                        "add destination TCP 10.0.0.2:80 10.0.1.1", "add service TCP 10.0.0.3:80",
+                        "add destination TCP 10.0.0.3:80 10.0.1.9"}));
+    ASSERT_EQ(refused.size(), 2u);
+    EXPECT_EQ(to_string(refused[0]), "add service TCP 10.0.0.1:80: No such file or directory");
+    EXPECT_EQ(to_string(refused[1]),
+              "add destination TCP 10.0.0.3:80 -> 10.0.1.9:80: Numerical result out of range");
+}

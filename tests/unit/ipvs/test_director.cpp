@@ -15,6 +15,7 @@ struct Recorder {
     std::vector<Table> applied;
     int flushes = 0;
     bool fail = false;
+    std::vector<Rejection> refuse;  // what the next applies report as refused
 };
 
 class FakePlane final : public DataPlane {
@@ -27,6 +28,7 @@ class FakePlane final : public DataPlane {
         return {};
     }
     Result<Table> read() override { return r_.applied.empty() ? Table{} : r_.applied.back(); }
+    std::vector<Rejection> rejections() const override { return r_.refuse; }
     Result<void> flush() override {
         ++r_.flushes;
         r_.applied.push_back({});
@@ -172,4 +174,46 @@ TEST(Director, NftablesWarningsAreLoggedOnce) {
     ASSERT_EQ(logs.size(), 2u);  // one warning per dr destination, once
     EXPECT_NE(logs[0].find("dr forwarding"), std::string::npos);
     d.stop();
+}
+
+TEST(Director, RefusalsAreLoggedAndCountedOncePerLoad) {
+    Fixture f;
+    Config c = config();
+    c.virtual_servers[0].file = "/etc/x.conf";
+    c.virtual_servers[0].line = 7;
+    ServiceId id = services_of(c.virtual_servers[0])[0].id;
+    f.rec.refuse = {{OpKind::add_service, id, std::nullopt, "No such file or directory"}};
+    ASSERT_TRUE(f.director.start(c));
+    ASSERT_EQ(f.logs.size(), 1u);
+    EXPECT_EQ(f.logs[0],
+              "fake refused add service TCP 10.0.0.1:80 (virtual_server at /etc/x.conf:7): No such "
+              "file or directory");
+    f.director.set_health(0, 0, false);
+    f.io.run();
+    EXPECT_EQ(f.logs.size(), 1u);  // refused again, not said again
+    auto st = f.director.status();
+    EXPECT_EQ(st.counters.refusals, 1u);
+    ASSERT_EQ(st.refused.size(), 1u);
+    ASSERT_TRUE(f.director.reload(c));  // tried again, and said once more
+    EXPECT_EQ(f.logs.size(), 2u);
+    EXPECT_EQ(f.director.status().counters.refusals, 2u);
+    f.rec.refuse.clear();
+    ASSERT_TRUE(f.director.reload(c));
+    EXPECT_TRUE(f.director.status().refused.empty());
+}
+
+TEST(Director, DataPlaneThatCannotOpenIsCountedAndRetriedOnReload) {
+    boost::asio::io_context io;
+    int opens = 0;
+    Director d(io, {}, [&](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
+        ++opens;
+        return fail("IPVS not available in this kernel");
+    });
+    EXPECT_FALSE(d.start(config()));
+    EXPECT_FALSE(d.reload(config()));
+    EXPECT_EQ(opens, 2);
+    auto st = d.status();
+    EXPECT_FALSE(st.running);
+    EXPECT_EQ(st.counters.open_failures, 2u);
+    EXPECT_EQ(st.last_error, "IPVS not available in this kernel");
 }

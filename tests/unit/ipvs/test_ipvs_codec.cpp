@@ -167,8 +167,15 @@ TEST(IpvsCodec, SchedulersAndFlags) {
         EXPECT_EQ(back->flags, static_cast<std::uint32_t>(IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 |
                                                           IP_VS_SVC_F_SCHED3));
     }
+    // A scheduler Vigil does not know goes to the kernel, which names it if it lacks it.
+    Service twos = web();
+    twos.scheduler = "twos";
+    auto tp = parse_owned(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, twos));
+    EXPECT_STREQ(nla_get_string(tp.svc[IPVS_SVC_ATTR_SCHED_NAME]), "twos");
     Service bad = web();
-    bad.scheduler = "nope";
+    bad.scheduler = "a-name-too-long-for-ipvs";
+    EXPECT_FALSE(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, bad));
+    bad.scheduler = "";
     EXPECT_FALSE(encode_service(kFamily, IPVS_CMD_NEW_SERVICE, bad));
     // The kernel owns the hashed bit: never sent.
     Service hashed = web();
@@ -317,4 +324,22 @@ TEST(IpvsBackend, AutomaticFallsBackToNftablesWithOneLogLine) {
     auto ipvs = make_dataplane(c, {});
     ASSERT_FALSE(ipvs);
     EXPECT_EQ(ipvs.error().message, std::string(ipvs_unavailable));
+}
+
+TEST(IpvsCodec, TimeoutsCarryOnlyWhatIsSet) {
+    Timeouts t;
+    t.tcp = 900;
+    t.udp = 120;
+    auto msg = encode_set_timeouts(kFamily, t);
+    ASSERT_TRUE(msg);
+    nlmsghdr* h = nlmsg_hdr(msg->get());
+    auto* g = static_cast<genlmsghdr*>(nlmsg_data(h));
+    EXPECT_EQ(g->cmd, IPVS_CMD_SET_CONFIG);
+    nlattr* a[IPVS_CMD_ATTR_MAX + 1] = {};
+    ASSERT_EQ(genlmsg_parse(h, 0, a, IPVS_CMD_ATTR_MAX, nullptr), 0);
+    ASSERT_TRUE(a[IPVS_CMD_ATTR_TIMEOUT_TCP]);
+    EXPECT_EQ(nla_get_u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP]), 900u);
+    EXPECT_FALSE(a[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN]);
+    ASSERT_TRUE(a[IPVS_CMD_ATTR_TIMEOUT_UDP]);
+    EXPECT_EQ(nla_get_u32(a[IPVS_CMD_ATTR_TIMEOUT_UDP]), 120u);
 }

@@ -247,3 +247,60 @@ TEST(Model, ServiceSettingsFromConfig) {
     ASSERT_EQ(f.destinations.size(), 1u);
     EXPECT_EQ(f.destinations[0].address.to_string(), "2001:db8::5");
 }
+
+TEST(Model, VirtualServerWithoutRealServersIsIgnored) {
+    // keepalived: "has no real servers - ignoring", even with a sorry server.
+    VirtualServerConfig v;
+    v.keys.push_back({ip::make_address("10.0.0.2"), 80, 0, false});
+    v.sorry_server = rs("10.0.9.9", 1, 0);
+    Config c;
+    c.virtual_servers = {v, vs3()};
+    Model m(c);
+    auto ev = m.start();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].virtual_server, 1u);
+    auto t = m.desired();
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_EQ(t[0].id.address->to_string(), "10.0.0.1");
+    Model next(c);
+    EXPECT_EQ(next.start_from(m).size(), 0u);
+    EXPECT_EQ(next.desired().size(), 1u);
+}
+
+TEST(Model, QuorumAboveTotalWeightIsLowered) {
+    auto v = vs3();  // weights 1 + 2 + 3
+    v.quorum = 50;
+    v.hysteresis = 10;
+    Model h(one(v));
+    EXPECT_EQ(h.config().virtual_servers[0].quorum, 6u);
+    EXPECT_EQ(h.config().virtual_servers[0].hysteresis, 5u);
+    v.hysteresis = 0;
+    Model m(one(v));
+    auto ev = m.start();  // reachable now: all alive is 6
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].kind, EventKind::quorum_up);
+    EXPECT_EQ(pool(m).size(), 3u);
+}
+
+TEST(Model, OnlyNatMapsPorts) {
+    auto v = vs3();  // real servers on port 80
+    v.keys = {{std::nullopt, 0, 3, false}, {ip::make_address("10.0.0.9"), 81, 0, false}};
+    v.real_servers[0].forwarding = Forwarding::dr;
+    v.real_servers[1].forwarding = Forwarding::tun;
+    Model m(one(v));
+    m.start();
+    auto t = m.desired();
+    ASSERT_EQ(t.size(), 2u);
+    // The address service: DR and TUN take its port, NAT keeps the real server's.
+    EXPECT_EQ(t[0].id.port, 81);
+    ASSERT_EQ(t[0].destinations.size(), 3u);
+    EXPECT_EQ(t[0].destinations[0].port, 81);
+    EXPECT_EQ(t[0].destinations[1].port, 81);
+    EXPECT_EQ(t[0].destinations[2].port, 80);
+    // The firewall-mark service: 0 (the packet's own port) unless NAT.
+    EXPECT_EQ(t[1].id.fwmark, 3u);
+    ASSERT_EQ(t[1].destinations.size(), 3u);
+    EXPECT_EQ(t[1].destinations[0].port, 0);
+    EXPECT_EQ(t[1].destinations[1].port, 0);
+    EXPECT_EQ(t[1].destinations[2].port, 80);
+}

@@ -80,8 +80,17 @@ struct VirtualServerConfig {
     std::vector<RealServerConfig> real_servers;
 };
 
+// lvs_timeouts: IPVS connection timeouts in seconds; 0 leaves the kernel's value.
+struct Timeouts {
+    std::uint32_t tcp = 0;
+    std::uint32_t tcp_fin = 0;
+    std::uint32_t udp = 0;
+    friend bool operator==(const Timeouts&, const Timeouts&) = default;
+};
+
 struct Config {
     Backend backend = Backend::automatic;
+    std::optional<Timeouts> timeouts;
     // nftables backend: the one table Vigil owns (`table inet NAME`); give each daemon on a
     // host its own when they share a network namespace.
     std::string nft_table = "vigil";

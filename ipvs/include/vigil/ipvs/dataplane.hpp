@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/ipvs/config.hpp"
 #include "vigil/ipvs/result.hpp"
@@ -22,6 +23,13 @@ class DataPlane {
     virtual Result<Table> read() = 0;
     // Removes everything Vigil added.
     virtual Result<void> flush() = 0;
+    // What the last successful apply() could not apply (the kernel refused it); the rest
+    // of the table was applied.
+    virtual std::vector<Rejection> rejections() const { return {}; }
+    // lvs_timeouts; a data plane without connection timeouts of its own says so.
+    virtual Result<void> set_timeouts(const Timeouts&) {
+        return fail(std::string(name()) + " has no lvs_timeouts");
+    }
 };
 
 using LogFn = std::function<void(std::string_view)>;

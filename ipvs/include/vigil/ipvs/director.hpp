@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct DirectorCounters {
     std::uint64_t health_ignored = 0;  // index out of range or not running
     std::uint64_t events = 0;
     std::uint64_t flow_flushes = 0;
+    std::uint64_t open_failures = 0;  // the data plane could not be opened (no IPVS...)
+    std::uint64_t refusals = 0;       // operations the kernel refused, each counted once
 };
 
 struct DirectorStatus {
@@ -46,6 +49,7 @@ struct DirectorStatus {
     std::vector<VirtualServerState> state;
     DirectorCounters counters;
     std::string last_error;
+    std::vector<std::string> refused;  // what the kernel refuses now, and why
 };
 
 class Director {
@@ -72,6 +76,9 @@ class Director {
     void schedule_apply();
     void apply();
     void flush_flows(const Table& before, const Table& after);
+    void report_refusals();
+    void set_timeouts(const Config& config);
+    std::string origin(const ServiceId& id) const;
     void log(std::string_view line) const;
 
     boost::asio::io_context& io_;
@@ -86,6 +93,8 @@ class Director {
     DirectorCounters counters_;
     std::string last_error_;
     std::vector<std::string> warned_;
+    std::vector<std::string> refused_;
+    std::set<std::string> reported_;  // refusals logged since the last (re)load
     // Cancels posted work that outlives the director.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

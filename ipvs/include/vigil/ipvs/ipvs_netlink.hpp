@@ -22,7 +22,6 @@ using NlMsg = std::unique_ptr<nl_msg, NlMsgDeleter>;
 inline constexpr std::string_view ipvs_unavailable =
     "IPVS not available in this kernel; use lvs_backend nftables";
 
-bool known_scheduler(std::string_view name);
 std::uint16_t ipvs_protocol(Protocol p);      // IPPROTO_*
 std::uint32_t ipvs_forwarding(Forwarding f);  // IP_VS_CONN_F_MASQ / DROUTE / TUNNEL
 
@@ -35,6 +34,8 @@ Result<NlMsg> encode_destination(int family, std::uint8_t cmd, const ServiceId& 
 Result<NlMsg> encode_get_services(int family);
 Result<NlMsg> encode_get_destinations(int family, const ServiceId& service);
 Result<NlMsg> encode_flush(int family);
+// IPVS_CMD_SET_CONFIG with the timeouts that are set (non-zero).
+Result<NlMsg> encode_set_timeouts(int family, const Timeouts& t);
 Result<NlMsg> encode_op(int family, const Op& op);
 
 // Reads a service (or destination) message as the kernel sends them in dumps.
@@ -51,6 +52,9 @@ class IpvsNetlink final : public DataPlane {
     Result<void> apply(const Table& desired) override;
     Result<Table> read() override;
     Result<void> flush() override;
+    std::vector<Rejection> rejections() const override { return rejections_; }
+    Result<void> set_timeouts(const Timeouts& t) override;
+    // Runs ops, stopping at none; fails naming the first one the kernel refused.
     Result<void> execute(const std::vector<Op>& ops);
 
   private:
@@ -58,12 +62,14 @@ class IpvsNetlink final : public DataPlane {
         void operator()(nl_sock* sock) const;
     };
     IpvsNetlink(std::unique_ptr<nl_sock, SockDeleter> sock, int family);
-    Result<void> send(NlMsg msg);
+    Result<void> send(NlMsg msg, const Op& op);
+    std::vector<Rejection> run(const std::vector<Op>& ops);
     Result<Table> dump_all();
 
     std::unique_ptr<nl_sock, SockDeleter> sock_;
     int family_;
     std::set<std::string> owned_;  // to_string(ServiceId) of what Vigil added
+    std::vector<Rejection> rejections_;
 };
 
 }  // namespace vigil::ipvs

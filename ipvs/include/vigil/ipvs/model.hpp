@@ -71,6 +71,7 @@ class Model {
     int effective_weight(std::size_t vs, std::size_t rs) const;
 
   private:
+    bool ignored(std::size_t vs) const;
     void update_quorum(std::size_t vs, bool init, std::vector<Event>& out);
 
     Config config_;

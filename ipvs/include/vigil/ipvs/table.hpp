@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "vigil/ipvs/config.hpp"
+#include "vigil/ipvs/result.hpp"
 
 namespace vigil::ipvs {
 
@@ -79,6 +81,22 @@ struct Op {
 // destinations, edits, and removals last, so a pool never passes through empty; services
 // that go away are deleted at the end (the kernel drops their destinations with them).
 std::vector<Op> diff(const Table& desired, const Table& actual);
+
+// An operation the kernel refused, and why.
+struct Rejection {
+    OpKind kind;
+    ServiceId service;
+    std::optional<Destination> destination;
+    std::string reason;
+    friend bool operator==(const Rejection&, const Rejection&) = default;
+};
+std::string to_string(const Rejection& r);
+
+// Runs ops through `send` and goes on past a refused one, so one bad service does not keep
+// the rest of the table out: only the destinations of a service that could not be added
+// are skipped (they would fail for want of it).
+std::vector<Rejection> run_ops(const std::vector<Op>& ops,
+                               const std::function<Result<void>(const Op&)>& send);
 
 // Applies ops to a table (what a data plane that keeps its own copy does).
 void apply_ops(Table& table, const std::vector<Op>& ops);
