@@ -28,8 +28,8 @@ void become_backup(Transition& t, const FsmParams& p, bool was_master) {
     t.next.state = State::backup;
     t.actions.push_back(action::CancelTimers{});
     if (was_master) t.actions.push_back(action::RemoveVips{});
-    t.actions.push_back(
-        action::ArmMasterDown{master_down_interval(p.version, p.priority, learned(t.next, p))});
+    t.actions.push_back(action::ArmMasterDown{
+        master_down_interval(p.version, p.priority, learned(t.next, p), p.down_timer_adverts)});
     if (p.preempt && p.preempt_delay > Duration{0} && !was_master) {
         t.next.preempt_ready = false;
         t.actions.push_back(action::ArmPreemptDelay{p.preempt_delay});
@@ -69,8 +69,8 @@ void on_advert_backup(Transition& t, const event::AdvertReceived& e, const FsmPa
         return;
     }
     if (!p.preempt || e.priority >= p.priority || !t.next.preempt_ready) {
-        t.actions.push_back(
-            action::ArmMasterDown{master_down_interval(p.version, p.priority, learned(t.next, p))});
+        t.actions.push_back(action::ArmMasterDown{
+            master_down_interval(p.version, p.priority, learned(t.next, p), p.down_timer_adverts)});
         return;
     }
     // Lower priority and we may preempt: ignore it, the master-down timer runs out.
@@ -84,12 +84,17 @@ void on_advert_master(Transition& t, const event::AdvertReceived& e, const FsmPa
     }
     if (sender_wins(e, p)) {
         if (p.version == 3 && e.interval > Duration{0}) t.next.master_adver_interval = e.interval;
+        // Our advert after theirs makes the other master re-announce its addresses.
+        if (p.higher_prio_send_advert) t.actions.push_back(action::SendAdvert{});
         become_backup(t, p, true);
         return;
     }
-    // A lower-priority master is around: assert ourselves at once (keepalived).
-    t.actions.push_back(action::SendAdvert{});
-    t.actions.push_back(action::ArmAdvert{p.advert_interval});
+    // A lower-priority master is around: assert ourselves at once (keepalived), unless told
+    // to keep to the RFCs.
+    if (!p.lower_prio_no_advert) {
+        t.actions.push_back(action::SendAdvert{});
+        t.actions.push_back(action::ArmAdvert{p.advert_interval});
+    }
     t.actions.push_back(action::NotifyLowerPriority{});
 }
 
@@ -116,8 +121,9 @@ Duration skew_time(int version, std::uint8_t priority, Duration master_interval)
     return base * (256 - priority) / 256;
 }
 
-Duration master_down_interval(int version, std::uint8_t priority, Duration master_interval) {
-    return 3 * master_interval + skew_time(version, priority, master_interval);
+Duration master_down_interval(int version, std::uint8_t priority, Duration master_interval,
+                              int adverts) {
+    return adverts * master_interval + skew_time(version, priority, master_interval);
 }
 
 Transition step(const FsmState& s, const Event& ev, const FsmParams& p) {

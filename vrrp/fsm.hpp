@@ -18,7 +18,10 @@ struct FsmParams {
     Duration preempt_delay{0};
     Duration advert_interval = std::chrono::seconds(1);  // our own
     int version = 2;
-    Address primary;  // our source address: ties are broken by it
+    Address primary;                       // our source address: ties are broken by it
+    int down_timer_adverts = 3;            // master-down = this many intervals + skew (RFC: 3)
+    bool lower_prio_no_advert = false;     // a master ignores lower-priority adverts (RFC)
+    bool higher_prio_send_advert = false;  // a master yielding to a higher one adverts first
 };
 
 struct FsmState {
@@ -105,7 +108,8 @@ struct Transition {
 
 // v2: (256 - priority) / 256 s (RFC 3768); v3: (256 - priority) * interval / 256 (RFC 5798).
 Duration skew_time(int version, std::uint8_t priority, Duration master_interval);
-Duration master_down_interval(int version, std::uint8_t priority, Duration master_interval);
+Duration master_down_interval(int version, std::uint8_t priority, Duration master_interval,
+                              int adverts = 3);
 
 Transition step(const FsmState& state, const Event& event, const FsmParams& params);
 

@@ -72,6 +72,9 @@ FsmParams Instance::params() const {
     p.preempt_delay = config_.preempt_delay;
     p.advert_interval = Duration{std::chrono::milliseconds(interval_cs() * 10)};
     p.version = config_.version;
+    p.down_timer_adverts = config_.down_timer_adverts;
+    p.lower_prio_no_advert = config_.lower_prio_no_advert;
+    p.higher_prio_send_advert = config_.higher_prio_send_advert;
     if (link_.source) p.primary = *link_.source;
     if (config_.unicast_src)
         p.primary = *config_.unicast_src;

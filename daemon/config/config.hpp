@@ -70,8 +70,11 @@ struct GlobalConfig {
     bool checker_log_all_failures = false;  // default of each checker's log_all_failures
     std::string net_namespace;              // run inside /run/netns/NAME
     bool no_email_faults = false;           // no SMTP alert on entering FAULT
-    bool no_checker_emails = false;         // real-server alerts only on add/remove
-    std::optional<unsigned> umask;          // for files the daemon creates
+    int vrrp_down_timer_adverts = 3;
+    std::optional<bool> vrrp_lower_prio_no_advert;  // unset: as the instance's strict mode
+    bool vrrp_higher_prio_send_advert = false;
+    bool no_checker_emails = false;  // real-server alerts only on add/remove
+    std::optional<unsigned> umask;   // for files the daemon creates
     // Run once before anything starts and once after everything stopped, bounded in time.
     struct Script {
         std::vector<std::string> argv;

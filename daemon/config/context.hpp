@@ -42,6 +42,8 @@ struct InstanceExtra {
     bool auth_block = false;
     std::optional<Token> long_pass;
     std::optional<Token> ah_tok;  // auth_type AH
+    std::optional<int> down_timer_adverts;
+    std::optional<bool> lower_prio_no_advert, higher_prio_send_advert;
     std::vector<std::pair<std::string, Token>> track_scripts;
 };
 
@@ -116,6 +118,23 @@ struct Ctx {
     UserCommand user_command(const Node& n);
     bool interface_exists(const Token& at, std::string_view name, bool report = true);
 };
+
+// A `CMD|"QUOTED CMD" [username [groupname]]` keyword into OUT (any type with argv, user and
+// group), recorded for the script checks; false (OUT untouched) when nothing usable was given.
+template <class Cmd>
+bool user_command_into(Ctx& c, const Node& n, Cmd& out, ScriptUse::Kind kind) {
+    if (n.args.empty()) {
+        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
+        return false;
+    }
+    auto uc = c.user_command(n);
+    if (uc.argv.empty()) return false;
+    c.scripts.push_back({uc.argv, uc.user, n.key.loc, kind, {}});
+    out.argv = std::move(uc.argv);
+    out.user = std::move(uc.user);
+    out.group = std::move(uc.group);
+    return true;
+}
 
 // Handlers per block. Each handles N's keyword, or calls ctx.unknown(N).
 template <class T>

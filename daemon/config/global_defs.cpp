@@ -74,16 +74,7 @@ void fifo_script(Ctx& c, const Node& n, NotifyFifoConfig& out) {
 }
 
 void script(Ctx& c, const Node& n, G::Script& out) {
-    if (n.args.empty()) {
-        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
-        return;
-    }
-    auto uc = c.user_command(n);
-    if (uc.argv.empty()) return;
-    c.scripts.push_back({uc.argv, uc.user, n.key.loc, ScriptUse::Kind::notify, {}});
-    out.argv = std::move(uc.argv);
-    out.user = std::move(uc.user);
-    out.group = std::move(uc.group);
+    user_command_into(c, n, out, ScriptUse::Kind::notify);
 }
 
 // umask NUMBER (hex, octal or decimal) or BITS such as IWGRP|IWOTH.
@@ -410,10 +401,15 @@ const KeywordTable<G>& table() {
         {"vmac_prefix", unsupported_kw<G>},
         {"vrrp_check_unicast_src", unsupported_kw<G>},
         {"vrrp_cpu_affinity", unsupported_kw<G>},
-        {"vrrp_down_timer_adverts", unsupported_kw<G>},
+        {"vrrp_down_timer_adverts",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.integer(n, 0, 1, 100)) g.vrrp_down_timer_adverts = int(*v);
+         }},
         {"vrrp_garp_extra_if", unsupported_kw<G>},
-        {"vrrp_higher_prio_send_advert", unsupported_kw<G>},
-        {"vrrp_lower_prio_no_advert", unsupported_kw<G>},
+        {"vrrp_higher_prio_send_advert",
+         [](Ctx& c, const Node& n, G& g) { g.vrrp_higher_prio_send_advert = flag_value(c, n); }},
+        {"vrrp_lower_prio_no_advert",
+         [](Ctx& c, const Node& n, G& g) { g.vrrp_lower_prio_no_advert = flag_value(c, n); }},
         {"vrrp_min_garp", unsupported_kw<G>},
         {"vrrp_netlink_cmd_rcv_bufs", unsupported_kw<G>},
         {"vrrp_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},

@@ -58,16 +58,9 @@ std::optional<ipvs::Forwarding> forwarding(Ctx& c, const Node& n) {
     return std::nullopt;
 }
 
-ipvs::Command command_of(Ctx& c, const Node& n) {
+ipvs::Command command_of(Ctx& c, const Node& n, ScriptUse::Kind kind) {
     ipvs::Command cmd;
-    if (n.args.empty()) {
-        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
-        return cmd;
-    }
-    auto uc = c.user_command(n);
-    cmd.argv = std::move(uc.argv);
-    cmd.user = std::move(uc.user);
-    cmd.group = std::move(uc.group);
+    user_command_into(c, n, cmd, kind);
     return cmd;
 }
 
@@ -471,9 +464,7 @@ void real_server(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, bool sorry
         } else if (k == "inhibit_on_failure")
             rs.inhibit_on_failure = flag_value(c, ch);
         else if (k == "notify_up" || k == "notify_down") {
-            auto cmd = command_of(c, ch);
-            if (!cmd.argv.empty())
-                c.scripts.push_back({cmd.argv, cmd.user, ch.key.loc, ScriptUse::Kind::notify, {}});
+            auto cmd = command_of(c, ch, ScriptUse::Kind::notify);
             if (!cmd.argv.empty())
                 (k == "notify_up" ? rs.notify_up : rs.notify_down) =
                     std::make_shared<const ipvs::Command>(std::move(cmd));
@@ -724,9 +715,7 @@ void parse_virtual_server(
         } else if (k == "hysteresis") {
             if (auto v = c.integer(n, 0, 0, 4294967295LL)) vs.hysteresis = unsigned(*v);
         } else if (k == "quorum_up" || k == "quorum_down") {
-            auto cmd = command_of(c, n);
-            if (!cmd.argv.empty())
-                c.scripts.push_back({cmd.argv, cmd.user, n.key.loc, ScriptUse::Kind::check, {}});
+            auto cmd = command_of(c, n, ScriptUse::Kind::check);
             (k == "quorum_up" ? vs.quorum_up : vs.quorum_down) = std::move(cmd);
         } else if (k == "alpha")
             vs.alpha = flag_value(c, n);

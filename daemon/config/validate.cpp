@@ -32,6 +32,11 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     // vrrp_version applies to IPv4 only.
     in.version = ex.version.value_or(in.ipv6 ? 3 : g.vrrp_version);
     in.strict = in.strict || g.vrrp_strict;
+    in.down_timer_adverts = ex.down_timer_adverts.value_or(g.vrrp_down_timer_adverts);
+    in.lower_prio_no_advert =
+        ex.lower_prio_no_advert.value_or(g.vrrp_lower_prio_no_advert.value_or(in.strict));
+    in.higher_prio_send_advert =
+        ex.higher_prio_send_advert.value_or(g.vrrp_higher_prio_send_advert);
     in.skip_check_adv_addr = in.skip_check_adv_addr || g.vrrp_skip_check_adv_addr;
     if (!in.mcast_group) in.mcast_group = in.ipv6 ? g.vrrp_mcast_group6 : g.vrrp_mcast_group4;
     if (!ex.garp_delay) in.garp.master_delay = g.vrrp_garp_master_delay;

@@ -14,23 +14,9 @@ struct InstanceTarget {
     InstanceExtra& ex;
 };
 
-vrrp::Command to_command(std::vector<std::string> argv) {
-    vrrp::Command c;
-    c.argv = std::move(argv);
-    return c;
-}
-
 void notify(Ctx& c, const Node& n, vrrp::Command& out) {
-    if (n.args.empty()) {
-        c.error(n.key, "'" + std::string(n.key.text) + "' expects a command");
-        return;
-    }
-    auto uc = c.user_command(n);
-    if (uc.argv.empty()) return;
-    c.scripts.push_back({uc.argv, uc.user, n.key.loc, ScriptUse::Kind::notify, {}});
-    out = to_command(std::move(uc.argv));
-    out.user = std::move(uc.user);
-    out.group = std::move(uc.group);
+    vrrp::Command cmd;
+    if (user_command_into(c, n, cmd, ScriptUse::Kind::notify)) out = std::move(cmd);
 }
 
 void vip_block(Ctx& c, const Node& n, std::vector<vrrp::VirtualAddress>& out) {
@@ -364,9 +350,14 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"debug", unsupported_kw<T>},
         {"garp_extra_if", unsupported_kw<T>},
         {"check_unicast_src", unsupported_kw<T>},
-        {"down_timer_adverts", unsupported_kw<T>},
-        {"higher_prio_send_advert", unsupported_kw<T>},
-        {"lower_prio_no_advert", unsupported_kw<T>},
+        {"down_timer_adverts",
+         [](Ctx& c, const Node& n, T& t) {
+             if (auto v = c.integer(n, 0, 1, 100)) t.ex.down_timer_adverts = int(*v);
+         }},
+        {"higher_prio_send_advert",
+         [](Ctx& c, const Node& n, T& t) { t.ex.higher_prio_send_advert = flag_value(c, n); }},
+        {"lower_prio_no_advert",
+         [](Ctx& c, const Node& n, T& t) { t.ex.lower_prio_no_advert = flag_value(c, n); }},
         {"kernel_rx_buf_size", unsupported_kw<T>},
         {"linkbeat_use_polling", unsupported_kw<T>},
         {"native_ipv6", unsupported_kw<T>},

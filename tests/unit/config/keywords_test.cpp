@@ -426,3 +426,37 @@ TEST(FifoKeywords, EachScriptKeepsItsCommandAndUser) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// The FSM tests (tests/unit/vrrp/test_fsm.cpp) show what each of these does.
+TEST(InstanceKeywords, AdvertPolicies) {
+    auto own = test::load(
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n down_timer_adverts 5\n"
+        " lower_prio_no_advert\n higher_prio_send_advert true\n virtual_ipaddress {\n"
+        "  192.0.2.10\n }\n}\n");
+    ASSERT_EQ(own.config.vrrp.instances.size(), 1u) << test::all(own);
+    EXPECT_EQ(own.config.vrrp.instances[0].down_timer_adverts, 5);
+    EXPECT_TRUE(own.config.vrrp.instances[0].lower_prio_no_advert);
+    EXPECT_TRUE(own.config.vrrp.instances[0].higher_prio_send_advert);
+    auto global = test::load(
+        "global_defs {\n vrrp_down_timer_adverts 4\n vrrp_lower_prio_no_advert false\n"
+        " vrrp_higher_prio_send_advert\n vrrp_strict\n}\n"
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n"
+        "  192.0.2.10\n }\n}\n");
+    ASSERT_EQ(global.config.vrrp.instances.size(), 1u) << test::all(global);
+    EXPECT_EQ(global.config.vrrp.instances[0].down_timer_adverts, 4);
+    EXPECT_FALSE(global.config.vrrp.instances[0].lower_prio_no_advert);
+    EXPECT_TRUE(global.config.vrrp.instances[0].higher_prio_send_advert);
+    // Under strict mode a master keeps to the RFC by default.
+    auto strict = test::load(
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n strict_mode\n"
+        " virtual_ipaddress {\n  192.0.2.10\n }\n}\n");
+    ASSERT_EQ(strict.config.vrrp.instances.size(), 1u) << test::all(strict);
+    EXPECT_TRUE(strict.config.vrrp.instances[0].lower_prio_no_advert);
+    EXPECT_EQ(strict.config.vrrp.instances[0].down_timer_adverts, 3);
+}
+
+}  // namespace
+}  // namespace vigil::config

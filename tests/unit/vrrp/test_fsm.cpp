@@ -303,3 +303,65 @@ TEST(FsmExhaustive, Invariants) {
 
 }  // namespace
 }  // namespace vigil::vrrp
+
+namespace vigil::vrrp {
+namespace {
+
+using namespace std::chrono_literals;
+
+FsmState master_state() {
+    FsmState s;
+    s.state = State::master;
+    return s;
+}
+
+event::AdvertReceived advert_from(std::uint8_t prio) {
+    event::AdvertReceived e;
+    e.priority = prio;
+    e.interval = 1s;
+    e.source = boost::asio::ip::make_address("10.0.0.9");
+    return e;
+}
+
+TEST(FsmKeywords, DownTimerAdvertsSetsTheMasterDownInterval) {
+    EXPECT_EQ(master_down_interval(2, 100, 1s, 5), master_down_interval(2, 100, 1s) + 2s);
+    FsmParams p;
+    p.down_timer_adverts = 5;
+    auto t = step(FsmState{}, event::Startup{}, p);
+    ASSERT_EQ(t.next.state, State::backup);
+    bool armed = false;
+    for (const auto& a : t.actions)
+        if (const auto* m = std::get_if<action::ArmMasterDown>(&a)) {
+            armed = true;
+            EXPECT_EQ(m->after, 5 * Duration{1s} + Duration{1s} * 156 / 256);
+        }
+    EXPECT_TRUE(armed);
+}
+
+TEST(FsmKeywords, LowerPrioNoAdvertKeepsQuietButStillNotifies) {
+    FsmParams p;
+    p.priority = 150;
+    auto loud = step(master_state(), advert_from(100), p);
+    EXPECT_TRUE(has<action::SendAdvert>(loud));
+    p.lower_prio_no_advert = true;
+    auto quiet = step(master_state(), advert_from(100), p);
+    EXPECT_FALSE(has<action::SendAdvert>(quiet));
+    EXPECT_TRUE(has<action::NotifyLowerPriority>(quiet));
+    EXPECT_EQ(quiet.next.state, State::master);
+}
+
+TEST(FsmKeywords, HigherPrioSendAdvertAdvertsBeforeYielding) {
+    FsmParams p;
+    p.priority = 100;
+    auto plain = step(master_state(), advert_from(200), p);
+    EXPECT_EQ(plain.next.state, State::backup);
+    EXPECT_FALSE(has<action::SendAdvert>(plain));
+    p.higher_prio_send_advert = true;
+    auto t = step(master_state(), advert_from(200), p);
+    EXPECT_EQ(t.next.state, State::backup);
+    ASSERT_FALSE(t.actions.empty());
+    EXPECT_TRUE(std::holds_alternative<action::SendAdvert>(t.actions.front()));
+}
+
+}  // namespace
+}  // namespace vigil::vrrp

@@ -247,6 +247,9 @@ struct InstanceConfig {
     bool accept = false;
     bool strict = false;
     bool skip_check_adv_addr = false;
+    int down_timer_adverts = 3;
+    bool lower_prio_no_advert = false;  // default: true under strict_mode / vrrp_strict
+    bool higher_prio_send_advert = false;
     std::string sync_group;  // name of the vrrp_sync_group it belongs to, if any
     bool operator==(const InstanceConfig&) const = default;
 };
