@@ -398,7 +398,15 @@ const KeywordTable<G>& table() {
         {"tmp_config_directory", unsupported_kw<G>},
         {"umask", umask_kw},
         {"vmac_addr_prefix", unsupported_kw<G>},
-        {"vmac_prefix", unsupported_kw<G>},
+        {"vmac_prefix",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             // The name is PREFIX.VRID and must fit IFNAMSIZ with a three-digit VRID.
+             if (n.args[0].text.size() > 11)
+                 c.error(n.args[0], "vmac_prefix: at most 11 characters");
+             else
+                 g.vmac_prefix = std::string(n.args[0].text);
+         }},
         {"vrrp_check_unicast_src", unsupported_kw<G>},
         {"vrrp_cpu_affinity", unsupported_kw<G>},
         {"vrrp_down_timer_adverts",

@@ -33,6 +33,8 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     in.version = ex.version.value_or(in.ipv6 ? 3 : g.vrrp_version);
     in.strict = in.strict || g.vrrp_strict;
     in.down_timer_adverts = ex.down_timer_adverts.value_or(g.vrrp_down_timer_adverts);
+    if (in.use_vmac && in.vmac_name.empty() && !g.vmac_prefix.empty())
+        in.vmac_name = g.vmac_prefix + "." + std::to_string(in.vrid);
     in.lower_prio_no_advert =
         ex.lower_prio_no_advert.value_or(g.vrrp_lower_prio_no_advert.value_or(in.strict));
     in.higher_prio_send_advert =

@@ -460,3 +460,23 @@ TEST(InstanceKeywords, AdvertPolicies) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// The engine names an instance's macvlan vmac_name (tests/unit/vrrp/engine_test.py).
+TEST(InstanceKeywords, VmacPrefixNamesGeneratedVmacs) {
+    auto r = test::load(
+        "global_defs {\n vmac_prefix vx\n}\n"
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n use_vmac\n"
+        " virtual_ipaddress {\n  192.0.2.10\n }\n}\n"
+        "vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n use_vmac own.52\n"
+        " virtual_ipaddress {\n  192.0.2.11\n }\n}\n");
+    ASSERT_EQ(r.config.vrrp.instances.size(), 2u) << test::all(r);
+    EXPECT_EQ(r.config.vrrp.instances[0].vmac_name, "vx.51");
+    EXPECT_EQ(r.config.vrrp.instances[1].vmac_name, "own.52");
+    EXPECT_FALSE(test::load("global_defs {\n vmac_prefix twelve_chars\n}\n").ok());
+}
+
+}  // namespace
+}  // namespace vigil::config
