@@ -116,8 +116,15 @@ LoadResult run(Read&& read, const LoadOptions& options) {
     builder.finish();
     r.config.files = ts.files;
     r.diagnostics = std::move(ts.diagnostics);
-    std::stable_sort(r.diagnostics.begin(), r.diagnostics.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) { return a.pass < b.pass; });
+    // Stable by pass (0..2), in file order within each (no std::stable_sort: clang deprecates
+    // the temporary buffer libstdc++ 12 gives it).
+    std::vector<Diagnostic> ordered;
+    ordered.reserve(r.diagnostics.size());
+    for (int pass = 0; pass <= 2; ++pass)
+        for (auto& d : r.diagnostics)
+            if (d.pass == pass || (pass == 2 && (d.pass < 0 || d.pass > 2)))
+                ordered.push_back(std::move(d));
+    r.diagnostics = std::move(ordered);
     return r;
 }
 
