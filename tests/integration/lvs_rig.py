@@ -9,6 +9,7 @@ from pathlib import Path
 import signal
 import subprocess
 import time
+import unittest
 
 from netns import VIGILD, sh, wait_until  # noqa: F401
 
@@ -202,3 +203,21 @@ def wait_listening(host, address, port, timeout=15):
 
 def now():
     return time.monotonic()
+
+
+class DirectorCase(unittest.TestCase):
+    """One vigild per test on cls.dir: on failure its log and the kernel's table are printed,
+    and the table is cleared after every test."""
+
+    def setUp(self):
+        self.vigild = None
+
+    def tearDown(self):
+        res = self._outcome.result
+        failed = any(t is self for t, _ in res.errors + res.failures)
+        if self.vigild:
+            if failed:
+                print(self.vigild.log_text()[-6000:])
+                print(self.dir.run("ipvsadm", "-Sn", check=False).stdout)
+            self.vigild.stop()
+        self.dir.run("ipvsadm", "-C", check=False)

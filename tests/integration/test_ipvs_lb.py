@@ -14,7 +14,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uml  # noqa: E402
 from netns import Rig, wait_until  # noqa: E402
-from lvs_rig import (Vigild, get, ipvs_rules, requests, start_server, sysctls,  # noqa: E402
+from lvs_rig import (DirectorCase, Vigild, get, ipvs_rules, requests, start_server, sysctls,  # noqa: E402
                      wait_rules, wait_stats)
 
 VIP, VIP_TUN, VIP_FWM1, VIP_FWM2 = "10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.13"
@@ -37,7 +37,7 @@ def http_check(extra=""):
         }}{extra}"""
 
 
-class Ipvs(unittest.TestCase):
+class Ipvs(DirectorCase):
     @classmethod
     def setUpClass(cls):
         cls.rig = rig = Rig("i").__enter__()
@@ -105,18 +105,8 @@ class Ipvs(unittest.TestCase):
             cls.rig.stop(entry[2])
             entry[2] = None
 
-    def setUp(self):
-        self.vigild = None
-
     def tearDown(self):
-        res = self._outcome.result
-        failed = any(t is self for t, _ in res.errors + res.failures)
-        if self.vigild:
-            if failed:
-                print(self.vigild.log_text()[-6000:])
-                print(self.dir.run("ipvsadm", "-Ln", check=False).stdout)
-            self.vigild.stop()
-        self.dir.run("ipvsadm", "-C", check=False)
+        super().tearDown()
         for name in self.servers:
             self.start(name)
 

@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uml  # noqa: E402
 from netns import Rig, wait_until  # noqa: E402
-from lvs_rig import (Vigild, get, ipvs_rules, ipvs_thresholds, start_server,  # noqa: E402
+from lvs_rig import (DirectorCase, Vigild, get, ipvs_rules, ipvs_thresholds, start_server,  # noqa: E402
                      sysctls, wait_rules)
 
 VIP = "10.0.0.10"
@@ -25,7 +25,7 @@ def vs(head, body, rs=f"real_server {RS} 80 {{\n        weight 1\n    }}"):
     return f"virtual_server {head} {{\n    {body}\n    {rs}\n}}\n"
 
 
-class Table(unittest.TestCase):
+class Table(DirectorCase):
     @classmethod
     def setUpClass(cls):
         cls.rig = rig = Rig("t").__enter__()
@@ -49,18 +49,6 @@ class Table(unittest.TestCase):
     def tearDownClass(cls):
         cls.rig.close()
 
-    def setUp(self):
-        self.vigild = None
-
-    def tearDown(self):
-        res = self._outcome.result
-        failed = any(t is self for t, _ in res.errors + res.failures)
-        if self.vigild:
-            if failed:
-                print(self.vigild.log_text()[-6000:])
-                print(self.dir.run("ipvsadm", "-Sn", check=False).stdout)
-            self.vigild.stop()
-        self.dir.run("ipvsadm", "-C", check=False)
 
     def test_schedulers_flags_protocols_families_groups(self):
         conf = "global_defs {\n    router_id t\n    lvs_backend auto\n" \
