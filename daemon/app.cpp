@@ -663,6 +663,13 @@ struct App::Impl {
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }
         }
+        if (running.global.fifo_write_vrrp_states_on_reload && vrrp) {
+            for (const auto& i : vrrp->status().instances)
+                fifo_write(true, fifo_instance_line(i.name, upper(vrrp::to_string(i.state)),
+                                                    i.effective_priority));
+            for (const auto& [name, state] : fifo_group_state)
+                if (!state.empty()) fifo_write(true, fifo_group_line(name, state));
+        }
         log.info("Configuration reloaded");
     }
 

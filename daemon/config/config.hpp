@@ -71,6 +71,7 @@ struct GlobalConfig {
     std::string net_namespace;              // run inside /run/netns/NAME
     bool no_email_faults = false;           // no SMTP alert on entering FAULT
     int vrrp_down_timer_adverts = 3;
+    bool fifo_write_vrrp_states_on_reload = false;  // every instance's state line after a reload
     std::string vmac_prefix;  // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
     std::optional<bool> vrrp_lower_prio_no_advert;  // unset: as the instance's strict mode
     bool vrrp_higher_prio_send_advert = false;

@@ -350,7 +350,10 @@ const KeywordTable<G>& table() {
         {"enable_snmp_vrrp", unsupported_kw<G>},
         {"enable_snmp_keepalived", unsupported_kw<G>},
         {"enable_traps", unsupported_kw<G>},
-        {"fifo_write_vrrp_states_on_reload", unsupported_kw<G>},
+        {"fifo_write_vrrp_states_on_reload",
+         [](Ctx& c, const Node& n, G& g) {
+             g.fifo_write_vrrp_states_on_reload = flag_value(c, n);
+         }},
         {"include_check", unsupported_kw<G>},
         {"log_unknown_vrids", unsupported_kw<G>},
         {"lvs_flush", unsupported_kw<G>},

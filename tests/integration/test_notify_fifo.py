@@ -199,6 +199,18 @@ class NotifyFifo(RigTest):
         self.assertEqual(ra.lines, ['INSTANCE "VI_1" BACKUP 100', 'INSTANCE "VI_1" MASTER 100'])
         self.assertEqual(rb.lines, ['INSTANCE "VI_1" STOP 100'])
 
+    def test_fifo_write_vrrp_states_on_reload(self):
+        fifo = self.mkfifo("states.fifo")
+        rd = self.reader(fifo)
+        conf = (fifo_globals(f"    notify_fifo {fifo}\n    fifo_write_vrrp_states_on_reload\n") +
+                instance_conf(priority=100, version=3, advert=ADVERT))
+        d = self.start(self.r1, "n1", conf)
+        self.assertIsNotNone(rd.wait_for('INSTANCE "VI_1" MASTER 100', 5), rd.lines)
+        d.reload(conf)
+        self.assertIsNotNone(wait_until(lambda: len(rd.lines) >= 3, 3), rd.lines)
+        self.assertEqual(rd.lines, ['INSTANCE "VI_1" BACKUP 100', 'INSTANCE "VI_1" MASTER 100',
+                                    'INSTANCE "VI_1" MASTER 100'])
+
     def test_fifo_without_reader_never_delays_takeover(self):
         r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
         fifo = self.mkfifo("nobody.fifo")  # nobody ever opens it for reading
