@@ -155,14 +155,16 @@ Ctx::UserCommand Ctx::user_command(const Node& n) {
                             "to pass arguments)");
     if (out.user.empty() || !opt.check_users || out.argv.empty()) return out;
     std::string bad;
-    if (::getpwnam(out.user.c_str()) == nullptr)
+    std::size_t at = 1;  // the word that names it
+    if (::getpwnam(out.user.c_str()) == nullptr) {
         bad = "Script user '" + out.user + "' does not exist";
-    else if (!out.group.empty() && ::getgrnam(out.group.c_str()) == nullptr)
+    } else if (!out.group.empty() && ::getgrnam(out.group.c_str()) == nullptr) {
         bad = "Script group '" + out.group + "' does not exist";
+        at = 2;
+    }
     if (!bad.empty()) {
-        warn(n.args[out.group.empty() || bad.starts_with("Script user") ? 1 : 2],
-             bad + ": invalid user/group for " + std::string(n.key.text) + " script " +
-                 out.argv.front() + " - ignoring");
+        warn(n.args[at], bad + ": invalid user/group for " + std::string(n.key.text) + " script " +
+                             out.argv.front() + " - ignoring");
         out.argv.clear();
     }
     return out;

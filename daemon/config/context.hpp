@@ -60,7 +60,6 @@ struct Ctx {
     Iproute2Names names;                       // table, protocol, realm ... names of this host
     std::uint32_t next_rule_priority = 16384;  // for a rule that gives none
     std::vector<ScriptUse> scripts;
-    std::unordered_set<std::string> sync_group_tracking_weight;  // groups that said it
     bool global_script_user_failed = false;
     std::unordered_map<std::string, bool> interfaces_seen;  // if_nametoindex answers
     std::vector<InstanceExtra> inst_extra;

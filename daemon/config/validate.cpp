@@ -218,7 +218,8 @@ void apply_log_all_failures(Ctx& c) {
 }
 
 // keepalived: members of a sync group without sync_group_tracking_weight lose their tracking
-// weights (interfaces and files then put the instance in FAULT) and weighted scripts are dropped.
+// weights (interfaces, files and processes then put the instance in FAULT) and weighted
+// scripts are dropped.
 void drop_sync_group_weights(Ctx& c) {
     auto& vr = c.cfg.vrrp;
     std::unordered_set<std::string> weighted_ok;
@@ -248,6 +249,8 @@ void drop_sync_group_weights(Ctx& c) {
                            " with weights due to SYNC group");
             return true;
         });
+        // A tracked process counts by its quorum alone (weight 0: lost means FAULT).
+        drop_process_weights(c, in.track_processes, in.name, at);
         for (auto& r : in.track_files) {
             auto it = file_weight.find(r.name);
             int w = r.weight.value_or(it == file_weight.end() ? 0 : it->second);
@@ -322,13 +325,6 @@ void validate(Ctx& c) {
     }
 
     drop_sync_group_weights(c);
-    // Sync groups move their members together: without sync_group_tracking_weight a tracked
-    // process in a member counts by its quorum alone (weight 0: lost means FAULT).
-    for (std::size_t i = 0; i < vr.instances.size(); ++i) {
-        auto& in = vr.instances[i];
-        if (!in.sync_group.empty() && !c.sync_group_tracking_weight.count(in.sync_group))
-            drop_process_weights(c, in.track_processes, in.name, c.inst_extra[i].key);
-    }
 
     for (const auto& sg : vr.sync_groups)
         if (sg.instances.size() == 1)

@@ -435,20 +435,17 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
         else if (k == "track_bfd") {
             c.unsupported(n);
             track_refs(c, n, nullptr);
-        } else if (k == "sync_group_tracking_weight") {
+        } else if (k == "sync_group_tracking_weight")
             g.tracking_weight = true;
-            c.sync_group_tracking_weight.insert(g.name);
-        } else if (k == "global_tracking") {
+        else if (k == "global_tracking") {
             c.warn(n.key, "global_tracking is deprecated - use sync_group_tracking_weight");
             g.tracking_weight = true;
-            c.sync_group_tracking_weight.insert(g.name);
         } else if (k == "notify_priority_changes")
             g.notify.priority_changes = flag_value(c, n);
         else
             c.unknown(n);
     }
-    if (!c.sync_group_tracking_weight.count(g.name))
-        drop_process_weights(c, g.track_processes, g.name, block.key);
+    if (!g.tracking_weight) drop_process_weights(c, g.track_processes, g.name, block.key);
     if (g.instances.empty())
         c.strict(block.key, "vrrp_sync_group " + g.name + " has no 'group { ... }' of instances");
     c.cfg.vrrp.sync_groups.push_back(std::move(g));
