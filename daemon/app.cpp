@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
 #include "notify_fifo.hpp"
@@ -106,6 +107,7 @@ struct App::Impl {
     std::unique_ptr<vrrp::Engine> vrrp;
     std::unique_ptr<checkers::Pool> pool;
     std::unique_ptr<ipvs::Director> director;
+    std::unique_ptr<LvsSync> lvs_sync;
     std::unique_ptr<StatusServer> status_server;
     std::unique_ptr<MetricsServer> metrics_server;
     Notifier notifier;
@@ -317,6 +319,7 @@ struct App::Impl {
         if (!e.group.empty() && e.from == vrrp::State::init && state == "BACKUP" &&
             fifo_group_state[e.group].empty())
             fifo_group(e.group, state);
+        if (lvs_sync) lvs_sync->on_state(e.instance, e.to == vrrp::State::master);
         fifo_write(true, fifo_instance_line(e.instance, state, e.priority));
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
             run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
@@ -596,8 +599,22 @@ struct App::Impl {
                 return false;
             }
         }
+        configure_lvs_sync();
         if (want_lvs() && !running.lvs.virtual_servers.empty()) start_lvs();
         return true;
+    }
+
+    // keepalived's VRRP side runs the sync daemons: not in a checker-only daemon.
+    void configure_lvs_sync() {
+        if (!want_vrrp()) return;
+        const auto& cfg = running.global.lvs_sync_daemon;
+        if (!cfg && !lvs_sync) return;
+        if (!lvs_sync) lvs_sync = std::make_unique<LvsSync>(log);
+        bool master = false;
+        if (cfg && vrrp)
+            for (const auto& i : vrrp->status().instances)
+                if (i.name == cfg->instance) master = i.state == vrrp::State::master;
+        lvs_sync->configure(cfg, master);
     }
 
     void start_lvs() {
@@ -663,6 +680,7 @@ struct App::Impl {
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }
         }
+        configure_lvs_sync();
         if (running.global.fifo_write_vrrp_states_on_reload && vrrp) {
             for (const auto& i : vrrp->status().instances)
                 fifo_write(true, fifo_instance_line(i.name, upper(vrrp::to_string(i.state)),
@@ -685,6 +703,7 @@ struct App::Impl {
             for (const auto& l : group_stop_lines) fifo_write(true, l);
             group_stop_lines.clear();
             if (director) director->stop();
+            if (lvs_sync) lvs_sync->stop();
             pool.reset();
             const auto now = std::chrono::steady_clock::now();
             wait_scripts_then_exit(now + std::chrono::seconds(1), now + std::chrono::seconds(3));
@@ -818,6 +837,20 @@ struct App::Impl {
                                {"last_error", ds.last_error}};
         }
         j["virtual_servers"] = vss;
+        if (lvs_sync) {
+            const auto ls = lvs_sync->status();
+            json roles = json::array();
+            for (auto r : {ipvs::sync_master, ipvs::sync_backup})
+                if (ls.running & r) roles.push_back(ipvs::to_string(r));
+            j["lvs_sync_daemon"] = {{"configured", ls.configured},
+                                    {"interface", ls.interface},
+                                    {"instance", ls.instance},
+                                    {"sync_id", ls.sync_id},
+                                    {"running", roles},
+                                    {"changes", ls.changes},
+                                    {"failures", ls.failures},
+                                    {"last_error", ls.last_error}};
+        }
         json fj = json::array();
         for (const auto& f : fifos) {
             if (!f.fifo) continue;

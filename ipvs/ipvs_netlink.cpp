@@ -1,5 +1,7 @@
 #include "vigil/ipvs/ipvs_netlink.hpp"
 
+#include "genl.hpp"
+
 #include <linux/ip_vs.h>
 #include <netlink/errno.h>
 #include <netlink/genl/ctrl.h>
@@ -52,85 +54,23 @@ std::string kernel_reason(const Op& op, int err) {
 }  // namespace
 
 Result<void> IpvsNetlink::send(NlMsg msg, const Op& op) {
-    if (int e = nl_send_auto(sock_.get(), msg.get()); e < 0)
-        return fail(fmt::format("send: {}", nl_geterror(e)));
-    // A callback of our own: libnl's nl_wait_for_ack keeps only its own error code, and the
-    // kernel's errno is the reason a user needs.
-    struct Ack {
-        int error = 0;
-        bool done = false;
-    } ack;
-    std::unique_ptr<nl_cb, void (*)(nl_cb*)> cb(nl_cb_clone(nl_socket_get_cb(sock_.get())),
-                                                nl_cb_put);
-    if (!cb) return fail("netlink: out of memory");
-    nl_cb_set(
-        cb.get(), NL_CB_ACK, NL_CB_CUSTOM,
-        [](nl_msg*, void* arg) -> int {
-            static_cast<Ack*>(arg)->done = true;
-            return NL_STOP;
-        },
-        &ack);
-    nl_cb_err(
-        cb.get(), NL_CB_CUSTOM,
-        [](sockaddr_nl*, nlmsgerr* e, void* arg) -> int {
-            auto* a = static_cast<Ack*>(arg);
-            a->error = -e->error;
-            a->done = true;
-            return NL_STOP;
-        },
-        &ack);
-    for (int i = 0; i < 64 && !ack.done; ++i)
-        if (int e = nl_recvmsgs(sock_.get(), cb.get()); e < 0 && !ack.done)
-            return fail(fmt::format("receive: {}", nl_geterror(e)));
-    if (!ack.done) return fail("no answer from the kernel");
-    if (ack.error) return fail(kernel_reason(op, ack.error));
+    auto err = genl::transact(sock_.get(), std::move(msg));
+    if (!err) return std::unexpected(err.error());
+    if (*err) return fail(kernel_reason(op, *err));
     return {};
 }
-
-namespace {
-
-template <class T, class Decode>
-Result<std::vector<T>> dump(nl_sock* sock, NlMsg request, Decode decode) {
-    struct Ctx {
-        std::vector<T> items;
-        Decode decode;
-        std::string error;
-    } ctx{{}, decode, {}};
-    std::unique_ptr<nl_cb, void (*)(nl_cb*)> cb(nl_cb_clone(nl_socket_get_cb(sock)), nl_cb_put);
-    if (!cb) return fail("netlink: out of memory");
-    nl_cb_set(
-        cb.get(), NL_CB_VALID, NL_CB_CUSTOM,
-        [](nl_msg* msg, void* arg) -> int {
-            auto* c = static_cast<Ctx*>(arg);
-            auto item = c->decode(msg);
-            if (item)
-                c->items.push_back(std::move(*item));
-            else
-                c->error = item.error().message;
-            return NL_OK;
-        },
-        &ctx);
-    if (int e = nl_send_auto(sock, request.get()); e < 0)
-        return fail(fmt::format("ipvs: send: {}", nl_geterror(e)));
-    if (int e = nl_recvmsgs(sock, cb.get()); e < 0)
-        return fail(fmt::format("ipvs: dump: {}", nl_geterror(e)));
-    if (!ctx.error.empty()) return fail(ctx.error);
-    return std::move(ctx.items);
-}
-
-}  // namespace
 
 Result<Table> IpvsNetlink::dump_all() {
     auto req = encode_get_services(family_);
     if (!req) return std::unexpected(req.error());
-    auto services = dump<Service>(sock_.get(), std::move(*req), decode_service);
+    auto services = genl::dump<Service>(sock_.get(), std::move(*req), decode_service);
     if (!services) return std::unexpected(services.error());
     Table table;
     for (auto& s : *services) {
         if (!owned_.contains(to_string(s.id))) continue;
         auto dreq = encode_get_destinations(family_, s.id);
         if (!dreq) return std::unexpected(dreq.error());
-        auto dests = dump<Destination>(sock_.get(), std::move(*dreq), decode_destination);
+        auto dests = genl::dump<Destination>(sock_.get(), std::move(*dreq), decode_destination);
         if (!dests) return std::unexpected(dests.error());
         s.destinations = std::move(*dests);
         table.push_back(std::move(s));

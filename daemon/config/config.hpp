@@ -3,6 +3,7 @@
 
 #include <vigil/checkers/config.hpp>
 #include <vigil/ipvs/config.hpp>
+#include <vigil/ipvs/sync_daemon.hpp>
 #include <vigil/vrrp/config.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -85,6 +86,14 @@ struct GlobalConfig {
         bool operator==(const Script&) const = default;
     };
     Script startup_script, shutdown_script;
+    // lvs_sync_daemon IFACE INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR]: the kernel's
+    // sync daemon follows the instance (master while it is MASTER, else backup).
+    struct LvsSyncDaemon {
+        ipvs::SyncDaemonConfig daemon;  // sync_id defaults to the instance's VRID
+        std::string instance;
+        bool operator==(const LvsSyncDaemon&) const = default;
+    };
+    std::optional<LvsSyncDaemon> lvs_sync_daemon;
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.

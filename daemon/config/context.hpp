@@ -47,6 +47,12 @@ struct InstanceExtra {
     std::vector<std::pair<std::string, Token>> track_scripts;
 };
 
+// Where lvs_sync_daemon named its VRRP instance, and whether it gave a syncid.
+struct LvsSyncUse {
+    Token instance;
+    bool id_set = false;
+};
+
 struct Ctx {
     const std::vector<std::string>& files;
     std::vector<Diagnostic>& diags;
@@ -70,6 +76,7 @@ struct Ctx {
     std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
     std::vector<std::size_t> log_all_failures_set;
     std::unordered_set<std::string> unsupported_seen;
+    std::optional<LvsSyncUse> lvs_sync;
     int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
                    // log_all_failures, in order
 

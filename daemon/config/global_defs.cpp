@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 
@@ -19,6 +20,83 @@ bool is_host_name(std::string_view s) {
               ch == '-' || ch == '.'))
             return false;
     return s.front() != '-' && s.front() != '.';
+}
+
+// lvs_sync_daemon IFACE INSTANCE [SYNCID] [id N] [maxlen N] [port N] [ttl N] [group ADDR].
+void lvs_sync_daemon(Ctx& c, const Node& n, G& g) {
+    const std::string kw(n.key.text);
+    if (g.lvs_sync_daemon) {
+        c.strict(n.key, kw + " has already been specified as " +
+                            g.lvs_sync_daemon->daemon.interface + " " +
+                            g.lvs_sync_daemon->instance + " - ignoring");
+        return;
+    }
+    if (n.args.size() < 2) {
+        c.error(n.key, kw + " requires interface, VRRP instance");
+        return;
+    }
+    for (std::size_t i = 0; i < 2; ++i)
+        if (n.args[i].text.size() >= 16) {
+            c.error(n.args[i], kw + ": name '" + std::string(n.args[i].text) + "' too long");
+            return;
+        }
+    G::LvsSyncDaemon d;
+    d.daemon.interface = std::string(n.args[0].text);
+    d.instance = std::string(n.args[1].text);
+    bool id_set = false;
+    std::size_t i = 2;
+    // The syncid without "id", as keepalived still reads it.
+    if (n.args.size() > 2 && !n.args[2].text.empty() && std::isdigit(n.args[2].text[0])) {
+        c.warn(n.args[2], "Please use keyword \"id\" before lvs_sync_daemon syncid value");
+        if (auto v = c.integer(n, 2, 0, 255)) {
+            d.daemon.sync_id = std::uint32_t(*v);
+            id_set = true;
+        }
+        i = 3;
+    }
+    for (; i < n.args.size(); i += 2) {
+        const auto opt = n.args[i].text;
+        if (opt != "id" && opt != "maxlen" && opt != "port" && opt != "ttl" && opt != "group") {
+            c.error(n.args[i], kw + ": unknown option '" + std::string(opt) + "'");
+            return;
+        }
+        if (i + 1 >= n.args.size()) {
+            c.error(n.args[i], kw + ": no value for '" + std::string(opt) + "'");
+            return;
+        }
+        if (opt == "group") {
+            auto a = parse_address(n.args[i + 1].text);
+            if (!a || !a->is_multicast()) {
+                c.error(n.args[i + 1], kw + ": group must be a multicast address, got '" +
+                                           std::string(n.args[i + 1].text) + "'");
+                return;
+            }
+            d.daemon.group = *a;
+            continue;
+        }
+        const long long hi = opt == "id"       ? 255
+                             : opt == "maxlen" ? 65507
+                             : opt == "port"   ? 65535
+                                               : 255;
+        auto v = c.integer(n, i + 1, opt == "id" ? 0 : 1, hi);
+        if (!v) return;
+        if (opt == "id") {
+            d.daemon.sync_id = std::uint32_t(*v);
+            id_set = true;
+        } else if (opt == "maxlen") {
+            d.daemon.maxlen = std::uint16_t(*v);
+        } else if (opt == "port") {
+            d.daemon.port = std::uint16_t(*v);
+        } else {
+            d.daemon.ttl = std::uint8_t(*v);
+        }
+    }
+    // The kernel refuses a missing interface when the daemon starts; logged then.
+    if (!c.interface_exists(n.args[0], n.args[0].text, false))
+        c.warn(n.args[0],
+               kw + ": interface '" + d.daemon.interface + "' does not exist on this host");
+    c.lvs_sync = LvsSyncUse{n.args[1], id_set};
+    g.lvs_sync_daemon = std::move(d);
 }
 
 // keepalived rejects an out-of-range garp interval at "-t" and ignores it at run time.
@@ -362,7 +440,7 @@ const KeywordTable<G>& table() {
         {"lvs_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
         {"lvs_netlink_monitor_rcv_bufs", unsupported_kw<G>},
         {"lvs_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
-        {"lvs_sync_daemon", unsupported_kw<G>},
+        {"lvs_sync_daemon", lvs_sync_daemon},
         {"max_auto_priority", unsupported_kw<G>},
         {"min_auto_priority_delay", unsupported_kw<G>},
         {"nftables", unsupported_kw<G>},

@@ -289,6 +289,21 @@ void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::
         }
 }
 
+// keepalived disables the sync daemon when its instance is missing; its syncid defaults to
+// the instance's VRID.
+void bind_lvs_sync_daemon(Ctx& c) {
+    auto& sd = c.cfg.global.lvs_sync_daemon;
+    if (!sd || !c.lvs_sync) return;
+    for (const auto& in : c.cfg.vrrp.instances)
+        if (in.name == sd->instance) {
+            if (!c.lvs_sync->id_set) sd->daemon.sync_id = in.vrid;
+            return;
+        }
+    c.warn(c.lvs_sync->instance,
+           "lvs_sync_daemon vrrp instance " + sd->instance + " not found - disabling syncd");
+    sd.reset();
+}
+
 void validate(Ctx& c) {
     auto& vr = c.cfg.vrrp;
     vr.startup_delay = c.cfg.global.vrrp_startup_delay;
@@ -388,6 +403,7 @@ void validate(Ctx& c) {
             }
         }
     }
+    bind_lvs_sync_daemon(c);
     apply_script_user(c);
     apply_smtp_alert(c);
     apply_log_all_failures(c);

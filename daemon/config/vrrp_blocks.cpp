@@ -342,10 +342,18 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"skip_check_adv_addr",
          [](Ctx& c, const Node& n, T& t) { t.in.skip_check_adv_addr = flag_value(c, n); }},
         {"lvs_sync_daemon_interface",
-         [](Ctx& c, const Node& n, T&) {
+         [](Ctx& c, const Node& n, T& t) {
              c.strict(n.key,
                       "lvs_sync_daemon_interface in a vrrp_instance is deprecated: use "
                       "lvs_sync_daemon in global_defs");
+             // keepalived still runs it, bound to this instance, unless lvs_sync_daemon is set.
+             auto& g = c.cfg.global;
+             if (g.lvs_sync_daemon || !c.need_args(n, 1)) return;
+             GlobalConfig::LvsSyncDaemon d;
+             d.daemon.interface = std::string(n.args[0].text);
+             d.instance = t.in.name;
+             g.lvs_sync_daemon = std::move(d);
+             c.lvs_sync = LvsSyncUse{n.key, false};
          }},
         {"debug", unsupported_kw<T>},
         {"garp_extra_if", unsupported_kw<T>},

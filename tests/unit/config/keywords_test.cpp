@@ -480,3 +480,74 @@ TEST(InstanceKeywords, VmacPrefixNamesGeneratedVmacs) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+const char* kSyncInstance =
+    "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+    " virtual_ipaddress {\n  192.0.2.10\n }\n}\n";
+
+TEST(LvsSyncDaemon, OptionsAndTheVridAsDefaultSyncId) {
+    auto r =
+        test::load(std::string("global_defs {\n lvs_sync_daemon eth1 VI_1 maxlen 1400 port 8849 "
+                               "ttl 2 group 224.0.0.90\n}\n") +
+                   kSyncInstance);
+    ASSERT_TRUE(r.ok()) << test::all(r);
+    const auto& sd = r.config.global.lvs_sync_daemon;
+    ASSERT_TRUE(sd);
+    EXPECT_EQ(sd->instance, "VI_1");
+    EXPECT_EQ(sd->daemon.interface, "eth1");
+    EXPECT_EQ(sd->daemon.sync_id, 51u);
+    EXPECT_EQ(sd->daemon.maxlen, 1400);
+    EXPECT_EQ(sd->daemon.port, 8849);
+    EXPECT_EQ(sd->daemon.ttl, 2);
+    EXPECT_EQ(sd->daemon.group, boost::asio::ip::make_address("224.0.0.90"));
+}
+
+TEST(LvsSyncDaemon, IdKeywordAndTheOldPositionalSyncId) {
+    auto r = test::load(std::string("global_defs {\n lvs_sync_daemon eth1 VI_1 id 7\n}\n") +
+                        kSyncInstance);
+    ASSERT_TRUE(r.ok()) << test::all(r);
+    EXPECT_EQ(r.config.global.lvs_sync_daemon->daemon.sync_id, 7u);
+    auto old =
+        test::load(std::string("global_defs {\n lvs_sync_daemon eth1 VI_1 9\n}\n") + kSyncInstance);
+    ASSERT_TRUE(old.ok()) << test::all(old);
+    EXPECT_EQ(old.config.global.lvs_sync_daemon->daemon.sync_id, 9u);
+    EXPECT_TRUE(test::find(old, "Please use keyword \"id\""));
+}
+
+TEST(LvsSyncDaemon, BadForms) {
+    for (const char* bad :
+         {"lvs_sync_daemon eth1", "lvs_sync_daemon eth1 VI_1 id 256",
+          "lvs_sync_daemon eth1 VI_1 maxlen 0", "lvs_sync_daemon eth1 VI_1 port",
+          "lvs_sync_daemon eth1 VI_1 group 10.0.0.1", "lvs_sync_daemon eth1 VI_1 colour red",
+          "lvs_sync_daemon an_interface_name_too_long VI_1"}) {
+        auto r = test::load(std::string("global_defs {\n ") + bad + "\n}\n" + kSyncInstance);
+        EXPECT_FALSE(r.ok()) << bad;
+        EXPECT_FALSE(r.config.global.lvs_sync_daemon) << bad;
+    }
+}
+
+TEST(LvsSyncDaemon, UnknownInstanceDisablesIt) {
+    auto r =
+        test::load(std::string("global_defs {\n lvs_sync_daemon eth1 VI_9\n}\n") + kSyncInstance);
+    EXPECT_TRUE(r.ok()) << test::all(r);
+    EXPECT_FALSE(r.config.global.lvs_sync_daemon);
+    EXPECT_TRUE(test::find(r, "VI_9 not found - disabling syncd"));
+}
+
+// Deprecated, and an error under -t as in keepalived, but it still runs the daemon.
+TEST(LvsSyncDaemon, DeprecatedInstanceKeyword) {
+    auto r = test::load(
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+        " lvs_sync_daemon_interface eth1\n virtual_ipaddress {\n  192.0.2.10\n }\n}\n");
+    EXPECT_TRUE(test::find(r, "deprecated"));
+    ASSERT_TRUE(r.config.global.lvs_sync_daemon);
+    EXPECT_EQ(r.config.global.lvs_sync_daemon->daemon.interface, "eth1");
+    EXPECT_EQ(r.config.global.lvs_sync_daemon->instance, "VI_1");
+    EXPECT_EQ(r.config.global.lvs_sync_daemon->daemon.sync_id, 51u);
+}
+
+}  // namespace
+}  // namespace vigil::config
