@@ -319,7 +319,9 @@ struct App::Impl {
         if (!e.group.empty() && e.from == vrrp::State::init && state == "BACKUP" &&
             fifo_group_state[e.group].empty())
             fifo_group(e.group, state);
-        if (lvs_sync) lvs_sync->on_state(e.instance, e.to == vrrp::State::master);
+        // At shutdown the daemons stop with the rest; no backup daemon is started on the way.
+        if (lvs_sync && e.to != vrrp::State::stop)
+            lvs_sync->on_state(e.instance, e.to == vrrp::State::master);
         fifo_write(true, fifo_instance_line(e.instance, state, e.priority));
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
             run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
