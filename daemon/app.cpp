@@ -918,6 +918,20 @@ struct App::Impl {
             m.sample("vigil_lb_refusals_total", "", dp["refusals"].get<double>());
             m.sample("vigil_lb_refused", "", static_cast<double>(dp["refused"].size()));
         }
+        m.family("vigil_lvs_sync_daemon_running", "gauge",
+                 "1 while the kernel runs this IPVS sync daemon for vigild");
+        m.family("vigil_lvs_sync_daemon_failures_total", "counter",
+                 "sync daemon starts and stops that failed");
+        if (s.contains("lvs_sync_daemon")) {
+            const auto& ls = s["lvs_sync_daemon"];
+            for (const char* role : {"master", "backup"}) {
+                bool on = false;
+                for (const auto& r : ls["running"]) on = on || r.get<std::string>() == role;
+                m.sample("vigil_lvs_sync_daemon_running", MetricsText::label("role", role),
+                         on ? 1 : 0);
+            }
+            m.sample("vigil_lvs_sync_daemon_failures_total", "", ls["failures"].get<double>());
+        }
         m.family("vigil_real_server_up", "gauge", "1 while the real server is in the pool");
         m.family("vigil_virtual_server_quorum", "gauge", "1 while quorum is met");
         for (const auto& vs : s["virtual_servers"]) {

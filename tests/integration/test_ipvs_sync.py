@@ -186,6 +186,8 @@ class SyncDaemon(unittest.TestCase):
             self.assertTrue(ok, f"{name}: {got[0]}")
         st = self.vigilds["d1"].status()["lvs_sync_daemon"]
         self.assertEqual((st["instance"], st["sync_id"], st["running"]), ("VI_1", 7, ["master"]))
+        st = self.vigilds["d2"].status()["lvs_sync_daemon"]
+        self.assertEqual((st["running"], st["failures"]), (["backup"], 0))
 
         out = self.rig.path("client.jsonl")
         client = self.client.spawn(["python3", "-c", CLIENT, VIP, "25", out],
