@@ -696,7 +696,18 @@ void parse_virtual_server(
             else if (auto v = c.integer(n, 0, 1, 2678400))
                 vs.persistence_timeout = std::chrono::seconds(*v);
         } else if (k == "persistence_granularity") {
-            if (auto a = c.address(n, 0)) vs.persistence_granularity = a;
+            // IPv6 takes a prefix length (1..128), IPv4 a netmask, as keepalived reads them.
+            const auto arg = c.arg(n, 0);
+            if (!arg.empty() && arg.find_first_of(".:") == std::string_view::npos) {
+                if (auto bits = c.integer(n, 0, 1, 128)) {
+                    boost::asio::ip::address_v6::bytes_type m{};
+                    for (long long i = 0; i < *bits; ++i)
+                        m[std::size_t(i / 8)] |= std::uint8_t(0x80u >> (i % 8));
+                    vs.persistence_granularity = boost::asio::ip::address_v6(m);
+                }
+            } else if (auto a = c.address(n, 0)) {
+                vs.persistence_granularity = a;
+            }
         } else if (k == "protocol") {
             if (!c.need_args(n, 1)) continue;
             protocol_tok = n.key;

@@ -76,6 +76,10 @@ class Table(DirectorCase):
                    f"real_server 10.0.0.21 3002 {{\n        weight 5\n        uthreshold 100\n"
                    f"        lthreshold 10\n    }}\n    real_server 10.0.0.22 3002 {{\n"
                    f"        lb_kind TUN\n    }}")
+        conf += vs("fd00::10 81", "lb_algo rr\n    protocol TCP\n    persistence_timeout 300\n"
+                   "    persistence_granularity 64", "real_server fd00:1::11 8080 {\n    }")
+        want |= {"-A -t [fd00::10]:81 -s rr -p 300 -M 64",
+                 "-a -t [fd00::10]:81 -r [fd00:1::11]:8080 -m -w 1"}
         conf += vs("fd00::10 80", "lb_algo wrr\n    protocol TCP",
                    "real_server fd00:1::11 8080 {\n        weight 2\n    }\n"
                    f"    real_server {RS} 8080 {{\n    }}")

@@ -551,3 +551,25 @@ TEST(LvsSyncDaemon, DeprecatedInstanceKeyword) {
 
 }  // namespace
 }  // namespace vigil::config
+
+namespace vigil::config {
+namespace {
+
+// keepalived reads an IPv6 service's granularity as a prefix length, an IPv4 one as a netmask.
+TEST(PersistenceGranularity, PrefixLengthForIpv6) {
+    auto r = test::load(
+        "virtual_server fd00::10 80 {\n persistence_timeout 300\n persistence_granularity 64\n"
+        " real_server fd00::11 80 {\n }\n}\n"
+        "virtual_server 10.0.0.10 80 {\n persistence_granularity 255.255.255.0\n"
+        " real_server 10.0.0.11 80 {\n }\n}\n");
+    ASSERT_TRUE(r.ok()) << test::all(r);
+    ASSERT_EQ(r.config.lvs.virtual_servers.size(), 2u);
+    EXPECT_EQ(r.config.lvs.virtual_servers[0].persistence_granularity,
+              boost::asio::ip::make_address("ffff:ffff:ffff:ffff::"));
+    EXPECT_EQ(r.config.lvs.virtual_servers[1].persistence_granularity,
+              boost::asio::ip::make_address("255.255.255.0"));
+    EXPECT_FALSE(test::load("virtual_server fd00::10 80 {\n persistence_granularity 129\n}\n").ok());
+}
+
+}  // namespace
+}  // namespace vigil::config
