@@ -558,9 +558,11 @@ namespace {
 // keepalived reads an IPv6 service's granularity as a prefix length, an IPv4 one as a netmask.
 TEST(PersistenceGranularity, PrefixLengthForIpv6) {
     auto r = test::load(
-        "virtual_server fd00::10 80 {\n persistence_timeout 300\n persistence_granularity 64\n"
+        "virtual_server fd00::10 80 {\n lb_algo rr\n protocol TCP\n persistence_timeout 300\n"
+        " persistence_granularity 64\n"
         " real_server fd00::11 80 {\n }\n}\n"
-        "virtual_server 10.0.0.10 80 {\n persistence_granularity 255.255.255.0\n"
+        "virtual_server 10.0.0.10 80 {\n lb_algo rr\n protocol TCP\n"
+        " persistence_granularity 255.255.255.0\n"
         " real_server 10.0.0.11 80 {\n }\n}\n");
     ASSERT_TRUE(r.ok()) << test::all(r);
     ASSERT_EQ(r.config.lvs.virtual_servers.size(), 2u);
