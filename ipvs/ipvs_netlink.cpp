@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -77,6 +78,30 @@ Result<Table> IpvsNetlink::dump_all() {
     }
     normalize(table);
     return table;
+}
+
+Result<LiveTable> IpvsNetlink::live() {
+    auto req = encode_get_services(family_);
+    if (!req) return std::unexpected(req.error());
+    auto services = genl::dump<LiveService>(sock_.get(), std::move(*req), decode_live_service);
+    if (!services) return std::unexpected(services.error());
+    LiveTable out;
+    for (auto& s : *services) {
+        if (!owned_.contains(to_string(s.service.id))) continue;
+        auto dreq = encode_get_destinations(family_, s.service.id);
+        if (!dreq) return std::unexpected(dreq.error());
+        auto dests =
+            genl::dump<LiveDestination>(sock_.get(), std::move(*dreq), decode_live_destination);
+        if (!dests) return std::unexpected(dests.error());
+        s.destinations = std::move(*dests);
+        std::sort(s.destinations.begin(), s.destinations.end(), [](const auto& a, const auto& b) {
+            return destination_less(a.destination, b.destination);
+        });
+        out.push_back(std::move(s));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.service.id < b.service.id; });
+    return out;
 }
 
 Result<Table> IpvsNetlink::read() {

@@ -120,6 +120,7 @@ StaticConfig statics_of(const Config& c) {
 struct Engine::Impl final : InstanceIo {
     boost::asio::io_context& io;
     Hooks hooks;
+    std::set<std::string> maintained;  // instances held in BACKUP by the operator
     TimerQueue timers;  // before the instances: they hold entries in it
     Config config;      // without the instances: each instance holds its own
     std::unique_ptr<LinkMonitor> links;
@@ -495,6 +496,8 @@ struct Engine::Impl final : InstanceIo {
             if (hooks.on_priority_change)
                 hooks.on_priority_change(i.config().name, i.state(), i.status().effective_priority);
         });
+        // A held instance stays held across a restart by reload.
+        if (maintained.contains(c.name)) inst->set_maintenance(true);
         auto& ref = *inst;
         instances[c.name] = std::move(inst);
         return ref;
@@ -741,6 +744,11 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
         d.remove_vmac(it->first);
         it = d.instances.erase(it);
     }
+    std::erase_if(d.maintained, [&](const std::string& n) {
+        if (wanted.contains(n)) return false;
+        d.log(LogLevel::info, "(" + n + ") maintenance dropped: the instance is gone");
+        return true;
+    });
     d.config = without_instances(config);
     d.apply_statics(statics_of(config));
     d.sync_trackers();
@@ -772,6 +780,24 @@ void Engine::stop(std::function<void()> done) {
         }
         if (done) done();
     });
+}
+
+std::vector<std::string> Engine::set_maintenance(const std::string& name, bool on) {
+    auto& d = *impl_;
+    std::vector<std::string> affected;
+    auto it = d.instances.find(name);
+    if (it == d.instances.end()) return affected;
+    const std::string group = it->second->config().sync_group;
+    for (auto& [n, inst] : d.instances) {
+        if (n != name && (group.empty() || inst->config().sync_group != group)) continue;
+        if (on)
+            d.maintained.insert(n);
+        else
+            d.maintained.erase(n);
+        inst->set_maintenance(on);
+        affected.push_back(n);
+    }
+    return affected;
 }
 
 Status Engine::status() const {

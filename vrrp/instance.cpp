@@ -75,6 +75,7 @@ FsmParams Instance::params() const {
     p.down_timer_adverts = config_.down_timer_adverts;
     p.lower_prio_no_advert = config_.lower_prio_no_advert;
     p.higher_prio_send_advert = config_.higher_prio_send_advert;
+    p.maintenance = maintenance_;
     if (link_.source) p.primary = *link_.source;
     if (config_.unicast_src)
         p.primary = *config_.unicast_src;
@@ -119,6 +120,12 @@ void Instance::set_priority(const Priority& p) {
 void Instance::set_group_fault(bool fault) {
     group_fault_ = fault;
     update_fault();
+}
+
+void Instance::set_maintenance(bool on) {
+    if (maintenance_ == on) return;
+    maintenance_ = on;
+    if (started_) handle(event::MaintenanceChanged{}, timers_.now());
 }
 
 void Instance::update_fault() {
@@ -422,6 +429,7 @@ InstanceStatus Instance::status() const {
     s.base_priority = config_.priority;
     s.effective_priority = priority_.effective;
     s.faulted = own_fault_ || group_fault_;
+    s.maintenance = maintenance_;
     s.master = master_;
     s.last_transition = last_transition_;
     s.adverts_sent = sent_;

@@ -77,6 +77,9 @@ class Instance {
     // From tracking: effective priority and the instance's own fault.
     void set_priority(const Priority& p);
     void set_group_fault(bool fault);
+    // The operator's hold (vigilctl maintenance): BACKUP until released.
+    void set_maintenance(bool on);
+    bool maintenance() const { return maintenance_; }
     void start();
     // A datagram on this instance's socket naming its VRID; validated here, counted if dropped.
     void receive(const RawPacket& packet, const Advert& advert);
@@ -128,6 +131,7 @@ class Instance {
     Priority priority_;
     bool own_fault_ = false;
     bool group_fault_ = false;
+    bool maintenance_ = false;
     bool started_ = false;
     bool vips_installed_ = false;
     std::optional<Address> master_;

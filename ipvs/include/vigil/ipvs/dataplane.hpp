@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vigil/ipvs/config.hpp"
+#include "vigil/ipvs/live.hpp"
 #include "vigil/ipvs/result.hpp"
 #include "vigil/ipvs/table.hpp"
 
@@ -30,6 +31,9 @@ class DataPlane {
     virtual Result<void> set_timeouts(const Timeouts&) {
         return fail(std::string(name()) + " has no lvs_timeouts");
     }
+    // Vigil's services as they run, with connection counts (and, where the backend keeps
+    // them, packet and byte counters).
+    virtual Result<LiveTable> live() { return fail(std::string(name()) + " has no live view"); }
 };
 
 using LogFn = std::function<void(std::string_view)>;
