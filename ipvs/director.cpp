@@ -182,7 +182,7 @@ void Director::watch_drains() {
     const bool any = std::any_of(overrides_.begin(), overrides_.end(),
                                  [](const Override& o) { return o.admin == Admin::draining; });
     if (!any || !running_) return;
-    drain_timer_.expires_after(std::chrono::seconds(1));
+    drain_timer_.expires_after(drain_poll_);
     drain_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
         if (ec || !*alive || !running_) return;
         auto live = plane_->live();

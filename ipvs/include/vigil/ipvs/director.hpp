@@ -95,6 +95,8 @@ class Director {
     std::size_t clear_overrides();
     // The table as the data plane runs it, with its counters.
     Result<LiveTable> live();
+    // How often a draining server's connections are counted (tests shorten it).
+    void set_drain_poll(std::chrono::milliseconds every) { drain_poll_ = every; }
 
   private:
     void emit(const std::vector<Event>& events);
@@ -117,6 +119,7 @@ class Director {
     boost::asio::steady_timer retry_;
     boost::asio::steady_timer drain_timer_;
     std::vector<Override> overrides_;
+    std::chrono::milliseconds drain_poll_{1000};
     bool apply_pending_ = false;
     bool running_ = false;
     Table applied_;
