@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include "control.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
@@ -14,6 +15,8 @@
 #include <vigil/vrrp/engine.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
@@ -744,6 +747,107 @@ struct App::Impl {
         t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit({}, deadline); });
     }
 
+    // ---- control (vigilctl) --------------------------------------------------------------
+
+    std::string control(const std::string& line, const Peer& peer) {
+        auto fail = [](std::string why) { return json{{"ok", false}, {"error", why}}.dump(); };
+        auto req = parse_request(line);
+        if (!req) return fail(req.error());
+        if (auto why = refuse(*req, peer)) {
+            log.warning("control: uid {} refused '{}': not root", peer.uid, req->cmd);
+            return fail(*why);
+        }
+        const auto& a = req->args;
+        if (req->cmd == "status" || req->cmd == "show") return status_json().dump();
+        if (req->cmd == "lvs") return lvs_json().dump();
+        if (req->cmd == "connections") return connections_json().dump();
+        if (req->cmd == "maintenance") {
+            if (!vrrp) return fail("no VRRP instances are running");
+            const bool on = a[1] == "on";
+            auto changed = vrrp->set_maintenance(a[0], on);
+            if (changed.empty()) return fail("no vrrp_instance '" + a[0] + "'");
+            log.info("control: uid {}: maintenance {} {}", peer.uid, on ? "on" : "off",
+                     fmt::join(changed, " "));
+            return json{{"ok", true}, {"instances", changed}}.dump();
+        }
+        if (req->cmd == "clear") {
+            json cleared = json::array();
+            if (director)
+                for (const auto& o : director->status().overrides)
+                    cleared.push_back(ipvs::to_string(o.admin) + " " + o.vs + " " + o.rs);
+            if (director) director->clear_overrides();
+            if (vrrp)
+                for (const auto& i : vrrp->status().instances)
+                    if (i.maintenance) {
+                        vrrp->set_maintenance(i.name, false);
+                        cleared.push_back("maintenance " + i.name);
+                    }
+            log.info("control: uid {}: cleared {} override(s)", peer.uid, cleared.size());
+            return json{{"ok", true}, {"cleared", cleared}}.dump();
+        }
+        // drain, enable, disable
+        if (!director) return fail("no virtual servers are running");
+        const auto admin = req->cmd == "drain"    ? ipvs::Admin::draining
+                           : req->cmd == "enable" ? ipvs::Admin::enabled
+                                                  : ipvs::Admin::disabled;
+        auto r = director->set_admin(a[0], a[1], admin, req->timeout);
+        if (!r) return fail(r.error().message);
+        log.info("control: uid {}: {} {}{}", peer.uid, req->cmd, *r,
+                 req->timeout ? fmt::format(" (timeout {} s)", req->timeout->count()) : "");
+        return json{{"ok", true}, {"target", *r}}.dump();
+    }
+
+    json lvs_json() {
+        if (!director) return {{"ok", false}, {"error", "no virtual servers are running"}};
+        auto live = director->live();
+        if (!live) return {{"ok", false}, {"error", live.error().message}};
+        auto stats = [](const ipvs::Stats& s) {
+            return json{{"conns", s.conns},     {"inpkts", s.inpkts},     {"outpkts", s.outpkts},
+                        {"inbytes", s.inbytes}, {"outbytes", s.outbytes}, {"cps", s.cps},
+                        {"inpps", s.inpps},     {"outpps", s.outpps},     {"inbps", s.inbps},
+                        {"outbps", s.outbps}};
+        };
+        json services = json::array();
+        for (const auto& ls : *live) {
+            const auto& id = ls.service.id;
+            json dests = json::array();
+            for (const auto& d : ls.destinations)
+                dests.push_back(
+                    {{"address", endpoint_text(d.destination.address, d.destination.port)},
+                     {"forwarding", d.destination.forwarding == ipvs::Forwarding::dr    ? "Route"
+                                    : d.destination.forwarding == ipvs::Forwarding::tun ? "Tunnel"
+                                                                                        : "Masq"},
+                     {"weight", d.destination.weight},
+                     {"active", d.active},
+                     {"inactive", d.inactive},
+                     {"persistent", d.persistent},
+                     {"stats", stats(d.stats)}});
+            services.push_back(
+                {{"protocol", id.fwmark ? "FWM" : upper(std::string(protocol_text(id.protocol)))},
+                 {"address",
+                  id.fwmark ? std::to_string(id.fwmark) : endpoint_text(*id.address, id.port)},
+                 {"ipv6", id.is_ipv6()},
+                 {"scheduler", ls.service.scheduler},
+                 {"persistent", ls.service.timeout},
+                 {"stats", stats(ls.stats)},
+                 {"destinations", dests}});
+        }
+        return {{"ok", true}, {"backend", director->status().backend}, {"services", services}};
+    }
+
+    // ipvsadm -Lnc reads /proc/net/ip_vs_conn; under nftables the flows are conntrack's.
+    json connections_json() {
+        if (!director) return {{"ok", false}, {"error", "no virtual servers are running"}};
+        const std::string backend = director->status().backend;
+        const char* file = backend == "ipvs" ? "/proc/net/ip_vs_conn" : "/proc/net/nf_conntrack";
+        std::ifstream in(file);
+        if (!in) return {{"ok", false}, {"error", fmt::format("cannot read {}", file)}};
+        std::string text(std::size_t{4} << 20, '\0');
+        in.read(text.data(), std::streamsize(text.size()));
+        text.resize(std::size_t(in.gcount()));
+        return {{"ok", true}, {"backend", backend}, {"source", file}, {"text", text}};
+    }
+
     // ---- observability ----------------------------------------------------------------------
 
     json status_json() const {
@@ -774,6 +878,7 @@ struct App::Impl {
                      {"state", upper(vrrp::to_string(i.state))},
                      {"priority", i.base_priority},
                      {"effective_priority", i.effective_priority},
+                     {"maintenance", i.maintenance},
                      {"master", i.master ? i.master->to_string() : ""},
                      {"last_transition_s_ago",
                       std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
@@ -814,12 +919,32 @@ struct App::Impl {
                                                     {"last", s->last.reason},
                                                     {"latency_us", s->last.latency.count()},
                                                     {"probes", s->counters.probes}});
-                    bool alive = v < ds.state.size() && r < ds.state[v].real_servers.size()
-                                     ? ds.state[v].real_servers[r].alive
-                                     : false;
+                    const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
+                    const bool alive = known && ds.state[v].real_servers[r].alive;
+                    const auto admin =
+                        known ? ds.state[v].real_servers[r].admin : ipvs::Admin::enabled;
+                    // What the data plane holds for it now: weight, or absent (-1).
+                    int weight_now = -1;
+                    for (const auto& svc : ipvs::services_of(vs))
+                        if (const auto* a = ipvs::find_service(ds.applied, svc.id))
+                            for (const auto& d : a->destinations)
+                                if (d.address == rs.address &&
+                                    (d.port == rs.port || d.forwarding != ipvs::Forwarding::nat))
+                                    weight_now = std::max(weight_now, d.weight);
+                    const bool sorry = v < ds.state.size() && ds.state[v].sorry_active;
+                    std::string why = admin == ipvs::Admin::disabled   ? "disabled by the operator"
+                                      : admin == ipvs::Admin::draining ? "draining"
+                                      : !alive                         ? "checks failing"
+                                      : sorry                          ? "sorry server in use"
+                                      : weight_now < 0                 ? "not applied yet"
+                                                                       : "checks passing";
                     rss.push_back({{"address", endpoint_text(rs.address, rs.port)},
                                    {"alive", alive},
                                    {"weight", rs.weight},
+                                   {"weight_now", weight_now},
+                                   {"in_pool", weight_now > 0},
+                                   {"admin", ipvs::to_string(admin)},
+                                   {"why", why},
                                    {"checks", checks_j}});
                 }
                 const bool quorum = v < ds.state.size() ? ds.state[v].quorum_up : false;
@@ -829,7 +954,23 @@ struct App::Impl {
                                {"sorry_active", sorry},
                                {"real_servers", rss}});
             }
+            json ov = json::array();
+            const auto now = std::chrono::steady_clock::now();
+            for (const auto& o : ds.overrides) {
+                json e{{"vs", o.vs},
+                       {"rs", o.rs},
+                       {"admin", ipvs::to_string(o.admin)},
+                       {"connections", o.connections}};
+                if (o.deadline)
+                    e["deadline_s"] =
+                        std::chrono::duration_cast<std::chrono::seconds>(*o.deadline - now).count();
+                ov.push_back(e);
+            }
             j["data_plane"] = {{"backend", ds.backend},
+                               {"overrides", ov},
+                               {"drains_completed", ds.counters.drains_completed},
+                               {"drains_timed_out", ds.counters.drains_timed_out},
+                               {"overrides_dropped", ds.counters.overrides_dropped},
                                {"running", ds.running},
                                {"applies", ds.counters.applies},
                                {"apply_failures", ds.counters.apply_failures},
@@ -839,6 +980,14 @@ struct App::Impl {
                                {"last_error", ds.last_error}};
         }
         j["virtual_servers"] = vss;
+        json groups = json::array();
+        for (const auto& g : running.vrrp.sync_groups) {
+            auto it = group_state.find(g.name);
+            groups.push_back({{"name", g.name},
+                              {"state", it == group_state.end() ? "" : it->second},
+                              {"instances", g.instances}});
+        }
+        j["sync_groups"] = groups;
         if (lvs_sync) {
             const auto ls = lvs_sync->status();
             json roles = json::array();
@@ -1004,6 +1153,19 @@ struct App::Impl {
         });
     }
 
+    StatusServer::Access socket_access() const {
+        StatusServer::Access a;
+        a.mode = running.global.status_socket_mode;
+        if (!running.global.status_socket_group.empty()) {
+            if (const group* g = ::getgrnam(running.global.status_socket_group.c_str()))
+                a.gid = g->gr_gid;
+            else
+                log.warning("status_socket_group {}: no such group",
+                            running.global.status_socket_group);
+        }
+        return a;
+    }
+
     std::string status_socket_path() const {
         if (!options.status_socket.empty()) return options.status_socket;
         if (!running.global.status_socket.empty()) return running.global.status_socket;
@@ -1030,8 +1192,10 @@ int App::run(config::Config initial) {
     s.scripts = std::make_unique<ScriptRunner>(s.io);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
-    auto st =
-        StatusServer::create(s.io, s.status_socket_path(), [&s] { return s.status_json().dump(); });
+    auto st = StatusServer::create(
+        s.io, s.status_socket_path(), [&s] { return s.status_json().dump(); },
+        [&s](const std::string& line, const Peer& peer) { return s.control(line, peer); },
+        s.socket_access());
     if (st)
         s.status_server = std::move(*st);
     else

@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "log.hpp"
 #include "pidfile.hpp"
+#include "ctl.hpp"
 #include "status.hpp"
 
 #include <fcntl.h>
@@ -74,6 +75,9 @@ void print_diagnostics(const vigil::config::LoadResult& r) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // vigilctl's commands, for hosts where only vigild is installed.
+    if (!args.empty() && args[0] == "--ctl")
+        return vigil::run_ctl({args.begin() + 1, args.end()}, "vigild --ctl");
     auto parsed = vigil::parse_command_line(args);
     if (!parsed) {
         fmt::print(stderr, "vigild: {}\nTry 'vigild --help'.\n", parsed.error());

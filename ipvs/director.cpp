@@ -138,8 +138,7 @@ Result<std::string> Director::set_admin(std::string_view vs, std::string_view rs
     o.admin = admin;
     if (admin == Admin::draining && drain_timeout)
         o.deadline = std::chrono::steady_clock::now() + *drain_timeout;
-    std::erase_if(overrides_,
-                  [&](const Override& x) { return x.vs == o.vs && x.rs == o.rs; });
+    std::erase_if(overrides_, [&](const Override& x) { return x.vs == o.vs && x.rs == o.rs; });
     if (admin != Admin::enabled) overrides_.push_back(o);
     emit(model_->set_admin(t->vs, t->rs, admin));
     schedule_apply();
@@ -171,7 +170,8 @@ std::uint64_t Director::connections_of(const LiveTable& live, const Target& t) c
             if (ls.service.id == s.id)
                 for (const auto& d : ls.destinations)
                     if (d.destination.address == rcfg.address &&
-                        (d.destination.port == rcfg.port || d.destination.forwarding != Forwarding::nat))
+                        (d.destination.port == rcfg.port ||
+                         d.destination.forwarding != Forwarding::nat))
                         n += d.active;
     return n;
 }
@@ -199,7 +199,8 @@ void Director::watch_drains() {
                                 o.rs));
             } else if (timed_out) {
                 ++counters_.drains_timed_out;
-                log(fmt::format("drain of {} {} timed out with {} connections: removed from the "
+                log(
+                    fmt::format("drain of {} {} timed out with {} connections: removed from the "
                                 "pool",
                                 o.vs, o.rs, o.connections));
             } else {
@@ -308,15 +309,16 @@ void Director::flush_flows(const Table& before, const Table& after) {
         return;
     for (const auto& [id, d] : removed_destinations(before, after)) {
         // A draining server keeps its flows: that is what draining is for.
-        const bool draining = std::any_of(overrides_.begin(), overrides_.end(), [&](const Override& o) {
-            if (o.admin != Admin::draining) return false;
-            auto t = locate(model_->config(), o.vs, o.rs);
-            if (!t) return false;
-            const auto& r = model_->config().virtual_servers[t->vs].real_servers[t->rs];
-            for (const auto& s : services_of(model_->config().virtual_servers[t->vs]))
-                if (s.id == id && r.address == d.address) return true;
-            return false;
-        });
+        const bool draining =
+            std::any_of(overrides_.begin(), overrides_.end(), [&](const Override& o) {
+                if (o.admin != Admin::draining) return false;
+                auto t = locate(model_->config(), o.vs, o.rs);
+                if (!t) return false;
+                const auto& r = model_->config().virtual_servers[t->vs].real_servers[t->rs];
+                for (const auto& s : services_of(model_->config().virtual_servers[t->vs]))
+                    if (s.id == id && r.address == d.address) return true;
+                return false;
+            });
         if (draining) continue;
         ++counters_.flow_flushes;
         hooks_.run_command(conntrack_flush_argv(id, d));

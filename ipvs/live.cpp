@@ -31,7 +31,8 @@ std::map<std::string, ConntrackCount> count_conntrack(std::string_view text) {
         for (std::size_t i = 0; i < line.size();) {
             while (i < line.size() && line[i] == ' ') ++i;
             const auto j = line.find(' ', i);
-            if (i < line.size()) f.push_back(line.substr(i, j == std::string_view::npos ? j : j - i));
+            if (i < line.size())
+                f.push_back(line.substr(i, j == std::string_view::npos ? j : j - i));
             if (j == std::string_view::npos) break;
             i = j;
         }
@@ -48,12 +49,16 @@ std::map<std::string, ConntrackCount> count_conntrack(std::string_view text) {
         std::string_view state;
         std::vector<std::string_view> src, dst, sport, dport;
         for (std::size_t i = 5; i < f.size(); ++i) {
-            if (auto v = value(f[i], "src="); !v.empty()) src.push_back(v);
-            else if (auto v2 = value(f[i], "dst="); !v2.empty()) dst.push_back(v2);
-            else if (auto v3 = value(f[i], "sport="); !v3.empty()) sport.push_back(v3);
-            else if (auto v4 = value(f[i], "dport="); !v4.empty()) dport.push_back(v4);
-            else if (proto == Protocol::tcp && state.empty() && f[i].find('=') == std::string_view::npos &&
-                     f[i].front() != '[')
+            if (auto v = value(f[i], "src="); !v.empty())
+                src.push_back(v);
+            else if (auto v2 = value(f[i], "dst="); !v2.empty())
+                dst.push_back(v2);
+            else if (auto v3 = value(f[i], "sport="); !v3.empty())
+                sport.push_back(v3);
+            else if (auto v4 = value(f[i], "dport="); !v4.empty())
+                dport.push_back(v4);
+            else if (proto == Protocol::tcp && state.empty() &&
+                     f[i].find('=') == std::string_view::npos && f[i].front() != '[')
                 state = f[i];
         }
         // Original direction: client -> VIP; reply: real server -> client.

@@ -121,8 +121,8 @@ struct Engine::Impl final : InstanceIo {
     boost::asio::io_context& io;
     Hooks hooks;
     std::set<std::string> maintained;  // instances held in BACKUP by the operator
-    TimerQueue timers;  // before the instances: they hold entries in it
-    Config config;      // without the instances: each instance holds its own
+    TimerQueue timers;                 // before the instances: they hold entries in it
+    Config config;                     // without the instances: each instance holds its own
     std::unique_ptr<LinkMonitor> links;
     std::optional<AddressManager> addresses;
     std::optional<RuleManager> rules;

@@ -48,8 +48,8 @@ struct FaultRaised {};
 struct FaultCleared {};
 struct Shutdown {};
 struct PreemptDelayExpired {};
-struct ForceMaster {};  // sync group: a member became master
-struct ForceBackup {};  // sync group: a member left master
+struct ForceMaster {};         // sync group: a member became master
+struct ForceBackup {};         // sync group: a member left master
 struct MaintenanceChanged {};  // FsmParams::maintenance was switched
 }  // namespace event
 

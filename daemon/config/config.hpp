@@ -63,6 +63,8 @@ struct GlobalConfig {
     NotifyFifoConfig lvs_notify_fifo;           // checker (VS/RS) lines only
     bool vrrp_notify_priority_changes = false;  // default of notify_priority_changes
     std::string status_socket;                  // empty: derived from the pid file
+    std::optional<unsigned> status_socket_mode;  // chmod of the socket; unset: as umask leaves it
+    std::string status_socket_group;            // chgrp of the socket: who may read the state
     std::string metrics_listen;                 // "ADDR:PORT"; empty: off
     std::string data_file;                      // SIGUSR1 dump; empty: derived
     std::string stats_file;                     // SIGUSR2 dump; empty: derived

@@ -373,6 +373,27 @@ const KeywordTable<G>& table() {
          [](Ctx& c, const Node& n, G& g) {
              if (c.need_args(n, 1)) g.status_socket = std::string(n.args[0].text);
          }},
+        // Vigil's own: who may open the status socket (read-only commands; changes need root).
+        {"status_socket_mode",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             const auto t = n.args[0].text;
+             char* end = nullptr;
+             const std::string v(t);
+             const unsigned long m = std::strtoul(v.c_str(), &end, 8);
+             if (v.empty() || *end || m > 07777)
+                 c.error(n.args[0], "status_socket_mode: expected an octal mode, got '" + v + "'");
+             else
+                 g.status_socket_mode = unsigned(m);
+         }},
+        {"status_socket_group",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             g.status_socket_group = std::string(n.args[0].text);
+             if (c.opt.check_users && !::getgrnam(g.status_socket_group.c_str()))
+                 c.warn(n.args[0], "status_socket_group: no group '" + g.status_socket_group +
+                                       "' on this host");
+         }},
         {"metrics_listen",
          [](Ctx& c, const Node& n, G& g) {
              if (!c.need_args(n, 1)) return;

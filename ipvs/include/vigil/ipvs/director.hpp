@@ -9,8 +9,8 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/ipvs/config.hpp"
@@ -38,10 +38,10 @@ struct DirectorCounters {
     std::uint64_t health_ignored = 0;  // index out of range or not running
     std::uint64_t events = 0;
     std::uint64_t flow_flushes = 0;
-    std::uint64_t open_failures = 0;  // the data plane could not be opened (no IPVS...)
-    std::uint64_t refusals = 0;       // operations the kernel refused, each counted once
-    std::uint64_t drains_completed = 0;  // drained to zero connections
-    std::uint64_t drains_timed_out = 0;  // removed at the timeout with connections left
+    std::uint64_t open_failures = 0;      // the data plane could not be opened (no IPVS...)
+    std::uint64_t refusals = 0;           // operations the kernel refused, each counted once
+    std::uint64_t drains_completed = 0;   // drained to zero connections
+    std::uint64_t drains_timed_out = 0;   // removed at the timeout with connections left
     std::uint64_t overrides_dropped = 0;  // their target left the configuration on reload
 };
 
