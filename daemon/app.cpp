@@ -1038,8 +1038,14 @@ struct App::Impl {
         m.family("vigil_vrrp_adverts_sent_total", "counter", "adverts sent");
         m.family("vigil_vrrp_adverts_received_total", "counter", "adverts accepted");
         m.family("vigil_vrrp_drops_total", "counter", "received adverts dropped, by reason");
+        // VRID and interface apart from the state: alerts join on them (two masters, one VRID).
+        m.family("vigil_vrrp_instance_info", "gauge", "1 for each instance, with its VRID");
         for (const auto& i : s["vrrp"]["instances"]) {
             const std::string in = MetricsText::label("instance", i["name"].get<std::string>());
+            m.sample("vigil_vrrp_instance_info",
+                     in + "," + MetricsText::label("vrid", std::to_string(i["vrid"].get<int>())) +
+                         "," + MetricsText::label("interface", i["interface"].get<std::string>()),
+                     1);
             for (const char* st : {"INIT", "BACKUP", "MASTER", "FAULT", "STOP"})
                 m.sample("vigil_vrrp_state", in + "," + MetricsText::label("state", st),
                          i["state"] == st ? 1 : 0);

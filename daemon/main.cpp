@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <expected>
 #include <filesystem>
@@ -65,6 +66,14 @@ std::expected<void, std::string> enter_net_namespace(const std::string& name) {
         return std::unexpected(
             fmt::format("net_namespace {}: setns: {}", name, std::strerror(err)));
     return {};
+}
+
+// systemd sets JOURNAL_STREAM to the device:inode of the stream it connected to stderr.
+bool stderr_is_journal() {
+    const char* js = std::getenv("JOURNAL_STREAM");
+    struct stat st {};
+    if (!js || ::fstat(2, &st) != 0) return false;
+    return fmt::format("{}:{}", st.st_dev, st.st_ino) == js;
 }
 
 void print_diagnostics(const vigil::config::LoadResult& r) {
@@ -166,7 +175,10 @@ int main(int argc, char** argv) {
                        .syslog = !opt.no_syslog,
                        .detail = opt.log_detail,
                        .file = opt.log_file,
-                       .ident = "Vigil"});
+                       .ident = opt.syslog_ident,
+                       .facility = opt.log_facility,
+                       .format = opt.log_format,
+                       .journal = stderr_is_journal()});
     for (const auto& d : loaded.diagnostics) log.warning("{}", vigil::config::format(d));
     vigil::App app(std::move(opt), log);
     return app.run(std::move(loaded.config));
