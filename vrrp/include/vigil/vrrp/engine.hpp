@@ -96,6 +96,10 @@ class Engine {
     // Priority-0 adverts and VIP removal for every instance, then done() on the loop.
     void stop(std::function<void()> done);
 
+    // A BFD session's state from outside the module (track_bfd); every session is down until
+    // told otherwise.
+    void set_bfd_state(const std::string& session, bool up);
+
     Status status() const;
 
   private:
