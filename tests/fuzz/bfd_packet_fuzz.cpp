@@ -12,8 +12,7 @@ using namespace vigil::bfd;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto p = decode(std::span<const std::uint8_t>(data, size));
     if (!p) return 0;
-    if (p->auth || p->detect_mult == 0 || p->my_discriminator == 0 || p->version != 1)
-        std::abort();
+    if (p->auth || p->detect_mult == 0 || p->my_discriminator == 0 || p->version != 1) std::abort();
     // The length field is carried as received; the re-encoded packet is 24 bytes long.
     ControlPacket q = *p;
     q.length = 24;

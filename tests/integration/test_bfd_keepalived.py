@@ -108,6 +108,31 @@ class BfdWithKeepalived(RigTest):
         # Vigil's SIGTERM sends AdminDown: keepalived sees the session end at once.
         vg.stop()
 
+    def test_reload_keeps_unchanged_sessions(self):
+        conf = global_conf("vg") + bfd_conf("B", "10.99.0.2")
+        vg = self.start(self.r1, "vg", conf)
+        self.start(self.r2, "ka", global_conf("ka") + bfd_conf("B", "10.99.0.1"), "keepalived")
+        self.assertIsNotNone(self.wait_up(vg))
+        time.sleep(1.5)
+        s = session(vg, "B")
+        # Unchanged, beside a new session to nobody: the first keeps its discriminator and state.
+        vg.reload(conf + bfd_conf("N", "10.99.0.9"))
+        self.assertIsNotNone(wait_until(lambda: session(vg, "N").get("state") == "Down", 5))
+        s2 = session(vg, "B")
+        self.assertEqual(s2["state"], "Up")
+        self.assertEqual(s2["local_discriminator"], s["local_discriminator"])
+        self.assertEqual(s2["state_changes"], s["state_changes"])
+        # A new min_tx is negotiated with a poll sequence, without leaving Up.
+        vg.reload(global_conf("vg") + bfd_conf("B", "10.99.0.2").replace("min_tx 100",
+                                                                          "min_tx 250"))
+        self.assertIsNotNone(wait_until(lambda: session(vg, "B").get("tx_interval_ms") == 250
+                                        and not session(vg, "B").get("polling"), 5, 0.02))
+        s3 = session(vg, "B")
+        self.assertEqual(s3["state"], "Up")
+        self.assertEqual(s3["state_changes"], s["state_changes"])
+        self.assertEqual(s3["local_discriminator"], s["local_discriminator"])
+        self.assertEqual(session(vg, "N"), {}, "the removed session still runs")
+
     def test_malformed_flood_changes_nothing_and_is_counted(self):
         vg = self.start(self.r1, "vg", global_conf("vg") + bfd_conf("B", "10.99.0.2"))
         self.start(self.r2, "ka", global_conf("ka") + bfd_conf("B", "10.99.0.1"), "keepalived")
