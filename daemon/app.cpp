@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "control.hpp"
+#include "bfd_link.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
@@ -111,6 +112,7 @@ struct App::Impl {
     std::unique_ptr<checkers::Pool> pool;
     std::unique_ptr<ipvs::Director> director;
     std::unique_ptr<LvsSync> lvs_sync;
+    std::unique_ptr<BfdLink> bfd;
     std::unique_ptr<StatusServer> status_server;
     std::unique_ptr<MetricsServer> metrics_server;
     Notifier notifier;
@@ -395,6 +397,7 @@ struct App::Impl {
     // ---- checkers and virtual servers -----------------------------------------------------
 
     bool real_server_alive(std::size_t vs, std::size_t rs) const {
+        if (bfd && !bfd->alive(vs, rs)) return false;
         auto it = checks_of.find({vs, rs});
         if (it == checks_of.end()) return true;
         for (auto id : it->second) {
@@ -545,6 +548,11 @@ struct App::Impl {
             if (b.real_server < vs.real_servers.size())
                 ++vs.real_servers[b.real_server].checker_count;
         }
+        for (const auto& b : c.bfd_checks) {
+            auto& vs = lvs.virtual_servers.at(b.virtual_server);
+            if (b.real_server < vs.real_servers.size())
+                ++vs.real_servers[b.real_server].checker_count;
+        }
         return lvs;
     }
 
@@ -606,7 +614,22 @@ struct App::Impl {
         }
         configure_lvs_sync();
         if (want_lvs() && !running.lvs.virtual_servers.empty()) start_lvs();
+        configure_bfd();
         return true;
+    }
+
+    // After VRRP and the director: sessions start Down and tell both at once.
+    void configure_bfd() {
+        if (options.check_only || (!bfd && running.bfd.instances.empty())) return;
+        if (!bfd)
+            bfd = std::make_unique<BfdLink>(
+                io, log,
+                BfdLink::Hooks{[this](const std::string& s, bool up) {
+                                   if (vrrp) vrrp->set_bfd_state(s, up);
+                               },
+                               [this](std::size_t v, std::size_t r) { push_health(v, r); }});
+        bfd->apply(running);
+        for (const auto& [key, _] : bfd->bindings()) push_health(key.first, key.second);
     }
 
     // keepalived's VRRP side runs the sync daemons: not in a checker-only daemon.
@@ -686,6 +709,7 @@ struct App::Impl {
             }
         }
         configure_lvs_sync();
+        configure_bfd();
         if (running.global.fifo_write_vrrp_states_on_reload && vrrp) {
             for (const auto& i : vrrp->status().instances)
                 fifo_write(true, fifo_instance_line(i.name, upper(vrrp::to_string(i.state)),
@@ -704,6 +728,7 @@ struct App::Impl {
         // keepalived ends the FIFO scripts before it writes the STOP lines; a script that
         // outlives SIGTERM still reads them until the FIFO closes.
         for (auto& f : fifos) stop_fifo_script(f);
+        if (bfd) bfd->stop();  // AdminDown to the peers
         auto finish = [this] {
             for (const auto& l : group_stop_lines) fifo_write(true, l);
             group_stop_lines.clear();
@@ -1020,6 +1045,7 @@ struct App::Impl {
                   {{"queue_full", c.dropped_queue_full}, {"no_reader", c.dropped_no_reader}}}});
         }
         j["notify_fifos"] = fj;
+        if (bfd) j["bfd"] = bfd->status_json();
         return j;
     }
 
@@ -1097,6 +1123,7 @@ struct App::Impl {
                          vl + "," + MetricsText::label("rs", rs["address"].get<std::string>()),
                          rs["alive"].get<bool>() ? 1 : 0);
         }
+        BfdLink::metrics(m, s.contains("bfd") ? s["bfd"] : json::object());
         m.family("vigil_notify_fifo_lines_total", "counter", "lines queued for a notify FIFO");
         m.family("vigil_notify_fifo_dropped_total", "counter",
                  "notify FIFO lines dropped, by reason");
@@ -1232,6 +1259,7 @@ int App::run(config::Config initial) {
     s.io.run();
     s.status_server.reset();
     s.metrics_server.reset();
+    s.bfd.reset();
     s.vrrp.reset();
     s.director.reset();
     s.scripts.reset();

@@ -134,6 +134,7 @@ struct Engine::Impl final : InstanceIo {
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
     std::map<std::string, FileTracker> files;
     std::map<std::string, ProcessTracker> processes;
+    std::map<std::string, bool> bfd_up;  // track_bfd: sessions the daemon reported
     // pidfds of matching processes: an exit is seen at once, a start at the next scan.
     std::map<int, std::unique_ptr<boost::asio::posix::stream_descriptor>> exit_watches;
     std::unique_ptr<VipFilter> filter;  // opened with the first strict master
@@ -292,7 +293,14 @@ struct Engine::Impl final : InstanceIo {
         for (const auto& r : c.track_scripts) add_script(r);
         for (const auto& r : c.track_files) add_file(r);
         for (const auto& r : c.track_processes) add_process(r);
+        // A BFD session weighs like a script's result: Up is "ok".
+        auto add_bfd = [&](const TrackRef& r) {
+            auto it = bfd_up.find(r.name);
+            ss.push_back({r.weight.value_or(0), r.reverse, it != bfd_up.end() && it->second});
+        };
+        for (const auto& r : c.track_bfds) add_bfd(r);
         if (g) {
+            for (const auto& r : g->track_bfds) add_bfd(r);
             for (const auto& t : g->track_interfaces) add_if(t);
             for (const auto& r : g->track_scripts) add_script(r);
             for (const auto& r : g->track_files) add_file(r);
@@ -798,6 +806,14 @@ std::vector<std::string> Engine::set_maintenance(const std::string& name, bool o
         affected.push_back(n);
     }
     return affected;
+}
+
+void Engine::set_bfd_state(const std::string& session, bool up) {
+    auto& d = *impl_;
+    auto [it, fresh] = d.bfd_up.try_emplace(session, up);
+    if (!fresh && it->second == up) return;
+    it->second = up;
+    if (!d.stopped) d.recompute_all();
 }
 
 Status Engine::status() const {

@@ -1,6 +1,7 @@
 // The whole parsed configuration, and the entry points that read it.
 #pragma once
 
+#include <vigil/bfd/config.hpp>
 #include <vigil/checkers/config.hpp>
 #include <vigil/ipvs/config.hpp>
 #include <vigil/ipvs/sync_daemon.hpp>
@@ -105,12 +106,21 @@ struct CheckBinding {
     checkers::CheckConfig check;
 };
 
+// BFD_CHECK: the real server is alive only while the named BFD session is Up.
+struct BfdCheckBinding {
+    std::size_t virtual_server = 0;
+    std::size_t real_server = 0;
+    std::string session;
+};
+
 struct Config {
     std::vector<std::string> files;  // the main file and its includes, as named in diagnostics
     GlobalConfig global;
     vrrp::Config vrrp;
     ipvs::Config lvs;
     std::vector<CheckBinding> checks;
+    bfd::Config bfd;
+    std::vector<BfdCheckBinding> bfd_checks;
     std::vector<std::string> unsupported_keywords;  // accepted with a warning, in file order
 };
 

@@ -77,6 +77,7 @@ struct Ctx {
     std::vector<std::size_t> log_all_failures_set;
     std::unordered_set<std::string> unsupported_seen;
     std::optional<LvsSyncUse> lvs_sync;
+    std::vector<std::pair<std::pair<std::size_t, std::size_t>, std::string>> bfd_check_names;
     int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
                    // log_all_failures, in order
 
@@ -160,6 +161,12 @@ std::optional<vrrp::VirtualRoute> parse_route_line(Ctx& c, const Node& line);
 std::optional<vrrp::VirtualRule> parse_rule_line(Ctx& c, const Node& line);
 void parse_garp_group(Ctx& c, const Node& block);
 void parse_bfd_instance(Ctx& c, const Node& block);
+// track_bfd { NAME [weight W [reverse|noreverse]] }: weights resolved from the bfd_instance.
+std::vector<vrrp::TrackRef> track_bfd_refs(Ctx& c, const Node& n, const std::string& owner);
+// BFD_CHECK { name NAME } of a real server: a verdict kept beside the checkers.
+void bfd_check(Ctx& c, const Node& n, const std::string& rs_label, std::size_t vs_index,
+               std::size_t rs_index, ipvs::RealServerConfig* rs, bool sorry);
+void drop_bfd_sync_weights(Ctx& c);
 void parse_ssl(Ctx& c, const Node& block);  // the top-level SSL { } block
 void parse_virtual_server_group(
     Ctx& c, const Node& block,

@@ -403,9 +403,14 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             f.reverse = tf->weight_reverse;
         }
         cc.kind = std::move(f);
-    } else {  // BFD_CHECK
-        c.unsupported(n);
-        keep = false;
+    } else {  // BFD_CHECK: a BFD session's state, none of the common options
+        const std::string label = "[" + (rs ? rs->address.to_string() : std::string("?")) +
+                                  "]:" + (vs.protocol == ipvs::Protocol::udp    ? "udp"
+                                          : vs.protocol == ipvs::Protocol::sctp ? "sctp"
+                                                                                : "tcp") +
+                                  ":" + std::to_string(rs ? rs->port : 0);
+        bfd_check(c, n, label, vs_index, rs_index, rs, false);
+        return;
     }
     cc.retry = checkers::default_retry(cc.kind);
     apply(vs_def, cc);

@@ -340,6 +340,7 @@ void validate(Ctx& c) {
     }
 
     drop_sync_group_weights(c);
+    drop_bfd_sync_weights(c);
 
     for (const auto& sg : vr.sync_groups)
         if (sg.instances.size() == 1)

@@ -260,10 +260,7 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"track_process", [](Ctx& c, const Node& n,
                              T& t) { t.in.track_processes = track_process_refs(c, n, t.in.name); }},
         {"track_bfd",
-         [](Ctx& c, const Node& n, T&) {
-             c.unsupported(n);
-             track_refs(c, n, nullptr);
-         }},
+         [](Ctx& c, const Node& n, T& t) { t.in.track_bfds = track_bfd_refs(c, n, t.in.name); }},
         {"notify_master", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master); }},
         {"notify_backup", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.backup); }},
         {"notify_fault", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.fault); }},
@@ -440,10 +437,9 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
             track_interface(c, n, g.track_interfaces);
         else if (k == "track_process")
             g.track_processes = track_process_refs(c, n, g.name);
-        else if (k == "track_bfd") {
-            c.unsupported(n);
-            track_refs(c, n, nullptr);
-        } else if (k == "sync_group_tracking_weight")
+        else if (k == "track_bfd")
+            g.track_bfds = track_bfd_refs(c, n, g.name);
+        else if (k == "sync_group_tracking_weight")
             g.tracking_weight = true;
         else if (k == "global_tracking") {
             c.warn(n.key, "global_tracking is deprecated - use sync_group_tracking_weight");
@@ -679,27 +675,6 @@ void parse_garp_group(Ctx& c, const Node& block) {
     if (!delay)
         c.strict(Ctx::block_end(block),
                  "garp_group has no garp_interval or gna_interval - ignoring");
-}
-
-void parse_bfd_instance(Ctx& c, const Node& block) {
-    bool neighbor = false;
-    static constexpr std::string_view known[] = {"source_ip",  "min_rx",   "min_tx", "idle_tx",
-                                                 "multiplier", "passive",  "ttl",    "max_hops",
-                                                 "weight",     "hoplimit", "vrrp",   "checker"};
-    for (const auto& n : block.children) {
-        if (n.key.text == "neighbor_ip") {
-            neighbor = c.address(n, 0).has_value() || neighbor;
-            continue;
-        }
-        bool ok = false;
-        for (auto k : known) ok = ok || n.key.text == k;
-        if (!ok) c.unknown(n);
-    }
-    if (!neighbor)
-        c.strict(Ctx::block_end(block),
-                 "Configuration error: BFD instance " +
-                     (block.args.empty() ? std::string() : std::string(block.args[0].text)) +
-                     " has no neighbor address set, disabling instance");
 }
 
 }  // namespace vigil::config

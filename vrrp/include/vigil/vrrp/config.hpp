@@ -235,6 +235,7 @@ struct InstanceConfig {
     std::vector<TrackRef> track_scripts;
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
+    std::vector<TrackRef> track_bfds;  // weights resolved; 0: not Up means FAULT
     bool dont_track_primary = false;
 
     NotifyConfig notify;
@@ -261,6 +262,7 @@ struct SyncGroupConfig {
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
+    std::vector<TrackRef> track_bfds;
     NotifyConfig notify;
     bool smtp_alert = false;
     bool tracking_weight = false;  // sync_group_tracking_weight: members keep their weights

@@ -101,6 +101,9 @@ class Engine {
     // priority-0 advert and steps down), or releases it. Kept across reloads while the
     // instance exists. Returns the instances changed; empty: no such instance.
     std::vector<std::string> set_maintenance(const std::string& name, bool on);
+    // A BFD session's state from outside the module (track_bfd); every session is down until
+    // told otherwise.
+    void set_bfd_state(const std::string& session, bool up);
 
     Status status() const;
 
