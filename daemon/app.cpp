@@ -6,6 +6,7 @@
 #include "notify.hpp"
 #include "notify_fifo.hpp"
 #include "pidfile.hpp"
+#include "process_tuning.hpp"
 #include "scripts.hpp"
 #include "smtp_alert.hpp"
 #include "status.hpp"
@@ -643,6 +644,19 @@ struct App::Impl {
                 if (checks_of.count({v, r})) push_health(v, r);
     }
 
+    ProcessSettings process_settings;  // as applied at start-up
+
+    std::optional<ChildScheduling> apply_process_tuning() {
+        const auto& g = running.global;
+        auto merged = merge_process_settings(g.vrrp_process, g.checker_process);
+        for (const auto& c : merged.conflicts) log.warning("{}", c);
+        process_settings = merged.settings;
+        auto out = apply_process_settings(process_settings);
+        for (const auto& a : out.applied) log.info("Process: {}", a);
+        for (const auto& e : out.errors) log.error("Process: {}", e);
+        return std::move(out.child);
+    }
+
     void reload() {
         log.info("Reloading configuration from {}", options.config_file);
         ++reloads;
@@ -661,6 +675,9 @@ struct App::Impl {
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         running = std::move(r.config);
+        if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
+                .settings != process_settings)
+            log.warning("process scheduling keywords changed: they take effect at restart");
         if (auto m = running.global.umask) ::umask(static_cast<mode_t>(*m));
         make_smtp(running);
         configure_fifos(running.global);
@@ -1146,6 +1163,12 @@ struct App::Impl {
                 case SIGINT:
                     stop();
                     break;
+                case SIGXCPU:  // the soft RLIMIT_RTTIME; the hard one kills the daemon
+                    log.warning(
+                        "vigild has used too much real-time CPU without blocking: "
+                        "vrrp_rlimit_rttime (now {} us) may need to be increased",
+                        process_settings.rlimit_rttime);
+                    break;
                 default:
                     break;
             }
@@ -1186,10 +1209,13 @@ int App::run(config::Config initial) {
     }
     s.pid_file.emplace(std::move(*pid));
     s.running = std::move(initial);
-    for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) s.signals.add(sig);
+    // Before anything else runs: threads made later inherit it, scripts get the original back.
+    auto tuned = s.apply_process_tuning();
+    for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU}) s.signals.add(sig);
     std::signal(SIGPIPE, SIG_IGN);
     s.wait_signal();
     s.scripts = std::make_unique<ScriptRunner>(s.io);
+    s.scripts->set_child_scheduling(std::move(tuned));
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(

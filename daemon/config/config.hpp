@@ -27,6 +27,19 @@ struct NotifyFifoConfig {
     bool operator==(const NotifyFifoConfig&) const = default;
 };
 
+// keepalived's vrrp_* / checker_* process keywords: how its child process is scheduled.
+struct ProcessTuning {
+    std::optional<int> nice;                     // *_priority, -20..19
+    std::optional<int> rt_priority;              // *_rt_priority, 1..99: SCHED_RR
+    std::vector<int> cpu_affinity;               // *_cpu_affinity; empty: unchanged
+    bool no_swap = false;                        // *_no_swap: mlockall
+    std::optional<std::uint32_t> rlimit_rttime;  // *_rlimit_rttime, microseconds
+    bool operator==(const ProcessTuning&) const = default;
+};
+
+// lvs_flush_on_stop: none, the whole IPVS table, or only the virtual servers Vigil manages.
+enum class LvsFlushOnStop { none, all, vs };
+
 struct GlobalConfig {
     int vrrp_version = 2;
     bool vrrp_strict = false;
@@ -96,6 +109,9 @@ struct GlobalConfig {
         bool operator==(const LvsSyncDaemon&) const = default;
     };
     std::optional<LvsSyncDaemon> lvs_sync_daemon;
+    ProcessTuning vrrp_process, checker_process;
+    bool lvs_flush = false;  // flush the whole IPVS table at start-up
+    LvsFlushOnStop lvs_flush_on_stop = LvsFlushOnStop::none;
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.
