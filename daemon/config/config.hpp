@@ -37,9 +37,6 @@ struct ProcessTuning {
     bool operator==(const ProcessTuning&) const = default;
 };
 
-// lvs_flush_on_stop: none, the whole IPVS table, or only the virtual servers Vigil manages.
-enum class LvsFlushOnStop { none, all, vs };
-
 struct GlobalConfig {
     int vrrp_version = 2;
     bool vrrp_strict = false;
@@ -110,8 +107,6 @@ struct GlobalConfig {
     };
     std::optional<LvsSyncDaemon> lvs_sync_daemon;
     ProcessTuning vrrp_process, checker_process;
-    bool lvs_flush = false;  // flush the whole IPVS table at start-up
-    LvsFlushOnStop lvs_flush_on_stop = LvsFlushOnStop::none;
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.

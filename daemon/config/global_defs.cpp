@@ -267,11 +267,11 @@ void process_cpu_affinity(Ctx& c, const Node& n, G& g) {
 }
 
 // lvs_flush_on_stop [VS]: no argument flushes the whole table; anything but VS is refused.
-void lvs_flush_on_stop(Ctx& c, const Node& n, G& g) {
+void lvs_flush_on_stop(Ctx& c, const Node& n, G&) {
     if (n.args.empty()) {
-        g.lvs_flush_on_stop = LvsFlushOnStop::all;
+        c.cfg.lvs.flush_on_stop = ipvs::FlushOnStop::all;
     } else if (n.args[0].text == "VS") {
-        g.lvs_flush_on_stop = LvsFlushOnStop::vs;
+        c.cfg.lvs.flush_on_stop = ipvs::FlushOnStop::services;
     } else {
         c.strict(n.args[0],
                  "Unknown lvs_flush_on_stop type " + std::string(n.args[0].text) + " - ignoring");
@@ -539,7 +539,7 @@ const KeywordTable<G>& table() {
          }},
         {"include_check", unsupported_kw<G>},
         {"log_unknown_vrids", unsupported_kw<G>},
-        {"lvs_flush", [](Ctx&, const Node&, G& g) { g.lvs_flush = true; }},
+        {"lvs_flush", [](Ctx& c, const Node&, G&) { c.cfg.lvs.flush_at_start = true; }},
         {"lvs_flush_on_stop", lvs_flush_on_stop},
         {"lvs_netlink_cmd_rcv_bufs", unsupported_kw<G>},
         {"lvs_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},

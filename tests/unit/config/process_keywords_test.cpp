@@ -88,18 +88,19 @@ TEST(ProcessKeywords, BfdOnesStayUnsupported) {
 }
 
 TEST(LvsFlush, FlagsAndForms) {
-    EXPECT_FALSE(global("").config.global.lvs_flush);
-    EXPECT_EQ(global("").config.global.lvs_flush_on_stop, LvsFlushOnStop::none);
+    EXPECT_FALSE(global("").config.lvs.flush_at_start);
+    EXPECT_EQ(global("").config.lvs.flush_on_stop, ipvs::FlushOnStop::none);
     auto r = global("lvs_flush\nlvs_flush_on_stop\n");
     ASSERT_TRUE(r.ok()) << all(r);
-    EXPECT_TRUE(r.config.global.lvs_flush);
-    EXPECT_EQ(r.config.global.lvs_flush_on_stop, LvsFlushOnStop::all);
-    EXPECT_EQ(global("lvs_flush_on_stop VS\n").config.global.lvs_flush_on_stop, LvsFlushOnStop::vs);
+    EXPECT_TRUE(r.config.lvs.flush_at_start);
+    EXPECT_EQ(r.config.lvs.flush_on_stop, ipvs::FlushOnStop::all);
+    EXPECT_EQ(global("lvs_flush_on_stop VS\n").config.lvs.flush_on_stop,
+              ipvs::FlushOnStop::services);
     // keepalived 2.2.7 takes no other word (not ALL, all, none, vs) and keeps what it had.
     for (const char* bad : {"ALL", "all", "none", "vs", "off"}) {
         auto b = global(std::string("lvs_flush_on_stop VS\nlvs_flush_on_stop ") + bad + "\n");
         EXPECT_TRUE(find(b, std::string("Unknown lvs_flush_on_stop type ") + bad)) << all(b);
-        EXPECT_EQ(b.config.global.lvs_flush_on_stop, LvsFlushOnStop::vs) << bad;
+        EXPECT_EQ(b.config.lvs.flush_on_stop, ipvs::FlushOnStop::services) << bad;
     }
 }
 
