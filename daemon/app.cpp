@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "control.hpp"
+#include "local_addresses.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
@@ -112,6 +113,7 @@ struct App::Impl {
     std::unique_ptr<checkers::Pool> pool;
     std::unique_ptr<ipvs::Director> director;
     std::unique_ptr<LvsSync> lvs_sync;
+    std::unique_ptr<LocalAddresses> local_addresses;  // only with ha_suspend
     std::unique_ptr<StatusServer> status_server;
     std::unique_ptr<MetricsServer> metrics_server;
     Notifier notifier;
@@ -498,6 +500,40 @@ struct App::Impl {
     }
 
     // Binds the configured checkers; keeps the ones whose identity survives a reload.
+    // ha_suspend: the checkers of a virtual server whose address is not on this host are
+    // suspended, and resumed when it appears (a VRRP VIP taken over, an address added).
+    void update_suspension() {
+        if (!pool) return;
+        bool any = false;
+        for (const auto& vs : running.lvs.virtual_servers) any = any || vs.ha_suspend;
+        if (!any) {
+            local_addresses.reset();
+            for (const auto& [id, b] : checks) pool->suspend(id, false);
+            return;
+        }
+        if (!local_addresses) {
+            local_addresses = std::make_unique<LocalAddresses>(io);
+            if (auto r = local_addresses->start([this] { update_suspension(); }); !r) {
+                log.error("ha_suspend: {}; checkers are not suspended", r.error());
+                local_addresses.reset();
+                return;
+            }
+        }
+        auto local = [this](const IpAddress& a) { return local_addresses->contains(a); };
+        for (const auto& [id, b] : checks) {
+            const auto& vs = running.lvs.virtual_servers.at(b.vs);
+            const bool suspend = vs.ha_suspend && !vs_address_local(vs, local);
+            auto st = pool->status(id);
+            if (!st || st->suspended == suspend) continue;
+            const auto& rs =
+                b.rs < vs.real_servers.size() ? vs.real_servers[b.rs] : *vs.sorry_server;
+            log.info("{} healthchecker for service [{}]:{} for VS {}",
+                     suspend ? "Suspending" : "Activating", rs.address.to_string(), rs.port,
+                     fifo_service(vs));
+            pool->suspend(id, suspend);
+        }
+    }
+
     void bind_checks(const config::Config& c) {
         std::map<std::string, std::size_t> old;
         for (const auto& [id, b] : checks) old[b.identity] = id;
@@ -639,6 +675,7 @@ struct App::Impl {
             log.error("virtual servers: {}", r.error().message);
         }
         bind_checks(running);
+        update_suspension();
         for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
             for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r)
                 if (checks_of.count({v, r})) push_health(v, r);
@@ -699,6 +736,7 @@ struct App::Impl {
                     log.error("virtual servers reload: {}", e.error().message);
                 configure_pool();
                 bind_checks(running);
+                update_suspension();
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }
         }
@@ -935,7 +973,8 @@ struct App::Impl {
                                 checks_j.push_back({{"up", s->up},
                                                     {"last", s->last.reason},
                                                     {"latency_us", s->last.latency.count()},
-                                                    {"probes", s->counters.probes}});
+                                                    {"probes", s->counters.probes},
+                                                    {"suspended", s->suspended}});
                     const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
                     const bool alive = known && ds.state[v].real_servers[r].alive;
                     const auto admin =

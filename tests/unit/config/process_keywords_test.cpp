@@ -15,6 +15,7 @@ LoadResult global(const std::string& body) {
     return load("global_defs {\n" + body + "}\n");
 }
 
+// vrrp_no_swap, checker_no_swap, vrrp_rlimit_rttime, checker_rlimit_rttime and the rest.
 TEST(ProcessKeywords, ValuesGoToTheirProcess) {
     auto r = global(
         "vrrp_priority -5\nchecker_priority 7\nvrrp_rt_priority 20\nchecker_rt_priority 30\n"
@@ -63,6 +64,7 @@ TEST(ProcessKeywords, RealTimePriorityIsClampedToOneToNinetyNine) {
 }
 
 TEST(ProcessKeywords, RlimitRttimeIsOneMicrosecondOrMore) {
+    EXPECT_EQ(global("checker_rlimit_rttime 7\n").config.global.checker_process.rlimit_rttime, 7u);
     EXPECT_TRUE(global("vrrp_rlimit_rttime 1\n").ok());
     for (const char* bad : {"0", "-1", "4294967296", "1.5"}) {
         auto r = global(std::string("vrrp_rlimit_rttime ") + bad + "\n");

@@ -77,6 +77,8 @@ struct VirtualServerConfig {
     std::optional<Forwarding> sorry_server_lvs_method;
     std::string virtualhost;
     bool smtp_alert = false;
+    // ha_suspend: its checkers run only while one of its addresses is on this host.
+    bool ha_suspend = false;
     std::vector<RealServerConfig> real_servers;
 };
 
