@@ -499,7 +499,6 @@ struct App::Impl {
         }
     }
 
-    // Binds the configured checkers; keeps the ones whose identity survives a reload.
     // ha_suspend: the checkers of a virtual server whose address is not on this host are
     // suspended, and resumed when it appears (a VRRP VIP taken over, an address added).
     void update_suspension() {
@@ -534,6 +533,7 @@ struct App::Impl {
         }
     }
 
+    // Binds the configured checkers; keeps the ones whose identity survives a reload.
     void bind_checks(const config::Config& c) {
         std::map<std::string, std::size_t> old;
         for (const auto& [id, b] : checks) old[b.identity] = id;

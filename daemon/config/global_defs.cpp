@@ -250,6 +250,14 @@ void process_rlimit_rttime(Ctx& c, const Node& n, G& g) {
     tuning_of(n, g).rlimit_rttime = std::uint32_t(*v);
 }
 
+// The old spelling keepalived 2.2.7 still takes.
+void process_rlimit_rtime(Ctx& c, const Node& n, G& g) {
+    const std::string kw(n.key.text);
+    c.warn(n.key, "Keyword '" + kw + "' is deprecated - please use '" +
+                      kw.substr(0, kw.size() - 5) + "rttime'");
+    process_rlimit_rttime(c, n, g);
+}
+
 void process_cpu_affinity(Ctx& c, const Node& n, G& g) {
     const auto who = process_name(n);
     if (n.args.empty()) return c.strict(n.key, "No " + who + " cpu_id set specified");
@@ -515,6 +523,7 @@ const KeywordTable<G>& table() {
         {"checker_priority", process_priority},
         {"checker_process_name", unsupported_kw<G>},
         {"checker_rlimit_rttime", process_rlimit_rttime},
+        {"checker_rlimit_rtime", process_rlimit_rtime},
         {"checker_rt_priority", process_rt_priority},
         {"config_save_dir", unsupported_kw<G>},
         {"data_use_instance", unsupported_kw<G>},
@@ -615,6 +624,7 @@ const KeywordTable<G>& table() {
         {"vrrp_priority", process_priority},
         {"vrrp_process_name", unsupported_kw<G>},
         {"vrrp_rlimit_rttime", process_rlimit_rttime},
+        {"vrrp_rlimit_rtime", process_rlimit_rtime},
         {"vrrp_rt_priority", process_rt_priority},
         {"vrrp_rx_bufs_multiplier", unsupported_kw<G>},
         {"vrrp_rx_bufs_policy", unsupported_kw<G>},

@@ -73,6 +73,16 @@ TEST(ProcessKeywords, RlimitRttimeIsOneMicrosecondOrMore) {
     }
 }
 
+TEST(ProcessKeywords, OldRtimeSpellingIsDeprecated) {
+    auto r = global("vrrp_rlimit_rtime 5000\n");
+    EXPECT_TRUE(r.ok()) << all(r);  // keepalived -t accepts it
+    EXPECT_TRUE(find(r,
+                     "Keyword 'vrrp_rlimit_rtime' is deprecated - please use "
+                     "'vrrp_rlimit_rttime'"))
+        << all(r);
+    EXPECT_EQ(r.config.global.vrrp_process.rlimit_rttime, 5000u);
+}
+
 TEST(ProcessKeywords, CpuAffinityNamesCpusOfThisHost) {
     const long cpus = ::sysconf(_SC_NPROCESSORS_CONF);
     auto r = global("vrrp_cpu_affinity " + std::to_string(cpus) + "\n");
