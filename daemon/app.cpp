@@ -2,11 +2,13 @@
 
 #include "control.hpp"
 #include "bfd_link.hpp"
+#include "local_addresses.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
 #include "notify_fifo.hpp"
 #include "pidfile.hpp"
+#include "process_tuning.hpp"
 #include "scripts.hpp"
 #include "smtp_alert.hpp"
 #include "status.hpp"
@@ -113,6 +115,7 @@ struct App::Impl {
     std::unique_ptr<ipvs::Director> director;
     std::unique_ptr<LvsSync> lvs_sync;
     std::unique_ptr<BfdLink> bfd;
+    std::unique_ptr<LocalAddresses> local_addresses;  // only with ha_suspend
     std::unique_ptr<StatusServer> status_server;
     std::unique_ptr<MetricsServer> metrics_server;
     Notifier notifier;
@@ -499,6 +502,40 @@ struct App::Impl {
         }
     }
 
+    // ha_suspend: the checkers of a virtual server whose address is not on this host are
+    // suspended, and resumed when it appears (a VRRP VIP taken over, an address added).
+    void update_suspension() {
+        if (!pool) return;
+        bool any = false;
+        for (const auto& vs : running.lvs.virtual_servers) any = any || vs.ha_suspend;
+        if (!any) {
+            local_addresses.reset();
+            for (const auto& [id, b] : checks) pool->suspend(id, false);
+            return;
+        }
+        if (!local_addresses) {
+            local_addresses = std::make_unique<LocalAddresses>(io);
+            if (auto r = local_addresses->start([this] { update_suspension(); }); !r) {
+                log.error("ha_suspend: {}; checkers are not suspended", r.error());
+                local_addresses.reset();
+                return;
+            }
+        }
+        auto local = [this](const IpAddress& a) { return local_addresses->contains(a); };
+        for (const auto& [id, b] : checks) {
+            const auto& vs = running.lvs.virtual_servers.at(b.vs);
+            const bool suspend = vs.ha_suspend && !vs_address_local(vs, local);
+            auto st = pool->status(id);
+            if (!st || st->suspended == suspend) continue;
+            const auto& rs =
+                b.rs < vs.real_servers.size() ? vs.real_servers[b.rs] : *vs.sorry_server;
+            log.info("{} healthchecker for service [{}]:{} for VS {}",
+                     suspend ? "Suspending" : "Activating", rs.address.to_string(), rs.port,
+                     fifo_service(vs));
+            pool->suspend(id, suspend);
+        }
+    }
+
     // Binds the configured checkers; keeps the ones whose identity survives a reload.
     void bind_checks(const config::Config& c) {
         std::map<std::string, std::size_t> old;
@@ -661,9 +698,23 @@ struct App::Impl {
             log.error("virtual servers: {}", r.error().message);
         }
         bind_checks(running);
+        update_suspension();
         for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
             for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r)
                 if (checks_of.count({v, r})) push_health(v, r);
+    }
+
+    ProcessSettings process_settings;  // as applied at start-up
+
+    std::optional<ChildScheduling> apply_process_tuning() {
+        const auto& g = running.global;
+        auto merged = merge_process_settings(g.vrrp_process, g.checker_process);
+        for (const auto& c : merged.conflicts) log.warning("{}", c);
+        process_settings = merged.settings;
+        auto out = apply_process_settings(process_settings);
+        for (const auto& a : out.applied) log.info("Process: {}", a);
+        for (const auto& e : out.errors) log.error("Process: {}", e);
+        return std::move(out.child);
     }
 
     void reload() {
@@ -684,6 +735,9 @@ struct App::Impl {
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         running = std::move(r.config);
+        if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
+                .settings != process_settings)
+            log.warning("process scheduling keywords changed: they take effect at restart");
         if (auto m = running.global.umask) ::umask(static_cast<mode_t>(*m));
         make_smtp(running);
         configure_fifos(running.global);
@@ -705,6 +759,7 @@ struct App::Impl {
                     log.error("virtual servers reload: {}", e.error().message);
                 configure_pool();
                 bind_checks(running);
+                update_suspension();
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }
         }
@@ -943,7 +998,8 @@ struct App::Impl {
                                 checks_j.push_back({{"up", s->up},
                                                     {"last", s->last.reason},
                                                     {"latency_us", s->last.latency.count()},
-                                                    {"probes", s->counters.probes}});
+                                                    {"probes", s->counters.probes},
+                                                    {"suspended", s->suspended}});
                     const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
                     const bool alive = known && ds.state[v].real_servers[r].alive;
                     const auto admin =
@@ -1179,6 +1235,12 @@ struct App::Impl {
                 case SIGINT:
                     stop();
                     break;
+                case SIGXCPU:  // the soft RLIMIT_RTTIME; the hard one kills the daemon
+                    log.warning(
+                        "vigild has used too much real-time CPU without blocking: "
+                        "vrrp_rlimit_rttime (now {} us) may need to be increased",
+                        process_settings.rlimit_rttime);
+                    break;
                 default:
                     break;
             }
@@ -1219,10 +1281,13 @@ int App::run(config::Config initial) {
     }
     s.pid_file.emplace(std::move(*pid));
     s.running = std::move(initial);
-    for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) s.signals.add(sig);
+    // Before anything else runs: threads made later inherit it, scripts get the original back.
+    auto tuned = s.apply_process_tuning();
+    for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU}) s.signals.add(sig);
     std::signal(SIGPIPE, SIG_IGN);
     s.wait_signal();
     s.scripts = std::make_unique<ScriptRunner>(s.io);
+    s.scripts->set_child_scheduling(std::move(tuned));
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(

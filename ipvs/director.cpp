@@ -60,6 +60,15 @@ Result<void> Director::start(const Config& config) {
     plane_ = std::move(*plane);
     model_.emplace(config);
     running_ = true;
+    if (config.flush_at_start) {
+        if (!plane_->can_flush_everything())
+            log("lvs_flush: the " + std::string(plane_->name()) +
+                " backend has only its own table, which it replaces: nothing else to flush");
+        else if (auto ok = plane_->flush_everything(); !ok)
+            log("lvs_flush: " + ok.error().message);
+        else
+            log("lvs_flush: the IPVS table was flushed");
+    }
     set_timeouts(config);
     emit(model_->start());
     apply();
@@ -221,7 +230,11 @@ void Director::stop() {
     retry_.cancel();
     drain_timer_.cancel();
     apply_pending_ = false;
-    if (auto ok = plane_->flush(); !ok) {
+    const bool everything = model_->config().flush_on_stop == FlushOnStop::all;
+    if (everything && !plane_->can_flush_everything())
+        log("lvs_flush_on_stop: the " + std::string(plane_->name()) +
+            " backend removes its own table, which holds nothing else");
+    if (auto ok = everything ? plane_->flush_everything() : plane_->flush(); !ok) {
         ++counters_.apply_failures;
         last_error_ = ok.error().message;
         log("removing load-balancing table: " + ok.error().message);

@@ -141,6 +141,15 @@ Result<void> IpvsNetlink::set_timeouts(const Timeouts& t) {
     return send(std::move(*msg), none);
 }
 
+Result<void> IpvsNetlink::flush_everything() {
+    auto msg = encode_flush(family_);
+    if (!msg) return std::unexpected(msg.error());
+    const Op none{OpKind::delete_service, {}, std::nullopt};  // for the reason text only
+    if (auto ok = send(std::move(*msg), none); !ok) return ok;
+    owned_.clear();
+    return {};
+}
+
 Result<void> IpvsNetlink::flush() {
     auto actual = dump_all();
     if (!actual) return std::unexpected(actual.error());

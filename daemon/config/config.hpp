@@ -28,6 +28,16 @@ struct NotifyFifoConfig {
     bool operator==(const NotifyFifoConfig&) const = default;
 };
 
+// keepalived's vrrp_* / checker_* process keywords: how its child process is scheduled.
+struct ProcessTuning {
+    std::optional<int> nice;                     // *_priority, -20..19
+    std::optional<int> rt_priority;              // *_rt_priority, 1..99: SCHED_RR
+    std::vector<int> cpu_affinity;               // *_cpu_affinity; empty: unchanged
+    bool no_swap = false;                        // *_no_swap: mlockall
+    std::optional<std::uint32_t> rlimit_rttime;  // *_rlimit_rttime, microseconds
+    bool operator==(const ProcessTuning&) const = default;
+};
+
 struct GlobalConfig {
     int vrrp_version = 2;
     bool vrrp_strict = false;
@@ -97,6 +107,7 @@ struct GlobalConfig {
         bool operator==(const LvsSyncDaemon&) const = default;
     };
     std::optional<LvsSyncDaemon> lvs_sync_daemon;
+    ProcessTuning vrrp_process, checker_process;
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.

@@ -3,6 +3,8 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -192,6 +194,96 @@ void umask_kw(Ctx& c, const Node& n, G& g) {
         }
     }
     g.umask = mask;
+}
+
+// vrrp_* / checker_* process keywords: keepalived's ranges and messages; a bad value is
+// reported (an error for "-t") and ignored, as keepalived does at run time.
+std::string process_name(const Node& n) {
+    return n.key.text.starts_with("vrrp") ? "vrrp" : "checker";
+}
+ProcessTuning& tuning_of(const Node& n, G& g) {
+    return n.key.text.starts_with("vrrp") ? g.vrrp_process : g.checker_process;
+}
+
+void process_priority(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (n.args.empty()) return c.strict(n.key, "No " + who + " process priority specified");
+    auto v = parse_integer(n.args[0].text);
+    if (!v || *v < -20 || *v > 19)
+        return c.strict(n.args[0], "Invalid " + who + " process priority '" +
+                                       std::string(n.args[0].text) + "': expected -20 to 19");
+    tuning_of(n, g).nice = int(*v);
+}
+
+void process_rt_priority(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (n.args.empty())
+        return c.strict(n.key, "No " + who + " process real-time priority specified");
+    auto v = parse_integer(n.args[0].text);
+    if (!v)
+        return c.strict(n.args[0], who + " process real-time priority '" +
+                                       std::string(n.args[0].text) + "' invalid");
+    const int lo = ::sched_get_priority_min(SCHED_RR), hi = ::sched_get_priority_max(SCHED_RR);
+    long long p = *v;
+    if (p < lo) {
+        c.strict(n.args[0], who + " process real-time priority " + std::to_string(p) +
+                                " less than minimum " + std::to_string(lo) +
+                                " - setting to minimum");
+        p = lo;
+    } else if (p > hi) {
+        c.strict(n.args[0], who + " process real-time priority " + std::to_string(p) +
+                                " greater than maximum " + std::to_string(hi) +
+                                " - setting to maximum");
+        p = hi;
+    }
+    tuning_of(n, g).rt_priority = int(p);
+}
+
+void process_rlimit_rttime(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (!c.need_args(n, 1)) return;
+    auto v = parse_integer(n.args[0].text);
+    if (!v || *v < 1 || *v > 4294967295LL)
+        return c.strict(n.args[0], "Invalid " + who + " real-time limit - " +
+                                       std::string(n.args[0].text) +
+                                       " (microseconds, 1 to 4294967295)");
+    tuning_of(n, g).rlimit_rttime = std::uint32_t(*v);
+}
+
+// The old spelling keepalived 2.2.7 still takes.
+void process_rlimit_rtime(Ctx& c, const Node& n, G& g) {
+    const std::string kw(n.key.text);
+    c.warn(n.key, "Keyword '" + kw + "' is deprecated - please use '" +
+                      kw.substr(0, kw.size() - 5) + "rttime'");
+    process_rlimit_rttime(c, n, g);
+}
+
+void process_cpu_affinity(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (n.args.empty()) return c.strict(n.key, "No " + who + " cpu_id set specified");
+    const long cpus = ::sysconf(_SC_NPROCESSORS_CONF);
+    std::vector<int> ids;
+    for (const auto& a : n.args) {
+        auto v = parse_integer(a.text);
+        if (!v || *v < 0 || *v >= cpus)
+            return c.strict(a, "Invalid cpu_id:" + std::string(a.text) + " specified for " + who +
+                                   " process (this host has CPUs 0 to " + std::to_string(cpus - 1) +
+                                   ")");
+        ids.push_back(int(*v));
+    }
+    tuning_of(n, g).cpu_affinity = std::move(ids);
+}
+
+// lvs_flush_on_stop [VS]: no argument flushes the whole table; anything but VS is refused.
+void lvs_flush_on_stop(Ctx& c, const Node& n, G&) {
+    if (n.args.empty()) {
+        c.cfg.lvs.flush_on_stop = ipvs::FlushOnStop::all;
+    } else if (n.args[0].text == "VS") {
+        c.cfg.lvs.flush_on_stop = ipvs::FlushOnStop::services;
+    } else {
+        c.strict(n.args[0],
+                 "Unknown lvs_flush_on_stop type " + std::string(n.args[0].text) + " - ignoring");
+    }
 }
 
 const KeywordTable<G>& table() {
@@ -426,12 +518,13 @@ const KeywordTable<G>& table() {
         {"bfd_process_name", unsupported_kw<G>},
         {"bfd_rlimit_rttime", unsupported_kw<G>},
         {"bfd_rt_priority", unsupported_kw<G>},
-        {"checker_cpu_affinity", unsupported_kw<G>},
-        {"checker_no_swap", unsupported_kw<G>},
-        {"checker_priority", unsupported_kw<G>},
+        {"checker_cpu_affinity", process_cpu_affinity},
+        {"checker_no_swap", [](Ctx&, const Node& n, G& g) { tuning_of(n, g).no_swap = true; }},
+        {"checker_priority", process_priority},
         {"checker_process_name", unsupported_kw<G>},
-        {"checker_rlimit_rttime", unsupported_kw<G>},
-        {"checker_rt_priority", unsupported_kw<G>},
+        {"checker_rlimit_rttime", process_rlimit_rttime},
+        {"checker_rlimit_rtime", process_rlimit_rtime},
+        {"checker_rt_priority", process_rt_priority},
         {"config_save_dir", unsupported_kw<G>},
         {"data_use_instance", unsupported_kw<G>},
         {"dbus_service_name", unsupported_kw<G>},
@@ -455,8 +548,8 @@ const KeywordTable<G>& table() {
          }},
         {"include_check", unsupported_kw<G>},
         {"log_unknown_vrids", unsupported_kw<G>},
-        {"lvs_flush", unsupported_kw<G>},
-        {"lvs_flush_on_stop", unsupported_kw<G>},
+        {"lvs_flush", [](Ctx& c, const Node&, G&) { c.cfg.lvs.flush_at_start = true; }},
+        {"lvs_flush_on_stop", lvs_flush_on_stop},
         {"lvs_netlink_cmd_rcv_bufs", unsupported_kw<G>},
         {"lvs_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
         {"lvs_netlink_monitor_rcv_bufs", unsupported_kw<G>},
@@ -510,7 +603,7 @@ const KeywordTable<G>& table() {
                  g.vmac_prefix = std::string(n.args[0].text);
          }},
         {"vrrp_check_unicast_src", unsupported_kw<G>},
-        {"vrrp_cpu_affinity", unsupported_kw<G>},
+        {"vrrp_cpu_affinity", process_cpu_affinity},
         {"vrrp_down_timer_adverts",
          [](Ctx& c, const Node& n, G& g) {
              if (auto v = c.integer(n, 0, 1, 100)) g.vrrp_down_timer_adverts = int(*v);
@@ -525,13 +618,14 @@ const KeywordTable<G>& table() {
         {"vrrp_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
         {"vrrp_netlink_monitor_rcv_bufs", unsupported_kw<G>},
         {"vrrp_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
-        {"vrrp_no_swap", unsupported_kw<G>},
+        {"vrrp_no_swap", [](Ctx&, const Node& n, G& g) { tuning_of(n, g).no_swap = true; }},
         {"vrrp_notify_priority_changes",
          [](Ctx& c, const Node& n, G& g) { g.vrrp_notify_priority_changes = flag_value(c, n); }},
-        {"vrrp_priority", unsupported_kw<G>},
+        {"vrrp_priority", process_priority},
         {"vrrp_process_name", unsupported_kw<G>},
-        {"vrrp_rlimit_rttime", unsupported_kw<G>},
-        {"vrrp_rt_priority", unsupported_kw<G>},
+        {"vrrp_rlimit_rttime", process_rlimit_rttime},
+        {"vrrp_rlimit_rtime", process_rlimit_rtime},
+        {"vrrp_rt_priority", process_rt_priority},
         {"vrrp_rx_bufs_multiplier", unsupported_kw<G>},
         {"vrrp_rx_bufs_policy", unsupported_kw<G>},
         {"linkbeat_use_polling", unsupported_kw<G>},

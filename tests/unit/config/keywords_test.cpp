@@ -141,7 +141,7 @@ TEST(Scripts, AnUnusedVrrpScriptIsNotRun) {
 }
 
 TEST(Unsupported, WarnsOncePerKeywordAndIsListed) {
-    auto r = load("global_defs {\n enable_snmp_vrrp\n vrrp_rt_priority 5\n enable_snmp_vrrp\n}\n");
+    auto r = load("global_defs {\n enable_snmp_vrrp\n bfd_rt_priority 5\n enable_snmp_vrrp\n}\n");
     EXPECT_TRUE(r.ok()) << all(r);
     int warned = 0;
     for (const auto& d : r.diagnostics)
@@ -153,7 +153,7 @@ TEST(Unsupported, WarnsOncePerKeywordAndIsListed) {
         }
     EXPECT_EQ(warned, 1) << all(r);
     EXPECT_EQ(r.config.unsupported_keywords,
-              (std::vector<std::string>{"enable_snmp_vrrp", "vrrp_rt_priority"}));
+              (std::vector<std::string>{"enable_snmp_vrrp", "bfd_rt_priority"}));
     EXPECT_NE(
         format(r.diagnostics.front())
             .find("t.conf:2:2: warning: 'enable_snmp_vrrp' is not supported by vigild; ignored"),

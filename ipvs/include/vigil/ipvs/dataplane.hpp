@@ -22,8 +22,12 @@ class DataPlane {
     virtual Result<void> apply(const Table& desired) = 0;
     // What the kernel holds of Vigil's services.
     virtual Result<Table> read() = 0;
-    // Removes everything Vigil added.
+    // Removes everything Vigil added (each of its services whole).
     virtual Result<void> flush() = 0;
+    // lvs_flush / lvs_flush_on_stop: the kernel's whole table, foreign services included.
+    // A data plane that only ever sees its own objects has nothing else to flush.
+    virtual bool can_flush_everything() const { return false; }
+    virtual Result<void> flush_everything() { return flush(); }
     // What the last successful apply() could not apply (the kernel refused it); the rest
     // of the table was applied.
     virtual std::vector<Rejection> rejections() const { return {}; }

@@ -56,6 +56,8 @@ class IpvsNetlink final : public DataPlane {
     Result<void> apply(const Table& desired) override;
     Result<Table> read() override;
     Result<void> flush() override;
+    bool can_flush_everything() const override { return true; }
+    Result<void> flush_everything() override;  // IPVS_CMD_FLUSH
     std::vector<Rejection> rejections() const override { return rejections_; }
     Result<void> set_timeouts(const Timeouts& t) override;
     Result<LiveTable> live() override;
