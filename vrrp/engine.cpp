@@ -8,6 +8,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <fstream>
 #include <set>
 
@@ -68,6 +69,49 @@ std::string ipv4_conf(const std::string& ifname, const char* key) {
     return fmt::format("/proc/sys/net/ipv4/conf/{}/{}", ifname, key);
 }
 
+// A sysctl set while this lives; the value it had is written back when it goes.
+class SysctlOverride {
+  public:
+    static std::unique_ptr<SysctlOverride> set(const std::string& path, const std::string& value) {
+        auto old = read_sysctl(path);
+        if (!old || !write_sysctl(path, value)) return nullptr;
+        return std::make_unique<SysctlOverride>(path, *old);
+    }
+    SysctlOverride(std::string path, std::string old)
+        : path_(std::move(path)), old_(std::move(old)) {}
+    ~SysctlOverride() { write_sysctl(path_, old_); }  // fails quietly if the link went
+    SysctlOverride(const SysctlOverride&) = delete;
+    SysctlOverride& operator=(const SysctlOverride&) = delete;
+
+  private:
+    std::string path_, old_;
+};
+
+// garp_group: announcements on its interfaces leave one per interval (per family), across
+// every instance that uses them.
+struct GarpLane {
+    struct Pending {
+        int ifindex;
+        Mac mac;
+        Address vip;
+    };
+    Duration gap{0};
+    std::chrono::steady_clock::time_point next_free{};
+    std::deque<Pending> queue;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+struct GarpPacer {
+    GarpGroupConfig config;
+    std::array<GarpLane, 2> lanes;  // IPv4 (ARP), IPv6 (NA)
+};
+
+const Address* configured_source(const InstanceConfig& c) {
+    if (c.unicast_src) return &*c.unicast_src;
+    if (c.mcast_src) return &*c.mcast_src;
+    return nullptr;
+}
+
 struct FileTracker {
     TrackFileConfig config;
     long value = 0;
@@ -108,6 +152,8 @@ Config without_instances(const Config& c) {
     out.static_addresses = c.static_addresses;
     out.static_routes = c.static_routes;
     out.static_rules = c.static_rules;
+    out.garp_groups = c.garp_groups;
+    out.dynamic_interfaces = c.dynamic_interfaces;
     return out;
 }
 
@@ -144,6 +190,9 @@ struct Engine::Impl final : InstanceIo {
         std::optional<std::string> arp_ignore, arp_filter;
     };
     std::map<std::string, BaseArp> vmac_bases;
+    // promote_secondaries: by interface, while an instance on it runs.
+    std::map<std::string, std::unique_ptr<SysctlOverride>> promoted;
+    std::vector<GarpPacer> pacers;
     boost::asio::steady_timer file_poll;
     std::optional<TimerQueue::Entry> process_poll;  // after timers: destroyed before it
     boost::asio::steady_timer startup;
@@ -208,6 +257,63 @@ struct Engine::Impl final : InstanceIo {
     std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
                                               const Address& vip) override {
         if (!announcer) return std::unexpected("no announcer");
+        if (!pacers.empty())
+            if (auto* lane = lane_of(ifindex, vip); lane && lane->gap > Duration{0}) {
+                const auto now = std::chrono::steady_clock::now();
+                if (lane->queue.empty() && now >= lane->next_free) {
+                    lane->next_free = now + lane->gap;
+                    return announce_now(ifindex, mac, vip);
+                }
+                lane->queue.push_back({ifindex, mac, vip});
+                if (lane->queue.size() == 1) arm_lane(*lane);
+                return {};
+            }
+        return announce_now(ifindex, mac, vip);
+    }
+    GarpLane* lane_of(int ifindex, const Address& vip) {
+        auto l = links->find(ifindex);
+        if (!l) return nullptr;
+        for (auto& p : pacers)
+            if (std::find(p.config.interfaces.begin(), p.config.interfaces.end(), l->name) !=
+                p.config.interfaces.end())
+                return &p.lanes[vip.is_v6() ? 1 : 0];
+        return nullptr;
+    }
+    void arm_lane(GarpLane& lane) {
+        lane.timer->expires_at(lane.next_free);
+        lane.timer->async_wait([this, a = alive, &lane](const boost::system::error_code& ec) {
+            if (ec || !*a || stopped || lane.queue.empty()) return;
+            auto p = lane.queue.front();
+            lane.queue.pop_front();
+            lane.next_free = std::chrono::steady_clock::now() + lane.gap;
+            if (auto r = announce_now(p.ifindex, p.mac, p.vip); !r)
+                log(LogLevel::warning,
+                    fmt::format("announce {}: {}", p.vip.to_string(), r.error()));
+            if (!lane.queue.empty()) arm_lane(lane);
+        });
+    }
+    void set_pacers() {
+        if (!pacers.empty() && pacers.size() == config.garp_groups.size() &&
+            std::equal(pacers.begin(), pacers.end(), config.garp_groups.begin(),
+                       [](const GarpPacer& p, const GarpGroupConfig& g) { return p.config == g; }))
+            return;
+        pacers.clear();
+        for (const auto& g : config.garp_groups) {
+            GarpPacer p;
+            p.config = g;
+            p.lanes[0].gap = g.garp_interval;
+            p.lanes[1].gap = g.gna_interval;
+            for (auto& lane : p.lanes) lane.timer = std::make_unique<boost::asio::steady_timer>(io);
+            pacers.push_back(std::move(p));
+        }
+    }
+    std::optional<MacAddress> mac_of(int ifindex) override {
+        auto l = links ? links->find(ifindex) : std::nullopt;
+        if (!l) return std::nullopt;
+        return l->mac;
+    }
+    std::expected<void, std::string> announce_now(int ifindex, const MacAddress& mac,
+                                                  const Address& vip) {
         if (vip.is_v4()) return announcer->send_garp(ifindex, mac, vip.to_v4());
         bool router = false;
         if (auto l = links->find(ifindex)) router = ipv6_forwarding(l->name);
@@ -251,7 +357,11 @@ struct Engine::Impl final : InstanceIo {
             info.vip_ifindex = v->second.ifindex;
             if (!c.vmac_xmit_base) info.xmit_ifindex = v->second.ifindex;
             info.announce_mac = v->second.mac;
+            info.vmac_ifindexes.push_back(v->second.ifindex);
         }
+        if (const auto* src = configured_source(c))
+            info.configured_source_present =
+                std::binary_search(l->watched.begin(), l->watched.end(), *src);
         return info;
     }
 
@@ -304,6 +414,50 @@ struct Engine::Impl final : InstanceIo {
     void recompute_all() {
         for (auto& [_, inst] : instances) recompute(*inst);
         update_group_faults();
+        sync_promoted();
+    }
+
+    // promote_secondaries on the present interfaces of running instances that ask for it.
+    void sync_promoted() {
+        std::set<std::string> want;
+        if (!stopped)
+            for (const auto& [_, inst] : instances)
+                if (inst->config().promote_secondaries && inst->socket_key().ifindex != 0)
+                    want.insert(inst->config().interface);
+        std::erase_if(promoted, [&](const auto& p) { return !want.contains(p.first); });
+        for (const auto& name : want) {
+            if (promoted.contains(name)) continue;
+            auto o = SysctlOverride::set(ipv4_conf(name, "promote_secondaries"), "1");
+            if (!o) {
+                log(LogLevel::warning,
+                    fmt::format("promote_secondaries on {}: sysctl failed", name));
+                continue;
+            }
+            promoted.emplace(name, std::move(o));
+        }
+    }
+
+    void watch_sources() {
+        std::set<Address> w;
+        for (const auto& [_, inst] : instances)
+            if (const auto* src = configured_source(inst->config());
+                src && inst->config().track_src_ip)
+                w.insert(*src);
+        links->watch_addresses(std::move(w));
+    }
+
+    // A deleted link takes its sockets (and a vmac on it) with it; a link of that name created
+    // again later is attached afresh.
+    void forget_link(const LinkMonitor::Link& l) {
+        std::vector<std::string> gone;
+        for (const auto& [name, v] : vmacs)
+            if (v.ifindex == l.index || v.base == l.name) gone.push_back(name);
+        for (const auto& name : gone) remove_vmac(name);
+        for (auto s = sockets.begin(); s != sockets.end();)
+            s = s->first.ifindex == l.index ? sockets.erase(s) : std::next(s);
+        for (auto b = by_vrid.begin(); b != by_vrid.end();)
+            b = b->first.ifindex == l.index ? by_vrid.erase(b) : std::next(b);
+        promoted.erase(l.name);
     }
 
     std::vector<Instance*> members(const SyncGroupConfig& g) {
@@ -397,6 +551,8 @@ struct Engine::Impl final : InstanceIo {
             ok = write_sysctl(ipv4_conf(v.base, "arp_ignore"), "1") &&
                  write_sysctl(ipv4_conf(v.base, "arp_filter"), "1") && ok;
         }
+        // keepalived sets promote_secondaries on its vmacs.
+        ok = write_sysctl(ipv4_conf(v.name, "promote_secondaries"), "1") && ok;
         if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", c.name, v.name));
         log(LogLevel::info, fmt::format("({}) vmac {} created on {}", c.name, v.name, v.base));
         v.ipv6 = c.ipv6;
@@ -659,6 +815,15 @@ struct Engine::Impl final : InstanceIo {
     }
 
     void start_instances(const std::vector<Instance*>& fresh) {
+        watch_sources();
+        set_pacers();
+        for (auto* i : fresh) {
+            const auto& c = i->config();
+            if (c.unicast_fault_no_peer && c.unicast_peers.empty())
+                log(LogLevel::warning,
+                    fmt::format("({}) Cannot use unicast without any peers - going to fault state",
+                                c.name));
+        }
         for (auto* i : fresh) ensure_vmac(i->config());
         recompute_all();
         for (auto* i : fresh) attach(*i);
@@ -689,6 +854,15 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     d.announcer.emplace(std::move(*an));
     d.links->on_change([&d](const LinkMonitor::Link& l) {
         if (d.stopped) return;
+        if (!l.present) d.forget_link(l);
+        // A vmac deleted under a running instance is made again.
+        for (auto& [_, inst] : d.instances)
+            if (!l.present && inst->config().use_vmac && !d.vmacs.contains(inst->config().name) &&
+                inst->config().interface != l.name) {
+                d.ensure_vmac(inst->config());
+                d.recompute(*inst);
+                if (inst->socket_key().ifindex != 0) d.attach(*inst);
+            }
         // Statics that failed (an interface not there yet) are tried again as links come up.
         if (l.present && l.up && d.statics && d.statics->installed() != statics_of(d.config))
             d.apply_statics(statics_of(d.config));
@@ -758,6 +932,8 @@ void Engine::stop(std::function<void()> done) {
         if (sock->queued()) sock->flush();
     while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
     d.apply_statics({});
+    d.promoted.clear();
+    d.pacers.clear();
     d.filter.reset();  // the table goes with the last VIP
     d.file_poll.cancel();
     d.process_poll->cancel();

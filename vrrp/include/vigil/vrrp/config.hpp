@@ -197,6 +197,10 @@ struct GarpConfig {
     std::optional<unsigned> lower_prio_repeat;
     Duration interval{0};     // gap between gratuitous ARPs of one burst
     Duration na_interval{0};  // gap between unsolicited NAs of one burst
+    // garp_extra_if: periodic announcements, while master, of the VIPs on other interfaces
+    // than the instance's (0: off); extra_if_all: on every such interface, else VMACs only.
+    Duration extra_if{0};
+    bool extra_if_all = false;
     bool operator==(const GarpConfig&) const = default;
 };
 
@@ -242,7 +246,11 @@ struct InstanceConfig {
     GarpConfig garp;
 
     bool use_vmac = false;
-    std::string vmac_name;  // empty: vrrp.<vrid>
+    bool promote_secondaries = false;    // net.ipv4.conf.IFACE.promote_secondaries=1 while running
+    bool check_unicast_src = false;      // unicast adverts only from unicast_peer addresses
+    bool unicast_fault_no_peer = false;  // unicast without peers is FAULT, not multicast
+    bool track_src_ip = false;           // FAULT while the configured source address is not local
+    std::string vmac_name;               // empty: vrrp.<vrid>
     bool vmac_xmit_base = false;
     bool accept = false;
     bool strict = false;
@@ -252,6 +260,14 @@ struct InstanceConfig {
     bool higher_prio_send_advert = false;
     std::string sync_group;  // name of the vrrp_sync_group it belongs to, if any
     bool operator==(const InstanceConfig&) const = default;
+};
+
+// garp_group: announcement spacing shared by the interfaces it names.
+struct GarpGroupConfig {
+    std::vector<std::string> interfaces;
+    Duration garp_interval{0};
+    Duration gna_interval{0};
+    bool operator==(const GarpGroupConfig&) const = default;
 };
 
 struct SyncGroupConfig {
@@ -281,6 +297,9 @@ struct Config {
     // vrrp_strict without accept: the nftables table (family inet) that blocks the VIPs of
     // masters. One per daemon: derive it from the pid file when several run on one host.
     std::string nft_table = "vigil_vrrp";
+    std::vector<GarpGroupConfig> garp_groups;
+    // dynamic_interfaces: interfaces may be missing at start, deleted and re-created.
+    bool dynamic_interfaces = false;
 };
 
 }  // namespace vigil::vrrp
