@@ -75,6 +75,11 @@ struct GlobalConfig {
     std::string vmac_prefix;  // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
     std::optional<bool> vrrp_lower_prio_no_advert;  // unset: as the instance's strict mode
     bool vrrp_higher_prio_send_advert = false;
+    bool vrrp_check_unicast_src = false;              // default of check_unicast_src
+    std::chrono::microseconds vrrp_garp_extra_if{0};  // default of garp_extra_if (0: off)
+    bool vrrp_garp_extra_if_all = false;
+    bool dynamic_interfaces = false;  // missing interfaces are no error; followed as they come
+    bool allow_if_changes = false;
     bool no_checker_emails = false;  // real-server alerts only on add/remove
     std::optional<unsigned> umask;   // for files the daemon creates
     // Run once before anything starts and once after everything stopped, bounded in time.

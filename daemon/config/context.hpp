@@ -39,6 +39,8 @@ struct InstanceExtra {
          garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,
          gna_interval = false;
     std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
+    bool garp_extra_if = false;
+    std::optional<Token> promote_secondaries;
     bool auth_block = false;
     std::optional<Token> long_pass;
     std::optional<Token> ah_tok;  // auth_type AH

@@ -166,7 +166,13 @@ json instance(const vrrp::InstanceConfig& in) {
                  {"master_refresh_us", in.garp.master_refresh.count()},
                  {"master_refresh_repeat", in.garp.master_refresh_repeat},
                  {"interval_us", in.garp.interval.count()},
-                 {"na_interval_us", in.garp.na_interval.count()}};
+                 {"na_interval_us", in.garp.na_interval.count()},
+                 {"extra_if_us", in.garp.extra_if.count()},
+                 {"extra_if_all", in.garp.extra_if_all}};
+    j["promote_secondaries"] = in.promote_secondaries;
+    j["check_unicast_src"] = in.check_unicast_src;
+    j["unicast_fault_no_peer"] = in.unicast_fault_no_peer;
+    j["track_src_ip"] = in.track_src_ip;
     j["use_vmac"] = in.use_vmac;
     if (!in.vmac_name.empty()) j["vmac_name"] = in.vmac_name;
     j["vmac_xmit_base"] = in.vmac_xmit_base;

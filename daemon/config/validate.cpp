@@ -49,6 +49,18 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     if (!ex.garp_lower_repeat) in.garp.lower_prio_repeat = g.vrrp_garp_lower_prio_repeat;
     if (!ex.garp_interval) in.garp.interval = g.vrrp_garp_interval;
     if (!ex.gna_interval) in.garp.na_interval = g.vrrp_gna_interval;
+    // An interface in a garp_group is paced by the group (across instances), not the global.
+    for (const auto& gg : c.cfg.vrrp.garp_groups)
+        if (std::find(gg.interfaces.begin(), gg.interfaces.end(), in.interface) !=
+            gg.interfaces.end()) {
+            if (!ex.garp_interval) in.garp.interval = {};
+            if (!ex.gna_interval) in.garp.na_interval = {};
+        }
+    if (!ex.garp_extra_if) {
+        in.garp.extra_if = g.vrrp_garp_extra_if;
+        in.garp.extra_if_all = g.vrrp_garp_extra_if_all;
+    }
+    in.check_unicast_src = in.check_unicast_src || g.vrrp_check_unicast_src;
 
     using std::chrono::microseconds;
     microseconds advert = ex.advert.value_or(std::chrono::seconds(1));
@@ -101,7 +113,12 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     }
     if (ex.long_pass)
         c.strict(*ex.long_pass, "(" + in.name + ") Truncating auth_pass to 8 characters");
-    if (ex.unicast_kw && in.unicast_peers.empty())
+    if (ex.promote_secondaries && in.use_vmac) {
+        c.strict(*ex.promote_secondaries,
+                 "(" + in.name + ") promote_secondaries is automatically set for vmacs - ignoring");
+        in.promote_secondaries = false;
+    }
+    if (ex.unicast_kw && in.unicast_peers.empty() && !in.unicast_fault_no_peer)
         c.strict(*ex.unicast_kw, "(" + in.name +
                                      ") A unicast keyword has been specified without any unicast "
                                      "peers. Defaulting to multicast.");
@@ -292,6 +309,7 @@ void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::
 void validate(Ctx& c) {
     auto& vr = c.cfg.vrrp;
     vr.startup_delay = c.cfg.global.vrrp_startup_delay;
+    vr.dynamic_interfaces = c.cfg.global.dynamic_interfaces;
     for (auto& a : vr.static_addresses)
         if (a.dev.empty()) a.dev = c.cfg.global.default_interface;
 

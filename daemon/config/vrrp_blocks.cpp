@@ -348,8 +348,27 @@ const KeywordTable<InstanceTarget>& instance_table() {
                       "lvs_sync_daemon in global_defs");
          }},
         {"debug", unsupported_kw<T>},
-        {"garp_extra_if", unsupported_kw<T>},
-        {"check_unicast_src", unsupported_kw<T>},
+        {"garp_extra_if",
+         [](Ctx& c, const Node& n, T& t) {
+             const bool all = !n.args.empty() && n.args[0].text == "all";
+             const std::size_t at = all ? 1 : 0;
+             if (n.args.size() <= at) {
+                 c.strict(n.key, "(" + t.in.name +
+                                     "): garp_extra_if specified without time - "
+                                     "ignoring");
+                 return;
+             }
+             if (auto v = c.integer(n, at, 0, 86400)) {
+                 t.in.garp.extra_if = std::chrono::seconds(*v);
+                 t.in.garp.extra_if_all = all;
+                 t.ex.garp_extra_if = true;
+             }
+         }},
+        {"check_unicast_src",
+         [](Ctx& c, const Node& n, T& t) {
+             t.ex.unicast_kw = n.key;  // keepalived counts it as a unicast keyword
+             t.in.check_unicast_src = flag_value(c, n);
+         }},
         {"down_timer_adverts",
          [](Ctx& c, const Node& n, T& t) {
              if (auto v = c.integer(n, 0, 1, 100)) t.ex.down_timer_adverts = int(*v);
@@ -362,9 +381,14 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"linkbeat_use_polling", unsupported_kw<T>},
         {"native_ipv6", unsupported_kw<T>},
         {"old_unicast_checksum", unsupported_kw<T>},
-        {"promote_secondaries", unsupported_kw<T>},
-        {"track_src_ip", unsupported_kw<T>},
-        {"unicast_fault_no_peer", unsupported_kw<T>},
+        {"promote_secondaries",
+         [](Ctx&, const Node& n, T& t) {
+             t.in.promote_secondaries = true;
+             t.ex.promote_secondaries = n.key;
+         }},
+        {"track_src_ip", [](Ctx&, const Node&, T& t) { t.in.track_src_ip = true; }},
+        {"unicast_fault_no_peer",
+         [](Ctx&, const Node&, T& t) { t.in.unicast_fault_no_peer = true; }},
         {"use_ipvlan", unsupported_kw<T>},
         {"use_vmac_addr", unsupported_kw<T>},
         {"vrf", unsupported_kw<T>},
@@ -652,25 +676,42 @@ void parse_static_block(Ctx& c, const Node& block) {
 }
 
 void parse_garp_group(Ctx& c, const Node& block) {
-    bool delay = false;
+    vrrp::GarpGroupConfig g;
+    bool delay = false, single = false, list = false;
     for (const auto& n : block.children) {
         auto k = n.key.text;
         if (k == "garp_interval" || k == "gna_interval") {
-            delay = c.seconds(n, 0, 0.000001, 4294.967295).has_value() || delay;
+            if (auto v = c.seconds(n, 0, 0.000001, 4294.967295)) {
+                (k == "garp_interval" ? g.garp_interval : g.gna_interval) = *v;
+                delay = true;
+            }
         } else if (k == "interface") {
-            if (c.need_args(n, 1)) c.interface_exists(n.args[0], n.args[0].text);
+            if (!c.need_args(n, 1)) continue;
+            c.interface_exists(n.args[0], n.args[0].text);
+            g.interfaces.emplace_back(n.args[0].text);
+            single = true;
         } else if (k == "interfaces") {
             for (const auto& line : n.children) {
                 c.interface_exists(line.key, line.key.text);
-                for (const auto& a : line.args) c.interface_exists(a, a.text);
+                g.interfaces.emplace_back(line.key.text);
+                for (const auto& a : line.args) {
+                    c.interface_exists(a, a.text);
+                    g.interfaces.emplace_back(a.text);
+                }
             }
+            list = true;
         } else {
             c.unknown(n);
         }
     }
-    if (!delay)
+    if (!delay) {
         c.strict(Ctx::block_end(block),
                  "garp_group has no garp_interval or gna_interval - ignoring");
+        return;
+    }
+    if (single && list)
+        c.warn(Ctx::block_end(block), "garp_group: use either interface or interfaces");
+    c.cfg.vrrp.garp_groups.push_back(std::move(g));
 }
 
 void parse_bfd_instance(Ctx& c, const Node& block) {
