@@ -117,8 +117,26 @@ void LinkMonitor::on_readable() {
     } else if (err < 0 && err != -NLE_AGAIN) {
         ++counters_.read_errors;
     }
+    drop_vanished();
     dispatch();
     arm();
+}
+
+// libnl drops some link messages it cannot parse, such as the last ones of a veth whose peer
+// lives in another namespace: the cache would keep the deleted link (and find() answer with
+// it). The kernel's own view settles it.
+void LinkMonitor::drop_vanished() {
+    for (const auto& [index, link] : last_) {
+        char name[IF_NAMESIZE] = {};
+        if (::if_indextoname(static_cast<unsigned>(index), name) && link.name == name) continue;
+        if (RtnlLink stale(rtnl_link_get(link_cache_, index)); stale)
+            nl_cache_remove(reinterpret_cast<nl_object*>(stale.get()));
+        Link gone = link;
+        gone.present = false;
+        gone.up = false;
+        deleted_[index] = gone;
+        dirty_.insert(index);
+    }
 }
 
 void LinkMonitor::resync() {

@@ -72,6 +72,7 @@ class LinkMonitor {
     void arm();
     void on_readable();
     void resync();
+    void drop_vanished();
     void dispatch();
 
     boost::asio::io_context& io_;
