@@ -459,6 +459,7 @@ TEST_F(InstanceTest, TrackSrcIpFaultAndRecovery) {
     EXPECT_EQ(i->state(), State::master);
 }
 
+// garp_extra_if: which interfaces a refresh goes to.
 TEST(GarpExtraIf, WhichInterfacesAreRefreshed) {
     // Adverts leave from ifindex 2; 3 is another interface, 4 a VMAC.
     EXPECT_FALSE(extra_if_announces(2, 2, true, {}));
