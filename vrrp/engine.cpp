@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <linux/if_link.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@ struct Vmac {
     Mac mac{};
     bool ipv6 = false;
     std::optional<Address> mirrored;  // IPv6: the base's link-local, copied onto the vmac
+    bool ipvlan = false;              // use_ipvlan: shares the base's MAC, has its own address
+    std::optional<Address> source;    // the ipvlan's address: the adverts' source
 };
 
 // /proc/sys is per network namespace: these touch only the daemon's own.
@@ -353,11 +356,24 @@ struct Engine::Impl final : InstanceIo {
         info.mac = l->mac;
         if (c.ipv6 && l->link_local_v6) info.source = Address(*l->link_local_v6);
         if (!c.ipv6 && l->primary_v4) info.source = Address(*l->primary_v4);
-        if (auto v = vmacs.find(c.name); v != vmacs.end()) {
+        // As keepalived 2.2.7: the ipvlan is where adverts leave from, with its address; the
+        // VIPs stay on the base. An IPv4 one without an address is made, and the instance
+        // stays in FAULT.
+        if (auto v = vmacs.find(c.name); v != vmacs.end() && v->second.ipvlan) {
+            info.xmit_ifindex = v->second.ifindex;
+            if (v->second.source) {
+                info.source = *v->second.source;
+            } else if (auto il = links->find(v->second.ifindex); il && il->link_local_v6) {
+                info.source = Address(*il->link_local_v6);
+            }
+            if (!c.ipv6 && !c.ipvlan_address) info.up = false;
+        } else if (v != vmacs.end()) {
             info.vip_ifindex = v->second.ifindex;
             if (!c.vmac_xmit_base) info.xmit_ifindex = v->second.ifindex;
             info.announce_mac = v->second.mac;
             info.vmac_ifindexes.push_back(v->second.ifindex);
+        } else if (c.use_ipvlan) {
+            info.up = false;  // no ipvlan (yet): FAULT
         }
         if (const auto* src = configured_source(c))
             info.configured_source_present =
@@ -520,7 +536,7 @@ struct Engine::Impl final : InstanceIo {
     // keepalived's sysctls (vmac: arp_ignore 1, accept_local 1, rp_filter 0; base: arp_ignore 1,
     // arp_filter 1, restored when its last vmac goes).
     void ensure_vmac(const InstanceConfig& c) {
-        if (!c.use_vmac || vmacs.contains(c.name)) return;
+        if (!(c.use_vmac || c.use_ipvlan) || vmacs.contains(c.name)) return;
         auto base = links->find(c.interface);
         if (!base || !base->present) return;  // retried when the interface appears
         if (!vmac_manager) {
@@ -531,6 +547,7 @@ struct Engine::Impl final : InstanceIo {
             }
             vmac_manager.emplace(std::move(*m));
         }
+        if (c.use_ipvlan) return ensure_ipvlan(c, *base);
         Vmac v;
         v.name = c.vmac_name.empty() ? default_vmac_name(c.vrid) : c.vmac_name;
         v.mac = virtual_mac(c.vrid, c.ipv6);
@@ -560,10 +577,46 @@ struct Engine::Impl final : InstanceIo {
         mirror_link_local(stored);
     }
 
+    // use_ipvlan: an L2 ipvlan (bridge, private or vepa) with the configured address, which the
+    // adverts leave from. Deleting it takes its address along.
+    void ensure_ipvlan(const InstanceConfig& c, const LinkMonitor::Link& base) {
+        Vmac v;
+        v.ipvlan = true;
+        v.name = c.ipvlan_name.empty() ? default_vmac_name(c.vrid) : c.ipvlan_name;
+        v.mac = base.mac;
+        v.base = c.interface;
+        v.ipv6 = c.ipv6;
+        const std::uint16_t flags =
+            c.ipvlan_mode == InstanceConfig::IpvlanMode::private_ ? IPVLAN_F_PRIVATE
+            : c.ipvlan_mode == InstanceConfig::IpvlanMode::vepa   ? IPVLAN_F_VEPA
+                                                                  : 0;
+        auto idx = vmac_manager->create_ipvlan({v.name, base.index, flags, true});
+        if (!idx) {
+            log(LogLevel::error, fmt::format("({}) {}", c.name, idx.error()));
+            return;
+        }
+        v.ifindex = *idx;
+        if (c.ipvlan_address && addresses) {
+            if (auto r = addresses->add_address(v.ifindex, *c.ipvlan_address);
+                !r && r.error().find("exists") == std::string::npos) {
+                log(LogLevel::error,
+                    fmt::format("({}) ipvlan {}: address: {}", c.name, v.name, r.error()));
+                if (auto rm = vmac_manager->remove(v.name); !rm)
+                    log(LogLevel::error, fmt::format("({}) {}", c.name, rm.error()));
+                return;
+            }
+            v.source = c.ipvlan_address->address;
+        }
+        if (!write_sysctl(ipv4_conf(v.name, "promote_secondaries"), "1"))
+            log(LogLevel::warning, fmt::format("({}) ipvlan {}: sysctl failed", c.name, v.name));
+        log(LogLevel::info, fmt::format("({}) ipvlan {} created on {}", c.name, v.name, v.base));
+        vmacs.emplace(c.name, std::move(v));
+    }
+
     // IPv6 adverts leave the vmac from the base's link-local (as keepalived): the vmac needs
     // that address too, or the kernel refuses the source.
     void mirror_link_local(Vmac& v) {
-        if (!v.ipv6 || !addresses) return;
+        if (!v.ipv6 || !addresses || v.ipvlan) return;
         auto base = links->find(v.base);
         if (!base || !base->link_local_v6) return;
         const Address ll(*base->link_local_v6);
@@ -589,6 +642,7 @@ struct Engine::Impl final : InstanceIo {
         if (vmac_manager)
             if (auto r = vmac_manager->remove(v.name); !r)
                 log(LogLevel::error, fmt::format("({}) {}", instance, r.error()));
+        if (v.ipvlan) return;
         if (auto b = vmac_bases.find(v.base); b != vmac_bases.end() && --b->second.users == 0) {
             if (b->second.arp_ignore)
                 write_sysctl(ipv4_conf(v.base, "arp_ignore"), *b->second.arp_ignore);
@@ -628,7 +682,10 @@ struct Engine::Impl final : InstanceIo {
             v != vmacs.end() && !inst.config().vmac_xmit_base) {
             auto vkey = key;
             vkey.ifindex = v->second.ifindex;
-            open_socket(vkey, v->second.name, inst.config(), false);
+            // Unicast to an ipvlan's address reaches the ipvlan only, not its base.
+            const bool rx = v->second.ipvlan && !inst.config().unicast_peers.empty();
+            open_socket(vkey, v->second.name, inst.config(), rx);
+            if (rx) by_vrid[vkey][inst.config().vrid] = inst.config().name;
         }
         by_vrid[key][inst.config().vrid] = inst.config().name;
     }
@@ -857,8 +914,8 @@ std::expected<void, std::string> Engine::start(const Config& config) {
         if (!l.present) d.forget_link(l);
         // A vmac deleted under a running instance is made again.
         for (auto& [_, inst] : d.instances)
-            if (!l.present && inst->config().use_vmac && !d.vmacs.contains(inst->config().name) &&
-                inst->config().interface != l.name) {
+            if (!l.present && (inst->config().use_vmac || inst->config().use_ipvlan) &&
+                !d.vmacs.contains(inst->config().name) && inst->config().interface != l.name) {
                 d.ensure_vmac(inst->config());
                 d.recompute(*inst);
                 if (inst->socket_key().ifindex != 0) d.attach(*inst);

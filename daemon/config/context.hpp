@@ -41,6 +41,7 @@ struct InstanceExtra {
     std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
     bool garp_extra_if = false;
     std::optional<Token> promote_secondaries;
+    std::optional<Token> ipvlan_tok;
     bool auth_block = false;
     std::optional<Token> long_pass;
     std::optional<Token> ah_tok;  // auth_type AH

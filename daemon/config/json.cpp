@@ -173,6 +173,14 @@ json instance(const vrrp::InstanceConfig& in) {
     j["check_unicast_src"] = in.check_unicast_src;
     j["unicast_fault_no_peer"] = in.unicast_fault_no_peer;
     j["track_src_ip"] = in.track_src_ip;
+    j["use_ipvlan"] = in.use_ipvlan;
+    if (in.use_ipvlan) {
+        j["ipvlan_name"] = in.ipvlan_name;
+        if (in.ipvlan_address) j["ipvlan_address"] = vaddr(*in.ipvlan_address);
+        j["ipvlan_mode"] = in.ipvlan_mode == vrrp::InstanceConfig::IpvlanMode::private_ ? "private"
+                           : in.ipvlan_mode == vrrp::InstanceConfig::IpvlanMode::vepa   ? "vepa"
+                                                                                        : "bridge";
+    }
     j["use_vmac"] = in.use_vmac;
     if (!in.vmac_name.empty()) j["vmac_name"] = in.vmac_name;
     j["vmac_xmit_base"] = in.vmac_xmit_base;

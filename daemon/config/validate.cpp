@@ -61,6 +61,8 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
         in.garp.extra_if_all = g.vrrp_garp_extra_if_all;
     }
     in.check_unicast_src = in.check_unicast_src || g.vrrp_check_unicast_src;
+    if (in.use_ipvlan && in.ipvlan_name.empty() && !g.vmac_prefix.empty())
+        in.ipvlan_name = g.vmac_prefix + "." + std::to_string(in.vrid);
 
     using std::chrono::microseconds;
     microseconds advert = ex.advert.value_or(std::chrono::seconds(1));
@@ -113,10 +115,25 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     }
     if (ex.long_pass)
         c.strict(*ex.long_pass, "(" + in.name + ") Truncating auth_pass to 8 characters");
-    if (ex.promote_secondaries && in.use_vmac) {
+    if (ex.promote_secondaries && (in.use_vmac || in.use_ipvlan)) {
         c.strict(*ex.promote_secondaries,
                  "(" + in.name + ") promote_secondaries is automatically set for vmacs - ignoring");
         in.promote_secondaries = false;
+    }
+    // keepalived takes both silently; the ipvlan is what it makes.
+    if (in.use_ipvlan) in.use_vmac = false;
+    if (in.use_ipvlan && in.ipvlan_address && in.ipvlan_address->address.is_v6() != in.ipv6) {
+        c.error(*ex.ipvlan_tok, "(" + in.name + "): address family must match VRRP instance [" +
+                                    in.ipvlan_address->address.to_string() + "] - ignoring");
+        in.ipvlan_address.reset();
+    }
+    if (in.use_ipvlan && !in.ipv6 && !in.ipvlan_address)
+        c.strict(*ex.ipvlan_tok, "(" + in.name +
+                                     ") IPv4 ipvlan requires a source ip address to be "
+                                     "configured. setting instance to fault state");
+    if (in.vmac_xmit_base && in.use_ipvlan) {
+        c.strict(ex.key, "(" + in.name + ") vmac_xmit_base is only valid with a vmac");
+        in.vmac_xmit_base = false;
     }
     if (ex.unicast_kw && in.unicast_peers.empty() && !in.unicast_fault_no_peer)
         c.strict(*ex.unicast_kw, "(" + in.name +

@@ -1,5 +1,7 @@
 // vrrp_instance, vrrp_sync_group, vrrp_script, vrrp_track_file, vrrp_track_process, static_*,
 // garp_group and bfd_instance blocks.
+#include <net/if.h>
+
 #include <algorithm>
 
 #include "config/context.hpp"
@@ -142,6 +144,43 @@ void auth_block(Ctx& c, const Node& n, InstanceTarget& t) {
             c.unknown(ch);
         }
     }
+}
+
+// use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa], in that order, each optional.
+void use_ipvlan(Ctx& c, const Node& n, InstanceTarget& t) {
+    t.in.use_ipvlan = true;
+    t.ex.ipvlan_tok = n.key;
+    auto mode = [](std::string_view w) -> std::optional<I::IpvlanMode> {
+        if (w == "bridge") return I::IpvlanMode::bridge;
+        if (w == "private") return I::IpvlanMode::private_;
+        if (w == "vepa") return I::IpvlanMode::vepa;
+        return std::nullopt;
+    };
+    std::size_t i = 0;
+    if (i < n.args.size() && !parse_prefix(n.args[i].text) && !mode(n.args[i].text)) {
+        if (n.args[i].text.size() >= IF_NAMESIZE)
+            c.strict(n.key, "(" + t.in.name + ") IPVLAN interface name '" +
+                                std::string(n.args[i].text) + "' too long - ignoring");
+        else
+            t.in.ipvlan_name = std::string(n.args[i].text);
+        ++i;
+    }
+    if (i < n.args.size())
+        if (auto p = parse_prefix(n.args[i].text)) {
+            vrrp::VirtualAddress a;
+            a.address = p->address;
+            a.prefix_len = p->has_length ? p->length : (p->address.is_v4() ? 32 : 128);
+            t.in.ipvlan_address = a;
+            ++i;
+        }
+    if (i < n.args.size())
+        if (auto m = mode(n.args[i].text)) {
+            t.in.ipvlan_mode = *m;
+            ++i;
+        }
+    if (i < n.args.size())
+        c.strict(n.key, "(" + t.in.name + ") IPVLAN interface already specified - ignoring '" +
+                            std::string(n.args[i].text) + "'");
 }
 
 void garp_secs(Ctx& c, const Node& n, vrrp::Duration& out, bool& set) {
@@ -389,7 +428,7 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"track_src_ip", [](Ctx&, const Node&, T& t) { t.in.track_src_ip = true; }},
         {"unicast_fault_no_peer",
          [](Ctx&, const Node&, T& t) { t.in.unicast_fault_no_peer = true; }},
-        {"use_ipvlan", unsupported_kw<T>},
+        {"use_ipvlan", [](Ctx& c, const Node& n, T& t) { use_ipvlan(c, n, t); }},
         {"use_vmac_addr", unsupported_kw<T>},
         {"vrf", unsupported_kw<T>},
     };

@@ -1,6 +1,6 @@
 // VRRP keywords of keepalived 2.2.7: promote_secondaries, check_unicast_src,
 // unicast_fault_no_peer, track_src_ip, vrrp_min_garp, garp_group, garp_extra_if and
-// dynamic_interfaces, as the parser hands them to the VRRP module.
+// dynamic_interfaces and use_ipvlan, as the parser hands them to the VRRP module.
 #include "helpers.hpp"
 
 namespace vigil::config {
@@ -163,6 +163,50 @@ TEST(DynamicInterfaces, MissingInterfacesAreAccepted) {
     }
     EXPECT_TRUE(load("global_defs {\n dynamic_interfaces allow_if_changes\n}\n", o)
                     .config.global.allow_if_changes);
+}
+
+TEST(UseIpvlan, NameAddressAndMode) {
+    using M = vrrp::InstanceConfig::IpvlanMode;
+    auto r = load(instance(" use_ipvlan ipv1 192.0.2.7/24 private"));
+    EXPECT_TRUE(r.ok()) << all(r);
+    const auto& in = only(r);
+    EXPECT_TRUE(in.use_ipvlan);
+    EXPECT_EQ(in.ipvlan_name, "ipv1");
+    ASSERT_TRUE(in.ipvlan_address);
+    EXPECT_EQ(in.ipvlan_address->address.to_string(), "192.0.2.7");
+    EXPECT_EQ(in.ipvlan_address->prefix_len, 24);
+    EXPECT_EQ(in.ipvlan_mode, M::private_);
+    r = load(instance(" use_ipvlan 192.0.2.8 vepa"));
+    EXPECT_EQ(only(r).ipvlan_name, "");
+    EXPECT_EQ(only(r).ipvlan_address->prefix_len, 32);
+    EXPECT_EQ(only(r).ipvlan_mode, M::vepa);
+    r = load("global_defs {\n vmac_prefix kv\n}\n" + instance(" use_ipvlan 192.0.2.8"));
+    EXPECT_EQ(only(r).ipvlan_name, "kv.7");
+    EXPECT_EQ(only(r).ipvlan_mode, M::bridge);
+}
+
+TEST(UseIpvlan, KeepalivedVerdicts) {
+    auto r = load(instance(" use_ipvlan"));
+    EXPECT_NE(find(r, "IPv4 ipvlan requires a source ip address"), nullptr) << all(r);
+    EXPECT_TRUE(only(r).use_ipvlan);  // it runs, in FAULT
+    r = load(instance(" use_ipvlan x1 192.0.2.7 l3"));
+    EXPECT_NE(find(r, "IPVLAN interface already specified - ignoring 'l3'"), nullptr) << all(r);
+    r = load(instance(" use_ipvlan abcdefghijklmnopq 192.0.2.7"));
+    EXPECT_NE(find(r, "IPVLAN interface name 'abcdefghijklmnopq' too long"), nullptr) << all(r);
+    EXPECT_EQ(only(r).ipvlan_name, "");
+    r = load(instance(" use_ipvlan x1 fd00::7"));
+    EXPECT_NE(find(r, "address family must match VRRP instance"), nullptr) << all(r);
+    EXPECT_FALSE(only(r).ipvlan_address);
+    r = load(instance(" use_ipvlan x1 192.0.2.7\n vmac_xmit_base"));
+    EXPECT_NE(find(r, "vmac_xmit_base is only valid with a vmac"), nullptr) << all(r);
+    EXPECT_FALSE(only(r).vmac_xmit_base);
+    r = load(instance(" use_ipvlan x1 192.0.2.7\n promote_secondaries"));
+    EXPECT_NE(find(r, "promote_secondaries is automatically set for vmacs"), nullptr) << all(r);
+    // keepalived takes use_vmac beside it silently and makes the ipvlan.
+    r = load(instance(" use_vmac\n use_ipvlan x1 192.0.2.7"));
+    EXPECT_TRUE(r.ok()) << all(r);
+    EXPECT_FALSE(only(r).use_vmac);
+    EXPECT_TRUE(only(r).use_ipvlan);
 }
 
 }  // namespace

@@ -246,6 +246,13 @@ struct InstanceConfig {
     GarpConfig garp;
 
     bool use_vmac = false;
+    // use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa]: an L2 ipvlan carrying the VIPs,
+    // its address the source of the adverts.
+    enum class IpvlanMode { bridge, private_, vepa };
+    bool use_ipvlan = false;
+    std::string ipvlan_name;  // empty: vrrp.<vrid> (or vmac_prefix.<vrid>)
+    std::optional<VirtualAddress> ipvlan_address;
+    IpvlanMode ipvlan_mode = IpvlanMode::bridge;
     bool promote_secondaries = false;    // net.ipv4.conf.IFACE.promote_secondaries=1 while running
     bool check_unicast_src = false;      // unicast adverts only from unicast_peer addresses
     bool unicast_fault_no_peer = false;  // unicast without peers is FAULT, not multicast
