@@ -186,7 +186,8 @@ struct Engine::Impl final : InstanceIo {
     std::map<int, std::unique_ptr<boost::asio::posix::stream_descriptor>> exit_watches;
     std::unique_ptr<VipFilter> filter;  // opened with the first strict master
     std::optional<VmacManager> vmac_manager;
-    std::map<std::string, Vmac> vmacs;  // by instance name
+    std::map<std::string, Vmac> vmacs;                    // by instance name
+    std::map<std::string, std::vector<Vmac>> addr_vmacs;  // use_vmac_addr, by instance name
     // Base interfaces under a vmac: their arp_ignore / arp_filter before, restored with the last.
     struct BaseArp {
         int users = 0;
@@ -375,6 +376,11 @@ struct Engine::Impl final : InstanceIo {
         } else if (c.use_ipvlan) {
             info.up = false;  // no ipvlan (yet): FAULT
         }
+        if (auto a = addr_vmacs.find(c.name); a != addr_vmacs.end())
+            for (const auto& v : a->second) {
+                info.addr_vmacs.push_back({v.base, v.ipv6, v.ifindex, v.mac});
+                info.vmac_ifindexes.push_back(v.ifindex);
+            }
         if (const auto* src = configured_source(c))
             info.configured_source_present =
                 std::binary_search(l->watched.begin(), l->watched.end(), *src);
@@ -468,6 +474,9 @@ struct Engine::Impl final : InstanceIo {
         std::vector<std::string> gone;
         for (const auto& [name, v] : vmacs)
             if (v.ifindex == l.index || v.base == l.name) gone.push_back(name);
+        for (const auto& [name, list] : addr_vmacs)
+            for (const auto& v : list)
+                if (v.ifindex == l.index || v.base == l.name) gone.push_back(name);
         for (const auto& name : gone) remove_vmac(name);
         for (auto s = sockets.begin(); s != sockets.end();)
             s = s->first.ifindex == l.index ? sockets.erase(s) : std::next(s);
@@ -548,14 +557,26 @@ struct Engine::Impl final : InstanceIo {
             vmac_manager.emplace(std::move(*m));
         }
         if (c.use_ipvlan) return ensure_ipvlan(c, *base);
+        auto v =
+            create_macvlan(c.name, c.vmac_name.empty() ? default_vmac_name(c.vrid) : c.vmac_name,
+                           *base, virtual_mac(c.vrid, c.ipv6), c.ipv6);
+        if (!v) return;
+        auto& stored = vmacs.emplace(c.name, std::move(*v)).first->second;
+        mirror_link_local(stored);
+    }
+
+    // A private macvlan with keepalived's sysctls (see ensure_vmac).
+    std::optional<Vmac> create_macvlan(const std::string& who, const std::string& name,
+                                       const LinkMonitor::Link& base, const Mac& mac, bool ipv6) {
         Vmac v;
-        v.name = c.vmac_name.empty() ? default_vmac_name(c.vrid) : c.vmac_name;
-        v.mac = virtual_mac(c.vrid, c.ipv6);
-        v.base = c.interface;
-        auto idx = vmac_manager->create({v.name, base->index, v.mac, true});
+        v.name = name;
+        v.mac = mac;
+        v.base = base.name;
+        v.ipv6 = ipv6;
+        auto idx = vmac_manager->create({v.name, base.index, v.mac, true});
         if (!idx) {
-            log(LogLevel::error, fmt::format("({}) {}", c.name, idx.error()));
-            return;
+            log(LogLevel::error, fmt::format("({}) {}", who, idx.error()));
+            return std::nullopt;
         }
         v.ifindex = *idx;
         bool ok = write_sysctl(ipv4_conf(v.name, "arp_ignore"), "1") &&
@@ -570,11 +591,39 @@ struct Engine::Impl final : InstanceIo {
         }
         // keepalived sets promote_secondaries on its vmacs.
         ok = write_sysctl(ipv4_conf(v.name, "promote_secondaries"), "1") && ok;
-        if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", c.name, v.name));
-        log(LogLevel::info, fmt::format("({}) vmac {} created on {}", c.name, v.name, v.base));
-        v.ipv6 = c.ipv6;
-        auto& stored = vmacs.emplace(c.name, std::move(v)).first->second;
-        mirror_link_local(stored);
+        if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", who, v.name));
+        log(LogLevel::info, fmt::format("({}) vmac {} created on {}", who, v.name, v.base));
+        return v;
+    }
+
+    // use_vmac_addr and a VIP's use_vmac: one VMAC per (interface, family) the VIPs need.
+    void ensure_addr_vmacs(const InstanceConfig& c) {
+        auto& list = addr_vmacs[c.name];
+        for (const auto* vips : {&c.vips, &c.excluded_vips})
+            for (const auto& vip : *vips) {
+                const auto base_name = addr_vmac_base(c, vip);
+                const bool v6 = vip.address.is_v6();
+                if (base_name.empty() || std::any_of(list.begin(), list.end(), [&](const Vmac& v) {
+                        return v.base == base_name && v.ipv6 == v6;
+                    }))
+                    continue;
+                auto base = links->find(base_name);
+                if (!base || !base->present) continue;  // retried when it appears
+                if (!vmac_manager) {
+                    auto m = VmacManager::open();
+                    if (!m) {
+                        log(LogLevel::error, fmt::format("({}) vmac: {}", c.name, m.error()));
+                        return;
+                    }
+                    vmac_manager.emplace(std::move(*m));
+                }
+                auto v = create_macvlan(c.name, addr_vmac_name(c, v6), *base,
+                                        virtual_mac(c.vrid, v6), v6);
+                if (!v) continue;
+                list.push_back(std::move(*v));
+                mirror_link_local(list.back());
+            }
+        if (list.empty()) addr_vmacs.erase(c.name);
     }
 
     // use_ipvlan: an L2 ipvlan (bridge, private or vepa) with the configured address, which the
@@ -633,10 +682,19 @@ struct Engine::Impl final : InstanceIo {
     }
 
     void remove_vmac(const std::string& instance) {
+        if (auto a = addr_vmacs.find(instance); a != addr_vmacs.end()) {
+            const auto list = std::move(a->second);
+            addr_vmacs.erase(a);
+            for (const auto& v : list) destroy_vmac(instance, v);
+        }
         auto it = vmacs.find(instance);
         if (it == vmacs.end()) return;
         const Vmac v = std::move(it->second);
         vmacs.erase(it);
+        destroy_vmac(instance, v);
+    }
+
+    void destroy_vmac(const std::string& instance, const Vmac& v) {
         for (auto s = sockets.begin(); s != sockets.end();)
             s = s->first.ifindex == v.ifindex ? sockets.erase(s) : std::next(s);
         if (vmac_manager)
@@ -881,7 +939,10 @@ struct Engine::Impl final : InstanceIo {
                     fmt::format("({}) Cannot use unicast without any peers - going to fault state",
                                 c.name));
         }
-        for (auto* i : fresh) ensure_vmac(i->config());
+        for (auto* i : fresh) {
+            ensure_vmac(i->config());
+            ensure_addr_vmacs(i->config());
+        }
         recompute_all();
         for (auto* i : fresh) attach(*i);
         for (auto* i : fresh) i->start();
@@ -912,6 +973,17 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     d.links->on_change([&d](const LinkMonitor::Link& l) {
         if (d.stopped) return;
         if (!l.present) d.forget_link(l);
+        if (l.present)
+            for (auto& [_, inst] : d.instances) {
+                const auto& c = inst->config();
+                for (const auto* vips : {&c.vips, &c.excluded_vips})
+                    if (std::any_of(vips->begin(), vips->end(), [&](const VirtualAddress& v) {
+                            return addr_vmac_base(c, v) == l.name;
+                        })) {
+                        d.ensure_addr_vmacs(c);
+                        break;
+                    }
+            }
         // A vmac deleted under a running instance is made again.
         for (auto& [_, inst] : d.instances)
             if (!l.present && (inst->config().use_vmac || inst->config().use_ipvlan) &&
@@ -988,6 +1060,7 @@ void Engine::stop(std::function<void()> done) {
     for (auto& [_, sock] : d.sockets)
         if (sock->queued()) sock->flush();
     while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
+    while (!d.addr_vmacs.empty()) d.remove_vmac(d.addr_vmacs.begin()->first);
     d.apply_statics({});
     d.promoted.clear();
     d.pacers.clear();

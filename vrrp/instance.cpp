@@ -1,6 +1,9 @@
 #include "instance.hpp"
 
 #include <algorithm>
+#include <set>
+
+#include "vmac.hpp"
 
 namespace vigil::vrrp {
 
@@ -200,6 +203,17 @@ void Instance::on_timer(Event e, TimePoint deadline) {
     handle(e, base);
 }
 
+namespace {
+// The VMACs an instance's VIPs need: a change of these restarts the instance.
+std::set<std::pair<std::string, bool>> addr_vmac_keys(const InstanceConfig& c) {
+    std::set<std::pair<std::string, bool>> out;
+    for (const auto* vips : {&c.vips, &c.excluded_vips})
+        for (const auto& v : *vips)
+            if (auto b = addr_vmac_base(c, v); !b.empty()) out.emplace(b, v.address.is_v6());
+    return out;
+}
+}  // namespace
+
 bool Instance::can_update(const InstanceConfig& n) const {
     const auto& o = config_;
     return o.interface == n.interface && o.vrid == n.vrid && o.version == n.version &&
@@ -207,7 +221,10 @@ bool Instance::can_update(const InstanceConfig& n) const {
            o.unicast_src == n.unicast_src && o.unicast_peers == n.unicast_peers &&
            o.unicast_ttl == n.unicast_ttl && o.use_vmac == n.use_vmac &&
            o.vmac_name == n.vmac_name && o.vmac_xmit_base == n.vmac_xmit_base &&
-           o.sync_group == n.sync_group;
+           o.use_vmac_addr == n.use_vmac_addr && o.vmac_addr_prefix == n.vmac_addr_prefix &&
+           o.use_ipvlan == n.use_ipvlan && o.ipvlan_name == n.ipvlan_name &&
+           o.ipvlan_address == n.ipvlan_address && o.ipvlan_mode == n.ipvlan_mode &&
+           addr_vmac_keys(o) == addr_vmac_keys(n) && o.sync_group == n.sync_group;
 }
 
 void Instance::update(const InstanceConfig& next) {
@@ -352,7 +369,17 @@ void Instance::send(std::uint8_t priority) {
     }
 }
 
+const LinkInfo::AddrVmac* Instance::addr_vmac(const VirtualAddress& v) const {
+    if (link_.addr_vmacs.empty()) return nullptr;
+    const auto base = addr_vmac_base(config_, v);
+    if (base.empty()) return nullptr;
+    for (const auto& a : link_.addr_vmacs)
+        if (a.base == base && a.ipv6 == v.address.is_v6()) return &a;
+    return nullptr;  // not made (yet): the VIP's own interface
+}
+
 int Instance::vip_ifindex(const VirtualAddress& v) {
+    if (const auto* a = addr_vmac(v)) return a->ifindex;
     if (!v.dev.empty()) return world_.ifindex_of(v.dev);
     return link_.vip_ifindex ? link_.vip_ifindex : link_.ifindex;
 }
@@ -431,6 +458,7 @@ void Instance::garp_step(TimePoint base) {
 }
 
 MacAddress Instance::announce_mac(const VirtualAddress& v, int ifindex) {
+    if (const auto* a = addr_vmac(v)) return a->mac;
     if (v.dev.empty()) return link_.announce_mac ? *link_.announce_mac : link_.mac;
     return world_.mac_of(ifindex).value_or(link_.mac);
 }

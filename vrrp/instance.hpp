@@ -62,6 +62,14 @@ struct LinkInfo {
     bool configured_source_present = true;
     // garp_extra_if without "all": the VMAC interfaces among the VIPs' interfaces.
     std::vector<int> vmac_ifindexes;
+    // use_vmac_addr: the VMACs on other interfaces (or of the other family) VIPs go on.
+    struct AddrVmac {
+        std::string base;
+        bool ipv6 = false;
+        int ifindex = 0;
+        MacAddress mac{};
+    };
+    std::vector<AddrVmac> addr_vmacs;
 };
 
 // garp_extra_if: which VIPs a periodic refresh announces. xmit_ifindex is where adverts leave
@@ -154,6 +162,7 @@ class Instance {
     TimerQueue& timers_;
     void garp_extra();
     MacAddress announce_mac(const VirtualAddress& v, int ifindex);
+    const LinkInfo::AddrVmac* addr_vmac(const VirtualAddress& v) const;
 
     TimerQueue::Entry master_down_, advert_, preempt_, garp_delay_, garp_refresh_, garp_gap_,
         garp_extra_;

@@ -22,6 +22,18 @@ std::string default_vmac_name(std::uint8_t vrid) {
     return fmt::format("vrrp.{}", vrid);
 }
 
+std::string addr_vmac_base(const InstanceConfig& c, const VirtualAddress& v) {
+    const std::string& dev = v.dev.empty() ? c.interface : v.dev;
+    if (v.use_vmac) return dev;
+    if (!c.use_vmac_addr) return {};
+    if (dev != c.interface || v.address.is_v6() != c.ipv6) return dev;
+    return {};
+}
+
+std::string addr_vmac_name(const InstanceConfig& c, bool ipv6) {
+    return fmt::format("{}{}.{}", c.vmac_addr_prefix, ipv6 ? "6" : "", c.vrid);
+}
+
 std::expected<RtnlLink, std::string> make_vmac(const VmacSpec& spec) {
     if (spec.name.empty() || spec.name.size() >= IFNAMSIZ)
         return std::unexpected(fmt::format("bad interface name '{}'", spec.name));

@@ -7,6 +7,7 @@
 
 #include "announce.hpp"
 #include "netlink_socket.hpp"
+#include "vigil/vrrp/config.hpp"
 
 namespace vigil::vrrp {
 
@@ -15,6 +16,11 @@ Mac virtual_mac(std::uint8_t vrid, bool ipv6);
 
 // keepalived's default name for an instance's macvlan: "vrrp.VRID".
 std::string default_vmac_name(std::uint8_t vrid);
+
+// The interface whose VMAC carries V (use_vmac_addr, or the VIP's own use_vmac); empty: none.
+std::string addr_vmac_base(const InstanceConfig& c, const VirtualAddress& v);
+// keepalived's names for those: PREFIX.VRID, PREFIX6.VRID for IPv6.
+std::string addr_vmac_name(const InstanceConfig& c, bool ipv6);
 
 struct VmacSpec {
     std::string name;  // at most 15 bytes

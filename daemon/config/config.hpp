@@ -72,7 +72,8 @@ struct GlobalConfig {
     bool no_email_faults = false;           // no SMTP alert on entering FAULT
     int vrrp_down_timer_adverts = 3;
     bool fifo_write_vrrp_states_on_reload = false;  // every instance's state line after a reload
-    std::string vmac_prefix;  // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
+    std::string vmac_prefix;       // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
+    std::string vmac_addr_prefix;  // use_vmac_addr's VMACs; empty: vmac_prefix
     std::optional<bool> vrrp_lower_prio_no_advert;  // unset: as the instance's strict mode
     bool vrrp_higher_prio_send_advert = false;
     bool vrrp_check_unicast_src = false;              // default of check_unicast_src

@@ -73,8 +73,9 @@ struct Ctx {
     std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
     std::vector<std::size_t> log_all_failures_set;
     std::unordered_set<std::string> unsupported_seen;
-    int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
-                   // log_all_failures, in order
+    bool static_block = false;  // reading static_ipaddress (not an instance's addresses)
+    int pass = 2;               // Diagnostic::pass of what is reported now  // checks that said
+                                // log_all_failures, in order
 
     // Severity::warning: keepalived accepts it too; informational.
     void warn(const Token& at, std::string msg);

@@ -410,7 +410,15 @@ const KeywordTable<G>& table() {
          }},
         {"tmp_config_directory", unsupported_kw<G>},
         {"umask", umask_kw},
-        {"vmac_addr_prefix", unsupported_kw<G>},
+        {"vmac_addr_prefix",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             // PREFIX6.VRID must fit IFNAMSIZ with a three-digit VRID.
+             if (n.args[0].text.size() > 10)
+                 c.error(n.args[0], "vmac_addr_prefix: at most 10 characters");
+             else
+                 g.vmac_addr_prefix = std::string(n.args[0].text);
+         }},
         {"vmac_prefix",
          [](Ctx& c, const Node& n, G& g) {
              if (!c.need_args(n, 1)) return;

@@ -50,7 +50,8 @@ json vaddr(const vrrp::VirtualAddress& v) {
                             {"nodad", v.nodad},
                             {"mngtmpaddr", v.mngtmpaddr},
                             {"noprefixroute", v.noprefixroute},
-                            {"autojoin", v.autojoin}})
+                            {"autojoin", v.autojoin},
+                            {"use_vmac", v.use_vmac}})
         if (on) j[name] = true;
     if (v.preferred_lft) j["preferred_lft"] = *v.preferred_lft;
     if (v.valid_lft) j["valid_lft"] = *v.valid_lft;
@@ -174,6 +175,8 @@ json instance(const vrrp::InstanceConfig& in) {
     j["unicast_fault_no_peer"] = in.unicast_fault_no_peer;
     j["track_src_ip"] = in.track_src_ip;
     j["use_ipvlan"] = in.use_ipvlan;
+    j["use_vmac_addr"] = in.use_vmac_addr;
+    j["vmac_addr_prefix"] = in.vmac_addr_prefix;
     if (in.use_ipvlan) {
         j["ipvlan_name"] = in.ipvlan_name;
         if (in.ipvlan_address) j["ipvlan_address"] = vaddr(*in.ipvlan_address);

@@ -61,6 +61,9 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
         in.garp.extra_if_all = g.vrrp_garp_extra_if_all;
     }
     in.check_unicast_src = in.check_unicast_src || g.vrrp_check_unicast_src;
+    in.vmac_addr_prefix = !g.vmac_addr_prefix.empty() ? g.vmac_addr_prefix
+                          : !g.vmac_prefix.empty()    ? g.vmac_prefix
+                                                      : "vrrp";
     if (in.use_ipvlan && in.ipvlan_name.empty() && !g.vmac_prefix.empty())
         in.ipvlan_name = g.vmac_prefix + "." + std::to_string(in.vrid);
 

@@ -429,7 +429,7 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"unicast_fault_no_peer",
          [](Ctx&, const Node&, T& t) { t.in.unicast_fault_no_peer = true; }},
         {"use_ipvlan", [](Ctx& c, const Node& n, T& t) { use_ipvlan(c, n, t); }},
-        {"use_vmac_addr", unsupported_kw<T>},
+        {"use_vmac_addr", [](Ctx&, const Node&, T& t) { t.in.use_vmac_addr = true; }},
         {"vrf", unsupported_kw<T>},
     };
     return t;
@@ -706,9 +706,11 @@ void parse_vrrp_track_process(Ctx& c, const Node& block) {
 void parse_static_block(Ctx& c, const Node& block) {
     auto k = block.key.text;
     auto& v = c.cfg.vrrp;
-    if (k == "static_ipaddress")
+    if (k == "static_ipaddress") {
+        c.static_block = true;
         vip_block(c, block, v.static_addresses);
-    else if (k == "static_routes")
+        c.static_block = false;
+    } else if (k == "static_routes")
         route_block(c, block, v.static_routes);
     else
         rule_block(c, block, v.static_rules);

@@ -1,6 +1,7 @@
 """VRRP keywords in namespaces: promote_secondaries, check_unicast_src / vrrp_check_unicast_src,
-unicast_fault_no_peer, track_src_ip, vrrp_min_garp, garp_group, garp_extra_if and
-dynamic_interfaces, each judged by what the kernel, the wire or `vigild --status` shows."""
+unicast_fault_no_peer, track_src_ip, vrrp_min_garp, garp_group, garp_extra_if,
+dynamic_interfaces, use_vmac_addr / vmac_addr_prefix and a VIP's use_vmac, each judged by what
+the kernel, the wire or `vigild --status` shows."""
 import os
 import sys
 import time
@@ -195,6 +196,45 @@ class Keywords(RigTest):
             r1.ip("link", "del", "eth1")
             self.assertIsNotNone(wait_until(lambda: state_of(d) == "FAULT", 5), round_)
         self.assertTrue(d.alive())
+
+    def test_use_vmac_addr(self):
+        self.rig.add_bridge("br1")
+        r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
+        r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
+        self.rig.plug(r1, "eth1", ["10.98.0.1/24"], bridge="br1")
+        self.rig.plug(r2, "eth1", ["10.98.0.2/24"], bridge="br1")
+        c = self.rig.add_host("c", ["10.98.0.100/24"], bridge="br1")
+        watch = ArpWatch(c, seconds=15)
+        # VRID 51: VIPs off the instance's interface or family go on abc.51 / abc6.51 on eth1.
+        d1 = self.start(r1, "n1", global_conf("n1", "    vmac_addr_prefix abc\n") + instance_conf(
+            vrid=51, priority=255, state="MASTER", vips=("10.99.0.10/24", "10.98.0.10/24 dev eth1"),
+            extra="    use_vmac_addr\n    virtual_ipaddress_excluded {\n"
+                  "        fd00:98::10/64 dev eth1\n    }", **FAST))
+        # VRID 52: only the VIP that says use_vmac, on vrrp.52 (vmac_addr_prefix defaults to
+        # vmac_prefix, "vrrp").
+        self.start(r2, "n2", global_conf("n2") + instance_conf(
+            vrid=52, priority=255, state="MASTER",
+            vips=("10.99.0.20/24", "10.98.0.20/24 dev eth1 use_vmac", "10.98.0.21/24 dev eth1"),
+            **FAST))
+        self.assertIsNotNone(wait_until(
+            lambda: r1.has_addr("10.98.0.10", "abc.51") and r2.has_addr("10.98.0.20", "vrrp.52"),
+            6))
+        link = lambda h, dev: h.ip("-d", "-o", "link", "show", dev).stdout  # noqa: E731
+        self.assertIn("link/ether 00:00:5e:00:01:33", link(r1, "abc.51"))
+        self.assertIn("macvlan", link(r1, "abc.51"))
+        self.assertIn("link/ether 00:00:5e:00:02:33", link(r1, "abc6.51"))
+        self.assertTrue(r1.has_addr("fd00:98::10", "abc6.51"))
+        self.assertTrue(r1.has_addr("10.99.0.10", "eth0"))
+        self.assertIn("link/ether 00:00:5e:00:01:34", link(r2, "vrrp.52"))
+        self.assertTrue(r2.has_addr("10.98.0.21", "eth1"))
+        self.assertFalse(r2.has_addr("10.98.0.21", "vrrp.52"))
+        # Gratuitous ARPs for them come from the virtual MAC.
+        self.assertIsNotNone(wait_until(lambda: watch.gratuitous("10.98.0.10"), 3))
+        self.assertEqual({m for _, m in watch.gratuitous("10.98.0.10")}, {"00005e000133"})
+        self.assertEqual({m for _, m in watch.gratuitous("10.98.0.20")}, {"00005e000134"})
+        self.assertEqual(d1.stop(), 0)
+        for dev in ("abc.51", "abc6.51"):
+            self.assertNotEqual(r1.ip("link", "show", dev, check=False).returncode, 0, dev)
 
 
 if __name__ == "__main__":

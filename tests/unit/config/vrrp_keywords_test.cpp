@@ -1,6 +1,7 @@
 // VRRP keywords of keepalived 2.2.7: promote_secondaries, check_unicast_src,
 // unicast_fault_no_peer, track_src_ip, vrrp_min_garp, garp_group, garp_extra_if and
-// dynamic_interfaces and use_ipvlan, as the parser hands them to the VRRP module.
+// dynamic_interfaces, use_ipvlan, use_vmac_addr / vmac_addr_prefix and a VIP's use_vmac, as the
+// parser hands them to the VRRP module.
 #include "helpers.hpp"
 
 namespace vigil::config {
@@ -207,6 +208,24 @@ TEST(UseIpvlan, KeepalivedVerdicts) {
     EXPECT_TRUE(r.ok()) << all(r);
     EXPECT_FALSE(only(r).use_vmac);
     EXPECT_TRUE(only(r).use_ipvlan);
+}
+
+TEST(UseVmacAddr, PrefixAndPerAddressUseVmac) {
+    auto r =
+        load(instance(" use_vmac_addr\n virtual_ipaddress_excluded {\n  192.0.2.20 dev eth1 "
+                      "use_vmac\n }"));
+    EXPECT_TRUE(r.ok()) << all(r);
+    EXPECT_TRUE(only(r).use_vmac_addr);
+    EXPECT_EQ(only(r).vmac_addr_prefix, "vrrp");
+    ASSERT_EQ(only(r).excluded_vips.size(), 1u);
+    EXPECT_TRUE(only(r).excluded_vips[0].use_vmac);
+    EXPECT_FALSE(only(r).vips[0].use_vmac);
+    EXPECT_TRUE(r.config.unsupported_keywords.empty());
+    r = load("global_defs {\n vmac_prefix vp\n}\n" + instance(" use_vmac_addr"));
+    EXPECT_EQ(only(r).vmac_addr_prefix, "vp");
+    r = load("global_defs {\n vmac_prefix vp\n vmac_addr_prefix va\n}\n" + instance(""));
+    EXPECT_EQ(only(r).vmac_addr_prefix, "va");
+    EXPECT_FALSE(load("global_defs {\n vmac_addr_prefix eleven_char\n}\n").ok());
 }
 
 }  // namespace

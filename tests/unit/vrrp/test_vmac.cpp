@@ -1,4 +1,4 @@
-// The netlink requests for the interfaces instances create (pure: no socket).
+// The interfaces instances create: netlink requests, names and which VIPs use them (pure).
 #include <gtest/gtest.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -41,6 +41,28 @@ TEST(Ipvlan, BadSpecsAreRefused) {
     EXPECT_FALSE(make_ipvlan_request({"", 7, 0, true}));
     EXPECT_FALSE(make_ipvlan_request({"a-name-far-too-long", 7, 0, true}));
     EXPECT_FALSE(make_ipvlan_request({"ipv1", 0, 0, true}));
+}
+
+TEST(AddrVmac, WhichVipsGoOnAVmacAndItsName) {
+    InstanceConfig c;
+    c.interface = "eth0";
+    c.vrid = 51;
+    VirtualAddress own, other, v6, marked;
+    own.address = boost::asio::ip::make_address("10.0.0.10");
+    other = own;
+    other.dev = "eth1";
+    v6.address = boost::asio::ip::make_address("fd00::10");
+    marked = own;
+    marked.use_vmac = true;
+    EXPECT_EQ(addr_vmac_base(c, other), "");  // use_vmac_addr off
+    EXPECT_EQ(addr_vmac_base(c, marked), "eth0");
+    c.use_vmac_addr = true;
+    EXPECT_EQ(addr_vmac_base(c, own), "");
+    EXPECT_EQ(addr_vmac_base(c, other), "eth1");
+    EXPECT_EQ(addr_vmac_base(c, v6), "eth0");  // the other family
+    EXPECT_EQ(addr_vmac_name(c, false), "vrrp.51");
+    c.vmac_addr_prefix = "abc";
+    EXPECT_EQ(addr_vmac_name(c, true), "abc6.51");
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ struct VirtualAddress {
     bool mngtmpaddr = false;     // IFA_F_MANAGETEMPADDR
     bool noprefixroute = false;  // IFA_F_NOPREFIXROUTE
     bool autojoin = false;       // IFA_F_MCAUTOJOIN
+    bool use_vmac = false;       // on a VMAC of its own dev (as use_vmac_addr does)
     // Lifetimes in seconds; empty: forever, except IPv6 /128 whose preferred_lft is 0
     // (deprecated), as keepalived. kForever is "forever" said explicitly.
     std::optional<std::uint32_t> preferred_lft;
@@ -259,6 +260,10 @@ struct InstanceConfig {
     bool track_src_ip = false;           // FAULT while the configured source address is not local
     std::string vmac_name;               // empty: vrrp.<vrid>
     bool vmac_xmit_base = false;
+    // use_vmac_addr: VIPs on another interface than the instance's, or of the other family, go
+    // on a VMAC on that interface, named PREFIX.VRID (IPv6: PREFIX6.VRID).
+    bool use_vmac_addr = false;
+    std::string vmac_addr_prefix = "vrrp";  // vmac_addr_prefix, else vmac_prefix
     bool accept = false;
     bool strict = false;
     bool skip_check_adv_addr = false;
