@@ -99,7 +99,7 @@ struct GarpLane {
         Address vip;
     };
     Duration gap{0};
-    std::chrono::steady_clock::time_point next_free{};
+    TimerQueue::TimePoint next_free{};
     std::deque<Pending> queue;
     std::unique_ptr<boost::asio::steady_timer> timer;
 };
@@ -263,7 +263,7 @@ struct Engine::Impl final : InstanceIo {
         if (!announcer) return std::unexpected("no announcer");
         if (!pacers.empty())
             if (auto* lane = lane_of(ifindex, vip); lane && lane->gap > Duration{0}) {
-                const auto now = std::chrono::steady_clock::now();
+                const auto now = timers.now();
                 if (lane->queue.empty() && now >= lane->next_free) {
                     lane->next_free = now + lane->gap;
                     return announce_now(ifindex, mac, vip);
@@ -289,7 +289,7 @@ struct Engine::Impl final : InstanceIo {
             if (ec || !*a || stopped || lane.queue.empty()) return;
             auto p = lane.queue.front();
             lane.queue.pop_front();
-            lane.next_free = std::chrono::steady_clock::now() + lane.gap;
+            lane.next_free = timers.now() + lane.gap;
             if (auto r = announce_now(p.ifindex, p.mac, p.vip); !r)
                 log(LogLevel::warning,
                     fmt::format("announce {}: {}", p.vip.to_string(), r.error()));
