@@ -86,9 +86,15 @@ struct GlobalConfig {
     bool no_email_faults = false;           // no SMTP alert on entering FAULT
     int vrrp_down_timer_adverts = 3;
     bool fifo_write_vrrp_states_on_reload = false;  // every instance's state line after a reload
-    std::string vmac_prefix;  // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
+    std::string vmac_prefix;       // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
+    std::string vmac_addr_prefix;  // use_vmac_addr's VMACs; empty: vmac_prefix
     std::optional<bool> vrrp_lower_prio_no_advert;  // unset: as the instance's strict mode
     bool vrrp_higher_prio_send_advert = false;
+    bool vrrp_check_unicast_src = false;              // default of check_unicast_src
+    std::chrono::microseconds vrrp_garp_extra_if{0};  // default of garp_extra_if (0: off)
+    bool vrrp_garp_extra_if_all = false;
+    bool dynamic_interfaces = false;  // missing interfaces are no error; followed as they come
+    bool allow_if_changes = false;
     bool no_checker_emails = false;  // real-server alerts only on add/remove
     std::optional<unsigned> umask;   // for files the daemon creates
     // Run once before anything starts and once after everything stopped, bounded in time.

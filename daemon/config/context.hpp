@@ -39,6 +39,9 @@ struct InstanceExtra {
          garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,
          gna_interval = false;
     std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
+    bool garp_extra_if = false;
+    std::optional<Token> promote_secondaries;
+    std::optional<Token> ipvlan_tok;
     bool auth_block = false;
     std::optional<Token> long_pass;
     std::optional<Token> ah_tok;  // auth_type AH
@@ -78,6 +81,7 @@ struct Ctx {
     std::unordered_set<std::string> unsupported_seen;
     std::optional<LvsSyncUse> lvs_sync;
     std::vector<std::pair<std::pair<std::size_t, std::size_t>, std::string>> bfd_check_names;
+    bool static_block = false;  // reading static_ipaddress (not an instance's addresses)
     int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
                    // log_all_failures, in order
 

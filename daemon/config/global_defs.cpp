@@ -533,7 +533,17 @@ const KeywordTable<G>& table() {
              if (c.need_args(n, 1)) g.default_interface = std::string(n.args[0].text);
          }},
         {"disable_local_igmp", unsupported_kw<G>},
-        {"dynamic_interfaces", unsupported_kw<G>},
+        {"dynamic_interfaces",
+         [](Ctx& c, const Node& n, G& g) {
+             g.dynamic_interfaces = true;
+             for (const auto& a : n.args) {
+                 if (a.text == "allow_if_changes")
+                     g.allow_if_changes = true;
+                 else
+                     c.strict(a, "dynamic_interfaces: unknown option '" + std::string(a.text) +
+                                     "', expected allow_if_changes");
+             }
+         }},
         {"enable_dbus", unsupported_kw<G>},
         {"enable_snmp_checker", unsupported_kw<G>},
         {"enable_snmp_rfc", unsupported_kw<G>},
@@ -592,7 +602,15 @@ const KeywordTable<G>& table() {
          }},
         {"tmp_config_directory", unsupported_kw<G>},
         {"umask", umask_kw},
-        {"vmac_addr_prefix", unsupported_kw<G>},
+        {"vmac_addr_prefix",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             // PREFIX6.VRID must fit IFNAMSIZ with a three-digit VRID.
+             if (n.args[0].text.size() > 10)
+                 c.error(n.args[0], "vmac_addr_prefix: at most 10 characters");
+             else
+                 g.vmac_addr_prefix = std::string(n.args[0].text);
+         }},
         {"vmac_prefix",
          [](Ctx& c, const Node& n, G& g) {
              if (!c.need_args(n, 1)) return;
@@ -602,18 +620,41 @@ const KeywordTable<G>& table() {
              else
                  g.vmac_prefix = std::string(n.args[0].text);
          }},
-        {"vrrp_check_unicast_src", unsupported_kw<G>},
+        {"vrrp_check_unicast_src",
+         [](Ctx& c, const Node& n, G& g) { g.vrrp_check_unicast_src = flag_value(c, n); }},
         {"vrrp_cpu_affinity", process_cpu_affinity},
         {"vrrp_down_timer_adverts",
          [](Ctx& c, const Node& n, G& g) {
              if (auto v = c.integer(n, 0, 1, 100)) g.vrrp_down_timer_adverts = int(*v);
          }},
-        {"vrrp_garp_extra_if", unsupported_kw<G>},
+        {"vrrp_garp_extra_if",
+         [](Ctx& c, const Node& n, G& g) {
+             const bool all = !n.args.empty() && n.args[0].text == "all";
+             const std::size_t at = all ? 1 : 0;
+             if (n.args.size() <= at) {
+                 c.strict(n.key, "vrrp_garp_extra_if specified without time - ignoring");
+                 return;
+             }
+             auto v = parse_integer(n.args[at].text);
+             if (!v || *v < 1 || *v > 86400) {
+                 c.strict(n.args[at], "vrrp_garp_extra_if '" + std::string(n.args[at].text) +
+                                          "' invalid (range [1, 86400]) - ignoring");
+                 return;
+             }
+             g.vrrp_garp_extra_if = std::chrono::seconds(*v);
+             g.vrrp_garp_extra_if_all = all;
+         }},
         {"vrrp_higher_prio_send_advert",
          [](Ctx& c, const Node& n, G& g) { g.vrrp_higher_prio_send_advert = flag_value(c, n); }},
         {"vrrp_lower_prio_no_advert",
          [](Ctx& c, const Node& n, G& g) { g.vrrp_lower_prio_no_advert = flag_value(c, n); }},
-        {"vrrp_min_garp", unsupported_kw<G>},
+        // One announcement per VIP and no second burst; later vrrp_garp_* lines still win.
+        {"vrrp_min_garp",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!flag_value(c, n)) return;
+             g.vrrp_garp_master_repeat = 1;
+             g.vrrp_garp_master_delay = std::chrono::seconds(0);
+         }},
         {"vrrp_netlink_cmd_rcv_bufs", unsupported_kw<G>},
         {"vrrp_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
         {"vrrp_netlink_monitor_rcv_bufs", unsupported_kw<G>},

@@ -42,8 +42,7 @@ class Builder {
         else if (k == "static_ipaddress" || k == "static_routes" || k == "static_rules")
             parse_static_block(c_, n);
         else if (k == "garp_group") {
-            c_.unsupported(n);
-            parse_garp_group(c_, n);  // keepalived's checks still apply
+            parse_garp_group(c_, n);
         } else if (k == "bfd_instance")
             parse_bfd_instance(c_, n);
         else if (k == "SSL")
