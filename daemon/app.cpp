@@ -1,7 +1,7 @@
 #include "app.hpp"
 
-#include "control.hpp"
 #include "bfd_link.hpp"
+#include "control.hpp"
 #include "local_addresses.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
@@ -959,6 +959,8 @@ struct App::Impl {
                      {"priority", i.base_priority},
                      {"effective_priority", i.effective_priority},
                      {"maintenance", i.maintenance},
+                     {"last_cause", i.last_cause},
+                     {"tracking", i.tracking},
                      {"master", i.master ? i.master->to_string() : ""},
                      {"last_transition_s_ago",
                       std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)

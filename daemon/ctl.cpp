@@ -104,6 +104,10 @@ std::string render_show(const std::string& text) {
             std::string notes;
             const int base = i.value("priority", 0), eff = i.value("effective_priority", 0);
             if (eff != base) notes += fmt::format("tracking {:+d}; ", eff - base);
+            for (const auto& t : i.value("tracking", json::array()))
+                notes += t.get<std::string>() + "; ";
+            if (!i.value("last_cause", "").empty())
+                notes += "last change: " + i.value("last_cause", "") + "; ";
             if (i.value("maintenance", false)) notes += "maintenance (held in BACKUP); ";
             if (!i.value("group", "").empty()) notes += "group " + i.value("group", "") + "; ";
             std::string vips;

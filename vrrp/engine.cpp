@@ -395,9 +395,22 @@ struct Engine::Impl final : InstanceIo {
         std::vector<TrackedInterface> ifs;
         std::vector<TrackedScript> ss;
         std::vector<TrackedFile> fs;
+        std::vector<std::string> effects;
+        // The same rule as compute_priority, per tracker, for the operator.
+        auto effect = [&](const std::string& what, int weight, bool reverse, bool good,
+                          bool fault_when_zero) {
+            if (weight == 0) {
+                if (fault_when_zero) effects.push_back(what + ": FAULT");
+                return;
+            }
+            if (weight > 0 ? good : !good)
+                effects.push_back(fmt::format("{}: {:+d}", what, reverse ? -weight : weight));
+        };
         auto add_if = [&](const TrackInterface& t) {
             auto l = links->find(t.name);
             ifs.push_back({t.weight, false, l && l->present && l->up});
+            const bool up = ifs.back().up;
+            effect("interface " + t.name + (up ? " up" : " down"), t.weight, false, up, !up);
         };
         auto add_script = [&](const TrackRef& r) {
             auto it = scripts.find(r.name);
@@ -405,12 +418,22 @@ struct Engine::Impl final : InstanceIo {
             const auto& sc = it->second->config;
             ss.push_back({r.weight.value_or(sc.weight), r.reverse || sc.weight_reverse,
                           it->second->health.ok});
+            const auto& x = ss.back();
+            effect("script " + r.name + (x.ok ? " ok" : " failing"), x.weight, x.reverse, x.ok,
+                   x.ok == x.reverse);
         };
         auto add_file = [&](const TrackRef& r) {
             auto it = files.find(r.name);
             if (it == files.end()) return;
             fs.push_back({r.weight.value_or(it->second.config.weight),
                           r.reverse || it->second.config.weight_reverse, it->second.value});
+            const auto& x = fs.back();
+            if (x.weight == 0 && x.value != 0)
+                effects.push_back(fmt::format("file {} = {}: FAULT", r.name, x.value));
+            else if (x.weight != 0 && x.value != 0)
+                effects.push_back(fmt::format(
+                    "file {} = {}: {:+d}", r.name, x.value,
+                    std::clamp(x.value, -254L, 254L) * (x.reverse ? -x.weight : x.weight)));
         };
         // A process quorum weighs like a script's result. A reference with its own weight
         // also says its own direction (reverse / noreverse).
@@ -420,6 +443,9 @@ struct Engine::Impl final : InstanceIo {
             const auto& pc = it->second.config;
             ss.push_back({r.weight.value_or(pc.weight), r.weight ? r.reverse : pc.weight_reverse,
                           it->second.quorum.up()});
+            const auto& x = ss.back();
+            effect("process " + r.name + (x.ok ? " running" : " not running"), x.weight, x.reverse,
+                   x.ok, x.ok == x.reverse);
         };
         for (const auto& t : c.track_interfaces) add_if(t);
         for (const auto& r : c.track_scripts) add_script(r);
@@ -429,6 +455,9 @@ struct Engine::Impl final : InstanceIo {
         auto add_bfd = [&](const TrackRef& r) {
             auto it = bfd_up.find(r.name);
             ss.push_back({r.weight.value_or(0), r.reverse, it != bfd_up.end() && it->second});
+            const auto& x = ss.back();
+            effect("bfd " + r.name + (x.ok ? " up" : " down"), x.weight, x.reverse, x.ok,
+                   x.ok == x.reverse);
         };
         for (const auto& r : c.track_bfds) add_bfd(r);
         if (g) {
@@ -439,6 +468,7 @@ struct Engine::Impl final : InstanceIo {
             for (const auto& r : g->track_processes) add_process(r);
         }
         inst.set_link(link_info(c));
+        inst.set_tracking(std::move(effects));
         inst.set_priority(compute_priority(c.priority, ifs, ss, fs));
     }
 

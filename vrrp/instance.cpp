@@ -278,9 +278,42 @@ void Instance::update(const InstanceConfig& next) {
     }
 }
 
+namespace {
+
+// Why a transition happened, as the operator reads it (vigilctl show).
+std::string cause(const Event& e) {
+    return std::visit(
+        Overload{
+            [](const event::Startup& s) -> std::string {
+                return s.fault ? "started in fault" : "started";
+            },
+            [](const event::MasterDownTimerExpired&) -> std::string {
+                return "no advert within the master-down interval";
+            },
+            [](const event::AdvertReceived& a) -> std::string {
+                return a.priority == 0 ? "priority-0 advert from " + a.source.to_string()
+                                       : "advert of priority " + std::to_string(a.priority) +
+                                             " from " + a.source.to_string();
+            },
+            [](const event::FaultRaised&) -> std::string {
+                return "fault (link, address or tracking)";
+            },
+            [](const event::FaultCleared&) -> std::string { return "fault cleared"; },
+            [](const event::Shutdown&) -> std::string { return "stopping"; },
+            [](const event::ForceMaster&) -> std::string { return "sync group went master"; },
+            [](const event::ForceBackup&) -> std::string { return "sync group left master"; },
+            [](const event::MaintenanceChanged&) -> std::string { return "maintenance"; },
+            [](const auto&) -> std::string { return "priority change"; },
+        },
+        e);
+}
+
+}  // namespace
+
 void Instance::handle(const Event& e, TimePoint base) {
     const State from = fsm_.state;
     auto t = step(fsm_, e, params());
+    if (t.next.state != from) last_cause_ = cause(e);
     fsm_ = t.next;
     for (const auto& a : t.actions) {
         apply(a, base);
@@ -501,6 +534,8 @@ InstanceStatus Instance::status() const {
     s.effective_priority = priority_.effective;
     s.faulted = own_fault_ || group_fault_;
     s.maintenance = maintenance_;
+    s.last_cause = last_cause_;
+    s.tracking = tracking_;
     s.master = master_;
     s.last_transition = last_transition_;
     s.adverts_sent = sent_;

@@ -105,6 +105,8 @@ class Instance {
     void set_group_fault(bool fault);
     // The operator's hold (vigilctl maintenance): BACKUP until released.
     void set_maintenance(bool on);
+    // What moves the priority or holds the instance in FAULT now, for the status.
+    void set_tracking(std::vector<std::string> effects) { tracking_ = std::move(effects); }
     bool maintenance() const { return maintenance_; }
     void start();
     // A datagram on this instance's socket naming its VRID; validated here, counted if dropped.
@@ -158,6 +160,8 @@ class Instance {
     bool own_fault_ = false;
     bool group_fault_ = false;
     bool maintenance_ = false;
+    std::string last_cause_;
+    std::vector<std::string> tracking_;
     bool started_ = false;
     bool vips_installed_ = false;
     std::optional<Address> master_;

@@ -263,7 +263,7 @@ class Vigilctl(unittest.TestCase):
         self.assertIn("control: uid 65534 refused 'disable'", log)
 
 
-VRRP = """vrrp_instance VI_1 {{
+VRRP = """{track}vrrp_instance VI_1 {{
     state BACKUP
     interface eth0
     virtual_router_id 51
@@ -283,8 +283,12 @@ class Maintenance(unittest.TestCase):
             k = rig.add_host("k", ["10.0.5.2/24"])
             sock = rig.path("v.sock")
             vconf, kconf = rig.path("v.conf"), rig.path("k.conf")
-            Path(vconf).write_text(VRRP.format(prio=150))
-            Path(kconf).write_text(VRRP.format(prio=100))
+            flag = rig.path("flag")
+            Path(flag).write_text("1\n")
+            track = (f"vrrp_track_file f {{\n    file {flag}\n    weight -10\n}}\n")
+            Path(vconf).write_text(VRRP.format(prio=160, track=track).replace(
+                "    advert_int 1\n", "    advert_int 1\n    track_file {\n        f\n    }\n"))
+            Path(kconf).write_text(VRRP.format(prio=100, track=""))
             vlog = rig.path("v.log")
             v.spawn([VIGILD, "-n", "-l", "-f", vconf, "-p", rig.path("v.pid"),
                      "--status-socket", sock], log=vlog)
@@ -313,6 +317,10 @@ class Maintenance(unittest.TestCase):
                 self.assertFalse(v.has_addr("10.0.5.100"))
                 st = state()
                 self.assertEqual((st["state"], st["maintenance"]), ("BACKUP", True))
+                # What lowered the priority, and why the last transition happened.
+                self.assertEqual((st["priority"], st["effective_priority"]), (160, 150))
+                self.assertEqual(st["tracking"], ["file f = 1: -10"])
+                self.assertEqual(st["last_cause"], "maintenance")
                 self.assertIn("maintenance (held in BACKUP)", ctl("show").stdout)
                 # Held: stopping keepalived does not make vigild master.
                 time.sleep(4)

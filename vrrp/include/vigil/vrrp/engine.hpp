@@ -55,8 +55,10 @@ struct InstanceStatus {
     int base_priority = 0;
     int effective_priority = 0;
     bool faulted = false;
-    bool maintenance = false;       // held in BACKUP by the operator
-    std::optional<Address> master;  // last accepted sender while backup; own address as master
+    bool maintenance = false;           // held in BACKUP by the operator
+    std::string last_cause;             // why the last transition happened
+    std::vector<std::string> tracking;  // "script chk failing: -20", "interface eth1 down: FAULT"
+    std::optional<Address> master;      // last accepted sender while backup; own address as master
     std::chrono::steady_clock::time_point last_transition{};
     std::uint64_t adverts_sent = 0;
     std::uint64_t adverts_received = 0;
