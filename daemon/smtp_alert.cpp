@@ -167,9 +167,27 @@ SmtpAlerter::~SmtpAlerter() {
     *alive_ = false;
 }
 
-void SmtpAlerter::send(const Alert& alert, Done done) {
+void SmtpAlerter::send(const Alert& alert, Done done, const std::string& key) {
+    NotifyQueue::Job job;
+    job.label = alert.subject;
+    job.start = [this, alert, done = std::move(done)](NotifyQueue::JobId id) {
+        start(id, alert, done);
+        return true;
+    };
+    queue_.push(key, std::move(job), std::chrono::steady_clock::now());
+}
+
+void SmtpAlerter::start(NotifyQueue::JobId id, const Alert& alert, Done done) {
     auto s = std::make_shared<Session>(this, io_);
-    s->done = std::move(done);
+    // finish() reaches here only while this alerter lives.
+    s->done = [this, id, done = std::move(done)](bool ok, const std::string& err) {
+        try {
+            if (done) done(ok, err);
+        } catch (...) {
+            // the next alert must leave whatever this callback did
+        }
+        queue_.finished(id, std::chrono::steady_clock::now());
+    };
     s->start(alert);
 }
 
