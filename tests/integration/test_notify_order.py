@@ -157,6 +157,68 @@ class NotifyOrder(RigTest):
         self.assertEqual(d.stop(), 0)
 
 
+class SyncGroupNotifyOrder(RigTest):
+    """A sync group and its members share one queue: the group's scripts after its members'."""
+
+    TAG = "ng"
+
+    def test_group_scripts_follow_their_members_in_order(self):
+        self.rig.add_bridge("br1")
+        r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
+        self.rig.plug(r1, "eth1", ["10.98.0.1/24"], "br1")
+        r1.ip("link", "add", "trk0", "type", "veth", "peer", "name", "trk1")
+        r1.ip("link", "set", "trk1", "up")
+        r1.ip("link", "set", "trk0", "up")
+        log = self.rig.path("calls.log")
+        rec = self.rig.path("rec.sh")  # "INSTANCE|GROUP NAME STATE PRIORITY"
+        write_script(rec, f"echo \"start $2-$3 $(date +%s.%N)\" >> {log}\nsleep 0.2\n"
+                          f"echo \"end $2-$3 $(date +%s.%N)\" >> {log}")
+        conf = (global_conf("n1") +
+                f"vrrp_sync_group G {{\n    group {{\n        VI_A\n        VI_B\n    }}\n"
+                f"    notify \"{rec}\"\n}}\n" +
+                instance_conf("VI_A", "eth0", 51, 100, version=3, advert=0.1,
+                              vips=("10.99.0.10/24",), notify={"notify": rec},
+                              extra="    track_interface {\n        trk0\n    }") +
+                instance_conf("VI_B", "eth1", 52, 100, version=3, advert=0.1,
+                              vips=("10.98.0.10/24",), notify={"notify": rec}))
+        d = self.start(r1, "n1", conf)
+
+        def events():
+            return [f"{m[0] or m[2]}-{m[1] or m[3]}" for m in re.findall(
+                r"\((VI_\w)\) Entering (\w+) STATE|VRRP_Group\((\w+)\) Syncing instances to (\w+)",
+                d.logtext())]
+
+        def calls():
+            try:
+                return [l.split() for l in Path(log).read_text().splitlines()]
+            except FileNotFoundError:
+                return []
+
+        master = lambda: r1.has_addr("10.99.0.10") and r1.has_addr("10.98.0.10")  # noqa: E731
+        self.assertIsNotNone(wait_until(master, 8), "the group never became MASTER")
+        for _ in range(3):
+            r1.ip("link", "set", "trk1", "down")
+            self.assertIsNotNone(wait_until(lambda: "G-FAULT" in events()[-2:], 3), events())
+            r1.ip("link", "set", "trk1", "up")
+            self.assertIsNotNone(wait_until(master, 5), events())
+        time.sleep(0.3)
+        done = wait_until(lambda: sum(1 for c in calls() if c[0] == "end") == len(events()),
+                          30, 0.1)
+        ev, got = events(), calls()
+        self.assertIsNotNone(done, f"events {ev}, calls {got}")
+        self.assertGreaterEqual(ev.count("G-MASTER"), 4, ev)
+        self.assertEqual([c[:2] for c in got],
+                         [x for e in ev for x in (["start", e], ["end", e])],
+                         "out of the daemon's transition order, or overlapping")
+        # keepalived's order: both members' transitions, then the group's.
+        prev = -1
+        for k, e in enumerate(ev):
+            if e.startswith("G-"):
+                self.assertEqual(sorted(ev[prev + 1:k]), [f"VI_A-{e[2:]}", f"VI_B-{e[2:]}"], ev)
+                prev = k
+        self.assertEqual(d.stop(), 0)
+
+
 class RealServerNotifyOrder(RigTest):
     """A director on the nftables data plane whose one real server's MISC_CHECK flips fast."""
 
