@@ -179,7 +179,7 @@ struct App::Impl {
                         const std::string& user, const std::string& group) {
         if (argv.empty() || !notify_scripts) return;
         const auto& g = running.global;
-        notify_scripts->run(
+        const bool queued = notify_scripts->run(
             key, argv, user.empty() ? g.script_user : user,
             group.empty() && user.empty() ? g.script_group : group, g.notify_timeout,
             [this, prog = argv.front(), key](const ScriptResult& r) {
@@ -188,6 +188,7 @@ struct App::Impl {
                 else if (r.timed_out)
                     log.warning("notify script {} ({}) timed out and was killed", prog, key);
             });
+        if (!queued) log.error("notify script {} dropped: too many waiting for {}", argv[0], key);
     }
 
     // The queue a VRRP instance's notifications share: its sync group's, so that a group's
@@ -801,7 +802,8 @@ struct App::Impl {
                 {"finished", c.finished},
                 {"timed_out", c.timed_out},
                 {"abandoned", c.abandoned},
-                {"dropped", c.dropped}};
+                {"dropped", c.dropped},
+                {"refused", c.refused}};
     }
 
     json status_json() const {
@@ -1002,8 +1004,9 @@ struct App::Impl {
                          rs["alive"].get<bool>() ? 1 : 0);
         }
         m.family("vigil_notify_scripts_failed_total", "counter",
-                 "notify scripts killed at notify_timeout, never reaped, or dropped at shutdown");
-        for (const char* reason : {"timed_out", "abandoned", "dropped"})
+                 "notify scripts killed at notify_timeout, never reaped, dropped at shutdown, or "
+                 "refused by a full queue");
+        for (const char* reason : {"timed_out", "abandoned", "dropped", "refused"})
             if (const auto& n = s["daemon"]["notify_scripts"]; n.contains(reason))
                 m.sample("vigil_notify_scripts_failed_total", MetricsText::label("reason", reason),
                          n[reason].get<double>());

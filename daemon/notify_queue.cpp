@@ -4,12 +4,19 @@
 
 namespace vigil {
 
-NotifyQueue::NotifyQueue(std::function<void(JobId)> kill, Duration kill_grace)
-    : kill_(std::move(kill)), kill_grace_(kill_grace) {}
+NotifyQueue::NotifyQueue(std::function<void(JobId)> kill, Duration kill_grace,
+                         std::size_t max_waiting)
+    : kill_(std::move(kill)), kill_grace_(kill_grace), max_waiting_(max_waiting) {}
 
-NotifyQueue::JobId NotifyQueue::push(const std::string& key, Job job, TimePoint now) {
+std::optional<NotifyQueue::JobId> NotifyQueue::push(const std::string& key, Job job,
+                                                    TimePoint now) {
+    auto& q = pending_[key];
+    if (q.size() >= max_waiting_) {
+        ++counters_.refused;
+        return std::nullopt;
+    }
     const JobId id = next_id_++;
-    pending_[key].push_back({id, std::move(job)});
+    q.push_back({id, std::move(job)});
     ++waiting_;
     ++counters_.queued;
     pump(now);

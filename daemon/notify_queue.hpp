@@ -21,6 +21,7 @@ struct NotifyQueueCounters {
     std::uint64_t timed_out = 0;  // killed at their timeout
     std::uint64_t abandoned = 0;  // not reaped within the grace after the kill
     std::uint64_t dropped = 0;    // still waiting when the queue was aborted
+    std::uint64_t refused = 0;    // pushed onto a key already holding max_waiting jobs
 };
 
 class NotifyQueue {
@@ -38,12 +39,15 @@ class NotifyQueue {
     };
 
     // kill ends a running job (the runner still reports finished once it is reaped); a job not
-    // reported within kill_grace after the kill is abandoned so that its key moves on.
+    // reported within kill_grace after the kill is abandoned so that its key moves on. A key
+    // holds at most max_waiting jobs besides the running one: a flood cannot grow it forever.
     explicit NotifyQueue(std::function<void(JobId)> kill,
-                         Duration kill_grace = std::chrono::seconds(1));
+                         Duration kill_grace = std::chrono::seconds(1),
+                         std::size_t max_waiting = 128);
 
     // Runs job after every job pushed before it under key; it may start from inside push().
-    JobId push(const std::string& key, Job job, TimePoint now);
+    // nullopt: the key is full and the job was refused.
+    std::optional<JobId> push(const std::string& key, Job job, TimePoint now);
     // The job ended; the next one of its key starts. Unknown or abandoned ids are ignored.
     void finished(JobId id, TimePoint now);
     // Kills what passed its timeout, abandons what outlived its kill.
@@ -77,6 +81,7 @@ class NotifyQueue {
 
     std::function<void(JobId)> kill_;
     Duration kill_grace_;
+    std::size_t max_waiting_;
     JobId next_id_ = 1;
     std::map<std::string, std::deque<Pending>> pending_;
     std::map<std::string, Running> running_;

@@ -11,7 +11,7 @@ NotifyQueue::TimePoint now() {
 NotifyRunner::NotifyRunner(boost::asio::io_context& io, ScriptRunner& scripts)
     : scripts_(scripts), queue_([this](NotifyQueue::JobId id) { kill(id); }), timer_(io) {}
 
-void NotifyRunner::run(const std::string& key, const std::vector<std::string>& argv,
+bool NotifyRunner::run(const std::string& key, const std::vector<std::string>& argv,
                        const std::string& user, const std::string& group,
                        std::chrono::microseconds timeout, ScriptRunner::Done done) {
     NotifyQueue::Job job;
@@ -37,8 +37,9 @@ void NotifyRunner::run(const std::string& key, const std::vector<std::string>& a
         if (pid > 0) pids_[id] = pid;
         return true;  // a script that did not start still reports, later
     };
-    queue_.push(key, std::move(job), now());
+    const bool queued = queue_.push(key, std::move(job), now()).has_value();
     arm();
+    return queued;
 }
 
 void NotifyRunner::abort() {

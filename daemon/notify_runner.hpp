@@ -26,8 +26,9 @@ class NotifyRunner {
 
     // Runs argv once every script queued before it under key has ended. At timeout (0: none)
     // it is killed with its process group and reaped before the next starts; done then sees
-    // timed_out. done is always called later, from the loop, unless the runner is destroyed.
-    void run(const std::string& key, const std::vector<std::string>& argv, const std::string& user,
+    // timed_out. done is called later, from the loop, unless the runner is destroyed first.
+    // false: the key's queue is full; argv will not run and done is not called.
+    bool run(const std::string& key, const std::vector<std::string>& argv, const std::string& user,
              const std::string& group, std::chrono::microseconds timeout, ScriptRunner::Done done);
 
     // Shutdown: queued scripts are dropped, running ones killed.

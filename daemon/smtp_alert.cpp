@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -170,11 +171,16 @@ SmtpAlerter::~SmtpAlerter() {
 void SmtpAlerter::send(const Alert& alert, Done done, const std::string& key) {
     NotifyQueue::Job job;
     job.label = alert.subject;
-    job.start = [this, alert, done = std::move(done)](NotifyQueue::JobId id) {
+    job.start = [this, alert, done](NotifyQueue::JobId id) {
         start(id, alert, done);
         return true;
     };
-    queue_.push(key, std::move(job), std::chrono::steady_clock::now());
+    if (!queue_.push(key, std::move(job), std::chrono::steady_clock::now())) {
+        ++failed_;
+        boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), done = std::move(done)] {
+            if (auto a = alive.lock(); a && *a && done) done(false, "too many alerts waiting");
+        });
+    }
 }
 
 void SmtpAlerter::start(NotifyQueue::JobId id, const Alert& alert, Done done) {

@@ -220,3 +220,29 @@ TEST(NotifyQueue, KillThatReportsAtOnceStartsTheNext) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(NotifyQueue, AFullKeyRefusesMoreButOthersStillQueue) {
+    NotifyQueue::TimePoint now{};
+    int started = 0;
+    NotifyQueue q([](Id) {}, 1s, 2);
+    auto job = [&] {
+        return NotifyQueue::Job{"j", 0s, [&](Id) {
+                                    ++started;
+                                    return true;
+                                }};
+    };
+    auto first = q.push("k", job(), now);  // runs
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(q.push("k", job(), now));
+    EXPECT_TRUE(q.push("k", job(), now));
+    EXPECT_FALSE(q.push("k", job(), now)) << "two already wait";
+    EXPECT_EQ(q.counters().refused, 1u);
+    EXPECT_TRUE(q.push("other", job(), now));
+    q.finished(*first, now);
+    EXPECT_TRUE(q.push("k", job(), now)) << "room again";
+    EXPECT_EQ(started, 3);
+}
+
+}  // namespace
