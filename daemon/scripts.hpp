@@ -73,8 +73,9 @@ class ScriptRunner {
     ScriptRunner& operator=(const ScriptRunner&) = delete;
 
     // Starts argv with stdin and stdout on /dev/null, stderr inherited, default signal
-    // dispositions and an empty signal mask, in the daemon's process group. done is always
-    // called later from the io_context, never from inside run(). timeout 0: none.
+    // dispositions and an empty signal mask, in the daemon's process group unless opts ask for
+    // its own. done is always called later from the io_context, never from inside run().
+    // timeout 0: none.
     // user empty: the daemon's own credentials; else looked up now (prefer the RunAs overload
     // with credentials resolved at config time: a user database lookup can be slow).
     // Returns the child's pid, 0 when it did not start (done still reports why).
