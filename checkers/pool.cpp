@@ -105,6 +105,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         std::uint64_t seq = 0;  // ties timer and probe completions to the current round
         std::chrono::steady_clock::time_point started;
         bool has_run = false;
+        bool suspended = false;
+        std::size_t url_next = 0;  // HTTP url walk of a down checker (walks_urls)
         CheckResult last;
         CheckCounters counters;
         std::optional<int> weight;
@@ -173,6 +175,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     }
 
     void arm(Check& c, Duration delay) {
+        if (c.suspended) return;
         std::uint64_t seq = ++c.seq;
         c.timer.expires_after(delay);
         c.timer.async_wait(
@@ -191,13 +194,26 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         std::uint64_t seq = ++c.seq;
         c.started = std::chrono::steady_clock::now();
         ++c.counters.probes;
-        c.probe = start_probe(env, c.cfg, [w = weak_from_this(), id = c.id, seq](ProbeOutcome o) {
+        auto cfg = c.cfg;
+        if (walking(c)) {  // this probe checks one url only
+            auto one = std::make_shared<CheckConfig>(*c.cfg);
+            auto& h = std::get<HttpCheck>(one->kind);
+            h.urls = {h.urls.at(c.url_next)};
+            cfg = std::move(one);
+        }
+        c.probe = start_probe(env, cfg, [w = weak_from_this(), id = c.id, seq](ProbeOutcome o) {
             auto self = w.lock();
             if (!self) return;
             auto it = self->checks.find(id);
             if (it == self->checks.end() || it->second->seq != seq) return;
             self->completed(*it->second, std::move(o));
         });
+    }
+
+    static bool walking(const Check& c) {
+        const auto* h = std::get_if<HttpCheck>(&c.cfg->kind);
+        return h && walks_urls(c.sched.up, h->fast_recovery, h->urls.size()) &&
+               c.url_next < h->urls.size();
     }
 
     ProbeOutcome read_file(Check& c) {
@@ -243,7 +259,21 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         } else {
             ++c.counters.failures[static_cast<std::size_t>(o.failure)];
         }
-        Verdict v = decide(c.sched, scheduler_params(*c.cfg), o.ok);
+        bool ok = o.ok;
+        if (walking(c)) {
+            const auto& h = std::get<HttpCheck>(c.cfg->kind);
+            const std::size_t at = c.url_next;
+            auto w = walk_urls(h.urls.size(), at, o.ok);
+            c.url_next = w.next;
+            ok = w.complete;
+            if (o.ok && !w.complete) {
+                r.reason = h.urls[at].path + ": passed, url " + std::to_string(at + 1) + " of " +
+                           std::to_string(h.urls.size()) + " while recovering";
+            }
+        }
+        r.up = ok;
+        Verdict v = decide(c.sched, scheduler_params(*c.cfg), ok);
+        if (v.changed) c.url_next = 0;
         c.sched = v.state;
         c.has_run = true;
         if (v.changed) ++c.counters.transitions;
@@ -289,6 +319,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         s.up = c.sched.up;
         s.has_run = c.has_run;
         s.pending_failures = c.sched.failures;
+        s.suspended = c.suspended;
         s.last = c.last;
         s.counters = c.counters;
         return s;
@@ -375,12 +406,28 @@ bool Pool::update(std::size_t id, const CheckConfig& cfg) {
                    (!std::holds_alternative<FileCheck>(c.cfg->kind) ||
                     std::get<FileCheck>(c.cfg->kind).path != std::get<FileCheck>(cfg.kind).path);
     c.cfg = std::make_shared<CheckConfig>(cfg);
-    if (rewatch) {
+    if (rewatch && !c.suspended) {
         impl_->watch_file(c);
         impl_->arm(c, Duration{0});
     }
     if (restart) {
         impl_->stop(c);
+        impl_->arm(c, Duration{0});
+    }
+    return true;
+}
+
+bool Pool::suspend(std::size_t id, bool suspended) {
+    auto it = impl_->checks.find(id);
+    if (it == impl_->checks.end()) return false;
+    auto& c = *it->second;
+    if (c.suspended == suspended) return true;
+    if (suspended) {
+        impl_->stop(c);
+        c.suspended = true;
+    } else {
+        c.suspended = false;
+        if (std::holds_alternative<FileCheck>(c.cfg->kind)) impl_->watch_file(c);
         impl_->arm(c, Duration{0});
     }
     return true;

@@ -37,6 +37,16 @@ Verdict decide(const SchedulerState& state, const SchedulerParams& params, bool 
     return v;
 }
 
+bool walks_urls(bool up, bool fast_recovery, std::size_t url_count) {
+    return !up && !fast_recovery && url_count > 1;
+}
+
+UrlWalk walk_urls(std::size_t url_count, std::size_t next, bool success) {
+    if (!success) return {next, false};
+    if (next + 1 >= url_count) return {0, true};
+    return {next + 1, false};
+}
+
 Duration first_delay(const std::optional<Duration>& warmup, Duration delay_loop,
                      std::uint64_t random) {
     Duration span = warmup ? *warmup : delay_loop;

@@ -2,6 +2,7 @@
 // one probe result, so it is tested with plain values and no clock.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -34,6 +35,17 @@ SchedulerState initial_state(bool alpha);
 // retry N: N further attempts, delay_before_retry apart, after a failure before "down";
 // a success while down is "up" at once; a down checker is probed every delay_loop.
 Verdict decide(const SchedulerState& state, const SchedulerParams& params, bool success);
+
+// HTTP_GET/SSL_GET with several urls, while the checker is down (alpha at start-up, or after
+// a failure) and without fast_recovery: each probe checks one url, delay_loop apart, and the
+// checker is up once the last one passed (keepalived.conf(5), fast_recovery). `next` is the
+// url the next probe checks; a failing url is checked again until it passes.
+bool walks_urls(bool up, bool fast_recovery, std::size_t url_count);
+struct UrlWalk {
+    std::size_t next = 0;
+    bool complete = false;  // every url passed: the probe counts as a success
+};
+UrlWalk walk_urls(std::size_t url_count, std::size_t next, bool success);
 
 // The first probe's delay: a random point in [0, warmup] (unset warmup: delay_loop).
 Duration first_delay(const std::optional<Duration>& warmup, Duration delay_loop,

@@ -12,6 +12,7 @@ pkgs=(
   iproute2 nftables conntrack iputils-ping iputils-arping tcpdump procps psmisc
   python3 openssl curl time keepalived frr hyperfine
   user-mode-linux kmod ipvsadm iptables
+  lintian mandoc man-db groff-base file prometheus
 )
 
 missing=()

@@ -1,11 +1,15 @@
 #include "app.hpp"
 
+#include "control.hpp"
+#include "bfd_link.hpp"
+#include "local_addresses.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
 #include "notify_fifo.hpp"
 #include "notify_runner.hpp"
 #include "pidfile.hpp"
+#include "process_tuning.hpp"
 #include "scripts.hpp"
 #include "smtp_alert.hpp"
 #include "status.hpp"
@@ -15,6 +19,8 @@
 #include <vigil/vrrp/engine.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
@@ -110,6 +116,8 @@ struct App::Impl {
     std::unique_ptr<checkers::Pool> pool;
     std::unique_ptr<ipvs::Director> director;
     std::unique_ptr<LvsSync> lvs_sync;
+    std::unique_ptr<BfdLink> bfd;
+    std::unique_ptr<LocalAddresses> local_addresses;  // only with ha_suspend
     std::unique_ptr<StatusServer> status_server;
     std::unique_ptr<MetricsServer> metrics_server;
     Notifier notifier;
@@ -426,6 +434,7 @@ struct App::Impl {
     // ---- checkers and virtual servers -----------------------------------------------------
 
     bool real_server_alive(std::size_t vs, std::size_t rs) const {
+        if (bfd && !bfd->alive(vs, rs)) return false;
         auto it = checks_of.find({vs, rs});
         if (it == checks_of.end()) return true;
         for (auto id : it->second) {
@@ -528,6 +537,40 @@ struct App::Impl {
         }
     }
 
+    // ha_suspend: the checkers of a virtual server whose address is not on this host are
+    // suspended, and resumed when it appears (a VRRP VIP taken over, an address added).
+    void update_suspension() {
+        if (!pool) return;
+        bool any = false;
+        for (const auto& vs : running.lvs.virtual_servers) any = any || vs.ha_suspend;
+        if (!any) {
+            local_addresses.reset();
+            for (const auto& [id, b] : checks) pool->suspend(id, false);
+            return;
+        }
+        if (!local_addresses) {
+            local_addresses = std::make_unique<LocalAddresses>(io);
+            if (auto r = local_addresses->start([this] { update_suspension(); }); !r) {
+                log.error("ha_suspend: {}; checkers are not suspended", r.error());
+                local_addresses.reset();
+                return;
+            }
+        }
+        auto local = [this](const IpAddress& a) { return local_addresses->contains(a); };
+        for (const auto& [id, b] : checks) {
+            const auto& vs = running.lvs.virtual_servers.at(b.vs);
+            const bool suspend = vs.ha_suspend && !vs_address_local(vs, local);
+            auto st = pool->status(id);
+            if (!st || st->suspended == suspend) continue;
+            const auto& rs =
+                b.rs < vs.real_servers.size() ? vs.real_servers[b.rs] : *vs.sorry_server;
+            log.info("{} healthchecker for service [{}]:{} for VS {}",
+                     suspend ? "Suspending" : "Activating", rs.address.to_string(), rs.port,
+                     fifo_service(vs));
+            pool->suspend(id, suspend);
+        }
+    }
+
     // Binds the configured checkers; keeps the ones whose identity survives a reload.
     void bind_checks(const config::Config& c) {
         std::map<std::string, std::size_t> old;
@@ -573,6 +616,11 @@ struct App::Impl {
         for (auto& vs : lvs.virtual_servers)
             for (auto& rs : vs.real_servers) rs.checker_count = 0;
         for (const auto& b : c.checks) {
+            auto& vs = lvs.virtual_servers.at(b.virtual_server);
+            if (b.real_server < vs.real_servers.size())
+                ++vs.real_servers[b.real_server].checker_count;
+        }
+        for (const auto& b : c.bfd_checks) {
             auto& vs = lvs.virtual_servers.at(b.virtual_server);
             if (b.real_server < vs.real_servers.size())
                 ++vs.real_servers[b.real_server].checker_count;
@@ -641,7 +689,22 @@ struct App::Impl {
         }
         configure_lvs_sync();
         if (want_lvs() && !running.lvs.virtual_servers.empty()) start_lvs();
+        configure_bfd();
         return true;
+    }
+
+    // After VRRP and the director: sessions start Down and tell both at once.
+    void configure_bfd() {
+        if (options.check_only || (!bfd && running.bfd.instances.empty())) return;
+        if (!bfd)
+            bfd = std::make_unique<BfdLink>(
+                io, log,
+                BfdLink::Hooks{[this](const std::string& s, bool up) {
+                                   if (vrrp) vrrp->set_bfd_state(s, up);
+                               },
+                               [this](std::size_t v, std::size_t r) { push_health(v, r); }});
+        bfd->apply(running);
+        for (const auto& [key, _] : bfd->bindings()) push_health(key.first, key.second);
     }
 
     // keepalived's VRRP side runs the sync daemons: not in a checker-only daemon.
@@ -673,9 +736,23 @@ struct App::Impl {
             log.error("virtual servers: {}", r.error().message);
         }
         bind_checks(running);
+        update_suspension();
         for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
             for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r)
                 if (checks_of.count({v, r})) push_health(v, r);
+    }
+
+    ProcessSettings process_settings;  // as applied at start-up
+
+    std::optional<ChildScheduling> apply_process_tuning() {
+        const auto& g = running.global;
+        auto merged = merge_process_settings(g.vrrp_process, g.checker_process);
+        for (const auto& c : merged.conflicts) log.warning("{}", c);
+        process_settings = merged.settings;
+        auto out = apply_process_settings(process_settings);
+        for (const auto& a : out.applied) log.info("Process: {}", a);
+        for (const auto& e : out.errors) log.error("Process: {}", e);
+        return std::move(out.child);
     }
 
     void reload() {
@@ -696,6 +773,9 @@ struct App::Impl {
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         running = std::move(r.config);
+        if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
+                .settings != process_settings)
+            log.warning("process scheduling keywords changed: they take effect at restart");
         if (auto m = running.global.umask) ::umask(static_cast<mode_t>(*m));
         make_smtp(running);
         configure_fifos(running.global);
@@ -717,10 +797,12 @@ struct App::Impl {
                     log.error("virtual servers reload: {}", e.error().message);
                 configure_pool();
                 bind_checks(running);
+                update_suspension();
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }
         }
         configure_lvs_sync();
+        configure_bfd();
         if (running.global.fifo_write_vrrp_states_on_reload && vrrp) {
             for (const auto& i : vrrp->status().instances)
                 fifo_write(true, fifo_instance_line(i.name, upper(vrrp::to_string(i.state)),
@@ -739,6 +821,7 @@ struct App::Impl {
         // keepalived ends the FIFO scripts before it writes the STOP lines; a script that
         // outlives SIGTERM still reads them until the FIFO closes.
         for (auto& f : fifos) stop_fifo_script(f);
+        if (bfd) bfd->stop();  // AdminDown to the peers
         auto finish = [this] {
             for (const auto& l : group_stop_lines) fifo_write(true, l);
             group_stop_lines.clear();
@@ -791,6 +874,107 @@ struct App::Impl {
         t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit({}, deadline); });
     }
 
+    // ---- control (vigilctl) --------------------------------------------------------------
+
+    std::string control(const std::string& line, const Peer& peer) {
+        auto fail = [](std::string why) { return json{{"ok", false}, {"error", why}}.dump(); };
+        auto req = parse_request(line);
+        if (!req) return fail(req.error());
+        if (auto why = refuse(*req, peer)) {
+            log.warning("control: uid {} refused '{}': not root", peer.uid, req->cmd);
+            return fail(*why);
+        }
+        const auto& a = req->args;
+        if (req->cmd == "status" || req->cmd == "show") return status_json().dump();
+        if (req->cmd == "lvs") return lvs_json().dump();
+        if (req->cmd == "connections") return connections_json().dump();
+        if (req->cmd == "maintenance") {
+            if (!vrrp) return fail("no VRRP instances are running");
+            const bool on = a[1] == "on";
+            auto changed = vrrp->set_maintenance(a[0], on);
+            if (changed.empty()) return fail("no vrrp_instance '" + a[0] + "'");
+            log.info("control: uid {}: maintenance {} {}", peer.uid, on ? "on" : "off",
+                     fmt::join(changed, " "));
+            return json{{"ok", true}, {"instances", changed}}.dump();
+        }
+        if (req->cmd == "clear") {
+            json cleared = json::array();
+            if (director)
+                for (const auto& o : director->status().overrides)
+                    cleared.push_back(ipvs::to_string(o.admin) + " " + o.vs + " " + o.rs);
+            if (director) director->clear_overrides();
+            if (vrrp)
+                for (const auto& i : vrrp->status().instances)
+                    if (i.maintenance) {
+                        vrrp->set_maintenance(i.name, false);
+                        cleared.push_back("maintenance " + i.name);
+                    }
+            log.info("control: uid {}: cleared {} override(s)", peer.uid, cleared.size());
+            return json{{"ok", true}, {"cleared", cleared}}.dump();
+        }
+        // drain, enable, disable
+        if (!director) return fail("no virtual servers are running");
+        const auto admin = req->cmd == "drain"    ? ipvs::Admin::draining
+                           : req->cmd == "enable" ? ipvs::Admin::enabled
+                                                  : ipvs::Admin::disabled;
+        auto r = director->set_admin(a[0], a[1], admin, req->timeout);
+        if (!r) return fail(r.error().message);
+        log.info("control: uid {}: {} {}{}", peer.uid, req->cmd, *r,
+                 req->timeout ? fmt::format(" (timeout {} s)", req->timeout->count()) : "");
+        return json{{"ok", true}, {"target", *r}}.dump();
+    }
+
+    json lvs_json() {
+        if (!director) return {{"ok", false}, {"error", "no virtual servers are running"}};
+        auto live = director->live();
+        if (!live) return {{"ok", false}, {"error", live.error().message}};
+        auto stats = [](const ipvs::Stats& s) {
+            return json{{"conns", s.conns},     {"inpkts", s.inpkts},     {"outpkts", s.outpkts},
+                        {"inbytes", s.inbytes}, {"outbytes", s.outbytes}, {"cps", s.cps},
+                        {"inpps", s.inpps},     {"outpps", s.outpps},     {"inbps", s.inbps},
+                        {"outbps", s.outbps}};
+        };
+        json services = json::array();
+        for (const auto& ls : *live) {
+            const auto& id = ls.service.id;
+            json dests = json::array();
+            for (const auto& d : ls.destinations)
+                dests.push_back(
+                    {{"address", endpoint_text(d.destination.address, d.destination.port)},
+                     {"forwarding", d.destination.forwarding == ipvs::Forwarding::dr    ? "Route"
+                                    : d.destination.forwarding == ipvs::Forwarding::tun ? "Tunnel"
+                                                                                        : "Masq"},
+                     {"weight", d.destination.weight},
+                     {"active", d.active},
+                     {"inactive", d.inactive},
+                     {"persistent", d.persistent},
+                     {"stats", stats(d.stats)}});
+            services.push_back(
+                {{"protocol", id.fwmark ? "FWM" : upper(std::string(protocol_text(id.protocol)))},
+                 {"address",
+                  id.fwmark ? std::to_string(id.fwmark) : endpoint_text(*id.address, id.port)},
+                 {"ipv6", id.is_ipv6()},
+                 {"scheduler", ls.service.scheduler},
+                 {"persistent", ls.service.timeout},
+                 {"stats", stats(ls.stats)},
+                 {"destinations", dests}});
+        }
+        return {{"ok", true}, {"backend", director->status().backend}, {"services", services}};
+    }
+
+    // ipvsadm -Lnc reads /proc/net/ip_vs_conn; under nftables the flows are conntrack's.
+    json connections_json() {
+        if (!director) return {{"ok", false}, {"error", "no virtual servers are running"}};
+        const std::string backend = director->status().backend;
+        const char* file = backend == "ipvs" ? "/proc/net/ip_vs_conn" : "/proc/net/nf_conntrack";
+        std::ifstream in(file);
+        if (!in) return {{"ok", false}, {"error", fmt::format("cannot read {}", file)}};
+        std::string text(std::size_t{4} << 20, '\0');
+        in.read(text.data(), std::streamsize(text.size()));
+        text.resize(std::size_t(in.gcount()));
+        return {{"ok", true}, {"backend", backend}, {"source", file}, {"text", text}};
+    }
+
     // ---- observability ----------------------------------------------------------------------
 
     json notify_scripts_json() const {
@@ -835,6 +1019,7 @@ struct App::Impl {
                      {"state", upper(vrrp::to_string(i.state))},
                      {"priority", i.base_priority},
                      {"effective_priority", i.effective_priority},
+                     {"maintenance", i.maintenance},
                      {"master", i.master ? i.master->to_string() : ""},
                      {"last_transition_s_ago",
                       std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
@@ -874,13 +1059,34 @@ struct App::Impl {
                                 checks_j.push_back({{"up", s->up},
                                                     {"last", s->last.reason},
                                                     {"latency_us", s->last.latency.count()},
-                                                    {"probes", s->counters.probes}});
-                    bool alive = v < ds.state.size() && r < ds.state[v].real_servers.size()
-                                     ? ds.state[v].real_servers[r].alive
-                                     : false;
+                                                    {"probes", s->counters.probes},
+                                                    {"suspended", s->suspended}});
+                    const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
+                    const bool alive = known && ds.state[v].real_servers[r].alive;
+                    const auto admin =
+                        known ? ds.state[v].real_servers[r].admin : ipvs::Admin::enabled;
+                    // What the data plane holds for it now: weight, or absent (-1).
+                    int weight_now = -1;
+                    for (const auto& svc : ipvs::services_of(vs))
+                        if (const auto* a = ipvs::find_service(ds.applied, svc.id))
+                            for (const auto& d : a->destinations)
+                                if (d.address == rs.address &&
+                                    (d.port == rs.port || d.forwarding != ipvs::Forwarding::nat))
+                                    weight_now = std::max(weight_now, d.weight);
+                    const bool sorry = v < ds.state.size() && ds.state[v].sorry_active;
+                    std::string why = admin == ipvs::Admin::disabled   ? "disabled by the operator"
+                                      : admin == ipvs::Admin::draining ? "draining"
+                                      : !alive                         ? "checks failing"
+                                      : sorry                          ? "sorry server in use"
+                                      : weight_now < 0                 ? "not applied yet"
+                                                                       : "checks passing";
                     rss.push_back({{"address", endpoint_text(rs.address, rs.port)},
                                    {"alive", alive},
                                    {"weight", rs.weight},
+                                   {"weight_now", weight_now},
+                                   {"in_pool", weight_now > 0},
+                                   {"admin", ipvs::to_string(admin)},
+                                   {"why", why},
                                    {"checks", checks_j}});
                 }
                 const bool quorum = v < ds.state.size() ? ds.state[v].quorum_up : false;
@@ -890,7 +1096,23 @@ struct App::Impl {
                                {"sorry_active", sorry},
                                {"real_servers", rss}});
             }
+            json ov = json::array();
+            const auto now = std::chrono::steady_clock::now();
+            for (const auto& o : ds.overrides) {
+                json e{{"vs", o.vs},
+                       {"rs", o.rs},
+                       {"admin", ipvs::to_string(o.admin)},
+                       {"connections", o.connections}};
+                if (o.deadline)
+                    e["deadline_s"] =
+                        std::chrono::duration_cast<std::chrono::seconds>(*o.deadline - now).count();
+                ov.push_back(e);
+            }
             j["data_plane"] = {{"backend", ds.backend},
+                               {"overrides", ov},
+                               {"drains_completed", ds.counters.drains_completed},
+                               {"drains_timed_out", ds.counters.drains_timed_out},
+                               {"overrides_dropped", ds.counters.overrides_dropped},
                                {"running", ds.running},
                                {"applies", ds.counters.applies},
                                {"apply_failures", ds.counters.apply_failures},
@@ -900,6 +1122,14 @@ struct App::Impl {
                                {"last_error", ds.last_error}};
         }
         j["virtual_servers"] = vss;
+        json groups = json::array();
+        for (const auto& g : running.vrrp.sync_groups) {
+            auto it = group_state.find(g.name);
+            groups.push_back({{"name", g.name},
+                              {"state", it == group_state.end() ? "" : it->second},
+                              {"instances", g.instances}});
+        }
+        j["sync_groups"] = groups;
         if (lvs_sync) {
             const auto ls = lvs_sync->status();
             json roles = json::array();
@@ -932,6 +1162,7 @@ struct App::Impl {
                   {{"queue_full", c.dropped_queue_full}, {"no_reader", c.dropped_no_reader}}}});
         }
         j["notify_fifos"] = fj;
+        if (bfd) j["bfd"] = bfd->status_json();
         return j;
     }
 
@@ -950,8 +1181,14 @@ struct App::Impl {
         m.family("vigil_vrrp_adverts_sent_total", "counter", "adverts sent");
         m.family("vigil_vrrp_adverts_received_total", "counter", "adverts accepted");
         m.family("vigil_vrrp_drops_total", "counter", "received adverts dropped, by reason");
+        // VRID and interface apart from the state: alerts join on them (two masters, one VRID).
+        m.family("vigil_vrrp_instance_info", "gauge", "1 for each instance, with its VRID");
         for (const auto& i : s["vrrp"]["instances"]) {
             const std::string in = MetricsText::label("instance", i["name"].get<std::string>());
+            m.sample("vigil_vrrp_instance_info",
+                     in + "," + MetricsText::label("vrid", std::to_string(i["vrid"].get<int>())) +
+                         "," + MetricsText::label("interface", i["interface"].get<std::string>()),
+                     1);
             for (const char* st : {"INIT", "BACKUP", "MASTER", "FAULT", "STOP"})
                 m.sample("vigil_vrrp_state", in + "," + MetricsText::label("state", st),
                          i["state"] == st ? 1 : 0);
@@ -1010,6 +1247,7 @@ struct App::Impl {
             if (const auto& n = s["daemon"]["notify_scripts"]; n.contains(reason))
                 m.sample("vigil_notify_scripts_failed_total", MetricsText::label("reason", reason),
                          n[reason].get<double>());
+        BfdLink::metrics(m, s.contains("bfd") ? s["bfd"] : json::object());
         m.family("vigil_notify_fifo_lines_total", "counter", "lines queued for a notify FIFO");
         m.family("vigil_notify_fifo_dropped_total", "counter",
                  "notify FIFO lines dropped, by reason");
@@ -1065,11 +1303,30 @@ struct App::Impl {
                 case SIGINT:
                     stop();
                     break;
+                case SIGXCPU:  // the soft RLIMIT_RTTIME; the hard one kills the daemon
+                    log.warning(
+                        "vigild has used too much real-time CPU without blocking: "
+                        "vrrp_rlimit_rttime (now {} us) may need to be increased",
+                        process_settings.rlimit_rttime);
+                    break;
                 default:
                     break;
             }
             if (!stopping) wait_signal();
         });
+    }
+
+    StatusServer::Access socket_access() const {
+        StatusServer::Access a;
+        a.mode = running.global.status_socket_mode;
+        if (!running.global.status_socket_group.empty()) {
+            if (const group* g = ::getgrnam(running.global.status_socket_group.c_str()))
+                a.gid = g->gr_gid;
+            else
+                log.warning("status_socket_group {}: no such group",
+                            running.global.status_socket_group);
+        }
+        return a;
     }
 
     std::string status_socket_path() const {
@@ -1092,15 +1349,20 @@ int App::run(config::Config initial) {
     }
     s.pid_file.emplace(std::move(*pid));
     s.running = std::move(initial);
-    for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) s.signals.add(sig);
+    // Before anything else runs: threads made later inherit it, scripts get the original back.
+    auto tuned = s.apply_process_tuning();
+    for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU}) s.signals.add(sig);
     std::signal(SIGPIPE, SIG_IGN);
     s.wait_signal();
     s.scripts = std::make_unique<ScriptRunner>(s.io);
+    s.scripts->set_child_scheduling(std::move(tuned));
     s.notify_scripts = std::make_unique<NotifyRunner>(s.io, *s.scripts);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
-    auto st =
-        StatusServer::create(s.io, s.status_socket_path(), [&s] { return s.status_json().dump(); });
+    auto st = StatusServer::create(
+        s.io, s.status_socket_path(), [&s] { return s.status_json().dump(); },
+        [&s](const std::string& line, const Peer& peer) { return s.control(line, peer); },
+        s.socket_access());
     if (st)
         s.status_server = std::move(*st);
     else
@@ -1131,6 +1393,7 @@ int App::run(config::Config initial) {
     s.io.run();
     s.status_server.reset();
     s.metrics_server.reset();
+    s.bfd.reset();
     s.vrrp.reset();
     s.director.reset();
     s.notify_scripts.reset();

@@ -47,6 +47,8 @@ constexpr Spec kSpecs[] = {
     {0, "json", Arg::none},
     {0, "status-socket", Arg::required},
     {0, "define", Arg::required},
+    {0, "log-format", Arg::required},
+    {0, "syslog-ident", Arg::required},
 };
 
 const Spec* find_short(char c) {
@@ -112,9 +114,14 @@ std::expected<void, std::string> apply(Options& o, const Spec& s, std::optional<
             o.notes.push_back(
                 "-x ignored: SNMP is not supported; use the status socket or metrics");
             return {};
+        case 'S': {
+            auto f = parse_log_facility(*v);
+            if (!f) return std::unexpected(fmt::format("{}: {}", name, f.error()));
+            o.log_facility = *f;
+            return {};
+        }
         case 'a':
         case 'B':
-        case 'S':
         case 'd':
         case 'm':
         case 'M':
@@ -141,6 +148,14 @@ std::expected<void, std::string> apply(Options& o, const Spec& s, std::optional<
         o.status_socket = *v;
     else if (s.long_name == "define")
         o.defines.push_back(*v);
+    else if (s.long_name == "log-format") {
+        auto f = parse_log_format(*v);
+        if (!f) return std::unexpected(fmt::format("{}: {}", name, f.error()));
+        o.log_format = *f;
+    } else if (s.long_name == "syslog-ident") {
+        if (v->empty()) return std::unexpected("--syslog-ident: needs a name");
+        o.syslog_ident = *v;
+    }
     return {};
 }
 
@@ -216,6 +231,10 @@ keepalived.conf file.
   -D, --log-detail          detailed logging
   -G, --no-syslog           do not log to syslog
   -g, --log-file[=FILE]     also log to FILE (default /tmp/vigild.log)
+  -S, --log-facility=F      syslog facility: 0-7 (local0-local7), localN, user or daemon
+                            (default daemon)
+      --log-format=FMT      console and file lines as text (default), kv (logfmt) or json
+      --syslog-ident=NAME   syslog identity (default Vigil)
   -p, --pid=FILE            pid file (default /run/vigild.pid)
   -i, --config-id=ID        select '@ID' conditional configuration lines (default: host name)
   -P, --vrrp                run only the VRRP engine
@@ -227,8 +246,8 @@ keepalived.conf file.
   -v, --version             print the version
   -h, --help                this text
 
-Accepted for compatibility and ignored: -r/--vrrp_pid, -c/--checkers_pid, -b, -B, -a, -x, -S,
--d, -m, -M, -R, -X. -s/--namespace NAME runs in the network namespace /run/netns/NAME.
+Accepted for compatibility and ignored: -r/--vrrp_pid, -c/--checkers_pid, -b, -B, -a, -x, -d,
+-m, -M, -R, -X. -s/--namespace NAME runs in the network namespace /run/netns/NAME.
 
 Signals: HUP reloads (a file with errors is refused, the running configuration is kept),
 TERM/INT stop (VIPs released with a priority-0 advert), USR1 writes the data dump,

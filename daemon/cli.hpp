@@ -1,6 +1,8 @@
 // Command line, keepalived-compatible.
 #pragma once
 
+#include "log.hpp"
+
 #include <expected>
 #include <optional>
 #include <string>
@@ -15,17 +17,20 @@ struct Options {
     std::string log_file;       // -g; empty: none
     std::string status_socket;  // --status-socket; empty: config or derived from the pid file
     std::string net_namespace;  // -s: the network namespace (ip netns) to run in
-    std::vector<std::string> defines;  // -e NAME=VALUE? no: --define
-    bool foreground = false;           // -n
-    bool log_console = false;          // -l
-    bool log_detail = false;           // -D
-    bool no_syslog = false;            // -G
-    bool config_test = false;          // -t
-    bool dump_config = false;          // --dump-config
-    bool status = false;               // --status: ask a running daemon and print its state
-    bool status_json = false;          // --status --json
-    bool vrrp_only = false;            // -P
-    bool check_only = false;           // -C
+    std::string syslog_ident = "Vigil";      // --syslog-ident
+    int log_facility = 3 << 3;               // -S; LOG_DAEMON
+    LogFormat log_format = LogFormat::text;  // --log-format, console and file lines
+    std::vector<std::string> defines;        // -e NAME=VALUE? no: --define
+    bool foreground = false;                 // -n
+    bool log_console = false;                // -l
+    bool log_detail = false;                 // -D
+    bool no_syslog = false;                  // -G
+    bool config_test = false;                // -t
+    bool dump_config = false;                // --dump-config
+    bool status = false;                     // --status: ask a running daemon and print its state
+    bool status_json = false;                // --status --json
+    bool vrrp_only = false;                  // -P
+    bool check_only = false;                 // -C
     bool show_version = false;
     bool show_help = false;
     std::vector<std::string> notes;  // accepted keepalived options that mean nothing here

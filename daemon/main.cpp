@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "log.hpp"
 #include "pidfile.hpp"
+#include "ctl.hpp"
 #include "status.hpp"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <expected>
 #include <filesystem>
@@ -66,6 +68,14 @@ std::expected<void, std::string> enter_net_namespace(const std::string& name) {
     return {};
 }
 
+// systemd sets JOURNAL_STREAM to the device:inode of the stream it connected to stderr.
+bool stderr_is_journal() {
+    const char* js = std::getenv("JOURNAL_STREAM");
+    struct stat st {};
+    if (!js || ::fstat(2, &st) != 0) return false;
+    return fmt::format("{}:{}", st.st_dev, st.st_ino) == js;
+}
+
 void print_diagnostics(const vigil::config::LoadResult& r) {
     for (const auto& d : r.diagnostics) fmt::print(stderr, "{}\n", vigil::config::format(d));
 }
@@ -74,6 +84,9 @@ void print_diagnostics(const vigil::config::LoadResult& r) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // vigilctl's commands, for hosts where only vigild is installed.
+    if (!args.empty() && args[0] == "--ctl")
+        return vigil::run_ctl({args.begin() + 1, args.end()}, "vigild --ctl");
     auto parsed = vigil::parse_command_line(args);
     if (!parsed) {
         fmt::print(stderr, "vigild: {}\nTry 'vigild --help'.\n", parsed.error());
@@ -162,7 +175,10 @@ int main(int argc, char** argv) {
                        .syslog = !opt.no_syslog,
                        .detail = opt.log_detail,
                        .file = opt.log_file,
-                       .ident = "Vigil"});
+                       .ident = opt.syslog_ident,
+                       .facility = opt.log_facility,
+                       .format = opt.log_format,
+                       .journal = stderr_is_journal()});
     for (const auto& d : loaded.diagnostics) log.warning("{}", vigil::config::format(d));
     vigil::App app(std::move(opt), log);
     return app.run(std::move(loaded.config));

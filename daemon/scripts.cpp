@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -80,10 +81,15 @@ std::expected<pid_t, std::string> spawn_plain(Prepared& p) {
     return pid;
 }
 
-// posix_spawn can neither change credentials nor set a parent-death signal: fork, set up,
-// exec. An exec failure comes back through a close-on-exec pipe, which closes by itself when
-// exec succeeds.
-std::expected<pid_t, std::string> spawn_forked(Prepared& p, const RunAs* as, bool own_group) {
+// posix_spawn can neither change credentials, reset scheduling nor set a parent-death signal:
+// fork, drop to the user, reset what the daemon tuned for itself, exec. An exec failure comes
+// back through a close-on-exec pipe, which closes by itself when exec succeeds.
+std::expected<pid_t, std::string> spawn_forked(Prepared& p, const RunAs* as,
+                                               const ChildScheduling* sched, bool own_group) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    if (sched)
+        for (int c : sched->cpus) CPU_SET(c, &cpus);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return std::unexpected("pipe: " + errno_text(errno));
     const pid_t parent = ::getpid();
@@ -106,6 +112,21 @@ std::expected<pid_t, std::string> spawn_forked(Prepared& p, const RunAs* as, boo
         if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0) err = errno;
         if (null > 1) ::close(null);
         if (!err && own_group && ::setpgid(0, 0) != 0) err = errno;
+        if (!err && sched) {
+            // Policy first: a nice value means nothing to a SCHED_RR task. Memory locks are
+            // not inherited across fork, so nothing to undo for *_no_swap.
+            sched_param param{};
+            param.sched_priority = sched->sched_priority;
+            if (::sched_setscheduler(0, sched->policy, &param) != 0) err = errno;
+            if (!err && ::setpriority(PRIO_PROCESS, 0, sched->nice) != 0) err = errno;
+            if (!err && !sched->cpus.empty() && ::sched_setaffinity(0, sizeof cpus, &cpus) != 0)
+                err = errno;
+            // Raising the hard limit back needs CAP_SYS_RESOURCE; without it the tighter limit
+            // stays, harmless to a task that is no longer real-time.
+            if (!err && sched->rttime && ::setrlimit(RLIMIT_RTTIME, &*sched->rttime) != 0 &&
+                errno != EPERM)
+                err = errno;
+        }
         if (!err && as && ::setgroups(as->groups.size(), as->groups.data()) != 0) err = errno;
         if (!err && as && ::setgid(as->gid) != 0) err = errno;
         if (!err && as && ::setuid(as->uid) != 0) err = errno;
@@ -241,8 +262,9 @@ pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunA
     Prepared p = prepare(*path, argv);
     // Same credentials as ours: no switch needed, and posix_spawn is the cheaper way.
     const bool switch_user = as && (as->uid != ::geteuid() || as->gid != ::getegid());
-    auto pid = switch_user || opts.own_process_group
-                   ? spawn_forked(p, switch_user ? &*as : nullptr, opts.own_process_group)
+    auto pid = switch_user || sched_ || opts.own_process_group
+                   ? spawn_forked(p, switch_user ? &*as : nullptr, sched_ ? &*sched_ : nullptr,
+                                  opts.own_process_group)
                    : spawn_plain(p);
     if (!pid) {
         fail_later(std::move(done), pid.error());

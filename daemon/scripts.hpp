@@ -3,6 +3,7 @@
 // pidfd, reaped with waitid(P_PIDFD), and killed when their time is up.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -41,6 +42,16 @@ std::expected<RunAs, std::string> resolve_run_as(std::string_view user, std::str
 // The program argv[0] names: as given when it holds a '/', else the first executable match in
 // PATH (a fixed default PATH when the environment has none).
 std::expected<std::string, std::string> find_program(std::string_view name);
+
+// The scheduling a script starts with when the daemon tuned its own (vrrp_rt_priority,
+// vrrp_cpu_affinity, ...): what the daemon had before, so no script runs real-time or pinned.
+struct ChildScheduling {
+    int nice = 0;
+    int policy = 0;  // SCHED_OTHER
+    int sched_priority = 0;
+    std::vector<int> cpus;         // empty: left as inherited
+    std::optional<rlimit> rttime;  // RLIMIT_RTTIME
+};
 
 struct ScriptCounters {
     std::uint64_t started = 0;
@@ -86,6 +97,9 @@ class ScriptRunner {
 
     std::size_t running() const { return children_.size(); }
 
+    // Every script started from now on gets SCHED; nullopt: it inherits the daemon's.
+    void set_child_scheduling(std::optional<ChildScheduling> sched) { sched_ = std::move(sched); }
+
     // SIGTERM to every running script, SIGKILL after the grace period; callbacks still come.
     void terminate_all();
     // The same for one script started by run(); nothing if it has ended.
@@ -111,6 +125,7 @@ class ScriptRunner {
     std::unordered_map<pid_t, std::unique_ptr<Child>> children_;
     std::shared_ptr<char> alive_ = std::make_shared<char>();  // handlers check it is still there
     ScriptCounters counters_;
+    std::optional<ChildScheduling> sched_;
 };
 
 }  // namespace vigil

@@ -1,9 +1,16 @@
 #include "status.hpp"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace vigil {
@@ -11,18 +18,29 @@ namespace vigil {
 namespace asio = boost::asio;
 using asio::local::stream_protocol;
 
-StatusServer::StatusServer(asio::io_context& io, std::string path, Producer produce)
-    : acceptor_(io), path_(std::move(path)), produce_(std::move(produce)) {}
+StatusServer::StatusServer(asio::io_context& io, std::string path, Producer produce, Handler handle)
+    : io_(io),
+      acceptor_(io),
+      path_(std::move(path)),
+      produce_(std::move(produce)),
+      handle_(std::move(handle)) {}
 
 std::expected<std::unique_ptr<StatusServer>, std::string> StatusServer::create(
-    asio::io_context& io, const std::string& path, Producer produce) {
-    std::unique_ptr<StatusServer> s(new StatusServer(io, path, std::move(produce)));
+    asio::io_context& io, const std::string& path, Producer produce, Handler handle,
+    Access access) {
+    auto s = std::make_unique<StatusServer>(io, path, std::move(produce), std::move(handle));
     ::unlink(path.c_str());
     boost::system::error_code ec;
     s->acceptor_.open(stream_protocol(), ec);
     if (!ec) s->acceptor_.bind(stream_protocol::endpoint(path), ec);
     if (!ec) s->acceptor_.listen(16, ec);
     if (ec) return std::unexpected(fmt::format("status socket {}: {}", path, ec.message()));
+    if (access.gid && ::chown(path.c_str(), static_cast<uid_t>(-1), *access.gid) != 0)
+        return std::unexpected(
+            fmt::format("status socket {}: chown: {}", path, std::strerror(errno)));
+    if (access.mode && ::chmod(path.c_str(), *access.mode) != 0)
+        return std::unexpected(
+            fmt::format("status socket {}: chmod: {}", path, std::strerror(errno)));
     s->accept();
     return s;
 }
@@ -38,23 +56,71 @@ void StatusServer::accept() {
         [this](const boost::system::error_code& ec, stream_protocol::socket sock) {
             if (ec == asio::error::operation_aborted) return;
             if (!ec) {
-                auto body = std::make_shared<std::string>(produce_() + "\n");
-                auto s = std::make_shared<stream_protocol::socket>(std::move(sock));
                 ++served_;
-                asio::async_write(*s, asio::buffer(*body), [s, body](auto, auto) {
-                    boost::system::error_code ignored;
-                    s->shutdown(stream_protocol::socket::shutdown_both, ignored);
-                });
+                serve(std::make_shared<stream_protocol::socket>(std::move(sock)));
             }
             accept();
         });
 }
 
-std::expected<std::string, std::string> query_status(const std::string& path) {
+namespace {
+
+constexpr std::size_t kMaxRequest = 4096;
+
+void answer(std::shared_ptr<stream_protocol::socket> s, std::string text) {
+    auto body = std::make_shared<std::string>(std::move(text) + "\n");
+    asio::async_write(*s, asio::buffer(*body), [s, body](auto, auto) {
+        boost::system::error_code ignored;
+        s->shutdown(stream_protocol::socket::shutdown_both, ignored);
+    });
+}
+
+}  // namespace
+
+void StatusServer::serve(std::shared_ptr<stream_protocol::socket> s) {
+    Peer peer;
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (::getsockopt(s->native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+        peer.pid = cred.pid;
+        peer.uid = cred.uid;
+        peer.gid = cred.gid;
+    }
+    struct Conn {
+        std::string buf;
+        asio::steady_timer timer;
+        bool done = false;
+        explicit Conn(asio::io_context& io) : timer(io) {}
+    };
+    auto c = std::make_shared<Conn>(io_);
+    auto finish = [this, s, c, peer](bool got_line) {
+        if (c->done) return;
+        c->done = true;
+        c->timer.cancel();
+        std::string line = c->buf.substr(0, c->buf.find('\n'));
+        if (!got_line || line.empty() || !handle_)
+            answer(s, produce_());
+        else
+            answer(s, handle_(line, peer));
+    };
+    // A bare reader (nc -U, socat) says nothing: it gets the status.
+    c->timer.expires_after(std::chrono::milliseconds(200));
+    c->timer.async_wait([finish](const boost::system::error_code& ec) {
+        if (!ec) finish(false);
+    });
+    asio::async_read_until(
+        *s, asio::dynamic_buffer(c->buf, kMaxRequest), '\n',
+        [finish](const boost::system::error_code& ec, std::size_t) { finish(!ec); });
+}
+
+std::expected<std::string, std::string> query_status(const std::string& path,
+                                                     const std::string& request) {
     asio::io_context io;
     stream_protocol::socket s(io);
     boost::system::error_code ec;
     s.connect(stream_protocol::endpoint(path), ec);
+    if (ec) return std::unexpected(fmt::format("{}: {}", path, ec.message()));
+    asio::write(s, asio::buffer(request + "\n"), ec);
     if (ec) return std::unexpected(fmt::format("{}: {}", path, ec.message()));
     std::string out;
     asio::read(s, asio::dynamic_buffer(out), ec);

@@ -27,7 +27,11 @@ std::vector<std::pair<ServiceId, Destination>> removed_destinations(const Table&
 }
 
 Director::Director(boost::asio::io_context& io, DirectorHooks hooks, DataPlaneFactory factory)
-    : io_(io), hooks_(std::move(hooks)), factory_(std::move(factory)), retry_(io) {}
+    : io_(io),
+      hooks_(std::move(hooks)),
+      factory_(std::move(factory)),
+      retry_(io),
+      drain_timer_(io) {}
 
 Director::~Director() {
     *alive_ = false;
@@ -56,6 +60,15 @@ Result<void> Director::start(const Config& config) {
     plane_ = std::move(*plane);
     model_.emplace(config);
     running_ = true;
+    if (config.flush_at_start) {
+        if (!plane_->can_flush_everything())
+            log("lvs_flush: the " + std::string(plane_->name()) +
+                " backend has only its own table, which it replaces: nothing else to flush");
+        else if (auto ok = plane_->flush_everything(); !ok)
+            log("lvs_flush: " + ok.error().message);
+        else
+            log("lvs_flush: the IPVS table was flushed");
+    }
     set_timeouts(config);
     emit(model_->start());
     apply();
@@ -92,16 +105,136 @@ Result<void> Director::reload(const Config& config) {
     auto events = next.start_from(*model_);
     model_.emplace(std::move(next));
     emit(events);
+    apply_overrides(true);
     apply();
     return {};
+}
+
+namespace {
+
+std::string protocol_name(Protocol p) {
+    return p == Protocol::udp ? "udp" : p == Protocol::sctp ? "sctp" : "tcp";
+}
+
+}  // namespace
+
+void Director::apply_overrides(bool drop_missing) {
+    std::erase_if(overrides_, [&](const Override& o) {
+        auto t = locate(model_->config(), o.vs, o.rs);
+        if (!t) {
+            if (!drop_missing) return false;
+            ++counters_.overrides_dropped;
+            log(fmt::format("override {} on {} {} dropped: {}", to_string(o.admin), o.vs, o.rs,
+                            t.error().message));
+            return true;
+        }
+        emit(model_->set_admin(t->vs, t->rs, o.admin));
+        return false;
+    });
+    watch_drains();
+}
+
+Result<std::string> Director::set_admin(std::string_view vs, std::string_view rs, Admin admin,
+                                        std::optional<std::chrono::seconds> drain_timeout) {
+    if (!running_) return fail("no virtual servers are running");
+    auto t = locate(model_->config(), vs, rs);
+    if (!t) return std::unexpected(t.error());
+    const auto& vcfg = model_->config().virtual_servers[t->vs];
+    const auto& rcfg = vcfg.real_servers[t->rs];
+    Override o;
+    o.vs = protocol_name(vcfg.protocol) + ":" + service_name(vcfg);
+    o.rs = endpoint_name(rcfg.address, rcfg.port);
+    o.admin = admin;
+    if (admin == Admin::draining && drain_timeout)
+        o.deadline = std::chrono::steady_clock::now() + *drain_timeout;
+    std::erase_if(overrides_, [&](const Override& x) { return x.vs == o.vs && x.rs == o.rs; });
+    if (admin != Admin::enabled) overrides_.push_back(o);
+    emit(model_->set_admin(t->vs, t->rs, admin));
+    schedule_apply();
+    watch_drains();
+    return o.vs + " " + o.rs;
+}
+
+std::size_t Director::clear_overrides() {
+    const std::size_t n = overrides_.size();
+    for (const auto& o : overrides_)
+        if (auto t = locate(model_->config(), o.vs, o.rs))
+            emit(model_->set_admin(t->vs, t->rs, Admin::enabled));
+    overrides_.clear();
+    if (n) schedule_apply();
+    return n;
+}
+
+Result<LiveTable> Director::live() {
+    if (!running_) return fail("no virtual servers are running");
+    return plane_->live();
+}
+
+std::uint64_t Director::connections_of(const LiveTable& live, const Target& t) const {
+    const auto& vcfg = model_->config().virtual_servers[t.vs];
+    const auto& rcfg = vcfg.real_servers[t.rs];
+    std::uint64_t n = 0;
+    for (const auto& s : services_of(vcfg))
+        for (const auto& ls : live)
+            if (ls.service.id == s.id)
+                for (const auto& d : ls.destinations)
+                    if (d.destination.address == rcfg.address &&
+                        (d.destination.port == rcfg.port ||
+                         d.destination.forwarding != Forwarding::nat))
+                        n += d.active;
+    return n;
+}
+
+// While a server drains, its connections are counted every second; it leaves the pool when
+// they are gone or its time is up.
+void Director::watch_drains() {
+    const bool any = std::any_of(overrides_.begin(), overrides_.end(),
+                                 [](const Override& o) { return o.admin == Admin::draining; });
+    if (!any || !running_) return;
+    drain_timer_.expires_after(drain_poll_);
+    drain_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+        if (ec || !*alive || !running_) return;
+        auto live = plane_->live();
+        const auto now = std::chrono::steady_clock::now();
+        for (auto& o : overrides_) {
+            if (o.admin != Admin::draining) continue;
+            auto t = locate(model_->config(), o.vs, o.rs);
+            if (!t) continue;
+            if (live) o.connections = connections_of(*live, *t);
+            const bool timed_out = o.deadline && now >= *o.deadline;
+            if (live && o.connections == 0) {
+                ++counters_.drains_completed;
+                log(fmt::format("drained {} {}: no connections left, removed from the pool", o.vs,
+                                o.rs));
+            } else if (timed_out) {
+                ++counters_.drains_timed_out;
+                log(
+                    fmt::format("drain of {} {} timed out with {} connections: removed from the "
+                                "pool",
+                                o.vs, o.rs, o.connections));
+            } else {
+                continue;
+            }
+            o.admin = Admin::disabled;
+            o.deadline.reset();
+            emit(model_->set_admin(t->vs, t->rs, Admin::disabled));
+            schedule_apply();
+        }
+        watch_drains();
+    });
 }
 
 void Director::stop() {
     if (!running_) return;
     emit(model_->shutdown());
     retry_.cancel();
+    drain_timer_.cancel();
     apply_pending_ = false;
-    if (auto ok = plane_->flush(); !ok) {
+    const bool everything = model_->config().flush_on_stop == FlushOnStop::all;
+    if (everything && !plane_->can_flush_everything())
+        log("lvs_flush_on_stop: the " + std::string(plane_->name()) +
+            " backend removes its own table, which holds nothing else");
+    if (auto ok = everything ? plane_->flush_everything() : plane_->flush(); !ok) {
         ++counters_.apply_failures;
         last_error_ = ok.error().message;
         log("removing load-balancing table: " + ok.error().message);
@@ -188,6 +321,18 @@ void Director::flush_flows(const Table& before, const Table& after) {
     if (plane_->name() != "nftables" || !model_->config().nft_flush_flows || !hooks_.run_command)
         return;
     for (const auto& [id, d] : removed_destinations(before, after)) {
+        // A draining server keeps its flows: that is what draining is for.
+        const bool draining =
+            std::any_of(overrides_.begin(), overrides_.end(), [&](const Override& o) {
+                if (o.admin != Admin::draining) return false;
+                auto t = locate(model_->config(), o.vs, o.rs);
+                if (!t) return false;
+                const auto& r = model_->config().virtual_servers[t->vs].real_servers[t->rs];
+                for (const auto& s : services_of(model_->config().virtual_servers[t->vs]))
+                    if (s.id == id && r.address == d.address) return true;
+                return false;
+            });
+        if (draining) continue;
         ++counters_.flow_flushes;
         hooks_.run_command(conntrack_flush_argv(id, d));
     }
@@ -205,6 +350,7 @@ DirectorStatus Director::status() const {
     s.counters = counters_;
     s.last_error = last_error_;
     s.refused = refused_;
+    s.overrides = overrides_;
     return s;
 }
 

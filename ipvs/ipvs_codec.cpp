@@ -161,6 +161,11 @@ const Policies& policies() {
         p.dest[IPVS_DEST_ATTR_L_THRESH].type = NLA_U32;
         p.dest[IPVS_DEST_ATTR_ADDR_FAMILY].type = NLA_U16;
         p.dest[IPVS_DEST_ATTR_STATS].type = NLA_NESTED;
+        p.svc[IPVS_SVC_ATTR_STATS64].type = NLA_NESTED;
+        p.dest[IPVS_DEST_ATTR_STATS64].type = NLA_NESTED;
+        p.dest[IPVS_DEST_ATTR_ACTIVE_CONNS].type = NLA_U32;
+        p.dest[IPVS_DEST_ATTR_INACT_CONNS].type = NLA_U32;
+        p.dest[IPVS_DEST_ATTR_PERSIST_CONNS].type = NLA_U32;
         return p;
     }();
     return p;
@@ -322,6 +327,66 @@ Result<Destination> decode_destination(nl_msg* msg) {
     if (a[IPVS_DEST_ATTR_U_THRESH]) d.upper_threshold = nla_get_u32(a[IPVS_DEST_ATTR_U_THRESH]);
     if (a[IPVS_DEST_ATTR_L_THRESH]) d.lower_threshold = nla_get_u32(a[IPVS_DEST_ATTR_L_THRESH]);
     return d;
+}
+
+namespace {
+
+// IPVS_*_ATTR_STATS64 (every counter u64) when the kernel sends it, else the older STATS
+// (counts and rates u32, bytes u64).
+Stats read_stats(nlattr* stats64, nlattr* stats32) {
+    Stats s;
+    nlattr* a[IPVS_STATS_ATTR_MAX + 1] = {};
+    nlattr* nest = stats64 ? stats64 : stats32;
+    if (!nest || nla_parse_nested(a, IPVS_STATS_ATTR_MAX, nest, nullptr) < 0) return s;
+    auto get = [&](int attr) -> std::uint64_t {
+        if (!a[attr]) return 0;
+        if (nla_len(a[attr]) >= 8) return nla_get_u64(a[attr]);
+        if (nla_len(a[attr]) >= 4) return nla_get_u32(a[attr]);
+        return 0;
+    };
+    s.conns = get(IPVS_STATS_ATTR_CONNS);
+    s.inpkts = get(IPVS_STATS_ATTR_INPKTS);
+    s.outpkts = get(IPVS_STATS_ATTR_OUTPKTS);
+    s.inbytes = get(IPVS_STATS_ATTR_INBYTES);
+    s.outbytes = get(IPVS_STATS_ATTR_OUTBYTES);
+    s.cps = get(IPVS_STATS_ATTR_CPS);
+    s.inpps = get(IPVS_STATS_ATTR_INPPS);
+    s.outpps = get(IPVS_STATS_ATTR_OUTPPS);
+    s.inbps = get(IPVS_STATS_ATTR_INBPS);
+    s.outbps = get(IPVS_STATS_ATTR_OUTBPS);
+    return s;
+}
+
+}  // namespace
+
+Result<LiveService> decode_live_service(nl_msg* msg) {
+    auto s = decode_service(msg);
+    if (!s) return std::unexpected(s.error());
+    nlattr* attrs[IPVS_CMD_ATTR_MAX + 1] = {};
+    nlattr* a[IPVS_SVC_ATTR_MAX + 1] = {};
+    genlmsg_parse(nlmsg_hdr(msg), 0, attrs, IPVS_CMD_ATTR_MAX, policies().cmd.data());
+    nla_parse_nested(a, IPVS_SVC_ATTR_MAX, attrs[IPVS_CMD_ATTR_SERVICE], policies().svc.data());
+    LiveService out;
+    out.service = std::move(*s);
+    out.stats = read_stats(a[IPVS_SVC_ATTR_STATS64], a[IPVS_SVC_ATTR_STATS]);
+    return out;
+}
+
+Result<LiveDestination> decode_live_destination(nl_msg* msg) {
+    auto d = decode_destination(msg);
+    if (!d) return std::unexpected(d.error());
+    nlattr* attrs[IPVS_CMD_ATTR_MAX + 1] = {};
+    nlattr* a[IPVS_DEST_ATTR_MAX + 1] = {};
+    genlmsg_parse(nlmsg_hdr(msg), 0, attrs, IPVS_CMD_ATTR_MAX, policies().cmd.data());
+    nla_parse_nested(a, IPVS_DEST_ATTR_MAX, attrs[IPVS_CMD_ATTR_DEST], policies().dest.data());
+    LiveDestination out;
+    out.destination = *d;
+    if (a[IPVS_DEST_ATTR_ACTIVE_CONNS]) out.active = nla_get_u32(a[IPVS_DEST_ATTR_ACTIVE_CONNS]);
+    if (a[IPVS_DEST_ATTR_INACT_CONNS]) out.inactive = nla_get_u32(a[IPVS_DEST_ATTR_INACT_CONNS]);
+    if (a[IPVS_DEST_ATTR_PERSIST_CONNS])
+        out.persistent = nla_get_u32(a[IPVS_DEST_ATTR_PERSIST_CONNS]);
+    out.stats = read_stats(a[IPVS_DEST_ATTR_STATS64], a[IPVS_DEST_ATTR_STATS]);
+    return out;
 }
 
 }  // namespace vigil::ipvs

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -79,6 +80,30 @@ Result<Table> IpvsNetlink::dump_all() {
     return table;
 }
 
+Result<LiveTable> IpvsNetlink::live() {
+    auto req = encode_get_services(family_);
+    if (!req) return std::unexpected(req.error());
+    auto services = genl::dump<LiveService>(sock_.get(), std::move(*req), decode_live_service);
+    if (!services) return std::unexpected(services.error());
+    LiveTable out;
+    for (auto& s : *services) {
+        if (!owned_.contains(to_string(s.service.id))) continue;
+        auto dreq = encode_get_destinations(family_, s.service.id);
+        if (!dreq) return std::unexpected(dreq.error());
+        auto dests =
+            genl::dump<LiveDestination>(sock_.get(), std::move(*dreq), decode_live_destination);
+        if (!dests) return std::unexpected(dests.error());
+        s.destinations = std::move(*dests);
+        std::sort(s.destinations.begin(), s.destinations.end(), [](const auto& a, const auto& b) {
+            return destination_less(a.destination, b.destination);
+        });
+        out.push_back(std::move(s));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.service.id < b.service.id; });
+    return out;
+}
+
 Result<Table> IpvsNetlink::read() {
     return dump_all();
 }
@@ -114,6 +139,15 @@ Result<void> IpvsNetlink::set_timeouts(const Timeouts& t) {
     if (!msg) return std::unexpected(msg.error());
     const Op none{OpKind::delete_service, {}, std::nullopt};  // for the reason text only
     return send(std::move(*msg), none);
+}
+
+Result<void> IpvsNetlink::flush_everything() {
+    auto msg = encode_flush(family_);
+    if (!msg) return std::unexpected(msg.error());
+    const Op none{OpKind::delete_service, {}, std::nullopt};  // for the reason text only
+    if (auto ok = send(std::move(*msg), none); !ok) return ok;
+    owned_.clear();
+    return {};
 }
 
 Result<void> IpvsNetlink::flush() {

@@ -167,8 +167,10 @@ std::vector<Event> Model::start_from(const Model& previous) {
 
 long Model::alive_weight(std::size_t v) const {
     long sum = 0;
-    for (std::size_t r = 0; r < state_[v].real_servers.size(); ++r)
-        if (state_[v].real_servers[r].alive) sum += std::max(0, effective_weight(v, r));
+    for (std::size_t r = 0; r < state_[v].real_servers.size(); ++r) {
+        const auto& st = state_[v].real_servers[r];
+        if (st.alive && st.admin == Admin::enabled) sum += std::max(0, effective_weight(v, r));
+    }
     return sum;
 }
 
@@ -218,6 +220,14 @@ std::vector<Event> Model::set_health(std::size_t v, std::size_t r, bool alive,
     return out;
 }
 
+std::vector<Event> Model::set_admin(std::size_t v, std::size_t r, Admin admin) {
+    std::vector<Event> out;
+    if (stopped_ || v >= state_.size() || r >= state_[v].real_servers.size()) return out;
+    state_[v].real_servers[r].admin = admin;
+    update_quorum(v, false, out);
+    return out;
+}
+
 std::vector<Event> Model::shutdown() {
     std::vector<Event> out;
     if (stopped_) return out;
@@ -244,8 +254,12 @@ Table Model::desired() const {
         std::vector<Destination> dests;
         for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
             const auto& rs = vs.real_servers[r];
-            const bool in_pool = st.real_servers[r].alive && !st.sorry_active;
-            if (in_pool)
+            const auto& rst = st.real_servers[r];
+            if (rst.admin == Admin::disabled) continue;
+            const bool in_pool = rst.alive && !st.sorry_active;
+            if (in_pool && rst.admin == Admin::draining)
+                dests.push_back(destination_of(vs, rs, 0));
+            else if (in_pool)
                 dests.push_back(destination_of(vs, rs, effective_weight(v, r)));
             else if (inhibited(vs, rs))
                 dests.push_back(destination_of(vs, rs, 0));
@@ -272,6 +286,75 @@ Table Model::desired() const {
     }
     normalize(table);
     return table;
+}
+
+std::string to_string(Admin admin) {
+    switch (admin) {
+        case Admin::enabled:
+            return "enabled";
+        case Admin::disabled:
+            return "disabled";
+        case Admin::draining:
+            return "draining";
+    }
+    return "?";
+}
+
+std::string endpoint_name(const Address& a, std::uint16_t port) {
+    return a.is_v6() ? "[" + a.to_string() + "]:" + std::to_string(port)
+                     : a.to_string() + ":" + std::to_string(port);
+}
+
+std::string service_name(const VirtualServerConfig& vs) {
+    if (!vs.group.empty()) return vs.group;
+    if (vs.keys.empty()) return "?";
+    const auto& k = vs.keys.front();
+    if (k.fwmark) return "FWM " + std::to_string(k.fwmark);
+    return k.address ? endpoint_name(*k.address, k.port) : "?";
+}
+
+namespace {
+
+std::optional<Protocol> protocol_prefix(std::string_view& text) {
+    for (auto [name, p] : {std::pair{"tcp:", Protocol::tcp}, std::pair{"udp:", Protocol::udp},
+                           std::pair{"sctp:", Protocol::sctp}}) {
+        const std::string_view n(name);
+        if (text.starts_with(n)) {
+            text.remove_prefix(n.size());
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<Target> locate(const Config& config, std::string_view vs_text, std::string_view rs_text) {
+    const auto proto = protocol_prefix(vs_text);
+    std::optional<std::size_t> vs;
+    for (std::size_t v = 0; v < config.virtual_servers.size(); ++v) {
+        const auto& c = config.virtual_servers[v];
+        if (service_name(c) != vs_text || (proto && c.protocol != *proto)) continue;
+        if (vs)
+            return fail("virtual server '" + std::string(vs_text) +
+                        "' is ambiguous: put tcp:, udp: or sctp: in front");
+        vs = v;
+    }
+    if (!vs) return fail("no virtual server '" + std::string(vs_text) + "'");
+    const auto& rss = config.virtual_servers[*vs].real_servers;
+    std::optional<std::size_t> rs;
+    for (std::size_t r = 0; r < rss.size(); ++r) {
+        const bool full = endpoint_name(rss[r].address, rss[r].port) == rs_text;
+        if (!full && rss[r].address.to_string() != rs_text) continue;
+        if (full) return Target{*vs, r};
+        if (rs)
+            return fail("real server '" + std::string(rs_text) + "' is ambiguous in " +
+                        std::string(vs_text) + ": give its port");
+        rs = r;
+    }
+    if (!rs)
+        return fail("no real server '" + std::string(rs_text) + "' in " + std::string(vs_text));
+    return Target{*vs, *rs};
 }
 
 }  // namespace vigil::ipvs

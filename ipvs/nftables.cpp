@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace vigil::ipvs {
 
 void Nftables::CtxDeleter::operator()(nft_ctx* ctx) const {
@@ -59,6 +62,39 @@ Result<Table> Nftables::read() {
     nft_ctx_get_error_buffer(ctx_.get());
     if (rc != 0) return Table{};
     return present_ ? applied_ : Table{};
+}
+
+Result<LiveTable> Nftables::live() {
+    std::string text;
+    if (std::ifstream in(options_.conntrack_file); in) {
+        // Bounded: a huge table costs one read of this size, never the loop's whole turn.
+        text.resize(std::size_t{64} << 20);
+        in.read(text.data(), std::streamsize(text.size()));
+        text.resize(std::size_t(in.gcount()));
+    }
+    const auto counts = count_conntrack(text);
+    LiveTable out;
+    if (!present_) return out;
+    for (const auto& s : applied_) {
+        LiveService ls;
+        ls.service = s;
+        ls.service.destinations.clear();
+        for (const auto& d : s.destinations) {
+            LiveDestination ld;
+            ld.destination = d;
+            if (s.id.address) {
+                auto it = counts.find(
+                    conntrack_key(s.id.protocol, *s.id.address, s.id.port, d.address, d.port));
+                if (it != counts.end()) {
+                    ld.active = it->second.active;
+                    ld.inactive = it->second.inactive;
+                }
+            }
+            ls.destinations.push_back(ld);
+        }
+        out.push_back(std::move(ls));
+    }
+    return out;
 }
 
 Result<void> Nftables::flush() {

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <linux/if_link.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <fstream>
 #include <set>
 
@@ -47,6 +49,8 @@ struct Vmac {
     Mac mac{};
     bool ipv6 = false;
     std::optional<Address> mirrored;  // IPv6: the base's link-local, copied onto the vmac
+    bool ipvlan = false;              // use_ipvlan: shares the base's MAC, has its own address
+    std::optional<Address> source;    // the ipvlan's address: the adverts' source
 };
 
 // /proc/sys is per network namespace: these touch only the daemon's own.
@@ -66,6 +70,49 @@ bool write_sysctl(const std::string& path, const std::string& value) {
 
 std::string ipv4_conf(const std::string& ifname, const char* key) {
     return fmt::format("/proc/sys/net/ipv4/conf/{}/{}", ifname, key);
+}
+
+// A sysctl set while this lives; the value it had is written back when it goes.
+class SysctlOverride {
+  public:
+    static std::unique_ptr<SysctlOverride> set(const std::string& path, const std::string& value) {
+        auto old = read_sysctl(path);
+        if (!old || !write_sysctl(path, value)) return nullptr;
+        return std::make_unique<SysctlOverride>(path, *old);
+    }
+    SysctlOverride(std::string path, std::string old)
+        : path_(std::move(path)), old_(std::move(old)) {}
+    ~SysctlOverride() { write_sysctl(path_, old_); }  // fails quietly if the link went
+    SysctlOverride(const SysctlOverride&) = delete;
+    SysctlOverride& operator=(const SysctlOverride&) = delete;
+
+  private:
+    std::string path_, old_;
+};
+
+// garp_group: announcements on its interfaces leave one per interval (per family), across
+// every instance that uses them.
+struct GarpLane {
+    struct Pending {
+        int ifindex;
+        Mac mac;
+        Address vip;
+    };
+    Duration gap{0};
+    TimerQueue::TimePoint next_free{};
+    std::deque<Pending> queue;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+struct GarpPacer {
+    GarpGroupConfig config;
+    std::array<GarpLane, 2> lanes;  // IPv4 (ARP), IPv6 (NA)
+};
+
+const Address* configured_source(const InstanceConfig& c) {
+    if (c.unicast_src) return &*c.unicast_src;
+    if (c.mcast_src) return &*c.mcast_src;
+    return nullptr;
 }
 
 struct FileTracker {
@@ -108,6 +155,8 @@ Config without_instances(const Config& c) {
     out.static_addresses = c.static_addresses;
     out.static_routes = c.static_routes;
     out.static_rules = c.static_rules;
+    out.garp_groups = c.garp_groups;
+    out.dynamic_interfaces = c.dynamic_interfaces;
     return out;
 }
 
@@ -120,8 +169,9 @@ StaticConfig statics_of(const Config& c) {
 struct Engine::Impl final : InstanceIo {
     boost::asio::io_context& io;
     Hooks hooks;
-    TimerQueue timers;  // before the instances: they hold entries in it
-    Config config;      // without the instances: each instance holds its own
+    std::set<std::string> maintained;  // instances held in BACKUP by the operator
+    TimerQueue timers;                 // before the instances: they hold entries in it
+    Config config;                     // without the instances: each instance holds its own
     std::unique_ptr<LinkMonitor> links;
     std::optional<AddressManager> addresses;
     std::optional<RuleManager> rules;
@@ -133,17 +183,22 @@ struct Engine::Impl final : InstanceIo {
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
     std::map<std::string, FileTracker> files;
     std::map<std::string, ProcessTracker> processes;
+    std::map<std::string, bool> bfd_up;  // track_bfd: sessions the daemon reported
     // pidfds of matching processes: an exit is seen at once, a start at the next scan.
     std::map<int, std::unique_ptr<boost::asio::posix::stream_descriptor>> exit_watches;
     std::unique_ptr<VipFilter> filter;  // opened with the first strict master
     std::optional<VmacManager> vmac_manager;
-    std::map<std::string, Vmac> vmacs;  // by instance name
+    std::map<std::string, Vmac> vmacs;                    // by instance name
+    std::map<std::string, std::vector<Vmac>> addr_vmacs;  // use_vmac_addr, by instance name
     // Base interfaces under a vmac: their arp_ignore / arp_filter before, restored with the last.
     struct BaseArp {
         int users = 0;
         std::optional<std::string> arp_ignore, arp_filter;
     };
     std::map<std::string, BaseArp> vmac_bases;
+    // promote_secondaries: by interface, while an instance on it runs.
+    std::map<std::string, std::unique_ptr<SysctlOverride>> promoted;
+    std::vector<GarpPacer> pacers;
     boost::asio::steady_timer file_poll;
     std::optional<TimerQueue::Entry> process_poll;  // after timers: destroyed before it
     boost::asio::steady_timer startup;
@@ -208,6 +263,63 @@ struct Engine::Impl final : InstanceIo {
     std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
                                               const Address& vip) override {
         if (!announcer) return std::unexpected("no announcer");
+        if (!pacers.empty())
+            if (auto* lane = lane_of(ifindex, vip); lane && lane->gap > Duration{0}) {
+                const auto now = timers.now();
+                if (lane->queue.empty() && now >= lane->next_free) {
+                    lane->next_free = now + lane->gap;
+                    return announce_now(ifindex, mac, vip);
+                }
+                lane->queue.push_back({ifindex, mac, vip});
+                if (lane->queue.size() == 1) arm_lane(*lane);
+                return {};
+            }
+        return announce_now(ifindex, mac, vip);
+    }
+    GarpLane* lane_of(int ifindex, const Address& vip) {
+        auto l = links->find(ifindex);
+        if (!l) return nullptr;
+        for (auto& p : pacers)
+            if (std::find(p.config.interfaces.begin(), p.config.interfaces.end(), l->name) !=
+                p.config.interfaces.end())
+                return &p.lanes[vip.is_v6() ? 1 : 0];
+        return nullptr;
+    }
+    void arm_lane(GarpLane& lane) {
+        lane.timer->expires_at(lane.next_free);
+        lane.timer->async_wait([this, a = alive, &lane](const boost::system::error_code& ec) {
+            if (ec || !*a || stopped || lane.queue.empty()) return;
+            auto p = lane.queue.front();
+            lane.queue.pop_front();
+            lane.next_free = timers.now() + lane.gap;
+            if (auto r = announce_now(p.ifindex, p.mac, p.vip); !r)
+                log(LogLevel::warning,
+                    fmt::format("announce {}: {}", p.vip.to_string(), r.error()));
+            if (!lane.queue.empty()) arm_lane(lane);
+        });
+    }
+    void set_pacers() {
+        if (!pacers.empty() && pacers.size() == config.garp_groups.size() &&
+            std::equal(pacers.begin(), pacers.end(), config.garp_groups.begin(),
+                       [](const GarpPacer& p, const GarpGroupConfig& g) { return p.config == g; }))
+            return;
+        pacers.clear();
+        for (const auto& g : config.garp_groups) {
+            GarpPacer p;
+            p.config = g;
+            p.lanes[0].gap = g.garp_interval;
+            p.lanes[1].gap = g.gna_interval;
+            for (auto& lane : p.lanes) lane.timer = std::make_unique<boost::asio::steady_timer>(io);
+            pacers.push_back(std::move(p));
+        }
+    }
+    std::optional<MacAddress> mac_of(int ifindex) override {
+        auto l = links ? links->find(ifindex) : std::nullopt;
+        if (!l) return std::nullopt;
+        return l->mac;
+    }
+    std::expected<void, std::string> announce_now(int ifindex, const MacAddress& mac,
+                                                  const Address& vip) {
         if (vip.is_v4()) return announcer->send_garp(ifindex, mac, vip.to_v4());
         bool router = false;
         if (auto l = links->find(ifindex)) router = ipv6_forwarding(l->name);
@@ -247,11 +359,33 @@ struct Engine::Impl final : InstanceIo {
         info.mac = l->mac;
         if (c.ipv6 && l->link_local_v6) info.source = Address(*l->link_local_v6);
         if (!c.ipv6 && l->primary_v4) info.source = Address(*l->primary_v4);
-        if (auto v = vmacs.find(c.name); v != vmacs.end()) {
+        // As keepalived 2.2.7: the ipvlan is where adverts leave from, with its address; the
+        // VIPs stay on the base. An IPv4 one without an address is made, and the instance
+        // stays in FAULT.
+        if (auto v = vmacs.find(c.name); v != vmacs.end() && v->second.ipvlan) {
+            info.xmit_ifindex = v->second.ifindex;
+            if (v->second.source) {
+                info.source = *v->second.source;
+            } else if (auto il = links->find(v->second.ifindex); il && il->link_local_v6) {
+                info.source = Address(*il->link_local_v6);
+            }
+            if (!c.ipv6 && !c.ipvlan_address) info.up = false;
+        } else if (v != vmacs.end()) {
             info.vip_ifindex = v->second.ifindex;
             if (!c.vmac_xmit_base) info.xmit_ifindex = v->second.ifindex;
             info.announce_mac = v->second.mac;
+            info.vmac_ifindexes.push_back(v->second.ifindex);
+        } else if (c.use_ipvlan) {
+            info.up = false;  // no ipvlan (yet): FAULT
         }
+        if (auto a = addr_vmacs.find(c.name); a != addr_vmacs.end())
+            for (const auto& v : a->second) {
+                info.addr_vmacs.push_back({v.base, v.ipv6, v.ifindex, v.mac});
+                info.vmac_ifindexes.push_back(v.ifindex);
+            }
+        if (const auto* src = configured_source(c))
+            info.configured_source_present =
+                std::binary_search(l->watched.begin(), l->watched.end(), *src);
         return info;
     }
 
@@ -291,7 +425,14 @@ struct Engine::Impl final : InstanceIo {
         for (const auto& r : c.track_scripts) add_script(r);
         for (const auto& r : c.track_files) add_file(r);
         for (const auto& r : c.track_processes) add_process(r);
+        // A BFD session weighs like a script's result: Up is "ok".
+        auto add_bfd = [&](const TrackRef& r) {
+            auto it = bfd_up.find(r.name);
+            ss.push_back({r.weight.value_or(0), r.reverse, it != bfd_up.end() && it->second});
+        };
+        for (const auto& r : c.track_bfds) add_bfd(r);
         if (g) {
+            for (const auto& r : g->track_bfds) add_bfd(r);
             for (const auto& t : g->track_interfaces) add_if(t);
             for (const auto& r : g->track_scripts) add_script(r);
             for (const auto& r : g->track_files) add_file(r);
@@ -304,6 +445,53 @@ struct Engine::Impl final : InstanceIo {
     void recompute_all() {
         for (auto& [_, inst] : instances) recompute(*inst);
         update_group_faults();
+        sync_promoted();
+    }
+
+    // promote_secondaries on the present interfaces of running instances that ask for it.
+    void sync_promoted() {
+        std::set<std::string> want;
+        if (!stopped)
+            for (const auto& [_, inst] : instances)
+                if (inst->config().promote_secondaries && inst->socket_key().ifindex != 0)
+                    want.insert(inst->config().interface);
+        std::erase_if(promoted, [&](const auto& p) { return !want.contains(p.first); });
+        for (const auto& name : want) {
+            if (promoted.contains(name)) continue;
+            auto o = SysctlOverride::set(ipv4_conf(name, "promote_secondaries"), "1");
+            if (!o) {
+                log(LogLevel::warning,
+                    fmt::format("promote_secondaries on {}: sysctl failed", name));
+                continue;
+            }
+            promoted.emplace(name, std::move(o));
+        }
+    }
+
+    void watch_sources() {
+        std::set<Address> w;
+        for (const auto& [_, inst] : instances)
+            if (const auto* src = configured_source(inst->config());
+                src && inst->config().track_src_ip)
+                w.insert(*src);
+        links->watch_addresses(std::move(w));
+    }
+
+    // A deleted link takes its sockets (and a vmac on it) with it; a link of that name created
+    // again later is attached afresh.
+    void forget_link(const LinkMonitor::Link& l) {
+        std::vector<std::string> gone;
+        for (const auto& [name, v] : vmacs)
+            if (v.ifindex == l.index || v.base == l.name) gone.push_back(name);
+        for (const auto& [name, list] : addr_vmacs)
+            for (const auto& v : list)
+                if (v.ifindex == l.index || v.base == l.name) gone.push_back(name);
+        for (const auto& name : gone) remove_vmac(name);
+        for (auto s = sockets.begin(); s != sockets.end();)
+            s = s->first.ifindex == l.index ? sockets.erase(s) : std::next(s);
+        for (auto b = by_vrid.begin(); b != by_vrid.end();)
+            b = b->first.ifindex == l.index ? by_vrid.erase(b) : std::next(b);
+        promoted.erase(l.name);
     }
 
     std::vector<Instance*> members(const SyncGroupConfig& g) {
@@ -366,7 +554,7 @@ struct Engine::Impl final : InstanceIo {
     // keepalived's sysctls (vmac: arp_ignore 1, accept_local 1, rp_filter 0; base: arp_ignore 1,
     // arp_filter 1, restored when its last vmac goes).
     void ensure_vmac(const InstanceConfig& c) {
-        if (!c.use_vmac || vmacs.contains(c.name)) return;
+        if (!(c.use_vmac || c.use_ipvlan) || vmacs.contains(c.name)) return;
         auto base = links->find(c.interface);
         if (!base || !base->present) return;  // retried when the interface appears
         if (!vmac_manager) {
@@ -377,14 +565,27 @@ struct Engine::Impl final : InstanceIo {
             }
             vmac_manager.emplace(std::move(*m));
         }
+        if (c.use_ipvlan) return ensure_ipvlan(c, *base);
+        auto v =
+            create_macvlan(c.name, c.vmac_name.empty() ? default_vmac_name(c.vrid) : c.vmac_name,
+                           *base, virtual_mac(c.vrid, c.ipv6), c.ipv6);
+        if (!v) return;
+        auto& stored = vmacs.emplace(c.name, std::move(*v)).first->second;
+        mirror_link_local(stored);
+    }
+
+    // A private macvlan with keepalived's sysctls (see ensure_vmac).
+    std::optional<Vmac> create_macvlan(const std::string& who, const std::string& name,
+                                       const LinkMonitor::Link& base, const Mac& mac, bool ipv6) {
         Vmac v;
-        v.name = c.vmac_name.empty() ? default_vmac_name(c.vrid) : c.vmac_name;
-        v.mac = virtual_mac(c.vrid, c.ipv6);
-        v.base = c.interface;
-        auto idx = vmac_manager->create({v.name, base->index, v.mac, true});
+        v.name = name;
+        v.mac = mac;
+        v.base = base.name;
+        v.ipv6 = ipv6;
+        auto idx = vmac_manager->create({v.name, base.index, v.mac, true});
         if (!idx) {
-            log(LogLevel::error, fmt::format("({}) {}", c.name, idx.error()));
-            return;
+            log(LogLevel::error, fmt::format("({}) {}", who, idx.error()));
+            return std::nullopt;
         }
         v.ifindex = *idx;
         bool ok = write_sysctl(ipv4_conf(v.name, "arp_ignore"), "1") &&
@@ -397,17 +598,83 @@ struct Engine::Impl final : InstanceIo {
             ok = write_sysctl(ipv4_conf(v.base, "arp_ignore"), "1") &&
                  write_sysctl(ipv4_conf(v.base, "arp_filter"), "1") && ok;
         }
-        if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", c.name, v.name));
-        log(LogLevel::info, fmt::format("({}) vmac {} created on {}", c.name, v.name, v.base));
+        // keepalived sets promote_secondaries on its vmacs.
+        ok = write_sysctl(ipv4_conf(v.name, "promote_secondaries"), "1") && ok;
+        if (!ok) log(LogLevel::warning, fmt::format("({}) vmac {}: sysctl failed", who, v.name));
+        log(LogLevel::info, fmt::format("({}) vmac {} created on {}", who, v.name, v.base));
+        return v;
+    }
+
+    // use_vmac_addr and a VIP's use_vmac: one VMAC per (interface, family) the VIPs need.
+    void ensure_addr_vmacs(const InstanceConfig& c) {
+        auto& list = addr_vmacs[c.name];
+        for (const auto* vips : {&c.vips, &c.excluded_vips})
+            for (const auto& vip : *vips) {
+                const auto base_name = addr_vmac_base(c, vip);
+                const bool v6 = vip.address.is_v6();
+                if (base_name.empty() || std::any_of(list.begin(), list.end(), [&](const Vmac& v) {
+                        return v.base == base_name && v.ipv6 == v6;
+                    }))
+                    continue;
+                auto base = links->find(base_name);
+                if (!base || !base->present) continue;  // retried when it appears
+                if (!vmac_manager) {
+                    auto m = VmacManager::open();
+                    if (!m) {
+                        log(LogLevel::error, fmt::format("({}) vmac: {}", c.name, m.error()));
+                        return;
+                    }
+                    vmac_manager.emplace(std::move(*m));
+                }
+                auto v = create_macvlan(c.name, addr_vmac_name(c, v6), *base,
+                                        virtual_mac(c.vrid, v6), v6);
+                if (!v) continue;
+                list.push_back(std::move(*v));
+                mirror_link_local(list.back());
+            }
+        if (list.empty()) addr_vmacs.erase(c.name);
+    }
+
+    // use_ipvlan: an L2 ipvlan (bridge, private or vepa) with the configured address, which the
+    // adverts leave from. Deleting it takes its address along.
+    void ensure_ipvlan(const InstanceConfig& c, const LinkMonitor::Link& base) {
+        Vmac v;
+        v.ipvlan = true;
+        v.name = c.ipvlan_name.empty() ? default_vmac_name(c.vrid) : c.ipvlan_name;
+        v.mac = base.mac;
+        v.base = c.interface;
         v.ipv6 = c.ipv6;
-        auto& stored = vmacs.emplace(c.name, std::move(v)).first->second;
-        mirror_link_local(stored);
+        const std::uint16_t flags =
+            c.ipvlan_mode == InstanceConfig::IpvlanMode::private_ ? IPVLAN_F_PRIVATE
+            : c.ipvlan_mode == InstanceConfig::IpvlanMode::vepa   ? IPVLAN_F_VEPA
+                                                                  : 0;
+        auto idx = vmac_manager->create_ipvlan({v.name, base.index, flags, true});
+        if (!idx) {
+            log(LogLevel::error, fmt::format("({}) {}", c.name, idx.error()));
+            return;
+        }
+        v.ifindex = *idx;
+        if (c.ipvlan_address && addresses) {
+            if (auto r = addresses->add_address(v.ifindex, *c.ipvlan_address);
+                !r && r.error().find("exists") == std::string::npos) {
+                log(LogLevel::error,
+                    fmt::format("({}) ipvlan {}: address: {}", c.name, v.name, r.error()));
+                if (auto rm = vmac_manager->remove(v.name); !rm)
+                    log(LogLevel::error, fmt::format("({}) {}", c.name, rm.error()));
+                return;
+            }
+            v.source = c.ipvlan_address->address;
+        }
+        if (!write_sysctl(ipv4_conf(v.name, "promote_secondaries"), "1"))
+            log(LogLevel::warning, fmt::format("({}) ipvlan {}: sysctl failed", c.name, v.name));
+        log(LogLevel::info, fmt::format("({}) ipvlan {} created on {}", c.name, v.name, v.base));
+        vmacs.emplace(c.name, std::move(v));
     }
 
     // IPv6 adverts leave the vmac from the base's link-local (as keepalived): the vmac needs
     // that address too, or the kernel refuses the source.
     void mirror_link_local(Vmac& v) {
-        if (!v.ipv6 || !addresses) return;
+        if (!v.ipv6 || !addresses || v.ipvlan) return;
         auto base = links->find(v.base);
         if (!base || !base->link_local_v6) return;
         const Address ll(*base->link_local_v6);
@@ -424,15 +691,25 @@ struct Engine::Impl final : InstanceIo {
     }
 
     void remove_vmac(const std::string& instance) {
+        if (auto a = addr_vmacs.find(instance); a != addr_vmacs.end()) {
+            const auto list = std::move(a->second);
+            addr_vmacs.erase(a);
+            for (const auto& v : list) destroy_vmac(instance, v);
+        }
         auto it = vmacs.find(instance);
         if (it == vmacs.end()) return;
         const Vmac v = std::move(it->second);
         vmacs.erase(it);
+        destroy_vmac(instance, v);
+    }
+
+    void destroy_vmac(const std::string& instance, const Vmac& v) {
         for (auto s = sockets.begin(); s != sockets.end();)
             s = s->first.ifindex == v.ifindex ? sockets.erase(s) : std::next(s);
         if (vmac_manager)
             if (auto r = vmac_manager->remove(v.name); !r)
                 log(LogLevel::error, fmt::format("({}) {}", instance, r.error()));
+        if (v.ipvlan) return;
         if (auto b = vmac_bases.find(v.base); b != vmac_bases.end() && --b->second.users == 0) {
             if (b->second.arp_ignore)
                 write_sysctl(ipv4_conf(v.base, "arp_ignore"), *b->second.arp_ignore);
@@ -472,7 +749,10 @@ struct Engine::Impl final : InstanceIo {
             v != vmacs.end() && !inst.config().vmac_xmit_base) {
             auto vkey = key;
             vkey.ifindex = v->second.ifindex;
-            open_socket(vkey, v->second.name, inst.config(), false);
+            // Unicast to an ipvlan's address reaches the ipvlan only, not its base.
+            const bool rx = v->second.ipvlan && !inst.config().unicast_peers.empty();
+            open_socket(vkey, v->second.name, inst.config(), rx);
+            if (rx) by_vrid[vkey][inst.config().vrid] = inst.config().name;
         }
         by_vrid[key][inst.config().vrid] = inst.config().name;
     }
@@ -495,6 +775,8 @@ struct Engine::Impl final : InstanceIo {
             if (hooks.on_priority_change)
                 hooks.on_priority_change(i.config().name, i.state(), i.status().effective_priority);
         });
+        // A held instance stays held across a restart by reload.
+        if (maintained.contains(c.name)) inst->set_maintenance(true);
         auto& ref = *inst;
         instances[c.name] = std::move(inst);
         return ref;
@@ -659,7 +941,19 @@ struct Engine::Impl final : InstanceIo {
     }
 
     void start_instances(const std::vector<Instance*>& fresh) {
-        for (auto* i : fresh) ensure_vmac(i->config());
+        watch_sources();
+        set_pacers();
+        for (auto* i : fresh) {
+            const auto& c = i->config();
+            if (c.unicast_fault_no_peer && c.unicast_peers.empty())
+                log(LogLevel::warning,
+                    fmt::format("({}) Cannot use unicast without any peers - going to fault state",
+                                c.name));
+        }
+        for (auto* i : fresh) {
+            ensure_vmac(i->config());
+            ensure_addr_vmacs(i->config());
+        }
         recompute_all();
         for (auto* i : fresh) attach(*i);
         for (auto* i : fresh) i->start();
@@ -689,6 +983,26 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     d.announcer.emplace(std::move(*an));
     d.links->on_change([&d](const LinkMonitor::Link& l) {
         if (d.stopped) return;
+        if (!l.present) d.forget_link(l);
+        if (l.present)
+            for (auto& [_, inst] : d.instances) {
+                const auto& c = inst->config();
+                for (const auto* vips : {&c.vips, &c.excluded_vips})
+                    if (std::any_of(vips->begin(), vips->end(), [&](const VirtualAddress& v) {
+                            return addr_vmac_base(c, v) == l.name;
+                        })) {
+                        d.ensure_addr_vmacs(c);
+                        break;
+                    }
+            }
+        // A vmac deleted under a running instance is made again.
+        for (auto& [_, inst] : d.instances)
+            if (!l.present && (inst->config().use_vmac || inst->config().use_ipvlan) &&
+                !d.vmacs.contains(inst->config().name) && inst->config().interface != l.name) {
+                d.ensure_vmac(inst->config());
+                d.recompute(*inst);
+                if (inst->socket_key().ifindex != 0) d.attach(*inst);
+            }
         // Statics that failed (an interface not there yet) are tried again as links come up.
         if (l.present && l.up && d.statics && d.statics->installed() != statics_of(d.config))
             d.apply_statics(statics_of(d.config));
@@ -741,6 +1055,11 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
         d.remove_vmac(it->first);
         it = d.instances.erase(it);
     }
+    std::erase_if(d.maintained, [&](const std::string& n) {
+        if (wanted.contains(n)) return false;
+        d.log(LogLevel::info, "(" + n + ") maintenance dropped: the instance is gone");
+        return true;
+    });
     d.config = without_instances(config);
     d.apply_statics(statics_of(config));
     d.sync_trackers();
@@ -757,7 +1076,10 @@ void Engine::stop(std::function<void()> done) {
     for (auto& [_, sock] : d.sockets)
         if (sock->queued()) sock->flush();
     while (!d.vmacs.empty()) d.remove_vmac(d.vmacs.begin()->first);
+    while (!d.addr_vmacs.empty()) d.remove_vmac(d.addr_vmacs.begin()->first);
     d.apply_statics({});
+    d.promoted.clear();
+    d.pacers.clear();
     d.filter.reset();  // the table goes with the last VIP
     d.file_poll.cancel();
     d.process_poll->cancel();
@@ -772,6 +1094,32 @@ void Engine::stop(std::function<void()> done) {
         }
         if (done) done();
     });
+}
+
+std::vector<std::string> Engine::set_maintenance(const std::string& name, bool on) {
+    auto& d = *impl_;
+    std::vector<std::string> affected;
+    auto it = d.instances.find(name);
+    if (it == d.instances.end()) return affected;
+    const std::string group = it->second->config().sync_group;
+    for (auto& [n, inst] : d.instances) {
+        if (n != name && (group.empty() || inst->config().sync_group != group)) continue;
+        if (on)
+            d.maintained.insert(n);
+        else
+            d.maintained.erase(n);
+        inst->set_maintenance(on);
+        affected.push_back(n);
+    }
+    return affected;
+}
+
+void Engine::set_bfd_state(const std::string& session, bool up) {
+    auto& d = *impl_;
+    auto [it, fresh] = d.bfd_up.try_emplace(session, up);
+    if (!fresh && it->second == up) return;
+    it->second = up;
+    if (!d.stopped) d.recompute_all();
 }
 
 Status Engine::status() const {

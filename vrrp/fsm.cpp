@@ -39,7 +39,7 @@ void become_backup(Transition& t, const FsmParams& p, bool was_master) {
 
 // Leaving init or fault: the address owner is master at once, everyone else listens first.
 void come_up(Transition& t, const FsmParams& p) {
-    if (p.priority == 255)
+    if (p.priority == 255 && !p.maintenance)
         become_master(t, p);
     else
         become_backup(t, p, false);
@@ -142,7 +142,12 @@ Transition step(const FsmState& s, const Event& ev, const FsmParams& p) {
                     come_up(t, p);
             } else if constexpr (std::is_same_v<E, event::MasterDownTimerExpired> ||
                                  std::is_same_v<E, event::ForceMaster>) {
-                if (st == State::backup) become_master(t, p);
+                if (st != State::backup) return;
+                if (!p.maintenance) return become_master(t, p);
+                // Held in BACKUP: keep listening, as if a master were there.
+                if constexpr (std::is_same_v<E, event::MasterDownTimerExpired>)
+                    t.actions.push_back(action::ArmMasterDown{master_down_interval(
+                        p.version, p.priority, learned(t.next, p), p.down_timer_adverts)});
             } else if constexpr (std::is_same_v<E, event::AdvertTimerExpired>) {
                 if (st != State::master) return;
                 t.actions.push_back(action::SendAdvert{});
@@ -172,6 +177,12 @@ Transition step(const FsmState& s, const Event& ev, const FsmParams& p) {
                 t.next.preempt_ready = true;
             } else if constexpr (std::is_same_v<E, event::ForceBackup>) {
                 if (st == State::master) become_backup(t, p, true);
+            } else if constexpr (std::is_same_v<E, event::MaintenanceChanged>) {
+                // The peer takes over after its skew time, as on a shutdown.
+                if (st == State::master && p.maintenance) {
+                    t.actions.push_back(action::SendPriorityZero{});
+                    become_backup(t, p, true);
+                }
             }
         },
         ev);

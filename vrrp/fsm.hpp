@@ -22,6 +22,7 @@ struct FsmParams {
     int down_timer_adverts = 3;            // master-down = this many intervals + skew (RFC: 3)
     bool lower_prio_no_advert = false;     // a master ignores lower-priority adverts (RFC)
     bool higher_prio_send_advert = false;  // a master yielding to a higher one adverts first
+    bool maintenance = false;  // operator's hold: never master, a master steps down at once
 };
 
 struct FsmState {
@@ -47,14 +48,15 @@ struct FaultRaised {};
 struct FaultCleared {};
 struct Shutdown {};
 struct PreemptDelayExpired {};
-struct ForceMaster {};  // sync group: a member became master
-struct ForceBackup {};  // sync group: a member left master
+struct ForceMaster {};         // sync group: a member became master
+struct ForceBackup {};         // sync group: a member left master
+struct MaintenanceChanged {};  // FsmParams::maintenance was switched
 }  // namespace event
 
 using Event = std::variant<event::Startup, event::MasterDownTimerExpired, event::AdvertTimerExpired,
                            event::AdvertReceived, event::PriorityChanged, event::FaultRaised,
                            event::FaultCleared, event::Shutdown, event::PreemptDelayExpired,
-                           event::ForceMaster, event::ForceBackup>;
+                           event::ForceMaster, event::ForceBackup, event::MaintenanceChanged>;
 
 namespace action {
 struct SendAdvert {

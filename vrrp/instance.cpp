@@ -1,6 +1,9 @@
 #include "instance.hpp"
 
 #include <algorithm>
+#include <set>
+
+#include "vmac.hpp"
 
 namespace vigil::vrrp {
 
@@ -21,6 +24,25 @@ Duration advert_slack(Duration interval) {
 
 }  // namespace
 
+bool extra_if_announces(int vip_ifindex, int xmit_ifindex, bool all,
+                        const std::vector<int>& vmac_ifindexes) {
+    if (vip_ifindex == 0 || vip_ifindex == xmit_ifindex) return false;
+    return all || std::find(vmac_ifindexes.begin(), vmac_ifindexes.end(), vip_ifindex) !=
+                      vmac_ifindexes.end();
+}
+
+bool unicast_source_allowed(const InstanceConfig& c, const Address& src) {
+    if (!c.check_unicast_src || c.unicast_peers.empty()) return true;
+    return std::find(c.unicast_peers.begin(), c.unicast_peers.end(), src) != c.unicast_peers.end();
+}
+
+bool config_fault(const InstanceConfig& c, const LinkInfo& link) {
+    if (c.unicast_fault_no_peer && c.unicast_peers.empty()) return true;
+    const bool configured_src = c.unicast_src || c.mcast_src;
+    if (c.track_src_ip && configured_src && !link.configured_source_present) return true;
+    return !link.up || link.ifindex == 0 || (!link.source && !configured_src);
+}
+
 Instance::Instance(TimerQueue& timers, InstanceConfig config, InstanceIo& world)
     : config_(std::move(config)),
       world_(world),
@@ -39,7 +61,12 @@ Instance::Instance(TimerQueue& timers, InstanceConfig config, InstanceIo& world)
                         garp_refresh_.arm(d + config_.garp.master_refresh,
                                           advert_slack(config_.garp.master_refresh));
                     }),
-      garp_gap_(timers, [this](TimePoint d) { garp_step(d); }) {
+      garp_gap_(timers, [this](TimePoint d) { garp_step(d); }),
+      garp_extra_(timers, [this](TimePoint d) {
+          if (fsm_.state != State::master) return;
+          garp_extra();
+          garp_extra_.arm(d + config_.garp.extra_if, advert_slack(config_.garp.extra_if));
+      }) {
     priority_.effective = config_.priority;
     fsm_.preempt_ready = true;
 }
@@ -75,6 +102,7 @@ FsmParams Instance::params() const {
     p.down_timer_adverts = config_.down_timer_adverts;
     p.lower_prio_no_advert = config_.lower_prio_no_advert;
     p.higher_prio_send_advert = config_.higher_prio_send_advert;
+    p.maintenance = maintenance_;
     if (link_.source) p.primary = *link_.source;
     if (config_.unicast_src)
         p.primary = *config_.unicast_src;
@@ -121,9 +149,14 @@ void Instance::set_group_fault(bool fault) {
     update_fault();
 }
 
+void Instance::set_maintenance(bool on) {
+    if (maintenance_ == on) return;
+    maintenance_ = on;
+    if (started_) handle(event::MaintenanceChanged{}, timers_.now());
+}
+
 void Instance::update_fault() {
-    own_fault_ = priority_.fault || !link_.up || link_.ifindex == 0 ||
-                 (!link_.source && !config_.unicast_src && !config_.mcast_src);
+    own_fault_ = priority_.fault || config_fault(config_, link_);
     if (!started_) return;
     const bool fault = own_fault_ || group_fault_;
     if (fault && fsm_.state != State::fault) handle(event::FaultRaised{}, timers_.now());
@@ -154,8 +187,7 @@ void Instance::receive(const RawPacket& p, const Advert& a) {
     const bool unicast = !config_.unicast_peers.empty();
     const auto own = params().primary;
     if (p.src == own) return count_drop(DropReason::own_packet);
-    if (unicast && std::find(config_.unicast_peers.begin(), config_.unicast_peers.end(), p.src) ==
-                       config_.unicast_peers.end())
+    if (unicast && !unicast_source_allowed(config_, p.src))
         return count_drop(DropReason::not_from_peer);
     if (auto ok = validate(a, p.ttl, expectation(p.src)); !ok) return count_drop(ok.error());
     ++received_;
@@ -178,6 +210,17 @@ void Instance::on_timer(Event e, TimePoint deadline) {
     handle(e, base);
 }
 
+namespace {
+// The VMACs an instance's VIPs need: a change of these restarts the instance.
+std::set<std::pair<std::string, bool>> addr_vmac_keys(const InstanceConfig& c) {
+    std::set<std::pair<std::string, bool>> out;
+    for (const auto* vips : {&c.vips, &c.excluded_vips})
+        for (const auto& v : *vips)
+            if (auto b = addr_vmac_base(c, v); !b.empty()) out.emplace(b, v.address.is_v6());
+    return out;
+}
+}  // namespace
+
 bool Instance::can_update(const InstanceConfig& n) const {
     const auto& o = config_;
     return o.interface == n.interface && o.vrid == n.vrid && o.version == n.version &&
@@ -185,7 +228,10 @@ bool Instance::can_update(const InstanceConfig& n) const {
            o.unicast_src == n.unicast_src && o.unicast_peers == n.unicast_peers &&
            o.unicast_ttl == n.unicast_ttl && o.use_vmac == n.use_vmac &&
            o.vmac_name == n.vmac_name && o.vmac_xmit_base == n.vmac_xmit_base &&
-           o.sync_group == n.sync_group;
+           o.use_vmac_addr == n.use_vmac_addr && o.vmac_addr_prefix == n.vmac_addr_prefix &&
+           o.use_ipvlan == n.use_ipvlan && o.ipvlan_name == n.ipvlan_name &&
+           o.ipvlan_address == n.ipvlan_address && o.ipvlan_mode == n.ipvlan_mode &&
+           addr_vmac_keys(o) == addr_vmac_keys(n) && o.sync_group == n.sync_group;
 }
 
 void Instance::update(const InstanceConfig& next) {
@@ -266,6 +312,8 @@ void Instance::apply(const Action& a, TimePoint base) {
                 }
                 if (g.master_refresh > Duration{0})
                     garp_refresh_.arm(base + g.master_refresh, advert_slack(g.master_refresh));
+                if (g.extra_if > Duration{0})
+                    garp_extra_.arm(base + g.extra_if, advert_slack(g.extra_if));
             },
             [&](const action::ArmMasterDown& x) { master_down_.arm(base + x.after); },
             [&](const action::ArmAdvert& x) { advert_.arm(base + x.after, advert_slack(x.after)); },
@@ -328,7 +376,17 @@ void Instance::send(std::uint8_t priority) {
     }
 }
 
+const LinkInfo::AddrVmac* Instance::addr_vmac(const VirtualAddress& v) const {
+    if (link_.addr_vmacs.empty()) return nullptr;
+    const auto base = addr_vmac_base(config_, v);
+    if (base.empty()) return nullptr;
+    for (const auto& a : link_.addr_vmacs)
+        if (a.base == base && a.ipv6 == v.address.is_v6()) return &a;
+    return nullptr;  // not made (yet): the VIP's own interface
+}
+
 int Instance::vip_ifindex(const VirtualAddress& v) {
+    if (const auto* a = addr_vmac(v)) return a->ifindex;
     if (!v.dev.empty()) return world_.ifindex_of(v.dev);
     return link_.vip_ifindex ? link_.vip_ifindex : link_.ifindex;
 }
@@ -395,8 +453,9 @@ void Instance::garp_step(TimePoint base) {
             garp_next_ = 0;
             ++garp_round_;
         }
-        const auto& mac = link_.announce_mac && v.dev.empty() ? *link_.announce_mac : link_.mac;
-        if (auto r = world_.announce(vip_ifindex(v), mac, v.address); !r) error("announce_failed");
+        const int idx = vip_ifindex(v);
+        const auto mac = announce_mac(v, idx);
+        if (auto r = world_.announce(idx, mac, v.address); !r) error("announce_failed");
         const Duration gap = v.address.is_v4() ? config_.garp.interval : config_.garp.na_interval;
         if (gap > Duration{0} && garp_round_ < garp_rounds_) {
             garp_gap_.arm(base + gap);
@@ -405,8 +464,27 @@ void Instance::garp_step(TimePoint base) {
     }
 }
 
+MacAddress Instance::announce_mac(const VirtualAddress& v, int ifindex) {
+    if (const auto* a = addr_vmac(v)) return a->mac;
+    if (v.dev.empty()) return link_.announce_mac ? *link_.announce_mac : link_.mac;
+    return world_.mac_of(ifindex).value_or(link_.mac);
+}
+
+void Instance::garp_extra() {
+    const int xmit = link_.xmit_ifindex ? link_.xmit_ifindex : link_.ifindex;
+    for (const auto* list : {&config_.vips, &config_.excluded_vips})
+        for (const auto& v : *list) {
+            const int idx = vip_ifindex(v);
+            if (!extra_if_announces(idx, xmit, config_.garp.extra_if_all, link_.vmac_ifindexes))
+                continue;
+            if (auto r = world_.announce(idx, announce_mac(v, idx), v.address); !r)
+                error("announce_failed");
+        }
+}
+
 void Instance::cancel_timers() {
-    for (auto* t : {&master_down_, &advert_, &preempt_, &garp_delay_, &garp_refresh_, &garp_gap_})
+    for (auto* t : {&master_down_, &advert_, &preempt_, &garp_delay_, &garp_refresh_, &garp_gap_,
+                    &garp_extra_})
         t->cancel();
     garp_rounds_ = 0;
 }
@@ -422,6 +500,7 @@ InstanceStatus Instance::status() const {
     s.base_priority = config_.priority;
     s.effective_priority = priority_.effective;
     s.faulted = own_fault_ || group_fault_;
+    s.maintenance = maintenance_;
     s.master = master_;
     s.last_transition = last_transition_;
     s.adverts_sent = sent_;

@@ -40,6 +40,8 @@ class InstanceIo {
     virtual std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,
                                                       const Address& vip) = 0;
     virtual int ifindex_of(const std::string& name) = 0;  // 0: unknown
+    // The MAC of another interface (a VIP's dev); empty: unknown.
+    virtual std::optional<MacAddress> mac_of(int /*ifindex*/) { return std::nullopt; }
     // vrrp_strict without accept: the VIP must not answer while installed (blocked before it is
     // added, released after it is removed).
     virtual std::expected<void, std::string> filter_vip(const Address& vip, bool blocked) = 0;
@@ -56,7 +58,31 @@ struct LinkInfo {
     int vip_ifindex = 0;
     int xmit_ifindex = 0;
     std::optional<MacAddress> announce_mac;
+    // track_src_ip: whether the configured unicast_src_ip / mcast_src_ip is a local address.
+    bool configured_source_present = true;
+    // garp_extra_if without "all": the VMAC interfaces among the VIPs' interfaces.
+    std::vector<int> vmac_ifindexes;
+    // use_vmac_addr: the VMACs on other interfaces (or of the other family) VIPs go on.
+    struct AddrVmac {
+        std::string base;
+        bool ipv6 = false;
+        int ifindex = 0;
+        MacAddress mac{};
+    };
+    std::vector<AddrVmac> addr_vmacs;
 };
+
+// garp_extra_if: which VIPs a periodic refresh announces. xmit_ifindex is where adverts leave
+// (they keep that interface's MAC fresh themselves); with all, every other VIP interface,
+// else only VMAC interfaces.
+bool extra_if_announces(int vip_ifindex, int xmit_ifindex, bool all,
+                        const std::vector<int>& vmac_ifindexes);
+
+// check_unicast_src: a unicast advert must come from a unicast_peer.
+bool unicast_source_allowed(const InstanceConfig& c, const Address& src);
+
+// The instance's own reasons for FAULT that its configuration and link decide.
+bool config_fault(const InstanceConfig& c, const LinkInfo& link);
 
 class Instance {
   public:
@@ -77,6 +103,9 @@ class Instance {
     // From tracking: effective priority and the instance's own fault.
     void set_priority(const Priority& p);
     void set_group_fault(bool fault);
+    // The operator's hold (vigilctl maintenance): BACKUP until released.
+    void set_maintenance(bool on);
+    bool maintenance() const { return maintenance_; }
     void start();
     // A datagram on this instance's socket naming its VRID; validated here, counted if dropped.
     void receive(const RawPacket& packet, const Advert& advert);
@@ -128,13 +157,19 @@ class Instance {
     Priority priority_;
     bool own_fault_ = false;
     bool group_fault_ = false;
+    bool maintenance_ = false;
     bool started_ = false;
     bool vips_installed_ = false;
     std::optional<Address> master_;
     std::optional<Address> last_sender_;
 
     TimerQueue& timers_;
-    TimerQueue::Entry master_down_, advert_, preempt_, garp_delay_, garp_refresh_, garp_gap_;
+    void garp_extra();
+    MacAddress announce_mac(const VirtualAddress& v, int ifindex);
+    const LinkInfo::AddrVmac* addr_vmac(const VirtualAddress& v) const;
+
+    TimerQueue::Entry master_down_, advert_, preempt_, garp_delay_, garp_refresh_, garp_gap_,
+        garp_extra_;
     unsigned garp_delay_repeat_ = 0;
     // Announcements still to send in the running burst: (round, VIP index) cursor.
     unsigned garp_rounds_ = 0, garp_round_ = 0;

@@ -4,6 +4,7 @@
 #include <netlink/errno.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace vigil::vrrp {
@@ -24,6 +25,7 @@ LinkMonitor::Link link_fields(rtnl_link* l) {
 struct AddrScan {
     int index;
     LinkMonitor::Link* link;
+    const std::set<boost::asio::ip::address>* watched;
 };
 
 void scan_addr(nl_object* obj, void* arg) {
@@ -33,6 +35,22 @@ void scan_addr(nl_object* obj, void* arg) {
     nl_addr* local = rtnl_addr_get_local(a);
     if (!local) return;
     const auto* bytes = static_cast<const unsigned char*>(nl_addr_get_binary_addr(local));
+    if (!scan->watched->empty()) {
+        std::optional<boost::asio::ip::address> addr;
+        if (rtnl_addr_get_family(a) == AF_INET && nl_addr_get_len(local) == 4) {
+            boost::asio::ip::address_v4::bytes_type b;
+            std::memcpy(b.data(), bytes, 4);
+            addr = boost::asio::ip::address_v4(b);
+        } else if (rtnl_addr_get_family(a) == AF_INET6 && nl_addr_get_len(local) == 16) {
+            boost::asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), bytes, 16);
+            addr = boost::asio::ip::address_v6(b);
+        }
+        if (addr && scan->watched->contains(*addr)) {
+            auto& w = scan->link->watched;
+            w.insert(std::lower_bound(w.begin(), w.end(), *addr), *addr);
+        }
+    }
     if (rtnl_addr_get_family(a) == AF_INET && nl_addr_get_len(local) == 4) {
         if (scan->link->primary_v4 || (rtnl_addr_get_flags(a) & IFA_F_SECONDARY)) return;
         boost::asio::ip::address_v4::bytes_type b;
@@ -99,8 +117,26 @@ void LinkMonitor::on_readable() {
     } else if (err < 0 && err != -NLE_AGAIN) {
         ++counters_.read_errors;
     }
+    drop_vanished();
     dispatch();
     arm();
+}
+
+// libnl drops some link messages it cannot parse, such as the last ones of a veth whose peer
+// lives in another namespace: the cache would keep the deleted link (and find() answer with
+// it). The kernel's own view settles it.
+void LinkMonitor::drop_vanished() {
+    for (const auto& [index, link] : last_) {
+        char name[IF_NAMESIZE] = {};
+        if (::if_indextoname(static_cast<unsigned>(index), name) && link.name == name) continue;
+        if (RtnlLink stale(rtnl_link_get(link_cache_, index)); stale)
+            nl_cache_remove(reinterpret_cast<nl_object*>(stale.get()));
+        Link gone = link;
+        gone.present = false;
+        gone.up = false;
+        deleted_[index] = gone;
+        dirty_.insert(index);
+    }
 }
 
 void LinkMonitor::resync() {
@@ -177,7 +213,7 @@ std::optional<LinkMonitor::Link> LinkMonitor::snapshot(int index) const {
     RtnlLink l(rtnl_link_get(link_cache_, index));
     if (!l) return std::nullopt;
     Link out = link_fields(l.get());
-    AddrScan scan{index, &out};
+    AddrScan scan{index, &out, &watched_};
     nl_cache_foreach(addr_cache_, &scan_addr, &scan);
     return out;
 }

@@ -30,6 +30,8 @@ class LinkMonitor {
         std::array<std::uint8_t, 6> mac{};
         std::optional<boost::asio::ip::address_v4> primary_v4;     // first non-secondary
         std::optional<boost::asio::ip::address_v6> link_local_v6;  // first fe80::/10
+        // Those of the watched addresses (watch_addresses) that are on this link, sorted.
+        std::vector<boost::asio::ip::address> watched;
         bool operator==(const Link&) const = default;
     };
 
@@ -59,6 +61,10 @@ class LinkMonitor {
 
     const Counters& counters() const { return counters_; }
 
+    // Addresses whose presence on a link matters (track_src_ip): a change to one of them is a
+    // change of its link; other address changes stay silent.
+    void watch_addresses(std::set<boost::asio::ip::address> addrs) { watched_ = std::move(addrs); }
+
   private:
     static void change_cb(nl_cache* cache, nl_object* obj, int action, void* self);
     void note_change(nl_cache* cache, nl_object* obj, int action);
@@ -66,6 +72,7 @@ class LinkMonitor {
     void arm();
     void on_readable();
     void resync();
+    void drop_vanished();
     void dispatch();
 
     boost::asio::io_context& io_;
@@ -79,6 +86,7 @@ class LinkMonitor {
     std::map<int, Link> last_;     // what callbacks last saw
     std::vector<std::function<void(const Link&)>> callbacks_;
     Counters counters_;
+    std::set<boost::asio::ip::address> watched_;
 };
 
 }  // namespace vigil::vrrp

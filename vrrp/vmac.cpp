@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 #include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/route/link/macvlan.h>
 #include <sys/socket.h>
 
@@ -17,6 +20,18 @@ Mac virtual_mac(std::uint8_t vrid, bool ipv6) {
 
 std::string default_vmac_name(std::uint8_t vrid) {
     return fmt::format("vrrp.{}", vrid);
+}
+
+std::string addr_vmac_base(const InstanceConfig& c, const VirtualAddress& v) {
+    const std::string& dev = v.dev.empty() ? c.interface : v.dev;
+    if (v.use_vmac) return dev;
+    if (!c.use_vmac_addr) return {};
+    if (dev != c.interface || v.address.is_v6() != c.ipv6) return dev;
+    return {};
+}
+
+std::string addr_vmac_name(const InstanceConfig& c, bool ipv6) {
+    return fmt::format("{}{}.{}", c.vmac_addr_prefix, ipv6 ? "6" : "", c.vrid);
 }
 
 std::expected<RtnlLink, std::string> make_vmac(const VmacSpec& spec) {
@@ -34,6 +49,36 @@ std::expected<RtnlLink, std::string> make_vmac(const VmacSpec& spec) {
     rtnl_link_set_addr(link.get(), mac.get());
     if (spec.up) rtnl_link_set_flags(link.get(), IFF_UP);
     return link;
+}
+
+std::expected<NlMsg, std::string> make_ipvlan_request(const IpvlanSpec& spec) {
+    if (spec.name.empty() || spec.name.size() >= IFNAMSIZ)
+        return std::unexpected(fmt::format("bad interface name '{}'", spec.name));
+    if (spec.base_ifindex <= 0)
+        return std::unexpected(std::string("ipvlan needs a base interface"));
+    NlMsg msg(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL));
+    if (!msg) return std::unexpected(std::string("netlink: out of memory"));
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    if (spec.up) {
+        ifi.ifi_flags = IFF_UP;
+        ifi.ifi_change = IFF_UP;
+    }
+    auto* m = msg.get();
+    if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+        nla_put_string(m, IFLA_IFNAME, spec.name.c_str()) < 0 ||
+        nla_put_u32(m, IFLA_LINK, static_cast<std::uint32_t>(spec.base_ifindex)) < 0)
+        return std::unexpected(std::string("netlink: message too large"));
+    nlattr* info = nla_nest_start(m, IFLA_LINKINFO);
+    if (!info || nla_put_string(m, IFLA_INFO_KIND, "ipvlan") < 0)
+        return std::unexpected(std::string("netlink: message too large"));
+    nlattr* data = nla_nest_start(m, IFLA_INFO_DATA);
+    if (!data || nla_put_u16(m, IFLA_IPVLAN_MODE, IPVLAN_MODE_L2) < 0 ||
+        nla_put_u16(m, IFLA_IPVLAN_FLAGS, spec.flags) < 0)
+        return std::unexpected(std::string("netlink: message too large"));
+    nla_nest_end(m, data);
+    nla_nest_end(m, info);
+    return msg;
 }
 
 std::expected<VmacManager, std::string> VmacManager::open() {
@@ -65,6 +110,34 @@ std::expected<int, std::string> VmacManager::create(const VmacSpec& spec) {
         if (!same)
             return std::unexpected(
                 fmt::format("interface {} exists and is not this virtual MAC", spec.name));
+        if (spec.up && !(rtnl_link_get_flags(got.get()) & IFF_UP)) {
+            RtnlLink change(rtnl_link_alloc());
+            rtnl_link_set_flags(change.get(), IFF_UP);
+            if (int e = rtnl_link_change(sk_.get(), got.get(), change.get(), 0); e < 0)
+                return std::unexpected(
+                    fmt::format("setting {} up: {}", spec.name, nl_error_text(e)));
+        }
+    }
+    return rtnl_link_get_ifindex(got.get());
+}
+
+std::expected<int, std::string> VmacManager::create_ipvlan(const IpvlanSpec& spec) {
+    auto msg = make_ipvlan_request(spec);
+    if (!msg) return std::unexpected(msg.error());
+    const int err = send_and_ack(sk_.get(), std::move(*msg));
+    if (err < 0 && err != -NLE_EXIST)
+        return std::unexpected(
+            fmt::format("creating ipvlan {}: {}", spec.name, nl_error_text(err)));
+    rtnl_link* raw = nullptr;
+    if (int e = rtnl_link_get_kernel(sk_.get(), 0, spec.name.c_str(), &raw); e < 0)
+        return std::unexpected(fmt::format("ipvlan {}: {}", spec.name, nl_error_text(e)));
+    RtnlLink got(raw);
+    if (err == -NLE_EXIST) {
+        const char* kind = rtnl_link_get_type(got.get());
+        if (!kind || std::strcmp(kind, "ipvlan") != 0 ||
+            rtnl_link_get_link(got.get()) != spec.base_ifindex)
+            return std::unexpected(
+                fmt::format("interface {} exists and is not this instance's ipvlan", spec.name));
         if (spec.up && !(rtnl_link_get_flags(got.get()) & IFF_UP)) {
             RtnlLink change(rtnl_link_alloc());
             rtnl_link_set_flags(change.get(), IFF_UP);

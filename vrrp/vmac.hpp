@@ -7,6 +7,7 @@
 
 #include "announce.hpp"
 #include "netlink_socket.hpp"
+#include "vigil/vrrp/config.hpp"
 
 namespace vigil::vrrp {
 
@@ -15,6 +16,11 @@ Mac virtual_mac(std::uint8_t vrid, bool ipv6);
 
 // keepalived's default name for an instance's macvlan: "vrrp.VRID".
 std::string default_vmac_name(std::uint8_t vrid);
+
+// The interface whose VMAC carries V (use_vmac_addr, or the VIP's own use_vmac); empty: none.
+std::string addr_vmac_base(const InstanceConfig& c, const VirtualAddress& v);
+// keepalived's names for those: PREFIX.VRID, PREFIX6.VRID for IPv6.
+std::string addr_vmac_name(const InstanceConfig& c, bool ipv6);
 
 struct VmacSpec {
     std::string name;  // at most 15 bytes
@@ -26,6 +32,17 @@ struct VmacSpec {
 // The libnl object describing the macvlan (pure).
 std::expected<RtnlLink, std::string> make_vmac(const VmacSpec& spec);
 
+// use_ipvlan: an L2 ipvlan on base_ifindex; flags are IPVLAN_F_PRIVATE / IPVLAN_F_VEPA (0: bridge).
+struct IpvlanSpec {
+    std::string name;  // at most 15 bytes
+    int base_ifindex = 0;
+    std::uint16_t flags = 0;
+    bool up = true;
+};
+
+// The RTM_NEWLINK request (pure); libnl has no setter for the ipvlan mode flags.
+std::expected<NlMsg, std::string> make_ipvlan_request(const IpvlanSpec& spec);
+
 class VmacManager {
   public:
     static std::expected<VmacManager, std::string> open();
@@ -33,6 +50,8 @@ class VmacManager {
     // Creates the macvlan and returns its ifindex. An existing macvlan of that name on the same
     // base with the same MAC is reused; anything else by that name is an error.
     std::expected<int, std::string> create(const VmacSpec& spec);
+    // The same for an ipvlan: one of that name on the same base is reused.
+    std::expected<int, std::string> create_ipvlan(const IpvlanSpec& spec);
     // Deletes the interface; one already gone is success.
     std::expected<void, std::string> remove(const std::string& name);
 

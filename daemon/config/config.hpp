@@ -1,6 +1,7 @@
 // The whole parsed configuration, and the entry points that read it.
 #pragma once
 
+#include <vigil/bfd/config.hpp>
 #include <vigil/checkers/config.hpp>
 #include <vigil/ipvs/config.hpp>
 #include <vigil/ipvs/sync_daemon.hpp>
@@ -25,6 +26,16 @@ struct NotifyFifoConfig {
     std::vector<std::string> script;  // the FIFO path is appended when it starts
     std::string script_user, script_group;
     bool operator==(const NotifyFifoConfig&) const = default;
+};
+
+// keepalived's vrrp_* / checker_* process keywords: how its child process is scheduled.
+struct ProcessTuning {
+    std::optional<int> nice;                     // *_priority, -20..19
+    std::optional<int> rt_priority;              // *_rt_priority, 1..99: SCHED_RR
+    std::vector<int> cpu_affinity;               // *_cpu_affinity; empty: unchanged
+    bool no_swap = false;                        // *_no_swap: mlockall
+    std::optional<std::uint32_t> rlimit_rttime;  // *_rlimit_rttime, microseconds
+    bool operator==(const ProcessTuning&) const = default;
 };
 
 struct GlobalConfig {
@@ -64,6 +75,8 @@ struct GlobalConfig {
     NotifyFifoConfig lvs_notify_fifo;           // checker (VS/RS) lines only
     bool vrrp_notify_priority_changes = false;  // default of notify_priority_changes
     std::string status_socket;                  // empty: derived from the pid file
+    std::optional<unsigned> status_socket_mode;  // chmod of the socket; unset: as umask leaves it
+    std::string status_socket_group;            // chgrp of the socket: who may read the state
     std::string metrics_listen;                 // "ADDR:PORT"; empty: off
     std::string data_file;                      // SIGUSR1 dump; empty: derived
     std::string stats_file;                     // SIGUSR2 dump; empty: derived
@@ -74,9 +87,15 @@ struct GlobalConfig {
     bool no_email_faults = false;           // no SMTP alert on entering FAULT
     int vrrp_down_timer_adverts = 3;
     bool fifo_write_vrrp_states_on_reload = false;  // every instance's state line after a reload
-    std::string vmac_prefix;  // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
+    std::string vmac_prefix;       // use_vmac without a name: PREFIX.VRID (keepalived: "vrrp")
+    std::string vmac_addr_prefix;  // use_vmac_addr's VMACs; empty: vmac_prefix
     std::optional<bool> vrrp_lower_prio_no_advert;  // unset: as the instance's strict mode
     bool vrrp_higher_prio_send_advert = false;
+    bool vrrp_check_unicast_src = false;              // default of check_unicast_src
+    std::chrono::microseconds vrrp_garp_extra_if{0};  // default of garp_extra_if (0: off)
+    bool vrrp_garp_extra_if_all = false;
+    bool dynamic_interfaces = false;  // missing interfaces are no error; followed as they come
+    bool allow_if_changes = false;
     bool no_checker_emails = false;  // real-server alerts only on add/remove
     std::optional<unsigned> umask;   // for files the daemon creates
     // Run once before anything starts and once after everything stopped, bounded in time.
@@ -95,6 +114,7 @@ struct GlobalConfig {
         bool operator==(const LvsSyncDaemon&) const = default;
     };
     std::optional<LvsSyncDaemon> lvs_sync_daemon;
+    ProcessTuning vrrp_process, checker_process;
 };
 
 // A checker bound to the real server it watches: indices into ipvs::Config.
@@ -104,12 +124,21 @@ struct CheckBinding {
     checkers::CheckConfig check;
 };
 
+// BFD_CHECK: the real server is alive only while the named BFD session is Up.
+struct BfdCheckBinding {
+    std::size_t virtual_server = 0;
+    std::size_t real_server = 0;
+    std::string session;
+};
+
 struct Config {
     std::vector<std::string> files;  // the main file and its includes, as named in diagnostics
     GlobalConfig global;
     vrrp::Config vrrp;
     ipvs::Config lvs;
     std::vector<CheckBinding> checks;
+    bfd::Config bfd;
+    std::vector<BfdCheckBinding> bfd_checks;
     std::vector<std::string> unsupported_keywords;  // accepted with a warning, in file order
 };
 

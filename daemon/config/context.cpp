@@ -176,6 +176,8 @@ bool Ctx::interface_exists(const Token& at, std::string_view name, bool report) 
     auto [it, fresh] = interfaces_seen.try_emplace(n, false);
     if (fresh) it->second = n.size() < IF_NAMESIZE && ::if_nametoindex(n.c_str()) != 0;
     if (it->second) return true;
+    // keepalived: dynamic_interfaces accepts an interface that is not there (yet), silently.
+    if (cfg.global.dynamic_interfaces) return false;
     if (report) error(at, "interface '" + n + "' does not exist on this host");
     return false;
 }

@@ -39,6 +39,9 @@ struct InstanceExtra {
          garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,
          gna_interval = false;
     std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
+    bool garp_extra_if = false;
+    std::optional<Token> promote_secondaries;
+    std::optional<Token> ipvlan_tok;
     bool auth_block = false;
     std::optional<Token> long_pass;
     std::optional<Token> ah_tok;  // auth_type AH
@@ -77,6 +80,8 @@ struct Ctx {
     std::vector<std::size_t> log_all_failures_set;
     std::unordered_set<std::string> unsupported_seen;
     std::optional<LvsSyncUse> lvs_sync;
+    std::vector<std::pair<std::pair<std::size_t, std::size_t>, std::string>> bfd_check_names;
+    bool static_block = false;  // reading static_ipaddress (not an instance's addresses)
     int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
                    // log_all_failures, in order
 
@@ -160,6 +165,12 @@ std::optional<vrrp::VirtualRoute> parse_route_line(Ctx& c, const Node& line);
 std::optional<vrrp::VirtualRule> parse_rule_line(Ctx& c, const Node& line);
 void parse_garp_group(Ctx& c, const Node& block);
 void parse_bfd_instance(Ctx& c, const Node& block);
+// track_bfd { NAME [weight W [reverse|noreverse]] }: weights resolved from the bfd_instance.
+std::vector<vrrp::TrackRef> track_bfd_refs(Ctx& c, const Node& n, const std::string& owner);
+// BFD_CHECK { name NAME } of a real server: a verdict kept beside the checkers.
+void bfd_check(Ctx& c, const Node& n, const std::string& rs_label, std::size_t vs_index,
+               std::size_t rs_index, ipvs::RealServerConfig* rs, bool sorry);
+void drop_bfd_sync_weights(Ctx& c);
 void parse_ssl(Ctx& c, const Node& block);  // the top-level SSL { } block
 void parse_virtual_server_group(
     Ctx& c, const Node& block,

@@ -3,6 +3,8 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -194,6 +196,96 @@ void umask_kw(Ctx& c, const Node& n, G& g) {
     g.umask = mask;
 }
 
+// vrrp_* / checker_* process keywords: keepalived's ranges and messages; a bad value is
+// reported (an error for "-t") and ignored, as keepalived does at run time.
+std::string process_name(const Node& n) {
+    return n.key.text.starts_with("vrrp") ? "vrrp" : "checker";
+}
+ProcessTuning& tuning_of(const Node& n, G& g) {
+    return n.key.text.starts_with("vrrp") ? g.vrrp_process : g.checker_process;
+}
+
+void process_priority(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (n.args.empty()) return c.strict(n.key, "No " + who + " process priority specified");
+    auto v = parse_integer(n.args[0].text);
+    if (!v || *v < -20 || *v > 19)
+        return c.strict(n.args[0], "Invalid " + who + " process priority '" +
+                                       std::string(n.args[0].text) + "': expected -20 to 19");
+    tuning_of(n, g).nice = int(*v);
+}
+
+void process_rt_priority(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (n.args.empty())
+        return c.strict(n.key, "No " + who + " process real-time priority specified");
+    auto v = parse_integer(n.args[0].text);
+    if (!v)
+        return c.strict(n.args[0], who + " process real-time priority '" +
+                                       std::string(n.args[0].text) + "' invalid");
+    const int lo = ::sched_get_priority_min(SCHED_RR), hi = ::sched_get_priority_max(SCHED_RR);
+    long long p = *v;
+    if (p < lo) {
+        c.strict(n.args[0], who + " process real-time priority " + std::to_string(p) +
+                                " less than minimum " + std::to_string(lo) +
+                                " - setting to minimum");
+        p = lo;
+    } else if (p > hi) {
+        c.strict(n.args[0], who + " process real-time priority " + std::to_string(p) +
+                                " greater than maximum " + std::to_string(hi) +
+                                " - setting to maximum");
+        p = hi;
+    }
+    tuning_of(n, g).rt_priority = int(p);
+}
+
+void process_rlimit_rttime(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (!c.need_args(n, 1)) return;
+    auto v = parse_integer(n.args[0].text);
+    if (!v || *v < 1 || *v > 4294967295LL)
+        return c.strict(n.args[0], "Invalid " + who + " real-time limit - " +
+                                       std::string(n.args[0].text) +
+                                       " (microseconds, 1 to 4294967295)");
+    tuning_of(n, g).rlimit_rttime = std::uint32_t(*v);
+}
+
+// The old spelling keepalived 2.2.7 still takes.
+void process_rlimit_rtime(Ctx& c, const Node& n, G& g) {
+    const std::string kw(n.key.text);
+    c.warn(n.key, "Keyword '" + kw + "' is deprecated - please use '" +
+                      kw.substr(0, kw.size() - 5) + "rttime'");
+    process_rlimit_rttime(c, n, g);
+}
+
+void process_cpu_affinity(Ctx& c, const Node& n, G& g) {
+    const auto who = process_name(n);
+    if (n.args.empty()) return c.strict(n.key, "No " + who + " cpu_id set specified");
+    const long cpus = ::sysconf(_SC_NPROCESSORS_CONF);
+    std::vector<int> ids;
+    for (const auto& a : n.args) {
+        auto v = parse_integer(a.text);
+        if (!v || *v < 0 || *v >= cpus)
+            return c.strict(a, "Invalid cpu_id:" + std::string(a.text) + " specified for " + who +
+                                   " process (this host has CPUs 0 to " + std::to_string(cpus - 1) +
+                                   ")");
+        ids.push_back(int(*v));
+    }
+    tuning_of(n, g).cpu_affinity = std::move(ids);
+}
+
+// lvs_flush_on_stop [VS]: no argument flushes the whole table; anything but VS is refused.
+void lvs_flush_on_stop(Ctx& c, const Node& n, G&) {
+    if (n.args.empty()) {
+        c.cfg.lvs.flush_on_stop = ipvs::FlushOnStop::all;
+    } else if (n.args[0].text == "VS") {
+        c.cfg.lvs.flush_on_stop = ipvs::FlushOnStop::services;
+    } else {
+        c.strict(n.args[0],
+                 "Unknown lvs_flush_on_stop type " + std::string(n.args[0].text) + " - ignoring");
+    }
+}
+
 const KeywordTable<G>& table() {
     static const KeywordTable<G> t{
         {"router_id",
@@ -373,6 +465,27 @@ const KeywordTable<G>& table() {
          [](Ctx& c, const Node& n, G& g) {
              if (c.need_args(n, 1)) g.status_socket = std::string(n.args[0].text);
          }},
+        // Vigil's own: who may open the status socket (read-only commands; changes need root).
+        {"status_socket_mode",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             const auto t = n.args[0].text;
+             char* end = nullptr;
+             const std::string v(t);
+             const unsigned long m = std::strtoul(v.c_str(), &end, 8);
+             if (v.empty() || *end || m > 07777)
+                 c.error(n.args[0], "status_socket_mode: expected an octal mode, got '" + v + "'");
+             else
+                 g.status_socket_mode = unsigned(m);
+         }},
+        {"status_socket_group",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             g.status_socket_group = std::string(n.args[0].text);
+             if (c.opt.check_users && !::getgrnam(g.status_socket_group.c_str()))
+                 c.warn(n.args[0], "status_socket_group: no group '" + g.status_socket_group +
+                                       "' on this host");
+         }},
         {"metrics_listen",
          [](Ctx& c, const Node& n, G& g) {
              if (!c.need_args(n, 1)) return;
@@ -405,12 +518,13 @@ const KeywordTable<G>& table() {
         {"bfd_process_name", unsupported_kw<G>},
         {"bfd_rlimit_rttime", unsupported_kw<G>},
         {"bfd_rt_priority", unsupported_kw<G>},
-        {"checker_cpu_affinity", unsupported_kw<G>},
-        {"checker_no_swap", unsupported_kw<G>},
-        {"checker_priority", unsupported_kw<G>},
+        {"checker_cpu_affinity", process_cpu_affinity},
+        {"checker_no_swap", [](Ctx&, const Node& n, G& g) { tuning_of(n, g).no_swap = true; }},
+        {"checker_priority", process_priority},
         {"checker_process_name", unsupported_kw<G>},
-        {"checker_rlimit_rttime", unsupported_kw<G>},
-        {"checker_rt_priority", unsupported_kw<G>},
+        {"checker_rlimit_rttime", process_rlimit_rttime},
+        {"checker_rlimit_rtime", process_rlimit_rtime},
+        {"checker_rt_priority", process_rt_priority},
         {"config_save_dir", unsupported_kw<G>},
         {"data_use_instance", unsupported_kw<G>},
         {"dbus_service_name", unsupported_kw<G>},
@@ -419,7 +533,17 @@ const KeywordTable<G>& table() {
              if (c.need_args(n, 1)) g.default_interface = std::string(n.args[0].text);
          }},
         {"disable_local_igmp", unsupported_kw<G>},
-        {"dynamic_interfaces", unsupported_kw<G>},
+        {"dynamic_interfaces",
+         [](Ctx& c, const Node& n, G& g) {
+             g.dynamic_interfaces = true;
+             for (const auto& a : n.args) {
+                 if (a.text == "allow_if_changes")
+                     g.allow_if_changes = true;
+                 else
+                     c.strict(a, "dynamic_interfaces: unknown option '" + std::string(a.text) +
+                                     "', expected allow_if_changes");
+             }
+         }},
         {"enable_dbus", unsupported_kw<G>},
         {"enable_snmp_checker", unsupported_kw<G>},
         {"enable_snmp_rfc", unsupported_kw<G>},
@@ -434,8 +558,8 @@ const KeywordTable<G>& table() {
          }},
         {"include_check", unsupported_kw<G>},
         {"log_unknown_vrids", unsupported_kw<G>},
-        {"lvs_flush", unsupported_kw<G>},
-        {"lvs_flush_on_stop", unsupported_kw<G>},
+        {"lvs_flush", [](Ctx& c, const Node&, G&) { c.cfg.lvs.flush_at_start = true; }},
+        {"lvs_flush_on_stop", lvs_flush_on_stop},
         {"lvs_netlink_cmd_rcv_bufs", unsupported_kw<G>},
         {"lvs_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
         {"lvs_netlink_monitor_rcv_bufs", unsupported_kw<G>},
@@ -483,7 +607,15 @@ const KeywordTable<G>& table() {
          }},
         {"tmp_config_directory", unsupported_kw<G>},
         {"umask", umask_kw},
-        {"vmac_addr_prefix", unsupported_kw<G>},
+        {"vmac_addr_prefix",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!c.need_args(n, 1)) return;
+             // PREFIX6.VRID must fit IFNAMSIZ with a three-digit VRID.
+             if (n.args[0].text.size() > 10)
+                 c.error(n.args[0], "vmac_addr_prefix: at most 10 characters");
+             else
+                 g.vmac_addr_prefix = std::string(n.args[0].text);
+         }},
         {"vmac_prefix",
          [](Ctx& c, const Node& n, G& g) {
              if (!c.need_args(n, 1)) return;
@@ -493,29 +625,53 @@ const KeywordTable<G>& table() {
              else
                  g.vmac_prefix = std::string(n.args[0].text);
          }},
-        {"vrrp_check_unicast_src", unsupported_kw<G>},
-        {"vrrp_cpu_affinity", unsupported_kw<G>},
+        {"vrrp_check_unicast_src",
+         [](Ctx& c, const Node& n, G& g) { g.vrrp_check_unicast_src = flag_value(c, n); }},
+        {"vrrp_cpu_affinity", process_cpu_affinity},
         {"vrrp_down_timer_adverts",
          [](Ctx& c, const Node& n, G& g) {
              if (auto v = c.integer(n, 0, 1, 100)) g.vrrp_down_timer_adverts = int(*v);
          }},
-        {"vrrp_garp_extra_if", unsupported_kw<G>},
+        {"vrrp_garp_extra_if",
+         [](Ctx& c, const Node& n, G& g) {
+             const bool all = !n.args.empty() && n.args[0].text == "all";
+             const std::size_t at = all ? 1 : 0;
+             if (n.args.size() <= at) {
+                 c.strict(n.key, "vrrp_garp_extra_if specified without time - ignoring");
+                 return;
+             }
+             auto v = parse_integer(n.args[at].text);
+             if (!v || *v < 1 || *v > 86400) {
+                 c.strict(n.args[at], "vrrp_garp_extra_if '" + std::string(n.args[at].text) +
+                                          "' invalid (range [1, 86400]) - ignoring");
+                 return;
+             }
+             g.vrrp_garp_extra_if = std::chrono::seconds(*v);
+             g.vrrp_garp_extra_if_all = all;
+         }},
         {"vrrp_higher_prio_send_advert",
          [](Ctx& c, const Node& n, G& g) { g.vrrp_higher_prio_send_advert = flag_value(c, n); }},
         {"vrrp_lower_prio_no_advert",
          [](Ctx& c, const Node& n, G& g) { g.vrrp_lower_prio_no_advert = flag_value(c, n); }},
-        {"vrrp_min_garp", unsupported_kw<G>},
+        // One announcement per VIP and no second burst; later vrrp_garp_* lines still win.
+        {"vrrp_min_garp",
+         [](Ctx& c, const Node& n, G& g) {
+             if (!flag_value(c, n)) return;
+             g.vrrp_garp_master_repeat = 1;
+             g.vrrp_garp_master_delay = std::chrono::seconds(0);
+         }},
         {"vrrp_netlink_cmd_rcv_bufs", unsupported_kw<G>},
         {"vrrp_netlink_cmd_rcv_bufs_force", unsupported_kw<G>},
         {"vrrp_netlink_monitor_rcv_bufs", unsupported_kw<G>},
         {"vrrp_netlink_monitor_rcv_bufs_force", unsupported_kw<G>},
-        {"vrrp_no_swap", unsupported_kw<G>},
+        {"vrrp_no_swap", [](Ctx&, const Node& n, G& g) { tuning_of(n, g).no_swap = true; }},
         {"vrrp_notify_priority_changes",
          [](Ctx& c, const Node& n, G& g) { g.vrrp_notify_priority_changes = flag_value(c, n); }},
-        {"vrrp_priority", unsupported_kw<G>},
+        {"vrrp_priority", process_priority},
         {"vrrp_process_name", unsupported_kw<G>},
-        {"vrrp_rlimit_rttime", unsupported_kw<G>},
-        {"vrrp_rt_priority", unsupported_kw<G>},
+        {"vrrp_rlimit_rttime", process_rlimit_rttime},
+        {"vrrp_rlimit_rtime", process_rlimit_rtime},
+        {"vrrp_rt_priority", process_rt_priority},
         {"vrrp_rx_bufs_multiplier", unsupported_kw<G>},
         {"vrrp_rx_bufs_policy", unsupported_kw<G>},
         {"linkbeat_use_polling", unsupported_kw<G>},

@@ -234,7 +234,10 @@ std::optional<vrrp::VirtualAddress> parse_address_line(Ctx& c, const Node& line)
             if (t == "noprefixroute") v.noprefixroute = true;
             if (t == "autojoin") v.autojoin = true;
         } else if (t == "use_vmac") {
-            c.unsupported(k);
+            if (c.static_block)  // no instance, no VMAC
+                c.unsupported(k);
+            else
+                v.use_vmac = true;
         } else {
             const Token* val = w.value();
             if (!val) return std::nullopt;

@@ -50,7 +50,8 @@ json vaddr(const vrrp::VirtualAddress& v) {
                             {"nodad", v.nodad},
                             {"mngtmpaddr", v.mngtmpaddr},
                             {"noprefixroute", v.noprefixroute},
-                            {"autojoin", v.autojoin}})
+                            {"autojoin", v.autojoin},
+                            {"use_vmac", v.use_vmac}})
         if (on) j[name] = true;
     if (v.preferred_lft) j["preferred_lft"] = *v.preferred_lft;
     if (v.valid_lft) j["valid_lft"] = *v.valid_lft;
@@ -166,7 +167,23 @@ json instance(const vrrp::InstanceConfig& in) {
                  {"master_refresh_us", in.garp.master_refresh.count()},
                  {"master_refresh_repeat", in.garp.master_refresh_repeat},
                  {"interval_us", in.garp.interval.count()},
-                 {"na_interval_us", in.garp.na_interval.count()}};
+                 {"na_interval_us", in.garp.na_interval.count()},
+                 {"extra_if_us", in.garp.extra_if.count()},
+                 {"extra_if_all", in.garp.extra_if_all}};
+    j["promote_secondaries"] = in.promote_secondaries;
+    j["check_unicast_src"] = in.check_unicast_src;
+    j["unicast_fault_no_peer"] = in.unicast_fault_no_peer;
+    j["track_src_ip"] = in.track_src_ip;
+    j["use_ipvlan"] = in.use_ipvlan;
+    j["use_vmac_addr"] = in.use_vmac_addr;
+    j["vmac_addr_prefix"] = in.vmac_addr_prefix;
+    if (in.use_ipvlan) {
+        j["ipvlan_name"] = in.ipvlan_name;
+        if (in.ipvlan_address) j["ipvlan_address"] = vaddr(*in.ipvlan_address);
+        j["ipvlan_mode"] = in.ipvlan_mode == vrrp::InstanceConfig::IpvlanMode::private_ ? "private"
+                           : in.ipvlan_mode == vrrp::InstanceConfig::IpvlanMode::vepa   ? "vepa"
+                                                                                        : "bridge";
+    }
     j["use_vmac"] = in.use_vmac;
     if (!in.vmac_name.empty()) j["vmac_name"] = in.vmac_name;
     j["vmac_xmit_base"] = in.vmac_xmit_base;

@@ -42,12 +42,10 @@ class Builder {
         else if (k == "static_ipaddress" || k == "static_routes" || k == "static_rules")
             parse_static_block(c_, n);
         else if (k == "garp_group") {
-            c_.unsupported(n);
-            parse_garp_group(c_, n);  // keepalived's checks still apply
-        } else if (k == "bfd_instance") {
-            c_.unsupported(n);
+            parse_garp_group(c_, n);
+        } else if (k == "bfd_instance")
             parse_bfd_instance(c_, n);
-        } else if (k == "SSL")
+        else if (k == "SSL")
             parse_ssl(c_, n);
         else if (k == "virtual_server") {
             // A group may be defined after the service that names it.

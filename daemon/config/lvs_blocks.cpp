@@ -213,7 +213,7 @@ bool common_check_kw(Ctx& c, const Node& n, CheckCtx& cx, CheckDefaults& d) {
     } else if (k == "log_all_failures") {
         cc.log_all_failures = flag_value(c, n);
         cx.log_all_failures_set = true;
-    } else if (k == "dont_track" || k == "weight" || k == "fast_recovery") {
+    } else if (k == "dont_track" || k == "weight") {
         c.unsupported(n);
     } else {
         return false;
@@ -252,6 +252,8 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
                 if (c.need_args(ch, 1)) h.http_protocol = std::string(ch.args[0].text);
             } else if (ck == "enable_sni")
                 h.enable_sni = flag_value(c, ch);
+            else if (ck == "fast_recovery")
+                h.fast_recovery = flag_value(c, ch);
             else
                 c.unknown(ch);
         }
@@ -403,9 +405,14 @@ void check_block(Ctx& c, const Node& n, VS& vs, std::size_t vs_index, RS* rs, st
             f.reverse = tf->weight_reverse;
         }
         cc.kind = std::move(f);
-    } else {  // BFD_CHECK
-        c.unsupported(n);
-        keep = false;
+    } else {  // BFD_CHECK: a BFD session's state, none of the common options
+        const std::string label = "[" + (rs ? rs->address.to_string() : std::string("?")) +
+                                  "]:" + (vs.protocol == ipvs::Protocol::udp    ? "udp"
+                                          : vs.protocol == ipvs::Protocol::sctp ? "sctp"
+                                                                                : "tcp") +
+                                  ":" + std::to_string(rs ? rs->port : 0);
+        bfd_check(c, n, label, vs_index, rs_index, rs, false);
+        return;
     }
     cc.retry = checkers::default_retry(cc.kind);
     apply(vs_def, cc);
@@ -669,6 +676,7 @@ void parse_virtual_server(
     CheckDefaults def;
     std::vector<const Node*> servers;
     std::optional<Token> protocol_tok;
+    std::optional<Token> ha_suspend_tok;
     std::optional<bool> family_v6;  // ip_family
     bool scheduler_tok = false;
     for (const auto& n : block.children) {
@@ -759,7 +767,10 @@ void parse_virtual_server(
             else
                 c.error(n.args[0], "ip_family: expected inet or inet6, got '" +
                                        std::string(n.args[0].text) + "'");
-        } else if (k == "ha_suspend" || k == "persistence_engine" || k == "snmp_name")
+        } else if (k == "ha_suspend") {
+            vs.ha_suspend = true;
+            ha_suspend_tok = n.key;
+        } else if (k == "persistence_engine" || k == "snmp_name")
             c.unsupported(n);
         else
             c.unknown(n);
@@ -781,6 +792,11 @@ void parse_virtual_server(
     if (!protocol_tok && has_address)
         c.strict(block.key,
                  "Virtual server " + std::string(first) + ": no protocol set - defaulting to TCP");
+    if (ha_suspend_tok && !vs.keys.empty() && vs.keys.front().fwmark && vs.group.empty()) {
+        c.strict(*ha_suspend_tok, "Virtual server " + std::string(first) +
+                                      ": cannot use ha_suspend with fwmarks - clearing ha_suspend");
+        vs.ha_suspend = false;
+    }
     if (protocol_tok && !vs.keys.empty() && vs.keys.front().fwmark && vs.group.empty())
         c.strict(*protocol_tok, "Virtual server FWM " + std::to_string(vs.keys.front().fwmark) +
                                     ": protocol specified for fwmark - protocol will be ignored");

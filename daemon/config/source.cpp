@@ -373,6 +373,13 @@ class Preprocessor {
             } else {
                 std::size_t j = i + 1;
                 while (j < s.size() && is_name_char(s[j])) ++j;
+                // keepalived 2.2.7 replaces an unbraced $NAME only before a blank, the end,
+                // ',' or ')' (~SEQ arguments): "$NAME(a,b)" and "$NAME.x" stay as written.
+                if (j < s.size() && s[j] != ' ' && s[j] != '\t' && s[j] != ',' && s[j] != ')') {
+                    out.append(s.substr(i, j - i));
+                    i = j;
+                    continue;
+                }
                 name = s.substr(i + 1, j - i - 1);
                 end = j;
             }

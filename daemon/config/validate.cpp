@@ -49,6 +49,23 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     if (!ex.garp_lower_repeat) in.garp.lower_prio_repeat = g.vrrp_garp_lower_prio_repeat;
     if (!ex.garp_interval) in.garp.interval = g.vrrp_garp_interval;
     if (!ex.gna_interval) in.garp.na_interval = g.vrrp_gna_interval;
+    // An interface in a garp_group is paced by the group (across instances), not the global.
+    for (const auto& gg : c.cfg.vrrp.garp_groups)
+        if (std::find(gg.interfaces.begin(), gg.interfaces.end(), in.interface) !=
+            gg.interfaces.end()) {
+            if (!ex.garp_interval) in.garp.interval = {};
+            if (!ex.gna_interval) in.garp.na_interval = {};
+        }
+    if (!ex.garp_extra_if) {
+        in.garp.extra_if = g.vrrp_garp_extra_if;
+        in.garp.extra_if_all = g.vrrp_garp_extra_if_all;
+    }
+    in.check_unicast_src = in.check_unicast_src || g.vrrp_check_unicast_src;
+    in.vmac_addr_prefix = !g.vmac_addr_prefix.empty() ? g.vmac_addr_prefix
+                          : !g.vmac_prefix.empty()    ? g.vmac_prefix
+                                                      : "vrrp";
+    if (in.use_ipvlan && in.ipvlan_name.empty() && !g.vmac_prefix.empty())
+        in.ipvlan_name = g.vmac_prefix + "." + std::to_string(in.vrid);
 
     using std::chrono::microseconds;
     microseconds advert = ex.advert.value_or(std::chrono::seconds(1));
@@ -101,7 +118,27 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     }
     if (ex.long_pass)
         c.strict(*ex.long_pass, "(" + in.name + ") Truncating auth_pass to 8 characters");
-    if (ex.unicast_kw && in.unicast_peers.empty())
+    if (ex.promote_secondaries && (in.use_vmac || in.use_ipvlan)) {
+        c.strict(*ex.promote_secondaries,
+                 "(" + in.name + ") promote_secondaries is automatically set for vmacs - ignoring");
+        in.promote_secondaries = false;
+    }
+    // keepalived takes both silently; the ipvlan is what it makes.
+    if (in.use_ipvlan) in.use_vmac = false;
+    if (in.use_ipvlan && in.ipvlan_address && in.ipvlan_address->address.is_v6() != in.ipv6) {
+        c.error(*ex.ipvlan_tok, "(" + in.name + "): address family must match VRRP instance [" +
+                                    in.ipvlan_address->address.to_string() + "] - ignoring");
+        in.ipvlan_address.reset();
+    }
+    if (in.use_ipvlan && !in.ipv6 && !in.ipvlan_address)
+        c.strict(*ex.ipvlan_tok, "(" + in.name +
+                                     ") IPv4 ipvlan requires a source ip address to be "
+                                     "configured. setting instance to fault state");
+    if (in.vmac_xmit_base && in.use_ipvlan) {
+        c.strict(ex.key, "(" + in.name + ") vmac_xmit_base is only valid with a vmac");
+        in.vmac_xmit_base = false;
+    }
+    if (ex.unicast_kw && in.unicast_peers.empty() && !in.unicast_fault_no_peer)
         c.strict(*ex.unicast_kw, "(" + in.name +
                                      ") A unicast keyword has been specified without any unicast "
                                      "peers. Defaulting to multicast.");
@@ -307,6 +344,7 @@ void bind_lvs_sync_daemon(Ctx& c) {
 void validate(Ctx& c) {
     auto& vr = c.cfg.vrrp;
     vr.startup_delay = c.cfg.global.vrrp_startup_delay;
+    vr.dynamic_interfaces = c.cfg.global.dynamic_interfaces;
     for (auto& a : vr.static_addresses)
         if (a.dev.empty()) a.dev = c.cfg.global.default_interface;
 
@@ -340,6 +378,7 @@ void validate(Ctx& c) {
     }
 
     drop_sync_group_weights(c);
+    drop_bfd_sync_weights(c);
 
     for (const auto& sg : vr.sync_groups)
         if (sg.instances.size() == 1)

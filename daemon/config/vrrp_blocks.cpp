@@ -1,5 +1,7 @@
 // vrrp_instance, vrrp_sync_group, vrrp_script, vrrp_track_file, vrrp_track_process, static_*,
 // garp_group and bfd_instance blocks.
+#include <net/if.h>
+
 #include <algorithm>
 
 #include "config/context.hpp"
@@ -144,6 +146,43 @@ void auth_block(Ctx& c, const Node& n, InstanceTarget& t) {
     }
 }
 
+// use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa], in that order, each optional.
+void use_ipvlan(Ctx& c, const Node& n, InstanceTarget& t) {
+    t.in.use_ipvlan = true;
+    t.ex.ipvlan_tok = n.key;
+    auto mode = [](std::string_view w) -> std::optional<I::IpvlanMode> {
+        if (w == "bridge") return I::IpvlanMode::bridge;
+        if (w == "private") return I::IpvlanMode::private_;
+        if (w == "vepa") return I::IpvlanMode::vepa;
+        return std::nullopt;
+    };
+    std::size_t i = 0;
+    if (i < n.args.size() && !parse_prefix(n.args[i].text) && !mode(n.args[i].text)) {
+        if (n.args[i].text.size() >= IF_NAMESIZE)
+            c.strict(n.key, "(" + t.in.name + ") IPVLAN interface name '" +
+                                std::string(n.args[i].text) + "' too long - ignoring");
+        else
+            t.in.ipvlan_name = std::string(n.args[i].text);
+        ++i;
+    }
+    if (i < n.args.size())
+        if (auto p = parse_prefix(n.args[i].text)) {
+            vrrp::VirtualAddress a;
+            a.address = p->address;
+            a.prefix_len = p->has_length ? p->length : (p->address.is_v4() ? 32 : 128);
+            t.in.ipvlan_address = a;
+            ++i;
+        }
+    if (i < n.args.size())
+        if (auto m = mode(n.args[i].text)) {
+            t.in.ipvlan_mode = *m;
+            ++i;
+        }
+    if (i < n.args.size())
+        c.strict(n.key, "(" + t.in.name + ") IPVLAN interface already specified - ignoring '" +
+                            std::string(n.args[i].text) + "'");
+}
+
 void garp_secs(Ctx& c, const Node& n, vrrp::Duration& out, bool& set) {
     if (auto v = c.integer(n, 0, 0, 4294967)) {
         out = std::chrono::seconds(*v);
@@ -260,10 +299,7 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"track_process", [](Ctx& c, const Node& n,
                              T& t) { t.in.track_processes = track_process_refs(c, n, t.in.name); }},
         {"track_bfd",
-         [](Ctx& c, const Node& n, T&) {
-             c.unsupported(n);
-             track_refs(c, n, nullptr);
-         }},
+         [](Ctx& c, const Node& n, T& t) { t.in.track_bfds = track_bfd_refs(c, n, t.in.name); }},
         {"notify_master", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master); }},
         {"notify_backup", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.backup); }},
         {"notify_fault", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.fault); }},
@@ -356,8 +392,27 @@ const KeywordTable<InstanceTarget>& instance_table() {
              c.lvs_sync = LvsSyncUse{n.key, false};
          }},
         {"debug", unsupported_kw<T>},
-        {"garp_extra_if", unsupported_kw<T>},
-        {"check_unicast_src", unsupported_kw<T>},
+        {"garp_extra_if",
+         [](Ctx& c, const Node& n, T& t) {
+             const bool all = !n.args.empty() && n.args[0].text == "all";
+             const std::size_t at = all ? 1 : 0;
+             if (n.args.size() <= at) {
+                 c.strict(n.key, "(" + t.in.name +
+                                     "): garp_extra_if specified without time - "
+                                     "ignoring");
+                 return;
+             }
+             if (auto v = c.integer(n, at, 0, 86400)) {
+                 t.in.garp.extra_if = std::chrono::seconds(*v);
+                 t.in.garp.extra_if_all = all;
+                 t.ex.garp_extra_if = true;
+             }
+         }},
+        {"check_unicast_src",
+         [](Ctx& c, const Node& n, T& t) {
+             t.ex.unicast_kw = n.key;  // keepalived counts it as a unicast keyword
+             t.in.check_unicast_src = flag_value(c, n);
+         }},
         {"down_timer_adverts",
          [](Ctx& c, const Node& n, T& t) {
              if (auto v = c.integer(n, 0, 1, 100)) t.ex.down_timer_adverts = int(*v);
@@ -370,11 +425,16 @@ const KeywordTable<InstanceTarget>& instance_table() {
         {"linkbeat_use_polling", unsupported_kw<T>},
         {"native_ipv6", unsupported_kw<T>},
         {"old_unicast_checksum", unsupported_kw<T>},
-        {"promote_secondaries", unsupported_kw<T>},
-        {"track_src_ip", unsupported_kw<T>},
-        {"unicast_fault_no_peer", unsupported_kw<T>},
-        {"use_ipvlan", unsupported_kw<T>},
-        {"use_vmac_addr", unsupported_kw<T>},
+        {"promote_secondaries",
+         [](Ctx&, const Node& n, T& t) {
+             t.in.promote_secondaries = true;
+             t.ex.promote_secondaries = n.key;
+         }},
+        {"track_src_ip", [](Ctx&, const Node&, T& t) { t.in.track_src_ip = true; }},
+        {"unicast_fault_no_peer",
+         [](Ctx&, const Node&, T& t) { t.in.unicast_fault_no_peer = true; }},
+        {"use_ipvlan", [](Ctx& c, const Node& n, T& t) { use_ipvlan(c, n, t); }},
+        {"use_vmac_addr", [](Ctx&, const Node&, T& t) { t.in.use_vmac_addr = true; }},
         {"vrf", unsupported_kw<T>},
     };
     return t;
@@ -440,10 +500,9 @@ void parse_vrrp_sync_group(Ctx& c, const Node& block) {
             track_interface(c, n, g.track_interfaces);
         else if (k == "track_process")
             g.track_processes = track_process_refs(c, n, g.name);
-        else if (k == "track_bfd") {
-            c.unsupported(n);
-            track_refs(c, n, nullptr);
-        } else if (k == "sync_group_tracking_weight")
+        else if (k == "track_bfd")
+            g.track_bfds = track_bfd_refs(c, n, g.name);
+        else if (k == "sync_group_tracking_weight")
             g.tracking_weight = true;
         else if (k == "global_tracking") {
             c.warn(n.key, "global_tracking is deprecated - use sync_group_tracking_weight");
@@ -651,55 +710,53 @@ void parse_vrrp_track_process(Ctx& c, const Node& block) {
 void parse_static_block(Ctx& c, const Node& block) {
     auto k = block.key.text;
     auto& v = c.cfg.vrrp;
-    if (k == "static_ipaddress")
+    if (k == "static_ipaddress") {
+        c.static_block = true;
         vip_block(c, block, v.static_addresses);
-    else if (k == "static_routes")
+        c.static_block = false;
+    } else if (k == "static_routes")
         route_block(c, block, v.static_routes);
     else
         rule_block(c, block, v.static_rules);
 }
 
 void parse_garp_group(Ctx& c, const Node& block) {
-    bool delay = false;
+    vrrp::GarpGroupConfig g;
+    bool delay = false, single = false, list = false;
     for (const auto& n : block.children) {
         auto k = n.key.text;
         if (k == "garp_interval" || k == "gna_interval") {
-            delay = c.seconds(n, 0, 0.000001, 4294.967295).has_value() || delay;
+            if (auto v = c.seconds(n, 0, 0.000001, 4294.967295)) {
+                (k == "garp_interval" ? g.garp_interval : g.gna_interval) = *v;
+                delay = true;
+            }
         } else if (k == "interface") {
-            if (c.need_args(n, 1)) c.interface_exists(n.args[0], n.args[0].text);
+            if (!c.need_args(n, 1)) continue;
+            c.interface_exists(n.args[0], n.args[0].text);
+            g.interfaces.emplace_back(n.args[0].text);
+            single = true;
         } else if (k == "interfaces") {
             for (const auto& line : n.children) {
                 c.interface_exists(line.key, line.key.text);
-                for (const auto& a : line.args) c.interface_exists(a, a.text);
+                g.interfaces.emplace_back(line.key.text);
+                for (const auto& a : line.args) {
+                    c.interface_exists(a, a.text);
+                    g.interfaces.emplace_back(a.text);
+                }
             }
+            list = true;
         } else {
             c.unknown(n);
         }
     }
-    if (!delay)
+    if (!delay) {
         c.strict(Ctx::block_end(block),
                  "garp_group has no garp_interval or gna_interval - ignoring");
-}
-
-void parse_bfd_instance(Ctx& c, const Node& block) {
-    bool neighbor = false;
-    static constexpr std::string_view known[] = {"source_ip",  "min_rx",   "min_tx", "idle_tx",
-                                                 "multiplier", "passive",  "ttl",    "max_hops",
-                                                 "weight",     "hoplimit", "vrrp",   "checker"};
-    for (const auto& n : block.children) {
-        if (n.key.text == "neighbor_ip") {
-            neighbor = c.address(n, 0).has_value() || neighbor;
-            continue;
-        }
-        bool ok = false;
-        for (auto k : known) ok = ok || n.key.text == k;
-        if (!ok) c.unknown(n);
+        return;
     }
-    if (!neighbor)
-        c.strict(Ctx::block_end(block),
-                 "Configuration error: BFD instance " +
-                     (block.args.empty() ? std::string() : std::string(block.args[0].text)) +
-                     " has no neighbor address set, disabling instance");
+    if (single && list)
+        c.warn(Ctx::block_end(block), "garp_group: use either interface or interfaces");
+    c.cfg.vrrp.garp_groups.push_back(std::move(g));
 }
 
 }  // namespace vigil::config

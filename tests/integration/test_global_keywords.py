@@ -130,11 +130,11 @@ class GlobalKeywords(RigTest):
 
     def test_unsupported_keywords_warn_and_are_listed(self):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
-        conf = self.owner("    enable_snmp_vrrp\n    vrrp_rt_priority 10\n")
+        conf = self.owner("    enable_snmp_vrrp\n    bfd_rt_priority 10\n")
         d = self.start(r1, "d", conf)
         self.assertIsNotNone(wait_until(lambda: d.status() is not None, 5))
         self.assertEqual(d.status()["daemon"]["unsupported_keywords"],
-                         ["enable_snmp_vrrp", "vrrp_rt_priority"])
+                         ["enable_snmp_vrrp", "bfd_rt_priority"])
         self.assertIn("warning: 'enable_snmp_vrrp' is not supported by vigild; ignored", d.logtext())
         t = subprocess.run([VIGILD, "-t", "-f", d.conf], capture_output=True, text=True, timeout=20)
         self.assertIn(":5:5: warning: 'enable_snmp_vrrp' is not supported by vigild; ignored", t.stderr)

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uml  # noqa: E402
-from netns import Rig, wait_until  # noqa: E402
+from netns import SOURCE_DIR, Rig, wait_until  # noqa: E402
 from lvs_rig import (DirectorCase, Vigild, get, ipvs_rules, requests, start_server, sysctls,  # noqa: E402
                      wait_rules, wait_stats)
 
@@ -22,7 +22,14 @@ NAT = {"a": ("10.0.1.11", 1), "b": ("10.0.1.12", 2), "c": ("10.0.1.13", 3)}
 SORRY = "10.0.1.20"
 DR = {"d1": "10.0.0.21", "d2": "10.0.0.22"}
 TUN = {"t1": "10.0.0.31", "t2": "10.0.0.32"}
+REALSERVER = os.path.join(SOURCE_DIR, "contrib", "vigil-realserver")
 GLOBAL = "global_defs {\n    router_id director\n    lvs_backend auto\n}\n"
+
+
+def realserver(rig, host, *args, check=True):
+    """vigil-realserver in host, its record in the rig's scratch directory."""
+    return host.run("env", f"VIGIL_REALSERVER_STATE_DIR={rig.path('realserver')}", REALSERVER,
+                    *args, check=check)
 
 
 def http_check(extra=""):
@@ -67,19 +74,13 @@ class Ipvs(DirectorCase):
             cls.servers[name] = [h, [8080, 80, 443], None]
         for name, addr in DR.items():
             h = rig.add_host(name, [f"{addr}/24"])
-            h.ip("addr", "add", f"{VIP}/32", "dev", "lo")
-            sysctls(h, [("net.ipv4.conf.all.arp_ignore", 1), ("net.ipv4.conf.all.arp_announce", 2),
-                        ("net.ipv4.conf.eth0.arp_ignore", 1), ("net.ipv4.conf.eth0.arp_announce", 2)])
+            realserver(rig, h, "start", VIP)
             cls.servers[name] = [h, [80], None]
         for name, addr in TUN.items():
             h = rig.add_host(name, [f"{addr}/24"])
-            h.ip("link", "set", "tunl0", "up")
-            h.ip("addr", "add", f"{VIP_TUN}/32", "dev", "tunl0")
-            # rp_filter off: the client's packets arrive on tunl0 but its route is eth0. On the
-            # director's segment the VIP must not be answered for in ARP either.
-            sysctls(h, [("net.ipv4.conf.all.rp_filter", 0), ("net.ipv4.conf.default.rp_filter", 0),
-                        ("net.ipv4.conf.tunl0.rp_filter", 0), ("net.ipv4.conf.eth0.rp_filter", 0),
-                        ("net.ipv4.conf.all.arp_ignore", 1), ("net.ipv4.conf.all.arp_announce", 2)])
+            # tunl0 up with the VIP, rp_filter off (the client's packets arrive on tunl0 but
+            # its route is eth0), and no ARP answers for the VIP on the director's segment.
+            realserver(rig, h, "start", VIP_TUN, "--tun")
             cls.servers[name] = [h, [80], None]
         for name in cls.servers:
             cls.start(name)
@@ -241,6 +242,10 @@ virtual_server {VIP_TUN} 80 {{
             {f"-a -t {VIP}:80 -r {a}:80 -g -w 1" for a in DR.values()} | \
             {f"-a -t {VIP_TUN}:80 -r {a}:80 -i -w 1 --tun-type ipip" for a in TUN.values()}
         self.assertEqual(wait_rules(self.dir, want), want)
+        # The real servers as vigil-realserver prepared them.
+        for name, vip in [(n, VIP) for n in DR] + [(n, VIP_TUN) for n in TUN]:
+            st = realserver(self.rig, self.servers[name][0], "status", vip, check=False)
+            self.assertEqual(st.returncode, 0, f"{name}: {st.stdout}")
         for vip, names in ((VIP, DR), (VIP_TUN, TUN)):
             counts = self.spread(vip, 80, 20)
             print(f"{vip}: {dict(counts)}")

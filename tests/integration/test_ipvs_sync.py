@@ -10,6 +10,7 @@ connection to the same real server.
 """
 import json
 import os
+import re
 from pathlib import Path
 import signal
 import sys
@@ -18,12 +19,14 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uml  # noqa: E402
-from netns import Rig, wait_until  # noqa: E402
+from netns import BUILD_DIR, Rig, wait_until  # noqa: E402
 from lvs_rig import Vigild, sysctls  # noqa: E402
 
 VIP = "10.0.0.10"
+VIP2 = "10.0.0.11"  # a service of its own: no connection left from another test
 DIRECTORS = {"d1": ("10.0.0.2", 150), "d2": ("10.0.0.3", 100)}
 REAL = {"r1": "10.0.0.21", "r2": "10.0.0.22"}
+VIGILCTL = os.path.join(BUILD_DIR, "daemon", "vigilctl")
 
 # Answers every line of a connection with "NAME LINE", until the client closes it.
 ECHO = r"""
@@ -73,7 +76,7 @@ with open(out, "a") as log:
 """
 
 
-def config(name, sync_opts):
+def config(name, sync_opts, vip=VIP):
     addr, prio = DIRECTORS[name]
     rs = "".join(f"""
     real_server {a} 80 {{
@@ -91,10 +94,10 @@ vrrp_instance VI_1 {{
     priority {prio}
     advert_int 1
     virtual_ipaddress {{
-        {VIP}/24
+        {vip}/24
     }}
 }}
-virtual_server {VIP} 80 {{
+virtual_server {vip} 80 {{
     lb_algo rr
     lb_kind DR
     protocol TCP
@@ -133,6 +136,7 @@ class SyncDaemon(unittest.TestCase):
             for n, a in REAL.items():
                 h = rig.add_host(n, [f"{a}/24"])
                 h.ip("addr", "add", f"{VIP}/32", "dev", "lo")
+                h.ip("addr", "add", f"{VIP2}/32", "dev", "lo")
                 sysctls(h, [("net.ipv4.conf.all.arp_ignore", 1),
                             ("net.ipv4.conf.all.arp_announce", 2),
                             ("net.ipv4.conf.eth0.arp_ignore", 1),
@@ -162,6 +166,8 @@ class SyncDaemon(unittest.TestCase):
             self.dirs[name].run("ipvsadm", "-C", check=False)
             self.dirs[name].run("ipvsadm", "--stop-daemon", "master", check=False)
             self.dirs[name].run("ipvsadm", "--stop-daemon", "backup", check=False)
+        for h in self.dirs.values():
+            h.ip("link", "set", "eth0", "up", check=False)
 
     def master(self):
         for name, v in self.vigilds.items():
@@ -236,6 +242,44 @@ class SyncDaemon(unittest.TestCase):
         # Stopping the director stops its sync daemon.
         self.assertEqual(self.vigilds["d2"].stop(), 0)
         self.assertEqual(daemons(self.dirs["d2"]), [])
+
+    def test_vigilctl_lvs_and_drain_on_ipvs(self):
+        """vigilctl's table view from the kernel's counters, and a drain that waits for the
+        kernel's ActiveConn to reach zero."""
+        import subprocess
+        v = self.vigilds["d1"] = Vigild(self.dirs["d1"], config("d1", "", VIP2), "d1")
+        self.assertTrue(wait_until(lambda: self.master() == "d1", 20, 0.3))
+
+        def ctl(*a):
+            r = subprocess.run([VIGILCTL, "-p", v.sock] + list(a), capture_output=True,
+                               text=True, timeout=20)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stdout
+
+        out = self.rig.path("hold.jsonl")
+        client = self.client.spawn(["python3", "-c", CLIENT, VIP2, "60", out],
+                                   log=self.rig.path("hold.log"))
+        self.assertTrue(wait_until(lambda: os.path.exists(out) and
+                                   len(Path(out).read_text().splitlines()) >= 3, 15, 0.2))
+        server = json.loads(Path(out).read_text().splitlines()[0])["answer"].split()[0]
+        addr = REAL[server]
+        lvs = ctl("lvs")
+        print(lvs)
+        self.assertIn(f"TCP  {VIP2}:80 rr", lvs)
+        self.assertRegex(lvs, rf"-> {addr}:80\s+Route\s+1\s+[1-9]")
+        self.assertTrue(wait_until(lambda: re.search(
+            rf"-> {addr}:80\s+[1-9]", ctl("lvs", "--stats")), 8, 0.5), ctl("lvs", "--stats"))
+        self.assertIn(f"{VIP2}:80", ctl("lvs", "--connections"))
+        ctl("drain", f"{VIP2}:80", addr, "--timeout", "60")
+        rules = lambda: self.dirs["d1"].run("ipvsadm", "-Sn").stdout  # noqa: E731
+        self.assertTrue(wait_until(lambda: f"-r {addr}:80 -g -w 0" in rules(), 5, 0.2), rules())
+        time.sleep(2)
+        self.assertIn(f"-r {addr}:80 -g -w 0", rules(), "left the pool with a connection open")
+        self.rig.stop(client)
+        self.assertTrue(wait_until(lambda: f"-r {addr}:80" not in rules(), 10, 0.3), rules())
+        self.assertIn("disabled", ctl("show"))
+        ctl("enable", f"{VIP2}:80", addr)
+        self.assertTrue(wait_until(lambda: f"-r {addr}:80 -g -w 1" in rules(), 5, 0.2), rules())
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MODULES = [
     "ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_lc", "ip_vs_wlc", "ip_vs_lblc", "ip_vs_lblcr",
     "ip_vs_dh", "ip_vs_sh", "ip_vs_sed", "ip_vs_nq", "ip_vs_mh", "ip_vs_fo", "ip_vs_ovf",
-    "veth", "bridge", "macvlan", "ipip", "ip6_tunnel", "nf_conntrack", "sctp",
+    "veth", "bridge", "macvlan", "ipvlan", "ipip", "ip6_tunnel", "nf_conntrack", "sctp",
     "x_tables", "ip_tables", "iptable_filter", "iptable_mangle", "xt_mark", "xt_tcpudp",
     "xt_multiport", "ip6_tables", "ip6table_mangle",
 ]

@@ -82,7 +82,8 @@ class Daemon:
                     "--status-socket", os.path.join(self.dir, "sock")]
         else:
             argv = [KEEPALIVED, "-n", "-l", "-D", "-P", "-f", self.conf, "-p", self.pidfile,
-                    "-r", os.path.join(self.dir, "vrrp.pid"), "-c", os.path.join(self.dir, "c.pid")]
+                    "-r", os.path.join(self.dir, "vrrp.pid"), "-c", os.path.join(self.dir, "c.pid"),
+                    "-b", os.path.join(self.dir, "bfd.pid")]
         self.proc = self.host.spawn(argv, log=self.log)
         return self
 

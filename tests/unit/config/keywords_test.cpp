@@ -141,7 +141,7 @@ TEST(Scripts, AnUnusedVrrpScriptIsNotRun) {
 }
 
 TEST(Unsupported, WarnsOncePerKeywordAndIsListed) {
-    auto r = load("global_defs {\n enable_snmp_vrrp\n vrrp_rt_priority 5\n enable_snmp_vrrp\n}\n");
+    auto r = load("global_defs {\n enable_snmp_vrrp\n bfd_rt_priority 5\n enable_snmp_vrrp\n}\n");
     EXPECT_TRUE(r.ok()) << all(r);
     int warned = 0;
     for (const auto& d : r.diagnostics)
@@ -153,7 +153,7 @@ TEST(Unsupported, WarnsOncePerKeywordAndIsListed) {
         }
     EXPECT_EQ(warned, 1) << all(r);
     EXPECT_EQ(r.config.unsupported_keywords,
-              (std::vector<std::string>{"enable_snmp_vrrp", "vrrp_rt_priority"}));
+              (std::vector<std::string>{"enable_snmp_vrrp", "bfd_rt_priority"}));
     EXPECT_NE(
         format(r.diagnostics.front())
             .find("t.conf:2:2: warning: 'enable_snmp_vrrp' is not supported by vigild; ignored"),
@@ -161,11 +161,15 @@ TEST(Unsupported, WarnsOncePerKeywordAndIsListed) {
         << format(r.diagnostics.front());
 }
 
-TEST(Unsupported, BfdIsLoud) {
-    auto r =
-        load("bfd_instance b {\n neighbor_ip 192.0.2.3\n}\n" + instance(" track_bfd {\n  b\n }"));
-    EXPECT_NE(find(r, "'bfd_instance' is not supported by vigild; ignored"), nullptr) << all(r);
-    EXPECT_NE(find(r, "'track_bfd' is not supported by vigild; ignored"), nullptr) << all(r);
+TEST(Unsupported, BfdProcessKeywordsStayLoud) {
+    auto r = load(
+        "global_defs {\n bfd_priority -5\n}\nbfd_instance b {\n neighbor_ip "
+        "192.0.2.3\n}\n" +
+        instance(" track_bfd {\n  b\n }"));
+    EXPECT_NE(find(r, "'bfd_priority' is not supported by vigild; ignored"), nullptr) << all(r);
+    EXPECT_EQ(find(r, "'bfd_instance' is not supported"), nullptr) << all(r);
+    EXPECT_EQ(find(r, "'track_bfd' is not supported"), nullptr) << all(r);
+    EXPECT_EQ(r.config.unsupported_keywords, (std::vector<std::string>{"bfd_priority"}));
 }
 
 TEST(GlobalScripts, StartupAndShutdown) {
@@ -570,7 +574,8 @@ TEST(PersistenceGranularity, PrefixLengthForIpv6) {
               boost::asio::ip::make_address("ffff:ffff:ffff:ffff::"));
     EXPECT_EQ(r.config.lvs.virtual_servers[1].persistence_granularity,
               boost::asio::ip::make_address("255.255.255.0"));
-    EXPECT_FALSE(test::load("virtual_server fd00::10 80 {\n persistence_granularity 129\n}\n").ok());
+    EXPECT_FALSE(
+        test::load("virtual_server fd00::10 80 {\n persistence_granularity 129\n}\n").ok());
 }
 
 TEST(GlobalDefs, NotifyTimeout) {

@@ -92,6 +92,24 @@ TEST(Lexer, Definitions) {
     EXPECT_EQ(words("$A=x${B}\n$B=1\nk $A\n"), (V{"k", "x1"}));
 }
 
+// keepalived 2.2.7 replaces an unbraced $NAME only before a blank, the end of the line, ','
+// or ')'; ${NAME} anywhere.
+TEST(Lexer, UnbracedDefinitionNeedsABlankAfterIt) {
+    EXPECT_EQ(words("$A=x\n$A $A,y z($A) a$A ${A}b\n"), (V{"x", "x,y", "z(x)", "ax", "xb"}));
+    EXPECT_EQ(words("$A=x\n$A(1) $A.y $A-z $A/w\n"), (V{"$A(1)", "$A.y", "$A-z", "$A/w"}));
+}
+
+// keepalived 2.2.7 has no parameterised definitions (its keepalived.conf(5) documents none):
+// "$NAME(a,b)=..." is not a definition, "$NAME(a,b)" is not a call and ${1} is not an
+// argument. The words stay as written, as keepalived leaves them (unknown keywords).
+TEST(Lexer, NoParameterisedDefinitions) {
+    // Braces split words, as keepalived's "Unexpected '{'" lines show.
+    EXPECT_EQ(words("$F(X,Y)=v_${X}\n$F(p,q)\n"), (V{"$F(X,Y)=v_$", "{", "X", "}", "$F(p,q)"}));
+    EXPECT_EQ(words("$G=v_${1}\n$G(a,b)\n${G}\n"), (V{"$G(a,b)", "v_$", "{", "1", "}"}));
+    auto r = test::load("$G=router_id ${1}\nglobal_defs {\n $G(a)\n}\n");
+    EXPECT_TRUE(test::find(r, "Unknown keyword '$G(a)'")) << all(r);
+}
+
 TEST(Lexer, MultiLineDefinitionKeepsLines) {
     auto ts = lex("$BLK=\\\n  a 1 \\\n  b {\\\n  }\n$BLK\n");
     std::vector<std::string> w;

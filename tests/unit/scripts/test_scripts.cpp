@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -106,6 +108,39 @@ TEST(Scripts, ArgumentsPassedAsIs) {
     run_until(io, [&] { return c.results.size() == 1; });
     ASSERT_EQ(c.results.size(), 1u);
     EXPECT_EQ(c.results[0].exit_code, 7);
+}
+
+// The scheduling set with set_child_scheduling is what a script starts with, not the
+// daemon's: here a nice value above the test's and a single CPU.
+TEST(Scripts, ChildSchedulingIsApplied) {
+    cpu_set_t mine;
+    ASSERT_EQ(::sched_getaffinity(0, sizeof mine, &mine), 0);
+    int cpu = -1;
+    for (int c = 0; c < CPU_SETSIZE && cpu < 0; ++c)
+        if (CPU_ISSET(c, &mine)) cpu = c;
+    boost::asio::io_context io;
+    ScriptRunner runner(io);
+    vigil::ChildScheduling sched;
+    sched.nice = ::getpriority(PRIO_PROCESS, 0) + 3;
+    sched.cpus = {cpu};
+    runner.set_child_scheduling(sched);
+    char tmpl[] = "/tmp/vigil-sched-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    Collect c;
+    runner.run(sh("cut -d' ' -f19 /proc/self/stat > " + std::string(tmpl) +
+                  "; grep Cpus_allowed_list /proc/self/status >> " + tmpl),
+               "", "", 0us, c.cb());
+    run_until(io, [&] { return c.results.size() == 1; });
+    ASSERT_EQ(c.results.size(), 1u);
+    EXPECT_TRUE(c.results[0].success()) << c.results[0].error;
+    std::ifstream in(tmpl);
+    std::string nice, key, cpus;
+    in >> nice >> key >> cpus;
+    ::unlink(tmpl);
+    EXPECT_EQ(nice, std::to_string(sched.nice));
+    EXPECT_EQ(cpus, std::to_string(cpu));
 }
 
 TEST(Scripts, KilledBySignal) {

@@ -88,6 +88,32 @@ TEST(Fsm, BackupTakesOverWhenMasterDownExpires) {
     EXPECT_EQ(find<action::ArmAdvert>(t)->after, 1s);
 }
 
+TEST(Fsm, MaintenanceMasterStepsDownWithPriorityZero) {
+    auto p = params(150);
+    p.maintenance = true;
+    auto t = step(in(State::master), event::MaintenanceChanged{}, p);
+    EXPECT_EQ(t.next.state, State::backup);
+    ASSERT_FALSE(t.actions.empty());
+    EXPECT_TRUE(std::holds_alternative<action::SendPriorityZero>(t.actions.front()));
+    EXPECT_TRUE(has<action::RemoveVips>(t));
+    EXPECT_EQ(find<action::Notify>(t)->state, State::backup);
+    // Switching it off changes nothing at once: preemption or the master-down timer decide.
+    p.maintenance = false;
+    EXPECT_TRUE(step(in(State::backup), event::MaintenanceChanged{}, p).actions.empty());
+}
+
+TEST(Fsm, MaintenanceHoldsBackup) {
+    auto p = params(255);
+    p.maintenance = true;
+    EXPECT_EQ(step(in(State::init), event::Startup{}, p).next.state, State::backup);
+    auto t = step(in(State::backup), event::MasterDownTimerExpired{}, p);
+    EXPECT_EQ(t.next.state, State::backup);
+    EXPECT_TRUE(has<action::ArmMasterDown>(t));
+    EXPECT_FALSE(has<action::AddVips>(t));
+    EXPECT_EQ(step(in(State::backup), event::ForceMaster{}, p).next.state, State::backup);
+    EXPECT_EQ(step(in(State::fault), event::FaultCleared{}, p).next.state, State::backup);
+}
+
 TEST(Fsm, BackupRearmsOnHigherOrEqualAdvert) {
     for (std::uint8_t prio : {100, 200}) {
         auto t = step(in(State::backup), advert(prio), params(100));

@@ -47,11 +47,14 @@ struct FakeWorld : InstanceIo {
         calls.push_back("del rule " + std::to_string(r.priority.value_or(0)));
         return {};
     }
-    std::expected<void, std::string> announce(int, const MacAddress&, const Address& v) override {
+    std::vector<std::pair<int, std::string>> announced;  // (ifindex, VIP)
+    std::expected<void, std::string> announce(int ifindex, const MacAddress&,
+                                              const Address& v) override {
         calls.push_back("garp " + v.to_string());
+        announced.emplace_back(ifindex, v.to_string());
         return {};
     }
-    int ifindex_of(const std::string&) override { return 2; }
+    int ifindex_of(const std::string& name) override { return name == "eth1" ? 3 : 2; }
     std::expected<void, std::string> filter_vip(const Address& v, bool blocked) override {
         calls.push_back((blocked ? "block " : "unblock ") + v.to_string());
         return {};
@@ -374,6 +377,127 @@ TEST_F(InstanceTest, StrictWithoutAcceptBlocksVipsWhileInstalled) {
     io.run_for(100ms);
     ASSERT_EQ(j->state(), State::master);
     EXPECT_EQ(world.count("block 10.0.0.100"), 0);
+}
+
+TEST_F(InstanceTest, CheckUnicastSrcDropsAdvertsFromOthersThanPeers) {
+    auto c = config();
+    c.unicast_peers = {make_address("10.0.0.8")};
+    // Without check_unicast_src keepalived accepts any sender: the backup stays backup.
+    auto i = make(c);
+    i->start();
+    run_feeding(*i, peer(200), 150ms);
+    EXPECT_EQ(i->state(), State::backup);
+    EXPECT_FALSE(i->status().drops.contains("not_from_peer"));
+
+    c.check_unicast_src = true;
+    auto j = make(c);
+    j->start();
+    run_feeding(*j, peer(200), 150ms);  // from 10.0.0.9, not a peer
+    EXPECT_EQ(j->state(), State::master);
+    EXPECT_GT(j->status().drops.at("not_from_peer"), 10u);
+    EXPECT_EQ(j->status().adverts_received, 0u);
+}
+
+TEST(UnicastSource, AllowedOnlyFromPeersWhenChecked) {
+    auto c = config();
+    const auto peer = make_address("10.0.0.8"), other = make_address("10.0.0.9");
+    c.unicast_peers = {peer};
+    EXPECT_TRUE(unicast_source_allowed(c, other));
+    c.check_unicast_src = true;
+    EXPECT_TRUE(unicast_source_allowed(c, peer));
+    EXPECT_FALSE(unicast_source_allowed(c, other));
+}
+
+TEST(ConfigFault, UnicastFaultNoPeer) {
+    auto c = config();
+    EXPECT_FALSE(config_fault(c, link()));
+    c.unicast_fault_no_peer = true;
+    EXPECT_TRUE(config_fault(c, link()));
+    c.unicast_peers = {make_address("10.0.0.8")};
+    EXPECT_FALSE(config_fault(c, link()));
+}
+
+TEST(ConfigFault, TrackSrcIpFaultsWhileTheConfiguredSourceIsGone) {
+    auto c = config();
+    c.mcast_src = make_address("10.0.5.1");
+    auto l = link();
+    l.configured_source_present = false;
+    EXPECT_FALSE(config_fault(c, l));  // not tracked
+    c.track_src_ip = true;
+    EXPECT_TRUE(config_fault(c, l));
+    l.configured_source_present = true;
+    EXPECT_FALSE(config_fault(c, l));
+}
+
+TEST_F(InstanceTest, UnicastFaultNoPeerKeepsTheInstanceInFault) {
+    auto c = config();
+    c.unicast_fault_no_peer = true;
+    auto i = make(c);
+    i->start();
+    io.run_for(100ms);
+    EXPECT_EQ(i->state(), State::fault);
+    EXPECT_EQ(world.count("add 10.0.0.100"), 0);
+}
+
+TEST_F(InstanceTest, TrackSrcIpFaultAndRecovery) {
+    auto c = config();
+    c.mcast_src = make_address("10.0.5.1");
+    c.track_src_ip = true;
+    auto i = make(c);
+    i->start();
+    io.run_for(100ms);
+    ASSERT_EQ(i->state(), State::master);
+    auto l = link();
+    l.configured_source_present = false;
+    i->set_link(l);
+    EXPECT_EQ(i->state(), State::fault);
+    EXPECT_EQ(world.count("del 10.0.0.100"), 1);
+    l.configured_source_present = true;
+    i->set_link(l);
+    EXPECT_EQ(i->state(), State::backup);
+    io.run_for(100ms);
+    EXPECT_EQ(i->state(), State::master);
+}
+
+// garp_extra_if: which interfaces a refresh goes to.
+TEST(GarpExtraIf, WhichInterfacesAreRefreshed) {
+    // Adverts leave from ifindex 2; 3 is another interface, 4 a VMAC.
+    EXPECT_FALSE(extra_if_announces(2, 2, true, {}));
+    EXPECT_TRUE(extra_if_announces(3, 2, true, {}));
+    EXPECT_FALSE(extra_if_announces(3, 2, false, {4}));
+    EXPECT_TRUE(extra_if_announces(4, 2, false, {4}));
+    EXPECT_FALSE(extra_if_announces(0, 2, true, {}));
+}
+
+TEST_F(InstanceTest, GarpExtraIfRefreshesOtherInterfacesWhileMaster) {
+    auto c = config();
+    c.garp.master_repeat = 1;
+    c.garp.extra_if = 40ms;
+    c.garp.extra_if_all = true;
+    VirtualAddress other;
+    other.address = make_address("10.1.0.100");
+    other.dev = "eth1";
+    c.excluded_vips.push_back(other);
+    auto i = make(c);
+    i->start();
+    const auto until_master = std::chrono::steady_clock::now() + 1s;
+    while (i->state() != State::master && std::chrono::steady_clock::now() < until_master)
+        io.run_one_for(10ms);
+    ASSERT_EQ(i->state(), State::master);
+    world.announced.clear();
+    io.run_for(210ms);
+    const auto on = [&](int idx, const std::string& vip) {
+        return std::count(world.announced.begin(), world.announced.end(),
+                          std::pair<int, std::string>{idx, vip});
+    };
+    EXPECT_GE(on(3, "10.1.0.100"), 4);  // every 40 ms
+    EXPECT_LE(on(3, "10.1.0.100"), 6);
+    EXPECT_EQ(on(2, "10.0.0.100"), 0);  // its own interface is kept fresh by the adverts
+    i->set_priority({100, true});
+    ASSERT_EQ(i->state(), State::fault);
+    world.announced.clear();
+    io.run_for(100ms);
+    EXPECT_TRUE(world.announced.empty());
 }
 
 }  // namespace

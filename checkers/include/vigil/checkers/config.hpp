@@ -51,6 +51,9 @@ struct HttpCheck {
     std::string virtualhost;            // empty: "ADDR:PORT" as keepalived sends
     std::string http_protocol = "1.0";  // "1.0", "1.0C" (adds Connection: close), "1.1"
     bool enable_sni = false;            // keepalived sends SNI only with enable_sni
+    // A down checker (alpha at start-up, or after a failure) checks its urls one probe at a
+    // time, delay_loop apart; fast_recovery checks them back to back.
+    bool fast_recovery = false;
 };
 
 struct MiscCheck {

@@ -63,6 +63,7 @@ struct CheckStatus {
     bool up = false;
     bool has_run = false;           // at least one probe finished
     unsigned pending_failures = 0;  // failures counted toward retry while still up
+    bool suspended = false;         // ha_suspend: not probing, state kept
     CheckResult last;
     CheckCounters counters;
 };
@@ -108,6 +109,10 @@ class Pool {
     // next probe uses the new settings, and an in-flight probe is restarted if the target or
     // the kind changed. Returns false for an unknown id.
     bool update(std::size_t id, const CheckConfig& cfg);
+
+    // ha_suspend: a suspended checker stops probing (an in-flight probe is abandoned) and keeps
+    // its state; resumed, it probes at once. Returns false for an unknown id.
+    bool suspend(std::size_t id, bool suspended);
 
     std::optional<CheckStatus> status(std::size_t id) const;
     std::vector<CheckStatus> status() const;

@@ -77,6 +77,8 @@ struct VirtualServerConfig {
     std::optional<Forwarding> sorry_server_lvs_method;
     std::string virtualhost;
     bool smtp_alert = false;
+    // ha_suspend: its checkers run only while one of its addresses is on this host.
+    bool ha_suspend = false;
     std::vector<RealServerConfig> real_servers;
 };
 
@@ -88,8 +90,14 @@ struct Timeouts {
     friend bool operator==(const Timeouts&, const Timeouts&) = default;
 };
 
+// lvs_flush_on_stop: what stop() removes besides nothing-but-Vigil's-own (none: Vigil's
+// services, each deleted whole); all: the kernel's whole table, foreign services included.
+enum class FlushOnStop { none, all, services };
+
 struct Config {
     Backend backend = Backend::automatic;
+    bool flush_at_start = false;  // lvs_flush: the kernel's whole table, before the first apply
+    FlushOnStop flush_on_stop = FlushOnStop::none;
     std::optional<Timeouts> timeouts;
     // nftables backend: the one table Vigil owns (`table inet NAME`); give each daemon on a
     // host its own when they share a network namespace.

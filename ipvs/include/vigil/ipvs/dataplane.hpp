@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vigil/ipvs/config.hpp"
+#include "vigil/ipvs/live.hpp"
 #include "vigil/ipvs/result.hpp"
 #include "vigil/ipvs/table.hpp"
 
@@ -21,8 +22,12 @@ class DataPlane {
     virtual Result<void> apply(const Table& desired) = 0;
     // What the kernel holds of Vigil's services.
     virtual Result<Table> read() = 0;
-    // Removes everything Vigil added.
+    // Removes everything Vigil added (each of its services whole).
     virtual Result<void> flush() = 0;
+    // lvs_flush / lvs_flush_on_stop: the kernel's whole table, foreign services included.
+    // A data plane that only ever sees its own objects has nothing else to flush.
+    virtual bool can_flush_everything() const { return false; }
+    virtual Result<void> flush_everything() { return flush(); }
     // What the last successful apply() could not apply (the kernel refused it); the rest
     // of the table was applied.
     virtual std::vector<Rejection> rejections() const { return {}; }
@@ -30,6 +35,9 @@ class DataPlane {
     virtual Result<void> set_timeouts(const Timeouts&) {
         return fail(std::string(name()) + " has no lvs_timeouts");
     }
+    // Vigil's services as they run, with connection counts (and, where the backend keeps
+    // them, packet and byte counters).
+    virtual Result<LiveTable> live() { return fail(std::string(name()) + " has no live view"); }
 };
 
 using LogFn = std::function<void(std::string_view)>;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/ipvs/config.hpp"
@@ -37,8 +38,21 @@ struct DirectorCounters {
     std::uint64_t health_ignored = 0;  // index out of range or not running
     std::uint64_t events = 0;
     std::uint64_t flow_flushes = 0;
-    std::uint64_t open_failures = 0;  // the data plane could not be opened (no IPVS...)
-    std::uint64_t refusals = 0;       // operations the kernel refused, each counted once
+    std::uint64_t open_failures = 0;      // the data plane could not be opened (no IPVS...)
+    std::uint64_t refusals = 0;           // operations the kernel refused, each counted once
+    std::uint64_t drains_completed = 0;   // drained to zero connections
+    std::uint64_t drains_timed_out = 0;   // removed at the timeout with connections left
+    std::uint64_t overrides_dropped = 0;  // their target left the configuration on reload
+};
+
+// An operator's override of one real server (vigilctl enable/disable/drain), kept by identity
+// across reloads.
+struct Override {
+    std::string vs;  // [PROTO:]service_name as given, canonical
+    std::string rs;  // endpoint_name
+    Admin admin = Admin::disabled;
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // draining: removed by then
+    std::uint64_t connections = 0;  // draining: active connections at the last look
 };
 
 struct DirectorStatus {
@@ -50,6 +64,7 @@ struct DirectorStatus {
     DirectorCounters counters;
     std::string last_error;
     std::vector<std::string> refused;  // what the kernel refuses now, and why
+    std::vector<Override> overrides;
 };
 
 class Director {
@@ -71,6 +86,18 @@ class Director {
     void stop();
     DirectorStatus status() const;
 
+    // vigilctl: `enabled` removes the override; `draining` gives the server weight 0 and
+    // removes it once its connections are gone or after `drain_timeout` (none: no limit).
+    // Returns the override's canonical "VS RS".
+    Result<std::string> set_admin(std::string_view vs, std::string_view rs, Admin admin,
+                                  std::optional<std::chrono::seconds> drain_timeout = {});
+    // Removes every override; returns how many there were.
+    std::size_t clear_overrides();
+    // The table as the data plane runs it, with its counters.
+    Result<LiveTable> live();
+    // How often a draining server's connections are counted (tests shorten it).
+    void set_drain_poll(std::chrono::milliseconds every) { drain_poll_ = every; }
+
   private:
     void emit(const std::vector<Event>& events);
     void schedule_apply();
@@ -80,6 +107,9 @@ class Director {
     void set_timeouts(const Config& config);
     std::string origin(const ServiceId& id) const;
     void log(std::string_view line) const;
+    void apply_overrides(bool drop_missing);
+    void watch_drains();
+    std::uint64_t connections_of(const LiveTable& live, const Target& t) const;
 
     boost::asio::io_context& io_;
     DirectorHooks hooks_;
@@ -87,6 +117,9 @@ class Director {
     std::unique_ptr<DataPlane> plane_;
     std::optional<Model> model_;
     boost::asio::steady_timer retry_;
+    boost::asio::steady_timer drain_timer_;
+    std::vector<Override> overrides_;
+    std::chrono::milliseconds drain_poll_{1000};
     bool apply_pending_ = false;
     bool running_ = false;
     Table applied_;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "vigil/ipvs/dataplane.hpp"
+#include "vigil/ipvs/live.hpp"
 
 struct nl_msg;
 struct nl_sock;
@@ -41,6 +42,9 @@ Result<NlMsg> encode_op(int family, const Op& op);
 // Reads a service (or destination) message as the kernel sends them in dumps.
 Result<Service> decode_service(nl_msg* msg);
 Result<Destination> decode_destination(nl_msg* msg);
+// The same with the kernel's counters (connections, packets, bytes, rates).
+Result<LiveService> decode_live_service(nl_msg* msg);
+Result<LiveDestination> decode_live_destination(nl_msg* msg);
 
 class IpvsNetlink final : public DataPlane {
   public:
@@ -52,8 +56,11 @@ class IpvsNetlink final : public DataPlane {
     Result<void> apply(const Table& desired) override;
     Result<Table> read() override;
     Result<void> flush() override;
+    bool can_flush_everything() const override { return true; }
+    Result<void> flush_everything() override;  // IPVS_CMD_FLUSH
     std::vector<Rejection> rejections() const override { return rejections_; }
     Result<void> set_timeouts(const Timeouts& t) override;
+    Result<LiveTable> live() override;
     // Runs ops, stopping at none; fails naming the first one the kernel refused.
     Result<void> execute(const std::vector<Op>& ops);
 

@@ -7,9 +7,11 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/ipvs/config.hpp"
+#include "vigil/ipvs/result.hpp"
 #include "vigil/ipvs/table.hpp"
 
 namespace vigil::ipvs {
@@ -34,9 +36,16 @@ struct Event {
     friend bool operator==(const Event&, const Event&) = default;
 };
 
+// The operator's say over a real server (vigilctl), beside its checkers' verdict: a disabled
+// server leaves the pool, a draining one stays with weight 0 so that its connections finish.
+// Neither counts toward quorum; neither is a real-server event (no notify_down, no alert).
+enum class Admin : std::uint8_t { enabled, disabled, draining };
+std::string to_string(Admin admin);
+
 struct RealServerState {
     bool alive = true;
     std::optional<int> dynamic_weight;  // set by a checker (misc_dynamic and friends)
+    Admin admin = Admin::enabled;
 };
 
 struct VirtualServerState {
@@ -60,6 +69,9 @@ class Model {
     std::vector<Event> set_health(std::size_t vs, std::size_t rs, bool alive,
                                   std::optional<int> weight = std::nullopt);
 
+    // An operator override. Out-of-range indices are ignored (returns no events).
+    std::vector<Event> set_admin(std::size_t vs, std::size_t rs, Admin admin);
+
     // On shutdown: omega virtual servers report quorum_down and their alive real servers down.
     // Afterwards the desired table is empty.
     std::vector<Event> shutdown();
@@ -81,5 +93,18 @@ class Model {
 
 // The services of one virtual server (one per key) with their settings but no destinations.
 std::vector<Service> services_of(const VirtualServerConfig& vs);
+
+// How status, logs and vigilctl name things: "10.0.0.1:80", "[fd00::1]:80", "FWM 7" or the
+// virtual_server_group's name; a real server as "ADDR:PORT".
+std::string endpoint_name(const Address& a, std::uint16_t port);
+std::string service_name(const VirtualServerConfig& vs);
+
+// The virtual server and real server an operator names: VS as service_name() gives it,
+// optionally "tcp:", "udp:" or "sctp:" first; RS as "ADDR:PORT", or "ADDR" when only one of
+// the service's real servers has it. The error says what did not match.
+struct Target {
+    std::size_t vs = 0, rs = 0;
+};
+Result<Target> locate(const Config& config, std::string_view vs, std::string_view rs);
 
 }  // namespace vigil::ipvs

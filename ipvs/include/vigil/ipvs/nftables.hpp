@@ -30,6 +30,7 @@ namespace vigil::ipvs {
 
 struct NftablesOptions {
     std::string table = "vigil";
+    std::string conntrack_file = "/proc/net/nf_conntrack";  // of the daemon's namespace
     std::uint32_t seed = 0x5eed;  // jhash seed: fixed so a pool maps clients the same way
     bool dry_run = false;         // check every transaction without committing it
 };
@@ -58,6 +59,8 @@ class Nftables final : public DataPlane {
     Result<void> apply(const Table& desired) override;
     Result<Table> read() override;
     Result<void> flush() override;
+    // The applied table with connections counted from conntrack (no packet counters).
+    Result<LiveTable> live() override;
 
     // Runs one buffer as one transaction.
     Result<void> run(const std::string& commands);

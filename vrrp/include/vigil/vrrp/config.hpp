@@ -37,6 +37,7 @@ struct VirtualAddress {
     bool mngtmpaddr = false;     // IFA_F_MANAGETEMPADDR
     bool noprefixroute = false;  // IFA_F_NOPREFIXROUTE
     bool autojoin = false;       // IFA_F_MCAUTOJOIN
+    bool use_vmac = false;       // on a VMAC of its own dev (as use_vmac_addr does)
     // Lifetimes in seconds; empty: forever, except IPv6 /128 whose preferred_lft is 0
     // (deprecated), as keepalived. kForever is "forever" said explicitly.
     std::optional<std::uint32_t> preferred_lft;
@@ -197,6 +198,10 @@ struct GarpConfig {
     std::optional<unsigned> lower_prio_repeat;
     Duration interval{0};     // gap between gratuitous ARPs of one burst
     Duration na_interval{0};  // gap between unsolicited NAs of one burst
+    // garp_extra_if: periodic announcements, while master, of the VIPs on other interfaces
+    // than the instance's (0: off); extra_if_all: on every such interface, else VMACs only.
+    Duration extra_if{0};
+    bool extra_if_all = false;
     bool operator==(const GarpConfig&) const = default;
 };
 
@@ -235,6 +240,7 @@ struct InstanceConfig {
     std::vector<TrackRef> track_scripts;
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
+    std::vector<TrackRef> track_bfds;  // weights resolved; 0: not Up means FAULT
     bool dont_track_primary = false;
 
     NotifyConfig notify;
@@ -242,8 +248,23 @@ struct InstanceConfig {
     GarpConfig garp;
 
     bool use_vmac = false;
-    std::string vmac_name;  // empty: vrrp.<vrid>
+    // use_ipvlan [NAME] [ADDRESS[/LEN]] [bridge|private|vepa]: an L2 ipvlan carrying the VIPs,
+    // its address the source of the adverts.
+    enum class IpvlanMode { bridge, private_, vepa };
+    bool use_ipvlan = false;
+    std::string ipvlan_name;  // empty: vrrp.<vrid> (or vmac_prefix.<vrid>)
+    std::optional<VirtualAddress> ipvlan_address;
+    IpvlanMode ipvlan_mode = IpvlanMode::bridge;
+    bool promote_secondaries = false;    // net.ipv4.conf.IFACE.promote_secondaries=1 while running
+    bool check_unicast_src = false;      // unicast adverts only from unicast_peer addresses
+    bool unicast_fault_no_peer = false;  // unicast without peers is FAULT, not multicast
+    bool track_src_ip = false;           // FAULT while the configured source address is not local
+    std::string vmac_name;               // empty: vrrp.<vrid>
     bool vmac_xmit_base = false;
+    // use_vmac_addr: VIPs on another interface than the instance's, or of the other family, go
+    // on a VMAC on that interface, named PREFIX.VRID (IPv6: PREFIX6.VRID).
+    bool use_vmac_addr = false;
+    std::string vmac_addr_prefix = "vrrp";  // vmac_addr_prefix, else vmac_prefix
     bool accept = false;
     bool strict = false;
     bool skip_check_adv_addr = false;
@@ -254,6 +275,14 @@ struct InstanceConfig {
     bool operator==(const InstanceConfig&) const = default;
 };
 
+// garp_group: announcement spacing shared by the interfaces it names.
+struct GarpGroupConfig {
+    std::vector<std::string> interfaces;
+    Duration garp_interval{0};
+    Duration gna_interval{0};
+    bool operator==(const GarpGroupConfig&) const = default;
+};
+
 struct SyncGroupConfig {
     std::string name;
     std::vector<std::string> instances;
@@ -261,6 +290,7 @@ struct SyncGroupConfig {
     std::vector<TrackInterface> track_interfaces;
     std::vector<TrackRef> track_files;
     std::vector<TrackRef> track_processes;
+    std::vector<TrackRef> track_bfds;
     NotifyConfig notify;
     bool smtp_alert = false;
     bool tracking_weight = false;  // sync_group_tracking_weight: members keep their weights
@@ -281,6 +311,9 @@ struct Config {
     // vrrp_strict without accept: the nftables table (family inet) that blocks the VIPs of
     // masters. One per daemon: derive it from the pid file when several run on one host.
     std::string nft_table = "vigil_vrrp";
+    std::vector<GarpGroupConfig> garp_groups;
+    // dynamic_interfaces: interfaces may be missing at start, deleted and re-created.
+    bool dynamic_interfaces = false;
 };
 
 }  // namespace vigil::vrrp

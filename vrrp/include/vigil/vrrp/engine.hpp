@@ -55,6 +55,7 @@ struct InstanceStatus {
     int base_priority = 0;
     int effective_priority = 0;
     bool faulted = false;
+    bool maintenance = false;       // held in BACKUP by the operator
     std::optional<Address> master;  // last accepted sender while backup; own address as master
     std::chrono::steady_clock::time_point last_transition{};
     std::uint64_t adverts_sent = 0;
@@ -95,6 +96,14 @@ class Engine {
     std::expected<void, std::string> reload(const Config& config);
     // Priority-0 adverts and VIP removal for every instance, then done() on the loop.
     void stop(std::function<void()> done);
+
+    // Holds the instance, and the rest of its sync group, in BACKUP (a master sends a
+    // priority-0 advert and steps down), or releases it. Kept across reloads while the
+    // instance exists. Returns the instances changed; empty: no such instance.
+    std::vector<std::string> set_maintenance(const std::string& name, bool on);
+    // A BFD session's state from outside the module (track_bfd); every session is down until
+    // told otherwise.
+    void set_bfd_state(const std::string& session, bool up);
 
     Status status() const;
 
