@@ -7,6 +7,7 @@
 #include "metrics.hpp"
 #include "notify.hpp"
 #include "notify_fifo.hpp"
+#include "notify_runner.hpp"
 #include "pidfile.hpp"
 #include "process_tuning.hpp"
 #include "scripts.hpp"
@@ -109,6 +110,7 @@ struct App::Impl {
     std::uint64_t reloads = 0, reloads_refused = 0;
 
     std::unique_ptr<ScriptRunner> scripts;
+    std::unique_ptr<NotifyRunner> notify_scripts;  // before scripts goes: it runs through it
     std::unique_ptr<SmtpAlerter> smtp;
     std::unique_ptr<vrrp::Engine> vrrp;
     std::unique_ptr<checkers::Pool> pool;
@@ -179,11 +181,42 @@ struct App::Impl {
                      });
     }
 
-    void alert(const Alert& a) {
+    // A notification script: after every earlier one of key has ended, bounded by
+    // notify_timeout (killed with its process group).
+    void notify_command(const std::string& key, const std::vector<std::string>& argv,
+                        const std::string& user, const std::string& group) {
+        if (argv.empty() || !notify_scripts) return;
+        const auto& g = running.global;
+        const bool queued = notify_scripts->run(
+            key, argv, user.empty() ? g.script_user : user,
+            group.empty() && user.empty() ? g.script_group : group, g.notify_timeout,
+            [this, prog = argv.front(), key](const ScriptResult& r) {
+                if (r.spawn_failed)
+                    log.error("script {} could not start: {}", prog, r.error);
+                else if (r.timed_out)
+                    log.warning("notify script {} ({}) timed out and was killed", prog, key);
+            });
+        if (!queued) log.error("notify script {} dropped: too many waiting for {}", argv[0], key);
+    }
+
+    // The queue a VRRP instance's notifications share: its sync group's, so that a group's
+    // come after its members', as keepalived sends them.
+    std::string notify_key(const std::string& instance_name) const {
+        for (const auto& g : running.vrrp.sync_groups)
+            if (std::find(g.instances.begin(), g.instances.end(), instance_name) !=
+                g.instances.end())
+                return "group " + g.name;
+        return "instance " + instance_name;
+    }
+
+    void alert(const Alert& a, const std::string& key = {}) {
         if (!smtp) return;
-        smtp->send(a, [this, subject = a.subject](bool ok, const std::string& err) {
-            if (!ok) log.error("SMTP alert '{}' not sent: {}", subject, err);
-        });
+        smtp->send(
+            a,
+            [this, subject = a.subject](bool ok, const std::string& err) {
+                if (!ok) log.error("SMTP alert '{}' not sent: {}", subject, err);
+            },
+            key);
     }
 
     bool smtp_for_vrrp(bool object_flag) const {
@@ -331,10 +364,11 @@ struct App::Impl {
         if (lvs_sync && e.to != vrrp::State::stop)
             lvs_sync->on_state(e.instance, e.to == vrrp::State::master);
         fifo_write(true, fifo_instance_line(e.instance, state, e.priority));
+        const std::string key = notify_key(e.instance);
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
-            run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
+            notify_command(key, cmd.argv, cmd.user, cmd.group);
         if (smtp_for_vrrp(cfg->smtp_alert) && !(state == "FAULT" && running.global.no_email_faults))
-            alert(vrrp_instance_alert(e.instance, state));
+            alert(vrrp_instance_alert(e.instance, state), key);
         if (!e.group.empty()) group_transition(e.group);
     }
 
@@ -359,9 +393,9 @@ struct App::Impl {
         log.info("VRRP_Group({}) Syncing instances to {} state", name, *common);
         fifo_group(name, *common);
         for (const auto& cmd : notifier.group_commands(*g, *common))
-            run_command(cmd.argv, cmd.user, cmd.group, running.global.script_timeout);
+            notify_command("group " + name, cmd.argv, cmd.user, cmd.group);
         if (smtp_for_vrrp(g->smtp_alert) && !(*common == "FAULT" && running.global.no_email_faults))
-            alert(vrrp_group_alert(name, *common));
+            alert(vrrp_group_alert(name, *common), "group " + name);
     }
 
     vrrp::Hooks vrrp_hooks() {
@@ -374,9 +408,9 @@ struct App::Impl {
                         fifo_write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI",
                                                             i.effective_priority));
             if (const auto* cfg = instance(name); cfg && !cfg->notify.master_rx_lower_pri.empty())
-                run_command(cfg->notify.master_rx_lower_pri.argv,
-                            cfg->notify.master_rx_lower_pri.user,
-                            cfg->notify.master_rx_lower_pri.group, running.global.script_timeout);
+                notify_command(notify_key(name), cfg->notify.master_rx_lower_pri.argv,
+                               cfg->notify.master_rx_lower_pri.user,
+                               cfg->notify.master_rx_lower_pri.group);
         };
         h.on_priority_change = [this](const std::string& name, vrrp::State st, int priority) {
             if (!priority_lines(name)) return;
@@ -460,7 +494,7 @@ struct App::Impl {
         const std::string vname = service_text(vs);
         const ipvs::RealServerConfig* rs =
             e.real_server < vs.real_servers.size() ? &vs.real_servers[e.real_server] : nullptr;
-        const auto timeout = running.global.script_timeout;
+        const std::string vkey = "virtual_server " + vname;
         switch (e.kind) {
             case ipvs::EventKind::real_server_up:
             case ipvs::EventKind::real_server_down: {
@@ -472,26 +506,27 @@ struct App::Impl {
                                                fifo_service(vs), up));
                 log.info("{} service {} {} virtual server {}", up ? "Adding" : "Removing", rname,
                          up ? "to" : "from", vname);
+                const std::string rkey = "real_server " + vname + " " + rname;
                 const auto& cmd = up ? rs->notify_up : rs->notify_down;
-                if (cmd) run_command(cmd->argv, cmd->user, cmd->group, timeout);
+                if (cmd) notify_command(rkey, cmd->argv, cmd->user, cmd->group);
                 if (smtp_for_checker(rs->smtp_alert || vs.smtp_alert))
-                    alert(realserver_alert(rname, vname, up));
+                    alert(realserver_alert(rname, vname, up), rkey);
                 break;
             }
             case ipvs::EventKind::quorum_up:
                 fifo_write(false, fifo_vs_line(fifo_service(vs), true));
                 log.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
                          vs.quorum + vs.hysteresis, e.weight_sum, vname);
-                run_command(vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group, timeout);
-                if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, true));
+                notify_command(vkey, vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group);
+                if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, true), vkey);
                 break;
             case ipvs::EventKind::quorum_down:
                 fifo_write(false, fifo_vs_line(fifo_service(vs), false));
                 log.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
                          static_cast<long>(vs.quorum) - vs.hysteresis, e.weight_sum, vname);
-                run_command(vs.quorum_down.argv, vs.quorum_down.user, vs.quorum_down.group,
-                            timeout);
-                if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, false));
+                notify_command(vkey, vs.quorum_down.argv, vs.quorum_down.user,
+                               vs.quorum_down.group);
+                if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, false), vkey);
                 break;
             case ipvs::EventKind::sorry_server_in:
                 log.info("VS {}: no real server alive, adding the sorry server", vname);
@@ -629,7 +664,10 @@ struct App::Impl {
         s.to = g.notification_email;
         s.router_id = router_id(c);
         s.timeout = g.smtp_connect_timeout;
-        smtp = std::make_unique<SmtpAlerter>(io, std::move(s));
+        if (smtp)
+            smtp->configure(std::move(s));  // alerts still queued leave with the new settings
+        else
+            smtp = std::make_unique<SmtpAlerter>(io, std::move(s));
     }
 
     static std::string router_id(const config::Config& c) {
@@ -813,7 +851,16 @@ struct App::Impl {
             return;
         }
         close_fifos();
-        if (!scripts || scripts->running() == 0 || now >= deadline) {
+        bool notifying = notify_scripts && !notify_scripts->idle();
+        if (notifying && now >= deadline) {
+            // Bounded like the rest of the shutdown: what runs is killed (the script runner
+            // reaps it on the way out), what waits is dropped.
+            log.warning("Stopping with {} notify scripts running, {} waiting: killed, dropped",
+                        notify_scripts->running(), notify_scripts->waiting());
+            notify_scripts->abort();
+            notifying = false;
+        }
+        if (!notifying && (!scripts || scripts->running() == 0 || now >= deadline)) {
             const auto& sd = running.global.shutdown_script;
             if (scripts && !sd.argv.empty() && !shutdown_script_started) {
                 shutdown_script_started = true;
@@ -930,6 +977,19 @@ struct App::Impl {
 
     // ---- observability ----------------------------------------------------------------------
 
+    json notify_scripts_json() const {
+        if (!notify_scripts) return json::object();
+        const auto& c = notify_scripts->counters();
+        return {{"running", notify_scripts->running()},
+                {"waiting", notify_scripts->waiting()},
+                {"queued", c.queued},
+                {"finished", c.finished},
+                {"timed_out", c.timed_out},
+                {"abandoned", c.abandoned},
+                {"dropped", c.dropped},
+                {"refused", c.refused}};
+    }
+
     json status_json() const {
         json j;
         j["daemon"] = {{"pid", getpid()},
@@ -940,6 +1000,7 @@ struct App::Impl {
                        {"reloads", reloads},
                        {"reloads_refused", reloads_refused},
                        {"scripts_running", scripts ? scripts->running() : 0},
+                       {"notify_scripts", notify_scripts_json()},
                        {"unsupported_keywords", running.unsupported_keywords}};
         json inst = json::array();
         if (vrrp) {
@@ -1181,6 +1242,13 @@ struct App::Impl {
                          vl + "," + MetricsText::label("rs", rs["address"].get<std::string>()),
                          rs["alive"].get<bool>() ? 1 : 0);
         }
+        m.family("vigil_notify_scripts_failed_total", "counter",
+                 "notify scripts killed at notify_timeout, never reaped, dropped at shutdown, or "
+                 "refused by a full queue");
+        for (const char* reason : {"timed_out", "abandoned", "dropped", "refused"})
+            if (const auto& n = s["daemon"]["notify_scripts"]; n.contains(reason))
+                m.sample("vigil_notify_scripts_failed_total", MetricsText::label("reason", reason),
+                         n[reason].get<double>());
         BfdLink::metrics(m, s.contains("bfd") ? s["bfd"] : json::object());
         m.family("vigil_notify_fifo_lines_total", "counter", "lines queued for a notify FIFO");
         m.family("vigil_notify_fifo_dropped_total", "counter",
@@ -1290,6 +1358,7 @@ int App::run(config::Config initial) {
     s.wait_signal();
     s.scripts = std::make_unique<ScriptRunner>(s.io);
     s.scripts->set_child_scheduling(std::move(tuned));
+    s.notify_scripts = std::make_unique<NotifyRunner>(s.io, *s.scripts);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(
@@ -1329,6 +1398,7 @@ int App::run(config::Config initial) {
     s.bfd.reset();
     s.vrrp.reset();
     s.director.reset();
+    s.notify_scripts.reset();
     s.scripts.reset();
     s.log.info("Stopped");
     return rc;

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -80,17 +81,18 @@ std::expected<pid_t, std::string> spawn_plain(Prepared& p) {
     return pid;
 }
 
-// posix_spawn can neither change credentials nor reset scheduling: fork, drop to the user,
-// reset what the daemon tuned for itself, exec. An exec failure comes back through a
-// close-on-exec pipe, which closes by itself when exec succeeds.
+// posix_spawn can neither change credentials, reset scheduling nor set a parent-death signal:
+// fork, drop to the user, reset what the daemon tuned for itself, exec. An exec failure comes
+// back through a close-on-exec pipe, which closes by itself when exec succeeds.
 std::expected<pid_t, std::string> spawn_forked(Prepared& p, const RunAs* as,
-                                               const ChildScheduling* sched) {
+                                               const ChildScheduling* sched, bool own_group) {
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
     if (sched)
         for (int c : sched->cpus) CPU_SET(c, &cpus);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return std::unexpected("pipe: " + errno_text(errno));
+    const pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
         int err = errno;
@@ -109,6 +111,7 @@ std::expected<pid_t, std::string> spawn_forked(Prepared& p, const RunAs* as,
         int null = ::open("/dev/null", O_RDWR);
         if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0) err = errno;
         if (null > 1) ::close(null);
+        if (!err && own_group && ::setpgid(0, 0) != 0) err = errno;
         if (!err && sched) {
             // Policy first: a nice value means nothing to a SCHED_RR task. Memory locks are
             // not inherited across fork, so nothing to undo for *_no_swap.
@@ -127,6 +130,9 @@ std::expected<pid_t, std::string> spawn_forked(Prepared& p, const RunAs* as,
         if (!err && as && ::setgroups(as->groups.size(), as->groups.data()) != 0) err = errno;
         if (!err && as && ::setgid(as->gid) != 0) err = errno;
         if (!err && as && ::setuid(as->uid) != 0) err = errno;
+        // After the credentials: changing them clears the parent-death signal.
+        if (!err && own_group && ::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) err = errno;
+        if (!err && own_group && ::getppid() != parent) ::_exit(127);  // the daemon is gone
         if (!err) {
             ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
             ::execve(p.path.c_str(), p.argv.data(), environ);
@@ -200,14 +206,16 @@ std::expected<std::string, std::string> find_program(std::string_view name) {
 }
 
 struct ScriptRunner::Child {
-    Child(boost::asio::io_context& io, pid_t p, int pidfd, Done d)
-        : pid(p), fd(io, pidfd), timer(io), done(std::move(d)) {}
+    Child(boost::asio::io_context& io, pid_t p, int pidfd, Done d, bool group)
+        : pid(p), fd(io, pidfd), timer(io), done(std::move(d)), own_group(group) {}
     pid_t pid;
     boost::asio::posix::stream_descriptor fd;  // the pidfd
     boost::asio::steady_timer timer;
     Done done;
+    bool own_group;  // its pid is its process group's id until it is reaped
     bool timed_out = false;
     bool term_sent = false;
+    bool killed = false;
 };
 
 ScriptRunner::ScriptRunner(boost::asio::io_context& io, std::chrono::microseconds grace)
@@ -216,8 +224,7 @@ ScriptRunner::ScriptRunner(boost::asio::io_context& io, std::chrono::microsecond
 ScriptRunner::~ScriptRunner() {
     alive_.reset();
     for (auto& [pid, child] : children_) {
-        const int fd = child->fd.native_handle();
-        signal_pidfd(fd, SIGKILL);
+        signal(*child, SIGKILL);
         // By pid, not pidfd: the pidfd may be non-blocking, and SIGKILL makes this wait short.
         while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
@@ -225,7 +232,7 @@ ScriptRunner::~ScriptRunner() {
 }
 
 pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::string user, std::string group,
-                        std::chrono::microseconds timeout, Done done) {
+                        std::chrono::microseconds timeout, Done done, SpawnOptions opts) {
     std::optional<RunAs> as;
     if (!user.empty()) {
         auto resolved = resolve_run_as(user, group);
@@ -238,11 +245,11 @@ pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::string user, 
         fail_later(std::move(done), "a script group needs a script user");
         return 0;
     }
-    return run(argv, std::move(as), timeout, std::move(done));
+    return run(argv, std::move(as), timeout, std::move(done), opts);
 }
 
 pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunAs> as,
-                        std::chrono::microseconds timeout, Done done) {
+                        std::chrono::microseconds timeout, Done done, SpawnOptions opts) {
     if (argv.empty()) {
         fail_later(std::move(done), "empty command");
         return 0;
@@ -255,8 +262,9 @@ pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunA
     Prepared p = prepare(*path, argv);
     // Same credentials as ours: no switch needed, and posix_spawn is the cheaper way.
     const bool switch_user = as && (as->uid != ::geteuid() || as->gid != ::getegid());
-    auto pid = switch_user || sched_
-                   ? spawn_forked(p, switch_user ? &*as : nullptr, sched_ ? &*sched_ : nullptr)
+    auto pid = switch_user || sched_ || opts.own_process_group
+                   ? spawn_forked(p, switch_user ? &*as : nullptr, sched_ ? &*sched_ : nullptr,
+                                  opts.own_process_group)
                    : spawn_plain(p);
     if (!pid) {
         fail_later(std::move(done), pid.error());
@@ -275,7 +283,7 @@ pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunA
         }
     }
     ++counters_.started;
-    auto child = std::make_unique<Child>(io_, *pid, pidfd, std::move(done));
+    auto child = std::make_unique<Child>(io_, *pid, pidfd, std::move(done), opts.own_process_group);
     Child& c = *child;
     children_.emplace(*pid, std::move(child));
     watch(c);
@@ -315,6 +323,8 @@ void ScriptRunner::on_exit(pid_t pid) {
     auto it = children_.find(pid);
     if (it == children_.end()) return;
     Child& c = *it->second;
+    // What a killed script started goes with it, while its unreaped pid still names the group.
+    if (c.own_group && (c.term_sent || c.killed)) ::kill(-c.pid, SIGKILL);
     siginfo_t info{};
     int rc = ::waitid(P_PIDFD, static_cast<id_t>(c.fd.native_handle()), &info, WEXITED | WNOHANG);
     if (rc == 0 && info.si_pid == 0) {  // readable but not yet reapable: wait again
@@ -351,7 +361,7 @@ void ScriptRunner::on_deadline(pid_t pid) {
 void ScriptRunner::escalate(Child& c) {
     if (!c.term_sent) {
         c.term_sent = true;
-        signal_pidfd(c.fd.native_handle(), SIGTERM);
+        signal(c, SIGTERM);
         c.timer.expires_after(grace_);
         c.timer.async_wait([this, alive = std::weak_ptr<char>(alive_),
                             pid = c.pid](const boost::system::error_code& ec) {
@@ -362,7 +372,24 @@ void ScriptRunner::escalate(Child& c) {
         return;
     }
     ++counters_.sigkill_sent;
-    signal_pidfd(c.fd.native_handle(), SIGKILL);
+    signal(c, SIGKILL);
+}
+
+void ScriptRunner::signal(Child& c, int sig) {
+    if (c.own_group)
+        ::kill(-c.pid, sig);  // not reaped yet, so the group id cannot have been reused
+    else
+        signal_pidfd(c.fd.native_handle(), sig);
+}
+
+void ScriptRunner::kill(pid_t pid) {
+    auto it = children_.find(pid);
+    if (it == children_.end() || it->second->killed) return;
+    Child& c = *it->second;
+    c.killed = true;
+    c.timer.cancel();
+    ++counters_.sigkill_sent;
+    signal(c, SIGKILL);
 }
 
 void ScriptRunner::terminate_all() {

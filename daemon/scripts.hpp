@@ -64,6 +64,13 @@ struct ScriptCounters {
     std::uint64_t callback_errors = 0;  // a completion callback threw
 };
 
+// How a script is started.
+struct SpawnOptions {
+    // In a process group of its own, so that a kill reaches whatever it started, and sent
+    // SIGTERM if the daemon dies (keepalived runs its scripts so).
+    bool own_process_group = false;
+};
+
 class ScriptRunner {
   public:
     using Done = std::function<void(ScriptResult)>;
@@ -77,15 +84,16 @@ class ScriptRunner {
     ScriptRunner& operator=(const ScriptRunner&) = delete;
 
     // Starts argv with stdin and stdout on /dev/null, stderr inherited, default signal
-    // dispositions and an empty signal mask, in the daemon's process group. done is always
-    // called later from the io_context, never from inside run(). timeout 0: none.
+    // dispositions and an empty signal mask, in the daemon's process group unless opts ask for
+    // its own. done is always called later from the io_context, never from inside run().
+    // timeout 0: none.
     // user empty: the daemon's own credentials; else looked up now (prefer the RunAs overload
     // with credentials resolved at config time: a user database lookup can be slow).
     // Returns the child's pid, 0 when it did not start (done still reports why).
     pid_t run(const std::vector<std::string>& argv, std::string user, std::string group,
-              std::chrono::microseconds timeout, Done done);
+              std::chrono::microseconds timeout, Done done, SpawnOptions opts = {});
     pid_t run(const std::vector<std::string>& argv, std::optional<RunAs> as,
-              std::chrono::microseconds timeout, Done done);
+              std::chrono::microseconds timeout, Done done, SpawnOptions opts = {});
 
     std::size_t running() const { return children_.size(); }
 
@@ -96,6 +104,8 @@ class ScriptRunner {
     void terminate_all();
     // The same for one script started by run(); nothing if it has ended.
     void terminate(pid_t pid);
+    // SIGKILL now, to its whole process group when it has one; done still comes once reaped.
+    void kill(pid_t pid);
 
     const ScriptCounters& counters() const { return counters_; }
 
@@ -107,6 +117,7 @@ class ScriptRunner {
     void on_exit(pid_t pid);
     void on_deadline(pid_t pid);
     void escalate(Child& child);
+    void signal(Child& child, int sig);
     void deliver(Done& done, ScriptResult result);
 
     boost::asio::io_context& io_;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -167,9 +168,32 @@ SmtpAlerter::~SmtpAlerter() {
     *alive_ = false;
 }
 
-void SmtpAlerter::send(const Alert& alert, Done done) {
+void SmtpAlerter::send(const Alert& alert, Done done, const std::string& key) {
+    NotifyQueue::Job job;
+    job.label = alert.subject;
+    job.start = [this, alert, done](NotifyQueue::JobId id) {
+        start(id, alert, done);
+        return true;
+    };
+    if (!queue_.push(key, std::move(job), std::chrono::steady_clock::now())) {
+        ++failed_;
+        boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), done = std::move(done)] {
+            if (auto a = alive.lock(); a && *a && done) done(false, "too many alerts waiting");
+        });
+    }
+}
+
+void SmtpAlerter::start(NotifyQueue::JobId id, const Alert& alert, Done done) {
     auto s = std::make_shared<Session>(this, io_);
-    s->done = std::move(done);
+    // finish() reaches here only while this alerter lives.
+    s->done = [this, id, done = std::move(done)](bool ok, const std::string& err) {
+        try {
+            if (done) done(ok, err);
+        } catch (...) {
+            // the next alert must leave whatever this callback did
+        }
+        queue_.finished(id, std::chrono::steady_clock::now());
+    };
     s->start(alert);
 }
 

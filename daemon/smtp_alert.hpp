@@ -1,6 +1,8 @@
 // Mail alerts on state changes, sent asynchronously on the event loop.
 #pragma once
 
+#include "notify_queue.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
@@ -49,14 +51,21 @@ class SmtpAlerter {
     SmtpAlerter& operator=(const SmtpAlerter&) = delete;
 
     // One SMTP session per alert; never blocks; the whole session is bounded by the timeout.
-    void send(const Alert& alert, Done done);
+    // Alerts of one key (an instance, a real server) leave one after the other, in order.
+    void send(const Alert& alert, Done done, const std::string& key = {});
+    // Settings for the sessions that start from now on; alerts waiting stay queued.
+    void configure(SmtpSettings settings) { settings_ = std::move(settings); }
     std::size_t sent() const { return sent_; }
     std::size_t failed() const { return failed_; }
+    std::size_t waiting() const { return queue_.waiting(); }
 
   private:
     struct Session;
+    void start(NotifyQueue::JobId id, const Alert& alert, Done done);
+
     boost::asio::io_context& io_;
     SmtpSettings settings_;
+    NotifyQueue queue_{{}};  // sessions end by their own timeout: nothing to kill
     std::size_t sent_ = 0;
     std::size_t failed_ = 0;
     std::shared_ptr<bool> alive_;

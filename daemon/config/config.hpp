@@ -68,7 +68,8 @@ struct GlobalConfig {
     std::string script_user;
     std::string script_group;
     bool enable_script_security = false;
-    std::chrono::microseconds script_timeout{0};
+    // Vigil's own: a notify script still running after this is killed with its process group.
+    std::chrono::microseconds notify_timeout = std::chrono::seconds(10);
     NotifyFifoConfig notify_fifo;               // VRRP and LVS lines
     NotifyFifoConfig vrrp_notify_fifo;          // VRRP lines only
     NotifyFifoConfig lvs_notify_fifo;           // checker (VS/RS) lines only

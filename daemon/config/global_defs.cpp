@@ -576,6 +576,11 @@ const KeywordTable<G>& table() {
         {"nftables_priority", unsupported_kw<G>},
         {"no_checker_emails", [](Ctx&, const Node&, G& g) { g.no_checker_emails = true; }},
         {"no_email_faults", [](Ctx&, const Node&, G& g) { g.no_email_faults = true; }},
+        // Vigil's own: notify scripts run one at a time per instance, so each is bounded.
+        {"notify_timeout",
+         [](Ctx& c, const Node& n, G& g) {
+             if (auto v = c.seconds(n, 0, 0.01, 3600)) g.notify_timeout = *v;
+         }},
         {"process_monitor_rcv_bufs", unsupported_kw<G>},
         {"process_monitor_rcv_bufs_force", unsupported_kw<G>},
         {"process_name", unsupported_kw<G>},

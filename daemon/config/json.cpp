@@ -332,6 +332,7 @@ std::string to_json(const Config& config) {
             {"script_user", g.script_user},
             {"script_group", g.script_group},
             {"enable_script_security", g.enable_script_security},
+            {"notify_timeout_us", g.notify_timeout.count()},
             {"vrrp_version", g.vrrp_version},
             {"vrrp_strict", g.vrrp_strict},
             {"vrrp_startup_delay_us", g.vrrp_startup_delay.count()},

@@ -578,5 +578,16 @@ TEST(PersistenceGranularity, PrefixLengthForIpv6) {
         test::load("virtual_server fd00::10 80 {\n persistence_granularity 129\n}\n").ok());
 }
 
+TEST(GlobalDefs, NotifyTimeout) {
+    auto r = load("global_defs {\n router_id x\n}\n");
+    EXPECT_EQ(r.config.global.notify_timeout, std::chrono::seconds(10)) << "the default";
+    r = load("global_defs {\n notify_timeout 2.5\n}\n");
+    EXPECT_EQ(r.config.global.notify_timeout, std::chrono::milliseconds(2500)) << all(r);
+    EXPECT_TRUE(r.config.unsupported_keywords.empty());
+    r = load("global_defs {\n notify_timeout 0\n}\n");
+    EXPECT_EQ(r.config.global.notify_timeout, std::chrono::seconds(10));
+    EXPECT_NE(find(r, "outside range"), nullptr) << all(r);
+}
+
 }  // namespace
 }  // namespace vigil::config

@@ -6,6 +6,9 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
 #include <istream>
 
 namespace asio = boost::asio;
@@ -185,4 +188,124 @@ TEST(SmtpAlert, RefusedConnectionIsAnError) {
     });
     io.run_for(std::chrono::seconds(3));
     EXPECT_TRUE(called);
+}
+
+namespace {
+
+// Takes any number of sessions; the mail of a "slow" or BACKUP subject is acknowledged late, so
+// that a mail sent after it on another connection would overtake it. events records accepts,
+// subjects and ends, in order.
+struct SlowSink {
+    struct Conn : std::enable_shared_from_this<Conn> {
+        SlowSink* owner;
+        tcp::socket sock;
+        asio::steady_timer delay;
+        asio::streambuf buf;
+        std::string subject;
+        bool in_data = false;
+        Conn(SlowSink* o, tcp::socket s)
+            : owner(o), sock(std::move(s)), delay(sock.get_executor()) {}
+        void start() {
+            owner->events.push_back("accept");
+            say("220 ready");
+            read();
+        }
+        void say(std::string s) {
+            auto msg = std::make_shared<std::string>(s + "\r\n");
+            asio::async_write(sock, asio::buffer(*msg), [msg](auto, auto) {});
+        }
+        void queued() {
+            const bool slow = subject.find("slow") != std::string::npos ||
+                              subject.find("BACKUP") != std::string::npos;
+            delay.expires_after(std::chrono::milliseconds(slow ? 300 : 0));
+            delay.async_wait([self = shared_from_this()](auto) {
+                self->say("250 queued");
+                self->read();
+            });
+        }
+        void read() {
+            asio::async_read_until(sock, buf, "\r\n",
+                                   [self = shared_from_this()](auto ec, std::size_t) {
+                                       if (ec) return;
+                                       std::istream is(&self->buf);
+                                       std::string l;
+                                       std::getline(is, l);
+                                       if (!l.empty() && l.back() == '\r') l.pop_back();
+                                       if (l.rfind("Subject: ", 0) == 0) {
+                                           self->subject = l.substr(9);
+                                           self->owner->events.push_back(self->subject);
+                                       }
+                                       if (self->in_data) {
+                                           if (l == ".") {
+                                               self->in_data = false;
+                                               return self->queued();
+                                           }
+                                       } else if (l == "DATA") {
+                                           self->in_data = true;
+                                           self->say("354 go ahead");
+                                       } else if (l == "QUIT") {
+                                           self->owner->events.push_back("quit " + self->subject);
+                                           self->say("221 bye");
+                                           return;
+                                       } else {
+                                           self->say("250 ok");
+                                       }
+                                       self->read();
+                                   });
+        }
+    };
+    tcp::acceptor acceptor;
+    std::vector<std::string> events;
+    explicit SlowSink(asio::io_context& io)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+    void start() {
+        acceptor.async_accept([this](auto ec, tcp::socket s) {
+            if (ec) return;
+            std::make_shared<Conn>(this, std::move(s))->start();
+            start();
+        });
+    }
+};
+
+}  // namespace
+
+TEST(SmtpAlert, AlertsOfOneKeyLeaveInOrderOneSessionAtATime) {
+    asio::io_context io;
+    SlowSink sink(io);
+    sink.start();
+    vigil::SmtpAlerter alerter(io, settings(sink.port()));
+    int done = 0;
+    for (const char* st : {"BACKUP", "MASTER", "FAULT"})
+        alerter.send(
+            vigil::vrrp_instance_alert("VI_1", st), [&](bool, const std::string&) { ++done; },
+            "VI_1");
+    EXPECT_EQ(alerter.waiting(), 2u);
+    for (int i = 0; i < 100 && done < 3; ++i) io.run_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(done, 3);
+    std::vector<std::string> want;
+    for (const char* st : {"BACKUP", "MASTER", "FAULT"}) {
+        const std::string subject =
+            std::string("[LVS_A] VRRP Instance VI_1 - Entering ") + st + " state";
+        want.insert(want.end(), {"accept", subject, "quit " + subject});
+    }
+    EXPECT_EQ(sink.events, want);
+    EXPECT_EQ(alerter.sent(), 3u);
+}
+
+TEST(SmtpAlert, OtherKeysDoNotWait) {
+    asio::io_context io;
+    SlowSink sink(io);
+    sink.start();
+    vigil::SmtpAlerter alerter(io, settings(sink.port()));
+    int done = 0;
+    auto count = [&](bool, const std::string&) { ++done; };
+    alerter.send({"slow", "x"}, count, "VI_1");
+    alerter.send({"quick", "x"}, count, "VI_2");
+    for (int i = 0; i < 100 && done < 2; ++i) io.run_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(done, 2);
+    auto at = [&](const std::string& e) {
+        return std::find(sink.events.begin(), sink.events.end(), e) - sink.events.begin();
+    };
+    EXPECT_LT(at("quit [LVS_A] quick"), at("quit [LVS_A] slow")) << "VI_2 waited for VI_1";
 }

@@ -387,3 +387,61 @@ TEST(Scripts, ThrowingCallbackIsContained) {
     EXPECT_EQ(after, 1);
     EXPECT_EQ(runner.counters().callback_errors, 1u);
 }
+
+namespace {
+// A process's state letter from /proc ('Z' for a zombie), or 0 once it is gone.
+char proc_state(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    auto close = stat.rfind(')');
+    return close == std::string::npos || close + 2 >= stat.size() ? 0 : stat[close + 2];
+}
+}  // namespace
+
+TEST(Scripts, OwnProcessGroupOnlyWhenAsked) {
+    boost::asio::io_context io;
+    ScriptRunner runner(io);
+    Collect own, shared;  // apart: they may end in either order
+    const std::string leads = "[ \"$(cut -d' ' -f5 /proc/$$/stat)\" = $$ ]";
+    runner.run(sh(leads), "", "", 0us, own.cb(), {.own_process_group = true});
+    runner.run(sh(leads), "", "", 0us, shared.cb());
+    run_until(io, [&] { return own.results.size() == 1 && shared.results.size() == 1; });
+    ASSERT_EQ(own.results.size(), 1u);
+    ASSERT_EQ(shared.results.size(), 1u);
+    EXPECT_EQ(own.results[0].exit_code, 0) << "leads its own group";
+    EXPECT_EQ(shared.results[0].exit_code, 1) << "in the daemon's group";
+}
+
+TEST(Scripts, KillTakesTheWholeProcessGroup) {
+    boost::asio::io_context io;
+    ScriptRunner runner(io);
+    Collect c;
+    char dir[] = "/tmp/vigil-scripts-XXXXXX";
+    ASSERT_TRUE(::mkdtemp(dir));
+    const std::string pidfile = std::string(dir) + "/child";
+    const pid_t pid = runner.run(sh("sleep 30 & echo $! > " + pidfile + ".tmp; mv " + pidfile +
+                                    ".tmp " + pidfile + "; wait"),
+                                 "", "", 0us, c.cb(), {.own_process_group = true});
+    ASSERT_GT(pid, 0);
+    pid_t child = 0;
+    run_until(io, [&] {
+        std::ifstream in(pidfile);
+        return static_cast<bool>(in >> child);
+    });
+    ASSERT_GT(child, 0);
+    runner.kill(pid);
+    runner.kill(pid);  // once is enough
+    run_until(io, [&] { return c.results.size() == 1; });
+    ASSERT_EQ(c.results.size(), 1u);
+    EXPECT_EQ(c.results[0].signal, SIGKILL);
+    EXPECT_EQ(runner.counters().sigkill_sent, 1u);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (proc_state(child) != 0 && proc_state(child) != 'Z' &&
+           std::chrono::steady_clock::now() < deadline)
+        ::usleep(10000);
+    const char st = proc_state(child);
+    EXPECT_TRUE(st == 0 || st == 'Z') << "the script's own child survived its kill: " << st;
+    if (st != 0 && st != 'Z') ::kill(child, SIGKILL);
+    ::unlink(pidfile.c_str());
+    ::rmdir(dir);
+}
