@@ -6,5 +6,7 @@ dir=${1:-"$top/build"}
 shift || true
 if [ ! -f "$dir/build.ninja" ]; then
   cmake -S "$top" -B "$dir" -G Ninja "$@" >/dev/null
+elif (($#)); then
+  cmake -S "$top" -B "$dir" "$@" >/dev/null  # options given again take effect
 fi
 cmake --build "$dir" -j"$(nproc)"

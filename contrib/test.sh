@@ -24,14 +24,14 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 step "build (RelWithDebInfo)"
-contrib/build.sh "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+contrib/build.sh "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_WERROR=ON
 
 step "tests: unit, corpus, integration"
 if ! (cd build && ctest --output-on-failure --timeout 600 -j1) | tee "$log"; then fail=1; fi
 tally "$log"
 
 step "build (ASan + UBSan)"
-contrib/build.sh "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
+contrib/build.sh "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVIGIL_WERROR=ON -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
 step "tests under ASan + UBSan: unit and corpus"
 if ! (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --timeout 600 -LE integration -j2) | tee "$log"; then fail=1; fi
@@ -39,7 +39,7 @@ tally "$log"
 
 if ls tests/fuzz/*_fuzz.cpp >/dev/null 2>&1; then
   step "fuzz targets (clang-19 libFuzzer), ${VIGIL_FUZZ_SECONDS:-20} s each"
-  CXX=clang++-19 contrib/build.sh "$top/build-fuzz" -DVIGIL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  CXX=clang++-19 contrib/build.sh "$top/build-fuzz" -DVIGIL_WERROR=ON -DVIGIL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
   for f in build-fuzz/tests/fuzz/*_fuzz; do
     name=$(basename "$f")
     seeds="tests/fuzz/seeds/${name%_fuzz}"
