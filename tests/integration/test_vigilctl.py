@@ -322,9 +322,12 @@ class Maintenance(unittest.TestCase):
                 self.assertEqual(st["tracking"], ["file f = 1: -10"])
                 self.assertEqual(st["last_cause"], "maintenance")
                 self.assertIn("maintenance (held in BACKUP)", ctl("show").stdout)
-                # Held: stopping keepalived does not make vigild master.
+                # Held, also across a reload: vigild does not preempt keepalived.
+                vpid = int(Path(rig.path("v.pid")).read_text())
+                os.kill(vpid, signal.SIGHUP)
                 time.sleep(4)
                 self.assertEqual(state()["state"], "BACKUP")
+                self.assertTrue(state()["maintenance"])
                 self.assertTrue(k.has_addr("10.0.5.100"))
                 self.assertEqual(ctl("maintenance", "VI_1", "off").returncode, 0)
                 self.assertTrue(wait_until(lambda: v.has_addr("10.0.5.100"), 8, 0.1),
