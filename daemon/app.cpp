@@ -3,6 +3,7 @@
 #include "bfd_link.hpp"
 #include "control.hpp"
 #include "local_addresses.hpp"
+#include "loop_guard.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
 #include "notify.hpp"
@@ -108,6 +109,7 @@ struct App::Impl {
     bool stopping = false;
     bool shutdown_script_started = false;
     std::uint64_t reloads = 0, reloads_refused = 0;
+    std::map<std::string, std::uint64_t> handler_failures;  // exceptions that left a handler
 
     std::unique_ptr<ScriptRunner> scripts;
     std::unique_ptr<NotifyRunner> notify_scripts;  // before scripts goes: it runs through it
@@ -1001,7 +1003,11 @@ struct App::Impl {
                        {"reloads_refused", reloads_refused},
                        {"scripts_running", scripts ? scripts->running() : 0},
                        {"notify_scripts", notify_scripts_json()},
-                       {"unsupported_keywords", running.unsupported_keywords}};
+                       {"unsupported_keywords", running.unsupported_keywords},
+                       {"handler_failures", handler_failures}};
+        const auto mem = own_memory();
+        j["daemon"]["rss_kib"] = mem.rss_kib;
+        j["daemon"]["anon_kib"] = mem.anon_kib;
         json inst = json::array();
         if (vrrp) {
             const auto st = vrrp->status();
@@ -1392,7 +1398,10 @@ int App::run(config::Config initial) {
     else
         start();
     if (rc != 0) return rc;
-    s.io.run();
+    run_guarded(s.io, [&s](std::string_view what) {
+        ++s.handler_failures[std::string(what.substr(0, 80))];
+        s.log.error("an event handler failed: {}; the daemon goes on", what);
+    });
     s.status_server.reset();
     s.metrics_server.reset();
     s.bfd.reset();
