@@ -300,7 +300,8 @@ class Story:
         self.caption = caption
         self.step_start = time.monotonic()
         self.drawn = 0
-        print(f"\n\033[1m{self.step_no}. {caption}\033[0m", flush=True)
+        title = f"{self.step_no}. {caption}"
+        print("\n" + (f"\033[1m{title}\033[0m" if self.live else title), flush=True)
 
     def finish_step(self):
         self.observe()
@@ -464,8 +465,12 @@ def main():
             with open(pgid, "w") as f:
                 f.write(f"{pid}\n")
 
-    r = uml.run(argv, timeout=300, stream=sys.stdout.buffer, started=started,
-                env={"VIGIL_DEMO_TAG": os.environ.get("VIGIL_DEMO_TAG", "demo")})
+    try:
+        r = uml.run(argv, timeout=300, stream=sys.stdout.buffer, started=started,
+                    env={"VIGIL_DEMO_TAG": os.environ.get("VIGIL_DEMO_TAG", "demo")})
+    finally:
+        if pgid and os.path.exists(pgid):
+            os.unlink(pgid)  # uml.run has ended the guest
     if r.rc is None:
         print(f"the guest did not finish; its console:\n{r.console[-3000:]}")
         return 1
