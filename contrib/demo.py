@@ -212,7 +212,7 @@ class Story:
         for name in self.dirs:
             j = self.show(name)
             shows[name] = j
-            st = "down"
+            st = "down" if self.dirs[name]["proc"].poll() is not None else "starting"
             if j:
                 for i in j.get("vrrp", {}).get("instances", []):
                     if i.get("name") == "EXT":
@@ -312,11 +312,19 @@ class Story:
             print(f"   vigilctl lvs ({master}):")
             print("\n".join("     " + line for line in out.splitlines()), flush=True)
 
+    def say(self, text):
+        """A line above the live table, which is drawn again below it."""
+        if self.live and self.drawn:
+            sys.stdout.write(f"\033[{self.drawn}F\033[J")
+            self.drawn = 0
+            print(text, flush=True)
+            self.draw()
+        else:
+            print(text, flush=True)
+
     def expect(self, ok, what):
         mark = "ok" if ok else "FAILED"
-        print(f"   [{mark}] {what}", flush=True)
-        if self.live and self.drawn:
-            self.drawn += 1  # the table is above this line now
+        self.say(f"   [{mark}] {what}")
         if not ok:
             self.failures.append(f"step {self.step_no}: {what}")
         return ok
@@ -326,16 +334,18 @@ class Story:
 
     def tell(self):
         p = self.pause
-        self.step("steady state: d1 is master, a, b and c share the client's requests")
-        self.start_client()
+        print("starting vigild on d1 (priority 150) and d2 (100), real servers a b c and sorry",
+              flush=True)
         ready = self.watch(40, lambda: self.state["masters"] == ["d1"] and
-                           self.state["pool"] == {"a", "b", "c"} and
-                           all(self.counts(self.since(time.monotonic() - 1.5))[k] for k in "abc"))
-        self.expect(ready, "d1 master, pool a b c, every server answering")
+                           self.state["pool"] == {"a", "b", "c"})
+        self.draw(final=True)
+        self.step("steady state: d1 is master, a, b and c share the client's requests")
+        self.expect(ready, "d1 master, pool a b c")
+        self.start_client()
         t0 = time.monotonic()
-        self.watch(p)
+        self.watch(p + 1)
         c = self.counts(self.since(t0))
-        self.expect(c["error"] == 0 and all(c[k] for k in "abc"), f"no error, all three serve ({c})")
+        self.expect(c["error"] == 0 and all(c[k] for k in "abc"), "no error, all three serve")
 
         self.step("a's /health answers 503: its HTTP check fails and it leaves the pool")
         open(self.flag("a"), "w").close()
@@ -371,8 +381,8 @@ class Story:
         t0 = time.monotonic()
         for d in self.dirs:
             r = self.ctl(d, "drain", SVC, f"{SERVERS['b']}:80", "--timeout", "10")
-            print(f"   {d}: vigilctl drain {SVC} {SERVERS['b']}:80 -> "
-                  f"{(r.stdout or r.stderr).strip()}", flush=True)
+            self.say(f"   {d}: vigilctl drain {SVC} {SERVERS['b']}:80 -> "
+                     f"{(r.stdout or r.stderr).strip()}")
         self.expect(self.watch(15, self.pool_is("ac")), "pool is a c")
         self.watch(p)
         c = self.counts(self.since(t0))
@@ -401,7 +411,7 @@ class Story:
         failed = self.counts(self.since(t0))["error"]
         after = self.counts(self.since(t1 + 1.0))
         served = sum(after[k] for k in "abc")
-        print(f"   the client saw {failed} failed request(s) during the takeover", flush=True)
+        self.say(f"   the client saw {failed} failed request(s) during the takeover")
         self.expect(failed <= 10 and after["error"] == 0 and all(after[k] for k in "abc"),
                     f"at most 10 failed, then no error and a b c answer ({served} answers)")
         self.finish_step()
