@@ -30,6 +30,7 @@ export VIGIL_DEMO_TAG="demo$$p"
 state=$(mktemp -d)
 export VIGIL_DEMO_UML_PID_FILE="$state/uml.pid"
 child=""
+# shellcheck disable=SC2317  # (trap handlers)
 cleanup() {
   set +e
   local ns pid
@@ -42,6 +43,7 @@ cleanup() {
   fi
   rm -rf "$state"
 }
+# shellcheck disable=SC2317
 on_signal() {
   trap '' INT TERM
   if [ -n "$child" ]; then
