@@ -470,10 +470,10 @@ def main():
         argv.append("--check")
     pgid = os.environ.get("VIGIL_DEMO_UML_PID_FILE")
 
-    def started(pid):
+    def started(pid, scratch):
         if pgid:
             with open(pgid, "w") as f:
-                f.write(f"{pid}\n")
+                f.write(f"{pid} {scratch}\n")
 
     try:
         r = uml.run(argv, timeout=300, stream=sys.stdout.buffer, started=started,

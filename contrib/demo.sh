@@ -25,10 +25,11 @@ fi
 export VIGIL_BUILD_DIR=$build
 
 # demo.py removes what it made; this is the net for a demo.py that could not: processes in this
-# run's namespaces (their names start with vg$VIGIL_DEMO_TAG), the namespaces, the guest.
+# run's namespaces (their names start with vg$VIGIL_DEMO_TAG), the namespaces, their scratch
+# directories, the guest.
 export VIGIL_DEMO_TAG="demo$$p"
 state=$(mktemp -d)
-export VIGIL_DEMO_UML_PID_FILE="$state/uml.pid"
+export VIGIL_DEMO_UML_PID_FILE="$state/uml.pid"  # "PID SCRATCH" of the guest while it runs
 child=""
 # shellcheck disable=SC2317  # (trap handlers)
 cleanup() {
@@ -39,9 +40,11 @@ cleanup() {
     ip netns del "$ns" 2>/dev/null
   done
   if [ -s "$VIGIL_DEMO_UML_PID_FILE" ]; then
-    kill -KILL -- "-$(cat "$VIGIL_DEMO_UML_PID_FILE")" 2>/dev/null
+    read -r pid scratch <"$VIGIL_DEMO_UML_PID_FILE"
+    kill -KILL -- "-$pid" 2>/dev/null
+    case $scratch in /tmp/vigil-uml-*) sleep 0.5; rm -rf "$scratch" ;; esac
   fi
-  rm -rf "$state"
+  rm -rf "$state" "${TMPDIR:-/tmp}/vg$VIGIL_DEMO_TAG"*
 }
 # shellcheck disable=SC2317
 on_signal() {

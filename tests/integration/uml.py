@@ -98,7 +98,7 @@ def run(argv, timeout=240, env=None, modules=MODULES, stream=None, started=None)
     """Boots a guest, runs argv there (after the modules load) and powers off.
 
     stream: a binary file that gets the guest's output as it is written; started: called with
-    the pid (and process group) of linux.uml. Returns a GuestResult; rc is None when the guest
+    the pid (and process group) of linux.uml and the scratch directory. Returns a GuestResult; rc is None when the guest
     did not finish within timeout seconds."""
     why = missing()
     if why:
@@ -161,7 +161,7 @@ poweroff -f
         finally:
             console.close()
         if started:
-            started(proc.pid)
+            started(proc.pid, scratch)
         if stream is None:
             try:
                 proc.wait(timeout=timeout)
