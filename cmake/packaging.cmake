@@ -39,7 +39,8 @@ health checks, and a virtual-server table programmed into the kernel's IPVS
 or an nftables table. It interoperates with keepalived on the wire and takes
 keepalived's command line.
 
-Also: vigil-genhash (page digests for HTTP checks) and vigil-realserver
+Also: vigilctl (run-time control: drain, enable, maintenance, the live
+table), vigil-genhash (page digests for HTTP checks) and vigil-realserver
 (the real-server side of LVS-DR and LVS-TUN).")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)

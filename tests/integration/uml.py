@@ -94,10 +94,12 @@ def _q(s):
     return "'" + str(s).replace("'", "'\\''") + "'"
 
 
-def run(argv, timeout=240, env=None, modules=MODULES):
+def run(argv, timeout=240, env=None, modules=MODULES, stream=None, started=None):
     """Boots a guest, runs argv there (after the modules load) and powers off.
 
-    Returns a GuestResult; rc is None when the guest did not finish within timeout seconds."""
+    stream: a binary file that gets the guest's output as it is written; started: called with
+    the pid (and process group) of linux.uml and the scratch directory. Returns a GuestResult; rc is None when the guest
+    did not finish within timeout seconds."""
     why = missing()
     if why:
         raise RuntimeError(why)
@@ -158,10 +160,15 @@ poweroff -f
                 env={"PATH": PATH, "TMPDIR": os.path.join(scratch, "tmp")})
         finally:
             console.close()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
+        if started:
+            started(proc.pid, scratch)
+        if stream is None:
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            _follow(proc, os.path.join(scratch, "output"), stream, time.monotonic() + timeout)
         _end(proc)
         proc = None
 
@@ -177,6 +184,32 @@ poweroff -f
         if proc is not None:
             _end(proc)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _follow(proc, path, stream, deadline):
+    """Copies what the guest appends to path into stream until it ends or the deadline."""
+    pos = 0
+
+    def copy():
+        nonlocal pos
+        try:
+            with open(path, "rb") as f:
+                f.seek(pos)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        if data:
+            pos += len(data)
+            stream.write(data)
+            stream.flush()
+
+    while time.monotonic() < deadline:
+        try:
+            proc.wait(timeout=0.1)
+            break
+        except subprocess.TimeoutExpired:
+            copy()
+    copy()
 
 
 def _end(proc):

@@ -14,8 +14,9 @@ import unittest
 BUILD = os.environ.get("VIGIL_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 
 FILES = [
-    "usr/sbin/vigild", "usr/bin/vigil-genhash", "usr/sbin/vigil-realserver",
-    "usr/share/man/man8/vigild.8.gz", "usr/share/man/man8/vigil-realserver.8.gz",
+    "usr/sbin/vigild", "usr/sbin/vigilctl", "usr/bin/vigil-genhash", "usr/sbin/vigil-realserver",
+    "usr/share/man/man8/vigild.8.gz", "usr/share/man/man8/vigilctl.8.gz",
+    "usr/share/man/man8/vigil-realserver.8.gz",
     "usr/share/man/man5/vigil.conf.5.gz", "usr/share/man/man1/vigil-genhash.1.gz",
     "lib/systemd/system/vigild.service", "etc/init.d/vigild", "etc/vigil/vigild.conf",
     "usr/share/doc/vigil/copyright", "usr/share/doc/vigil/changelog.gz",
@@ -54,8 +55,8 @@ class DebPackage(unittest.TestCase):
     def test_contents(self):
         for f in FILES:
             self.assertTrue(os.path.isfile(os.path.join(self.root, f)), f"{f} not in the package")
-        for f in ("usr/sbin/vigild", "usr/bin/vigil-genhash", "usr/sbin/vigil-realserver",
-                  "etc/init.d/vigild"):
+        for f in ("usr/sbin/vigild", "usr/sbin/vigilctl", "usr/bin/vigil-genhash",
+                  "usr/sbin/vigil-realserver", "etc/init.d/vigild"):
             self.assertTrue(os.access(os.path.join(self.root, f), os.X_OK), f)
         ctrl = os.path.join(self.tmp, "ctrl")
         self.assertEqual(run("dpkg-deb", "-e", self.deb, ctrl).returncode, 0)
@@ -74,6 +75,9 @@ class DebPackage(unittest.TestCase):
         r = run(vigild, "--version")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.startswith("vigild "), r.stdout)
+        r = run(os.path.join(self.root, "usr/sbin/vigilctl"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("drain VS RS", r.stderr)
         r = run(os.path.join(self.root, "usr/bin/vigil-genhash"), "--help")
         self.assertIn("--server", r.stdout + r.stderr)
         r = run(os.path.join(self.root, "usr/sbin/vigil-realserver"), "--help")

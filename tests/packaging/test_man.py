@@ -17,7 +17,7 @@ BUILD = os.environ.get("VIGIL_BUILD_DIR", os.path.join(os.path.dirname(__file__)
 SOURCE = os.environ.get("VIGIL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 MAN = os.path.join(BUILD, "man")
 HAND = [os.path.join(SOURCE, "doc", "man", p)
-        for p in ("vigild.8", "vigil-realserver.8", "vigil-genhash.1")]
+        for p in ("vigild.8", "vigilctl.8", "vigil-realserver.8", "vigil-genhash.1")]
 CONF = os.path.join(MAN, "vigil.conf.5")
 
 
