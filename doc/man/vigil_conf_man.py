@@ -94,6 +94,29 @@ def verdict_text(verdict, where):
     return verdict
 
 
+# Where keepalived.conf(5)'s comments do not say what the extraction reads from them: an example
+# value taken for the argument, a neighbouring number taken for the default, a cut-off text.
+SYNOPSIS_FIXES = {
+    ("startup_script", "global_defs"): ("SCRIPT_NAME [username [groupname]]", ""),
+    ("track_script", "vrrp_instance"): ("", ""),
+    ("nftables_ipvs", "global_defs"): ("[TABLENAME]", ""),
+    ("persistence_timeout", "virtual_server"): ("[<INTEGER>]", "360 when given without a value"),
+    ("notification_email_from", "global_defs"): ("ADDRESS", "keepalived@<local host name>"),
+    ("vrrp_garp_interval", "global_defs"): ("<SECONDS>", "0"),
+    ("vrrp_gna_interval", "global_defs"): ("<SECONDS>", "0"),
+    ("vrrp_garp_lower_prio_delay", "global_defs"): ("<SECONDS>", "vrrp_garp_master_delay"),
+    ("vrrp_garp_lower_prio_repeat", "global_defs"): ("<INTEGER>", "vrrp_garp_master_repeat"),
+    ("vrrp_garp_master_delay", "global_defs"): ("<SECONDS>", "5"),
+    ("vrrp_garp_master_refresh", "global_defs"): ("<SECONDS>", "0 (no refresh)"),
+    ("vrrp_garp_master_refresh_repeat", "global_defs"): ("<INTEGER>", "1"),
+    ("vrrp_garp_master_repeat", "global_defs"): ("<INTEGER>", "5"),
+    ("vrrp_rlimit_rttime", "global_defs"): ("<MICROSECONDS>", "10000"),
+    ("admin@example.com", "global_defs"): ("", ""),
+}
+# Keys of a block's header rather than keywords of their own at the top level.
+NOT_AT_TOP = {"fwmark", "group"}
+
+
 def build(source):
     kw_dir = os.path.join(source, "tests", "keywords")
     keepalived = set(open(os.path.join(kw_dir, "keepalived-2.2.7.txt")).read().split())
@@ -101,7 +124,10 @@ def build(source):
     synopsis = {}
     for r in read_tsv(os.path.join(kw_dir, "keepalived-2.2.7-synopsis.tsv")):
         r += [""] * (4 - len(r))
-        synopsis.setdefault(r[0], []).append((r[1], r[2], r[3]))
+        if r[1] == "top" and r[0] in NOT_AT_TOP:
+            continue
+        args, default = SYNOPSIS_FIXES.get((r[0], r[1]), (r[2], r[3]))
+        synopsis.setdefault(r[0], []).append((r[1], args, default))
     code = handled(source)
 
     entries = {}  # block -> [(keyword, args, default, keepalived, vigil, note)]
