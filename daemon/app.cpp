@@ -775,6 +775,7 @@ struct App::Impl {
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         running = std::move(r.config);
+        if (scripts) scripts->forget_users();  // the user database may have changed too
         if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
                 .settings != process_settings)
             log.warning("process scheduling keywords changed: they take effect at restart");

@@ -235,12 +235,18 @@ pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::string user, 
                         std::chrono::microseconds timeout, Done done, SpawnOptions opts) {
     std::optional<RunAs> as;
     if (!user.empty()) {
-        auto resolved = resolve_run_as(user, group);
+        auto key = std::make_pair(user, group);
+        auto it = users_.find(key);
+        if (it == users_.end()) {
+            ++user_lookups_;
+            it = users_.emplace(std::move(key), resolve_run_as(user, group)).first;
+        }
+        const auto& resolved = it->second;
         if (!resolved) {
             fail_later(std::move(done), resolved.error());
             return 0;
         }
-        as = std::move(*resolved);
+        as = *resolved;
     } else if (!group.empty()) {
         fail_later(std::move(done), "a script group needs a script user");
         return 0;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,11 @@ class ScriptRunner {
 
     std::size_t running() const { return children_.size(); }
 
+    // Users and groups are looked up once and kept until this is called (on every reload),
+    // so that the user database is not read for each script.
+    void forget_users() { users_.clear(); }
+    std::size_t user_lookups() const { return user_lookups_; }
+
     // Every script started from now on gets SCHED; nullopt: it inherits the daemon's.
     void set_child_scheduling(std::optional<ChildScheduling> sched) { sched_ = std::move(sched); }
 
@@ -126,6 +132,8 @@ class ScriptRunner {
     std::shared_ptr<char> alive_ = std::make_shared<char>();  // handlers check it is still there
     ScriptCounters counters_;
     std::optional<ChildScheduling> sched_;
+    std::map<std::pair<std::string, std::string>, std::expected<RunAs, std::string>> users_;
+    std::size_t user_lookups_ = 0;
 };
 
 }  // namespace vigil

@@ -445,3 +445,23 @@ TEST(Scripts, KillTakesTheWholeProcessGroup) {
     ::unlink(pidfile.c_str());
     ::rmdir(dir);
 }
+
+// The user database is read once per user and group until a reload forgets them.
+TEST(Scripts, UsersAreLookedUpOncePerReload) {
+    boost::asio::io_context io;
+    ScriptRunner runner(io);
+    Collect c;
+    for (int i = 0; i < 3; ++i) runner.run(sh("id -u"), "root", "", 0us, c.cb());
+    runner.run(sh("true"), "no-such-user-xyz", "", 0us, c.cb());
+    runner.run(sh("true"), "no-such-user-xyz", "", 0us, c.cb());
+    EXPECT_EQ(runner.user_lookups(), 2u);
+    run_until(io, [&] { return c.results.size() == 5; });
+    ASSERT_EQ(c.results.size(), 5u);
+    std::size_t failed = 0;
+    for (const auto& r : c.results) failed += r.spawn_failed ? 1 : 0;
+    EXPECT_EQ(failed, 2u);  // the unknown user, both times, from the cached answer
+    runner.forget_users();
+    runner.run(sh("true"), "root", "", 0us, c.cb());
+    EXPECT_EQ(runner.user_lookups(), 3u);
+    run_until(io, [&] { return c.results.size() == 6; });
+}
