@@ -1,6 +1,8 @@
 #include "notify_runner.hpp"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -90,11 +92,19 @@ TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
     ASSERT_EQ(l.size(), 2u);
     EXPECT_EQ(l[1], "next");
     const pid_t child = std::stoi(l[0]);
-    // The background sleep went with the group: gone, or a zombie nobody here reaps.
-    std::ifstream st("/proc/" + std::to_string(child) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(st)), {});
-    const auto close = s.rfind(')');
-    const char state = close == std::string::npos ? 0 : s[close + 2];
+    // The background sleep went with the group: gone, or a zombie nobody here reaps. SIGKILL
+    // is delivered asynchronously: give the kernel a moment to finish it.
+    auto state_of = [&] {
+        std::ifstream st("/proc/" + std::to_string(child) + "/stat");
+        std::string s((std::istreambuf_iterator<char>(st)), {});
+        const auto close = s.rfind(')');
+        return close == std::string::npos || close + 2 >= s.size() ? char(0) : s[close + 2];
+    };
+    char state = state_of();
+    for (int i = 0; i < 200 && state != 0 && state != 'Z'; ++i) {
+        std::this_thread::sleep_for(10ms);
+        state = state_of();
+    }
     EXPECT_TRUE(state == 0 || state == 'Z') << state;
     if (state != 0 && state != 'Z') ::kill(child, SIGKILL);
     EXPECT_EQ(runner.counters().timed_out, 1u);
