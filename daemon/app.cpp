@@ -1,7 +1,7 @@
 #include "app.hpp"
 
-#include "control.hpp"
 #include "bfd_link.hpp"
+#include "control.hpp"
 #include "local_addresses.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
@@ -783,8 +783,10 @@ struct App::Impl {
         // keepalived ends the FIFO scripts before it writes the STOP lines; a script that
         // outlives SIGTERM still reads them until the FIFO closes.
         for (auto& f : fifos) stop_fifo_script(f);
-        if (bfd) bfd->stop();  // AdminDown to the peers
-        auto finish = [this] {
+        // The exit waits for both: VRRP's last adverts and BFD's AdminDown (RFC 5880 6.8.16).
+        auto pending = std::make_shared<int>(2);
+        auto finish = [this, pending] {
+            if (--*pending > 0) return;
             for (const auto& l : group_stop_lines) fifo_write(true, l);
             group_stop_lines.clear();
             if (director) director->stop();
@@ -793,6 +795,10 @@ struct App::Impl {
             const auto now = std::chrono::steady_clock::now();
             wait_scripts_then_exit(now + std::chrono::seconds(1), now + std::chrono::seconds(3));
         };
+        if (bfd)
+            bfd->stop(finish);
+        else
+            finish();
         if (vrrp)
             vrrp->stop(finish);
         else

@@ -41,8 +41,8 @@ void BfdLink::apply(const config::Config& c) {
         if (s.vrrp && hooks_.to_vrrp) hooks_.to_vrrp(s.name, up(s.name));
 }
 
-void BfdLink::stop() {
-    engine_->stop();
+void BfdLink::stop(std::function<void()> done) {
+    engine_->stop(std::move(done));
 }
 
 bool BfdLink::alive(std::size_t vs, std::size_t rs) const {
