@@ -1006,6 +1006,17 @@ struct App::Impl {
                                                     {"latency_us", s->last.latency.count()},
                                                     {"probes", s->counters.probes},
                                                     {"suspended", s->suspended}});
+                    if (bfd) {
+                        auto [b, e] = bfd->bindings().equal_range({v, r});
+                        for (auto it = b; it != e; ++it) {
+                            const auto state = bfd->state_of(it->second);
+                            checks_j.push_back(
+                                {{"type", "BFD_CHECK"},
+                                 {"name", it->second},
+                                 {"state", state.empty() ? json(nullptr) : json(state)},
+                                 {"up", state == "Up"}});
+                        }
+                    }
                     const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
                     const bool alive = known && ds.state[v].real_servers[r].alive;
                     const auto admin =

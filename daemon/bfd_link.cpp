@@ -52,6 +52,11 @@ bool BfdLink::alive(std::size_t vs, std::size_t rs) const {
     return true;
 }
 
+std::string BfdLink::state_of(const std::string& session) const {
+    const auto st = engine_->state(session);
+    return st ? std::string(bfd::to_string(*st)) : std::string();
+}
+
 std::size_t BfdLink::checks(std::size_t vs, std::size_t rs) const {
     return checks_.count({vs, rs});
 }

@@ -42,6 +42,8 @@ class BfdLink {
     // Every BFD_CHECK of this real server has its session Up (true when it has none).
     bool alive(std::size_t vs, std::size_t rs) const;
     std::size_t checks(std::size_t vs, std::size_t rs) const;
+    // "Up", "Down", ...; empty for a session that does not run.
+    std::string state_of(const std::string& session) const;
     // The BFD_CHECKed real servers and their sessions, for the status.
     const std::multimap<std::pair<std::size_t, std::size_t>, std::string>& bindings() const {
         return checks_;
