@@ -32,11 +32,11 @@ Timing timing_of(const InstanceConfig& c) {
 // What a running session cannot change without starting again.
 bool same_path(const InstanceConfig& a, const InstanceConfig& b) {
     return a.neighbor == b.neighbor && a.source == b.source && a.ttl == b.ttl &&
-           a.hoplimit == b.hoplimit && a.multihop() == b.multihop();
+           a.hoplimit == b.hoplimit;
 }
 
-std::uint16_t port_of(const InstanceConfig& c) {
-    return c.multihop() ? kMultiHopPort : kSingleHopPort;
+std::uint16_t port_of(const InstanceConfig&) {
+    return kPort;
 }
 
 using Drops = std::array<std::uint64_t, kDropReasonCount>;

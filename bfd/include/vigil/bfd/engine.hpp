@@ -35,7 +35,7 @@ struct SessionStatus {
     std::string name;
     std::string neighbor;
     std::string source;  // empty: chosen by the kernel
-    std::uint16_t port = kSingleHopPort;
+    std::uint16_t port = kPort;
     State state = State::down;
     State remote_state = State::down;
     Diag diag = Diag::none;
