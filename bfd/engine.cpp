@@ -32,11 +32,11 @@ Timing timing_of(const InstanceConfig& c) {
 // What a running session cannot change without starting again.
 bool same_path(const InstanceConfig& a, const InstanceConfig& b) {
     return a.neighbor == b.neighbor && a.source == b.source && a.ttl == b.ttl &&
-           a.hoplimit == b.hoplimit && a.multihop() == b.multihop();
+           a.hoplimit == b.hoplimit;
 }
 
-std::uint16_t port_of(const InstanceConfig& c) {
-    return c.multihop() ? kMultiHopPort : kSingleHopPort;
+std::uint16_t port_of(const InstanceConfig&) {
+    return kPort;
 }
 
 using Drops = std::array<std::uint64_t, kDropReasonCount>;
@@ -59,6 +59,7 @@ struct Engine::Impl {
         std::uint64_t packets_in = 0, packets_out = 0, send_errors = 0;
         Drops drops{};
         std::chrono::steady_clock::time_point last_change{};
+        bool draining = false;  // stopped, still sending AdminDown
     };
 
     boost::asio::io_context& io;
@@ -67,6 +68,9 @@ struct Engine::Impl {
     std::map<std::string, std::shared_ptr<Live>> sessions;
     std::unordered_map<std::uint32_t, std::weak_ptr<Live>> by_discriminator;
     std::map<std::pair<bool, std::uint16_t>, std::unique_ptr<RxSocket>> rx;  // (v6, port)
+    std::vector<std::shared_ptr<Live>> draining;
+    std::function<void()> on_drained;  // stop()'s callback, once nothing is draining
+    bool stopped = false;
     Drops drops{};
 
     Impl(boost::asio::io_context& i, Hooks h) : io(i), hooks(std::move(h)) {}
@@ -121,6 +125,10 @@ struct Engine::Impl {
         }
         // RFC 5881 section 5 (GTSM): what left the peer at our TTL arrives reduced by at most
         // max_hops; 255 turns the check off.
+        if (s->draining) {
+            ++s->packets_in;  // the peer has not heard the AdminDown yet; nothing to change
+            return;
+        }
         const auto& c = s->config;
         if (c.max_hops != 255 && d.ttl >= 0 && d.ttl < int(c.sent_ttl()) - int(c.max_hops))
             return drop(s, DropReason::bad_ttl);
@@ -181,27 +189,66 @@ struct Engine::Impl {
         return {};
     }
 
-    void remove(const std::string& name) {
+    // signal: keep sending AdminDown for a detection time (stop, removal); a session that
+    // restarts sends one, so that the old and the new discriminator do not alternate.
+    void remove(const std::string& name, bool signal) {
         auto it = sessions.find(name);
         if (it == sessions.end()) return;
-        auto& s = *it->second;
-        const Actions a = s.core.admin_down(now());
-        if (a.send) (void)s.tx.send(encode(*a.send), s.config.neighbor, port_of(s.config));
-        s.timer.cancel();
-        by_discriminator.erase(s.core.my_discriminator());
+        auto live = it->second;
         sessions.erase(it);
+        const Actions a = live->core.admin_down(now());
+        if (a.send && live->tx.send(encode(*a.send), live->config.neighbor, port_of(live->config)))
+            ++live->packets_out;
+        if (!signal || live->core.deadline() == TimePoint::max()) {
+            live->timer.cancel();
+            by_discriminator.erase(live->core.my_discriminator());
+            return;
+        }
+        live->draining = true;
+        draining.push_back(live);
+        arm_drain(live);
+    }
+
+    void arm_drain(const std::shared_ptr<Live>& live) {
+        const TimePoint at = live->core.deadline();
+        if (at == TimePoint::max()) {
+            by_discriminator.erase(live->core.my_discriminator());
+            std::erase(draining, live);
+            if (draining.empty() && stopped) finish_stop();
+            return;
+        }
+        live->timer.expires_at(at);
+        live->timer.async_wait([this, w = std::weak_ptr<Live>(live)](boost::system::error_code ec) {
+            auto l = w.lock();
+            if (ec || !l) return;
+            const Actions a = l->core.on_timer(now());
+            if (a.send && l->tx.send(encode(*a.send), l->config.neighbor, port_of(l->config)))
+                ++l->packets_out;
+            arm_drain(l);
+        });
+    }
+
+    void finish_stop() {
+        rx.clear();
+        if (auto f = std::move(on_drained)) {
+            on_drained = nullptr;
+            f();
+        }
     }
 
     std::expected<void, std::string> apply_config(const Config& config) {
         std::string errors;
         std::map<std::string, const InstanceConfig*> want;
         for (const auto& c : config.instances) want[c.name] = &c;
-        std::vector<std::string> gone;
+        std::vector<std::pair<std::string, bool>> gone;  // (name, removed rather than restarted)
         for (const auto& [name, s] : sessions) {
             auto w = want.find(name);
-            if (w == want.end() || !same_path(s->config, *w->second)) gone.push_back(name);
+            if (w == want.end())
+                gone.emplace_back(name, true);
+            else if (!same_path(s->config, *w->second))
+                gone.emplace_back(name, false);
         }
-        for (const auto& n : gone) remove(n);
+        for (const auto& [n, removed] : gone) remove(n, removed);
         for (const auto& c : config.instances) {
             auto it = sessions.find(c.name);
             if (it == sessions.end()) {
@@ -218,6 +265,10 @@ struct Engine::Impl {
         }
         // Sockets of a family or port no session uses any more.
         std::erase_if(rx, [&](const auto& kv) {
+            for (const auto& s : draining)
+                if (s->config.neighbor.is_v6() == kv.first.first &&
+                    port_of(s->config) == kv.first.second)
+                    return false;
             for (const auto& [_, s] : sessions)
                 if (s->config.neighbor.is_v6() == kv.first.first &&
                     port_of(s->config) == kv.first.second)
@@ -242,11 +293,14 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
     return impl_->apply_config(config);
 }
 
-void Engine::stop() {
+void Engine::stop(std::function<void()> done) {
+    auto& i = *impl_;
+    i.stopped = true;
+    i.on_drained = std::move(done);
     std::vector<std::string> names;
-    for (const auto& [n, _] : impl_->sessions) names.push_back(n);
-    for (const auto& n : names) impl_->remove(n);
-    impl_->rx.clear();
+    for (const auto& [n, _] : i.sessions) names.push_back(n);
+    for (const auto& n : names) i.remove(n, true);
+    if (i.draining.empty()) i.finish_stop();
 }
 
 std::optional<State> Engine::state(const std::string& name) const {

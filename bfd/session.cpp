@@ -56,6 +56,8 @@ bool Session::may_transmit() const {
 }
 
 TimePoint Session::deadline() const {
+    if (state_ == State::admin_down)
+        return signal_until_ && next_tx_ < *signal_until_ ? next_tx_ : TimePoint::max();
     TimePoint t = TimePoint::max();
     if (detect_at_) t = *detect_at_;
     if (may_transmit()) t = std::min(t, next_tx_);
@@ -174,6 +176,13 @@ Actions Session::on_packet(const ControlPacket& p, TimePoint now) {
 
 Actions Session::on_timer(TimePoint now) {
     Actions a;
+    if (state_ == State::admin_down) {
+        if (signal_until_ && next_tx_ <= now && now < *signal_until_) {
+            a.send = make_packet(false);
+            next_tx_ = now + jittered(signal_tx_);
+        }
+        return a;
+    }
     if (detect_at_ && *detect_at_ <= now) {
         detect_at_.reset();
         if (state_ == State::init || state_ == State::up)
@@ -205,12 +214,22 @@ Actions Session::reconfigure(const Timing& t, TimePoint now) {
     return a;
 }
 
-Actions Session::admin_down(TimePoint) {
+Actions Session::admin_down(TimePoint now) {
     Actions a;
+    const State was = state_;
+    // The rate the peer expects now, not the slow one of a session that is not Up: it still
+    // times us out by the old figures.
+    const Micros tx = tx_interval();
     polling_ = false;
     set_state(State::admin_down, Diag::admin_down, a);
     a.send = make_packet(false);
     detect_at_.reset();
+    if (remote_disc_ != 0 && remote_min_rx_.count() != 0 &&
+        (was == State::up || was == State::init)) {
+        signal_tx_ = tx;
+        signal_until_ = now + std::min(tx * timing_.multiplier, kMaxAdminDownSignal);
+        next_tx_ = now + jittered(tx);
+    }
     return a;
 }
 

@@ -46,8 +46,12 @@ class Session {
     Actions on_timer(TimePoint now);
     // New intervals or multiplier; a poll sequence carries them to the peer while Up.
     Actions reconfigure(const Timing& timing, TimePoint now);
-    // Stops the session (RFC 5880 6.8.16): one AdminDown packet, then silence.
+    // Stops the session (RFC 5880 6.8.16): AdminDown now and then at the rate in effect, for
+    // as long as the peer would take to detect our silence (at most kMaxAdminDownSignal), so
+    // that a lost packet does not turn the peer's Down into a timeout. A peer never heard, or
+    // a session not Init or Up, gets one packet. deadline() is max() once it is over.
     Actions admin_down(TimePoint now);
+    static constexpr Micros kMaxAdminDownSignal{3000000};
 
     TimePoint deadline() const;
 
@@ -97,6 +101,8 @@ class Session {
 
     TimePoint next_tx_;
     std::optional<TimePoint> detect_at_;
+    std::optional<TimePoint> signal_until_;  // AdminDown is sent until then
+    Micros signal_tx_{0};
     std::uint64_t transitions_ = 0;
 };
 

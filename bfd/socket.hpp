@@ -1,4 +1,4 @@
-// UDP sockets of RFC 5881/5883: one receiving socket per family and port (3784 or 4784) that
+// UDP sockets of RFC 5881: one receiving socket per family on port 3784 that
 // reports each datagram with its TTL / hop limit, and one sending socket per session bound to
 // a source port in 49152-65535 with the configured TTL.
 #pragma once

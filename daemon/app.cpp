@@ -824,8 +824,10 @@ struct App::Impl {
         // keepalived ends the FIFO scripts before it writes the STOP lines; a script that
         // outlives SIGTERM still reads them until the FIFO closes.
         for (auto& f : fifos) stop_fifo_script(f);
-        if (bfd) bfd->stop();  // AdminDown to the peers
-        auto finish = [this] {
+        // The exit waits for both: VRRP's last adverts and BFD's AdminDown (RFC 5880 6.8.16).
+        auto pending = std::make_shared<int>(2);
+        auto finish = [this, pending] {
+            if (--*pending > 0) return;
             for (const auto& l : group_stop_lines) fifo_write(true, l);
             group_stop_lines.clear();
             if (director) director->stop();
@@ -834,6 +836,10 @@ struct App::Impl {
             const auto now = std::chrono::steady_clock::now();
             wait_scripts_then_exit(now + std::chrono::seconds(1), now + std::chrono::seconds(3));
         };
+        if (bfd)
+            bfd->stop(finish);
+        else
+            finish();
         if (vrrp)
             vrrp->stop(finish);
         else
@@ -1070,6 +1076,17 @@ struct App::Impl {
                                                     {"latency_us", s->last.latency.count()},
                                                     {"probes", s->counters.probes},
                                                     {"suspended", s->suspended}});
+                    if (bfd) {
+                        auto [b, e] = bfd->bindings().equal_range({v, r});
+                        for (auto it = b; it != e; ++it) {
+                            const auto state = bfd->state_of(it->second);
+                            checks_j.push_back(
+                                {{"type", "BFD_CHECK"},
+                                 {"name", it->second},
+                                 {"state", state.empty() ? json(nullptr) : json(state)},
+                                 {"up", state == "Up"}});
+                        }
+                    }
                     const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
                     const bool alive = known && ds.state[v].real_servers[r].alive;
                     const auto admin =

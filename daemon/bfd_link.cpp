@@ -41,8 +41,8 @@ void BfdLink::apply(const config::Config& c) {
         if (s.vrrp && hooks_.to_vrrp) hooks_.to_vrrp(s.name, up(s.name));
 }
 
-void BfdLink::stop() {
-    engine_->stop();
+void BfdLink::stop(std::function<void()> done) {
+    engine_->stop(std::move(done));
 }
 
 bool BfdLink::alive(std::size_t vs, std::size_t rs) const {
@@ -50,6 +50,11 @@ bool BfdLink::alive(std::size_t vs, std::size_t rs) const {
     for (auto it = b; it != e; ++it)
         if (!up(it->second)) return false;
     return true;
+}
+
+std::string BfdLink::state_of(const std::string& session) const {
+    const auto st = engine_->state(session);
+    return st ? std::string(bfd::to_string(*st)) : std::string();
 }
 
 std::size_t BfdLink::checks(std::size_t vs, std::size_t rs) const {

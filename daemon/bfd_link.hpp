@@ -36,11 +36,14 @@ class BfdLink {
     // Start or reload: unchanged sessions keep running. Every session's state is then told
     // to VRRP, and every BFD_CHECKed real server's verdict to the director.
     void apply(const config::Config& c);
-    void stop();
+    // AdminDown to the peers for a detection time (bounded); done runs after.
+    void stop(std::function<void()> done);
 
     // Every BFD_CHECK of this real server has its session Up (true when it has none).
     bool alive(std::size_t vs, std::size_t rs) const;
     std::size_t checks(std::size_t vs, std::size_t rs) const;
+    // "Up", "Down", ...; empty for a session that does not run.
+    std::string state_of(const std::string& session) const;
     // The BFD_CHECKed real servers and their sessions, for the status.
     const std::multimap<std::pair<std::size_t, std::size_t>, std::string>& bindings() const {
         return checks_;

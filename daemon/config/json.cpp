@@ -159,6 +159,7 @@ json instance(const vrrp::InstanceConfig& in) {
     j["track_script"] = refs(in.track_scripts);
     j["track_file"] = refs(in.track_files);
     j["track_process"] = refs(in.track_processes);
+    j["track_bfd"] = refs(in.track_bfds);
     j["dont_track_primary"] = in.dont_track_primary;
     j["notify"] = notify(in.notify);
     j["smtp_alert"] = in.smtp_alert;
@@ -362,6 +363,7 @@ std::string to_json(const Config& config) {
                           {"group", sg.instances},
                           {"track_script", refs(sg.track_scripts)},
                           {"track_process", refs(sg.track_processes)},
+                          {"track_bfd", refs(sg.track_bfds)},
                           {"notify", notify(sg.notify)}});
     vr["sync_groups"] = groups;
     json scripts = json::array();
@@ -413,7 +415,15 @@ std::string to_json(const Config& config) {
                 keys.push_back({{"address", addr(k.address)}, {"port", k.port}});
         }
         json rss = json::array();
-        for (const auto& r : vs.real_servers) rss.push_back(real_server(config, r));
+        const std::size_t vi = vss.size();
+        for (std::size_t ri = 0; ri < vs.real_servers.size(); ++ri) {
+            json rj = real_server(config, vs.real_servers[ri]);
+            json bfd = json::array();
+            for (const auto& b : config.bfd_checks)
+                if (b.virtual_server == vi && b.real_server == ri) bfd.push_back(b.session);
+            if (!bfd.empty()) rj["bfd_check"] = bfd;
+            rss.push_back(rj);
+        }
         json v{{"file", vs.file},
                {"line", vs.line},
                {"keys", keys},
@@ -440,6 +450,29 @@ std::string to_json(const Config& config) {
     }
     lvs["virtual_servers"] = vss;
     root["lvs"] = lvs;
+    json bfds = json::array();
+    for (const auto& b : config.bfd.instances) {
+        json bj{{"name", b.name},
+                {"file", b.file},
+                {"line", b.line},
+                {"neighbor_ip", b.neighbor.to_string()},
+                {"min_rx_us", b.min_rx.count()},
+                {"min_tx_us", b.min_tx.count()},
+                {"idle_tx_us", b.idle_tx.count()},
+                {"multiplier", b.multiplier},
+                {"passive", b.passive},
+                {"ttl", b.ttl},
+                {"hoplimit", b.hoplimit},
+                {"sent_ttl", b.sent_ttl()},
+                {"max_hops", b.max_hops},
+                {"weight", b.weight},
+                {"reverse", b.weight_reverse},
+                {"vrrp", b.vrrp},
+                {"checker", b.checker}};
+        if (b.source) bj["source_ip"] = b.source->to_string();
+        bfds.push_back(bj);
+    }
+    root["bfd_instances"] = bfds;
     json checks = json::array();
     for (const auto& b : config.checks) checks.push_back(check(config, b));
     root["checks"] = checks;

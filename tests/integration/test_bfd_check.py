@@ -2,6 +2,7 @@
 once its BFD peer (keepalived 2.2.7 on the real server) dies, and returns when the session is Up
 again. The other real server, with no checker, stays throughout.
 """
+import json
 import os
 import signal
 import sys
@@ -9,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from vrrp_rig import RigTest, global_conf, wait_until  # noqa
+from vrrp_rig import VIGILD, RigTest, global_conf, wait_until  # noqa
 from test_bfd_keepalived import DETECT, DETECT_LIMIT, bfd_conf, session  # noqa
 
 VIP = "10.0.0.10"
@@ -54,6 +55,13 @@ class BfdCheck(RigTest):
                     return rs["alive"]
         return None
 
+    def bfd_checks(self, vg, addr):
+        for vs in (vg.status() or {}).get("virtual_servers", []):
+            for rs in vs["real_servers"]:
+                if rs["address"].startswith(addr + ":"):
+                    return [c for c in rs["checks"] if c.get("type") == "BFD_CHECK"]
+        return None
+
     def in_table(self, addr):
         return addr in self.dir.run("nft", "list", "ruleset").stdout
 
@@ -65,11 +73,20 @@ class BfdCheck(RigTest):
         self.assertIs(self.alive(vg, RS1), False)
         self.assertFalse(self.in_table(RS1))
         self.assertTrue(self.in_table(RS2))
+        self.assertEqual(self.bfd_checks(vg, RS1),
+                         [{"type": "BFD_CHECK", "name": "B_RS1", "state": "Down", "up": False}])
+        self.assertEqual(self.bfd_checks(vg, RS2), [])
+        dump = json.loads(self.dir.run(VIGILD, "--dump-config", "-f", vg.conf).stdout)
+        self.assertEqual([b["name"] for b in dump["bfd_instances"]], ["B_RS1"])
+        self.assertEqual(dump["lvs"]["virtual_servers"][0]["real_servers"][0]["bfd_check"],
+                         ["B_RS1"])
         peer = self.start(self.rs1, "p", global_conf("p") + bfd_conf("B", "10.0.0.1"),
                           "keepalived")
         up = wait_until(lambda: self.alive(vg, RS1) is True and self.in_table(RS1), 15, 0.02)
         self.assertIsNotNone(up, "RS1 did not join the pool with its BFD session Up")
         self.assertEqual(session(vg, "B_RS1")["state"], "Up")
+        self.assertEqual(self.bfd_checks(vg, RS1)[0]["state"], "Up")
+        self.assertIs(self.bfd_checks(vg, RS1)[0]["up"], True)
         time.sleep(1.5)  # past the poll sequence: 100 ms intervals
         self.assertEqual(session(vg, "B_RS1")["detection_time_ms"], DETECT * 1000)
         t0 = time.monotonic()

@@ -108,6 +108,32 @@ class BfdWithKeepalived(RigTest):
         # Vigil's SIGTERM sends AdminDown: keepalived sees the session end at once.
         vg.stop()
 
+    def test_admin_down_on_removal_and_stop_seen_by_keepalived(self):
+        signalled = "Entering Down state (Local diagnostic - Neighbor Signaled Session Down"
+        conf = global_conf("vg") + bfd_conf("B", "10.99.0.2")
+        vg = self.start(self.r1, "vg", conf)
+        ka = self.start(self.r2, "ka", global_conf("ka") + bfd_conf("B", "10.99.0.1"), "keepalived")
+        self.assertIsNotNone(self.wait_up(vg))
+        time.sleep(1.5)  # past the poll sequence: 100 ms, detection 300 ms
+        # Removed by a reload: keepalived hears AdminDown, it does not time the session out.
+        vg.reload(global_conf("vg"))
+        self.assertIsNotNone(wait_until(lambda: ka.logtext().count(signalled) == 1, 3, 0.02),
+                             "keepalived did not see AdminDown on removal")
+        self.assertEqual(session(vg, "B"), {})
+        vg.reload(conf)
+        self.assertIsNotNone(self.wait_up(vg), "the session did not come back after the reload")
+        time.sleep(1.5)
+        # Stop: AdminDown for a detection time, and the daemon's exit waits no longer than that.
+        t0 = time.monotonic()
+        self.assertEqual(vg.stop(), 0)
+        took = time.monotonic() - t0
+        self.assertIsNotNone(wait_until(lambda: ka.logtext().count(signalled) == 2, 3, 0.02),
+                             "keepalived did not see AdminDown on stop")
+        self.assertNotIn("Detection Time Expired", ka.logtext())
+        print(f"stop with AdminDown for {DETECT:.3f} s: vigild exited in {took:.3f} s")
+        self.assertGreaterEqual(took, DETECT - MIN_MS / 1000)
+        self.assertLess(took, DETECT + 0.5)
+
     def test_reload_keeps_unchanged_sessions(self):
         conf = global_conf("vg") + bfd_conf("B", "10.99.0.2")
         vg = self.start(self.r1, "vg", conf)

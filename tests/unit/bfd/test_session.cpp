@@ -176,16 +176,57 @@ TEST(BfdSession, StateTableOfSection6_8_6) {
     }
 }
 
-TEST(BfdSession, AdminDownIgnoresPacketsAndStopsSending) {
+TEST(BfdSession, AdminDownIsSentForADetectionTimeThenSilence) {
     Session s(fast(), 1, 1, t0);
     s.on_packet(from_peer(State::init, 1), t0);
+    ASSERT_EQ(s.state(), State::up);
     auto a = s.admin_down(t0);
     ASSERT_TRUE(a.send);
     EXPECT_EQ(a.send->state, State::admin_down);
     EXPECT_EQ(a.send->diag, static_cast<std::uint8_t>(Diag::admin_down));
-    s.on_packet(from_peer(State::up, 1), t0 + 1ms);
+    // RFC 5880 6.8.16: the peer's detection time of us is 3 x 100 ms; keep telling it until then,
+    // at the Up rate (not the 1 s of a session that is not Up).
+    std::vector<TimePoint> sent{t0};
+    while (s.deadline() != TimePoint::max()) {
+        const TimePoint at = s.deadline();
+        ASSERT_LT(at, t0 + 300ms);
+        EXPECT_FALSE(s.on_packet(from_peer(State::up, 1), at).send);  // ignored meanwhile
+        auto b = s.on_timer(at);
+        ASSERT_TRUE(b.send);
+        EXPECT_EQ(b.send->state, State::admin_down);
+        EXPECT_FALSE(b.transition);
+        EXPECT_GE(at - sent.back(), 75ms);
+        EXPECT_LE(at - sent.back(), 100ms);
+        sent.push_back(at);
+    }
+    EXPECT_GE(sent.size(), 3u);
+    EXPECT_LE(sent.size(), 4u);
+    EXPECT_GE(sent.back(), t0 + 200ms);
     EXPECT_EQ(s.state(), State::admin_down);
-    EXPECT_EQ(s.deadline(), TimePoint::max());
+    EXPECT_FALSE(s.on_timer(t0 + 10s).send);
+}
+
+TEST(BfdSession, AdminDownSignalIsBoundedAndSkippedForAPeerNeverHeard) {
+    {  // 50 x 1 s would hold the daemon's exit for 50 s
+        Timing t = fast(50);
+        t.desired_min_tx = 1s;
+        Session s(t, 1, 1, t0);
+        s.on_packet(from_peer(State::init, 1, 3, 100000, 1000), t0);
+        ASSERT_EQ(s.state(), State::up);
+        s.admin_down(t0);
+        TimePoint last = t0;
+        while (s.deadline() != TimePoint::max()) {
+            last = s.deadline();
+            ASSERT_TRUE(s.on_timer(last).send);
+        }
+        EXPECT_LT(last, t0 + Session::kMaxAdminDownSignal);
+        EXPECT_GE(last, t0 + Session::kMaxAdminDownSignal - 1s);
+    }
+    {  // nobody to tell: one packet, then nothing
+        Session s(fast(), 1, 1, t0);
+        EXPECT_TRUE(s.admin_down(t0).send);
+        EXPECT_EQ(s.deadline(), TimePoint::max());
+    }
 }
 
 TEST(BfdSession, PollIsAnsweredAtOnceWithFinal) {

@@ -1,5 +1,7 @@
 // bfd_instance, track_bfd and BFD_CHECK as keepalived.conf(5) of 2.2.7 describes them, with
 // keepalived's messages for bad values.
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
 
 using namespace vigil::config;
@@ -271,4 +273,39 @@ virtual_server 192.0.2.100 80 {
     EXPECT_EQ(r.config.bfd_checks[0].real_server, 0u);
     EXPECT_EQ(r.config.lvs.virtual_servers.at(0).real_servers.at(0).checker_count, 1u);
     EXPECT_TRUE(r.config.checks.empty());
+}
+
+TEST(BfdConfig, DumpConfigHasTheSessionsTheirTrackersAndChecks) {
+    auto r = load(std::string("bfd_instance B1 {\n    neighbor_ip fd00::2\n    min_rx 100\n"
+                              "    max_hops 2\n}\n"
+                              "bfd_instance B2 {\n    neighbor_ip 192.0.2.2\n}\n") +
+                  kInstance + R"(
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    protocol TCP
+    real_server 192.0.2.21 80 {
+        BFD_CHECK {
+            name B1
+        }
+    }
+    real_server 192.0.2.22 80 {
+    }
+}
+)");
+    ASSERT_TRUE(r.ok()) << all(r);
+    const auto j = nlohmann::json::parse(to_json(r.config));
+    ASSERT_EQ(j["bfd_instances"].size(), 2u);
+    const auto& b = j["bfd_instances"][0];
+    EXPECT_EQ(b["name"], "B1");
+    EXPECT_EQ(b["neighbor_ip"], "fd00::2");
+    EXPECT_EQ(b["min_rx_us"], 100000);
+    EXPECT_EQ(b["sent_ttl"], 64);
+    EXPECT_EQ(b["max_hops"], 2);
+    EXPECT_EQ(j["bfd_instances"][1]["sent_ttl"], 255);
+    const auto& in = j["vrrp"]["instances"][0];
+    ASSERT_EQ(in["track_bfd"].size(), 2u);
+    EXPECT_EQ(in["track_bfd"][1]["name"], "B2");
+    const auto& rss = j["lvs"]["virtual_servers"][0]["real_servers"];
+    EXPECT_EQ(rss[0]["bfd_check"], nlohmann::json::array({"B1"}));
+    EXPECT_FALSE(rss[1].contains("bfd_check"));
 }

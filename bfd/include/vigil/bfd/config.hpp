@@ -14,8 +14,9 @@ namespace vigil::bfd {
 using Address = boost::asio::ip::address;
 using Duration = std::chrono::microseconds;
 
-inline constexpr std::uint16_t kSingleHopPort = 3784;  // RFC 5881
-inline constexpr std::uint16_t kMultiHopPort = 4784;   // RFC 5883
+// RFC 5881. RFC 5883 puts multihop sessions on 4784, but keepalived 2.2.7 sends and listens
+// on 3784 whatever max_hops says, so Vigil does the same to interoperate with it.
+inline constexpr std::uint16_t kPort = 3784;
 
 struct InstanceConfig {
     std::string name;
@@ -35,7 +36,7 @@ struct InstanceConfig {
     bool weight_reverse = false;
     bool vrrp = true;     // state feeds track_bfd
     bool checker = true;  // state feeds BFD_CHECK
-    // A multihop session (max_hops > 0) uses RFC 5883's port.
+    // Fewer than 255 hops accepted on the way (RFC 5883), with the TTL check still on.
     bool multihop() const { return max_hops > 0 && max_hops != 255; }
     std::uint8_t sent_ttl() const { return neighbor.is_v6() ? hoplimit : ttl; }
     bool operator==(const InstanceConfig&) const = default;

@@ -35,7 +35,7 @@ struct SessionStatus {
     std::string name;
     std::string neighbor;
     std::string source;  // empty: chosen by the kernel
-    std::uint16_t port = kSingleHopPort;
+    std::uint16_t port = kPort;
     State state = State::down;
     State remote_state = State::down;
     Diag diag = Diag::none;
@@ -72,8 +72,9 @@ class Engine {
     // negotiated with a poll sequence, a changed neighbour, source, port or TTL restarts the
     // session, removed ones send AdminDown and stop.
     std::expected<void, std::string> reload(const Config& config);
-    // AdminDown to every peer; sockets closed.
-    void stop();
+    // AdminDown to every peer, repeated for a detection time (bounded) on the loop; done runs
+    // once the last has been sent and the sockets are closed.
+    void stop(std::function<void()> done = {});
 
     std::optional<State> state(const std::string& name) const;
     Status status() const;
