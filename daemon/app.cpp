@@ -1096,8 +1096,7 @@ struct App::Impl {
                     for (const auto& svc : ipvs::services_of(vs))
                         if (const auto* a = ipvs::find_service(ds.applied, svc.id))
                             for (const auto& d : a->destinations)
-                                if (d.address == rs.address &&
-                                    (d.port == rs.port || d.forwarding != ipvs::Forwarding::nat))
+                                if (ipvs::is_destination_of(d, rs))
                                     weight_now = std::max(weight_now, d.weight);
                     const bool sorry = v < ds.state.size() && ds.state[v].sorry_active;
                     std::string why = admin == ipvs::Admin::disabled   ? "disabled by the operator"

@@ -110,14 +110,6 @@ Result<void> Director::reload(const Config& config) {
     return {};
 }
 
-namespace {
-
-std::string protocol_name(Protocol p) {
-    return p == Protocol::udp ? "udp" : p == Protocol::sctp ? "sctp" : "tcp";
-}
-
-}  // namespace
-
 void Director::apply_overrides(bool drop_missing) {
     std::erase_if(overrides_, [&](const Override& o) {
         auto t = locate(model_->config(), o.vs, o.rs);
@@ -178,10 +170,7 @@ std::uint64_t Director::connections_of(const LiveTable& live, const Target& t) c
         for (const auto& ls : live)
             if (ls.service.id == s.id)
                 for (const auto& d : ls.destinations)
-                    if (d.destination.address == rcfg.address &&
-                        (d.destination.port == rcfg.port ||
-                         d.destination.forwarding != Forwarding::nat))
-                        n += d.active;
+                    if (is_destination_of(d.destination, rcfg)) n += d.active;
     return n;
 }
 

@@ -1,8 +1,18 @@
 #include "genl.hpp"
 
+#include <linux/ip_vs.h>
 #include <netlink/errno.h>
 
 namespace vigil::ipvs::genl {
+
+Result<NlMsg> request(int family, std::uint8_t cmd, int flags) {
+    NlMsg msg(nlmsg_alloc());
+    if (!msg) return fail("netlink: out of memory");
+    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
+                     IPVS_GENL_VERSION))
+        return fail("netlink: cannot build header");
+    return msg;
+}
 
 Result<int> transact(nl_sock* sock, NlMsg msg) {
     if (int e = nl_send_auto(sock, msg.get()); e < 0)

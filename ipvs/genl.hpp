@@ -16,6 +16,9 @@
 
 namespace vigil::ipvs::genl {
 
+// An empty IPVS generic-netlink request: CMD with FLAGS for FAMILY.
+Result<NlMsg> request(int family, std::uint8_t cmd, int flags);
+
 // Sends `msg` and waits for the kernel's answer: 0 when it accepted the request, else its
 // errno. Only a transport failure is an error.
 Result<int> transact(nl_sock* sock, NlMsg msg);

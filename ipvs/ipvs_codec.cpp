@@ -11,6 +11,8 @@
 
 #include "vigil/ipvs/ipvs_netlink.hpp"
 
+#include "genl.hpp"
+
 namespace vigil::ipvs {
 
 void NlMsgDeleter::operator()(nl_msg* msg) const {
@@ -77,12 +79,7 @@ std::uint32_t kernel_netmask(const Service& s) {
 }
 
 Result<NlMsg> header(int family, std::uint8_t cmd, int flags) {
-    NlMsg msg(nlmsg_alloc());
-    if (!msg) return fail("netlink: out of memory");
-    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
-                     IPVS_GENL_VERSION))
-        return fail("netlink: cannot build header");
-    return msg;
+    return genl::request(family, cmd, flags);
 }
 
 // The service key: family and either fwmark or protocol, address and port.

@@ -8,8 +8,7 @@ namespace vigil::ipvs {
 
 std::string conntrack_key(Protocol p, const Address& vip, std::uint16_t vport, const Address& rs,
                           std::uint16_t rport) {
-    const char* proto = p == Protocol::udp ? "udp" : p == Protocol::sctp ? "sctp" : "tcp";
-    return std::string(proto) + " " + endpoint_name(vip, vport) + " " + endpoint_name(rs, rport);
+    return protocol_name(p) + " " + endpoint_name(vip, vport) + " " + endpoint_name(rs, rport);
 }
 
 namespace {

@@ -305,6 +305,14 @@ std::string endpoint_name(const Address& a, std::uint16_t port) {
                      : a.to_string() + ":" + std::to_string(port);
 }
 
+std::string protocol_name(Protocol p) {
+    return p == Protocol::udp ? "udp" : p == Protocol::sctp ? "sctp" : "tcp";
+}
+
+bool is_destination_of(const Destination& d, const RealServerConfig& rs) {
+    return d.address == rs.address && (d.port == rs.port || d.forwarding != Forwarding::nat);
+}
+
 std::string service_name(const VirtualServerConfig& vs) {
     if (!vs.group.empty()) return vs.group;
     if (vs.keys.empty()) return "?";

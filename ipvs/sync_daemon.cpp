@@ -42,12 +42,7 @@ std::string to_string(SyncRole role) {
 namespace {
 
 Result<NlMsg> header(int family, std::uint8_t cmd, int flags) {
-    NlMsg msg(nlmsg_alloc());
-    if (!msg) return fail("netlink: out of memory");
-    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
-                     IPVS_GENL_VERSION))
-        return fail("netlink: cannot build header");
-    return msg;
+    return genl::request(family, cmd, flags);
 }
 
 }  // namespace

@@ -87,6 +87,15 @@ std::expected<VmacManager, std::string> VmacManager::open() {
     return VmacManager(std::move(*sk));
 }
 
+std::expected<void, std::string> VmacManager::set_up(rtnl_link* link, const std::string& name) {
+    if (rtnl_link_get_flags(link) & IFF_UP) return {};
+    RtnlLink change(rtnl_link_alloc());
+    rtnl_link_set_flags(change.get(), IFF_UP);
+    if (int e = rtnl_link_change(sk_.get(), link, change.get(), 0); e < 0)
+        return std::unexpected(fmt::format("setting {} up: {}", name, nl_error_text(e)));
+    return {};
+}
+
 std::expected<int, std::string> VmacManager::create(const VmacSpec& spec) {
     auto link = make_vmac(spec);
     if (!link) return std::unexpected(link.error());
@@ -110,13 +119,8 @@ std::expected<int, std::string> VmacManager::create(const VmacSpec& spec) {
         if (!same)
             return std::unexpected(
                 fmt::format("interface {} exists and is not this virtual MAC", spec.name));
-        if (spec.up && !(rtnl_link_get_flags(got.get()) & IFF_UP)) {
-            RtnlLink change(rtnl_link_alloc());
-            rtnl_link_set_flags(change.get(), IFF_UP);
-            if (int e = rtnl_link_change(sk_.get(), got.get(), change.get(), 0); e < 0)
-                return std::unexpected(
-                    fmt::format("setting {} up: {}", spec.name, nl_error_text(e)));
-        }
+        if (spec.up)
+            if (auto up = set_up(got.get(), spec.name); !up) return std::unexpected(up.error());
     }
     return rtnl_link_get_ifindex(got.get());
 }
@@ -138,13 +142,8 @@ std::expected<int, std::string> VmacManager::create_ipvlan(const IpvlanSpec& spe
             rtnl_link_get_link(got.get()) != spec.base_ifindex)
             return std::unexpected(
                 fmt::format("interface {} exists and is not this instance's ipvlan", spec.name));
-        if (spec.up && !(rtnl_link_get_flags(got.get()) & IFF_UP)) {
-            RtnlLink change(rtnl_link_alloc());
-            rtnl_link_set_flags(change.get(), IFF_UP);
-            if (int e = rtnl_link_change(sk_.get(), got.get(), change.get(), 0); e < 0)
-                return std::unexpected(
-                    fmt::format("setting {} up: {}", spec.name, nl_error_text(e)));
-        }
+        if (spec.up)
+            if (auto up = set_up(got.get(), spec.name); !up) return std::unexpected(up.error());
     }
     return rtnl_link_get_ifindex(got.get());
 }

@@ -9,6 +9,8 @@
 #include "netlink_socket.hpp"
 #include "vigil/vrrp/config.hpp"
 
+struct rtnl_link;
+
 namespace vigil::vrrp {
 
 // RFC 5798 virtual router MAC: 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6.
@@ -57,6 +59,8 @@ class VmacManager {
 
   private:
     explicit VmacManager(NlSock sk) : sk_(std::move(sk)) {}
+    // An interface that already existed, brought up when it is down.
+    std::expected<void, std::string> set_up(rtnl_link* link, const std::string& name);
     NlSock sk_;
 };
 

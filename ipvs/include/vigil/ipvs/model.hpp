@@ -97,6 +97,10 @@ std::vector<Service> services_of(const VirtualServerConfig& vs);
 // How status, logs and vigilctl name things: "10.0.0.1:80", "[fd00::1]:80", "FWM 7" or the
 // virtual_server_group's name; a real server as "ADDR:PORT".
 std::string endpoint_name(const Address& a, std::uint16_t port);
+std::string protocol_name(Protocol p);  // "tcp", "udp", "sctp"
+// Whether the data plane's destination `d` is real server `rs`: only NAT maps ports, DR and
+// TUN destinations carry the service's port.
+bool is_destination_of(const Destination& d, const RealServerConfig& rs);
 std::string service_name(const VirtualServerConfig& vs);
 
 // The virtual server and real server an operator names: VS as service_name() gives it,
