@@ -75,15 +75,16 @@ std::shared_ptr<Probe> start_probe(ProbeEnv& env, std::shared_ptr<const CheckCon
     return nullptr;
 }
 
-namespace {
-
 std::string_view kind_name(const CheckKind& k) {
     static constexpr std::string_view names[] = {"TCP_CHECK",  "HTTP_GET",   "MISC_CHECK",
                                                  "DNS_CHECK",  "SMTP_CHECK", "UDP_CHECK",
                                                  "PING_CHECK", "FILE_CHECK"};
+    static_assert(std::size(names) == std::variant_size_v<CheckKind>);
     if (const auto* h = std::get_if<HttpCheck>(&k); h && h->ssl) return "SSL_GET";
     return names[k.index()];
 }
+
+namespace {
 
 bool same_target(const CheckConfig& a, const CheckConfig& b) {
     return a.kind.index() == b.kind.index() && a.effective_ip() == b.effective_ip() &&
@@ -289,12 +290,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         // Hooks may add or remove checkers: c is not touched after this point.
         std::size_t id = c.id;
         auto cfg = c.cfg;
-        if (v.changed) {
-            log(6, std::string(kind_name(cfg->kind)) + " on " + cfg->effective_ip().to_string() +
-                       ":" + std::to_string(cfg->effective_port()) +
-                       (r.up ? " succeeded" : " failed: " + r.reason));
-            if (hooks.on_state_change) hooks.on_state_change(id, r.up, r);
-        }
+        // The owner logs the change: it knows which real server of which service this is.
+        if (v.changed && hooks.on_state_change) hooks.on_state_change(id, r.up, r);
         if (log_failure) {
             log(6, std::string(kind_name(cfg->kind)) + " on " + cfg->effective_ip().to_string() +
                        ":" + std::to_string(cfg->effective_port()) + " failed (retry " +

@@ -9,8 +9,36 @@ install(FILES ${PROJECT_SOURCE_DIR}/contrib/vigild.service DESTINATION /lib/syst
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/contrib/vigild.init DESTINATION /etc/init.d RENAME vigild)
 install(FILES ${PROJECT_SOURCE_DIR}/etc/lvs-dr-wlc.conf DESTINATION /etc/vigil RENAME vigild.conf)
 
-set(VIGIL_DEB_MAINTAINER "Vigil maintainers <vigil@example.org>"
-    CACHE STRING "Maintainer field of the Debian package")
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian/default DESTINATION /etc/default RENAME vigild)
+
+# Maintainer: whoever builds the package, as Debian's tools find them (DEBFULLNAME and DEBEMAIL,
+# else the source tree's git identity); -DVIGIL_DEB_MAINTAINER= overrides both.
+set(VIGIL_DEB_MAINTAINER "" CACHE STRING "Maintainer field of the Debian package (empty: found)")
+set(_maint "${VIGIL_DEB_MAINTAINER}")
+if(_maint STREQUAL "" AND DEFINED ENV{DEBEMAIL} AND NOT "$ENV{DEBEMAIL}" STREQUAL "")
+  if(DEFINED ENV{DEBFULLNAME} AND NOT "$ENV{DEBFULLNAME}" STREQUAL "")
+    set(_maint "$ENV{DEBFULLNAME} <$ENV{DEBEMAIL}>")
+  elseif("$ENV{DEBEMAIL}" MATCHES "<")
+    set(_maint "$ENV{DEBEMAIL}")
+  endif()
+endif()
+if(_maint STREQUAL "")
+  find_program(_git git)
+  if(_git)
+    execute_process(COMMAND ${_git} -C ${PROJECT_SOURCE_DIR} config user.name
+                    OUTPUT_VARIABLE _gname OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    execute_process(COMMAND ${_git} -C ${PROJECT_SOURCE_DIR} config user.email
+                    OUTPUT_VARIABLE _gmail OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    if(NOT _gname STREQUAL "" AND NOT _gmail STREQUAL "")
+      set(_maint "${_gname} <${_gmail}>")
+    endif()
+  endif()
+endif()
+if(_maint STREQUAL "")
+  set(_maint "Vigil maintainers <vigil@localhost>")
+endif()
+set(VIGIL_DEB_CONTACT "${_maint}")
+
 set(_doc ${PROJECT_BINARY_DIR}/deb-doc)
 if(DEFINED ENV{SOURCE_DATE_EPOCH})
   set(_epoch $ENV{SOURCE_DATE_EPOCH})
@@ -29,7 +57,7 @@ install(FILES ${_doc}/changelog.gz ${CMAKE_CURRENT_LIST_DIR}/debian/copyright
 
 set(CPACK_PACKAGE_NAME vigil)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_CONTACT "${VIGIL_DEB_MAINTAINER}")
+set(CPACK_PACKAGE_CONTACT "${VIGIL_DEB_CONTACT}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "high-availability daemon: VRRP, health checks, LVS")
 # The extended description only: CPack puts the summary on the first line and indents the rest.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION

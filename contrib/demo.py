@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The LVS story in network namespaces (run through contrib/demo.sh).
 
-client 10.0.0.100 --br0-- d1, d2 (VIP 10.0.0.10) --br1-- real servers a b c (10.0.1.11-13)
-                                                          sorry server (10.0.1.20)
-Two directors in a VRRP sync group hold the client-side VIP and the real servers' gateway
-(10.0.1.254); an LVS-NAT service 10.0.0.10:80 with HTTP_GET checks spreads a client's requests
-over a, b, c. Each step changes one thing and shows the client's view live.
+With IPVS, LVS-DR, all on one segment:
+  client 10.0.0.100, directors d1 d2 (VIP 10.0.0.10), real servers a b c (10.0.0.11-13) and
+  sorry (10.0.0.20), each with the VIP on lo by vigil-realserver: they answer the client directly.
+With nftables (no IPVS anywhere), LVS-NAT:
+  client 10.0.0.100 --br0-- d1, d2 (VIP 10.0.0.10) --br1-- a b c (10.0.1.11-13), sorry (10.0.1.20)
+  and the directors' sync group also holds the real servers' gateway (10.0.1.254).
+A service 10.0.0.10:80 with HTTP_GET checks spreads a client's requests over a, b, c. Each step
+changes one thing and shows the client's view live.
 
 Where: the host's IPVS when the kernel has it, else IPVS in a User-Mode Linux guest, else the
 host's nftables. --check runs the story quickly without the live table and exits 0 only when
@@ -28,16 +31,26 @@ import uml  # noqa: E402
 
 VIGILD = netns.VIGILD
 VIGILCTL = os.path.join(netns.BUILD_DIR, "daemon", "vigilctl")
+REALSERVER = os.path.join(TOP, "contrib", "vigil-realserver")
 VIP, GW, SVC = "10.0.0.10", "10.0.1.254", "10.0.0.10:80"
-SERVERS = {"a": "10.0.1.11", "b": "10.0.1.12", "c": "10.0.1.13"}
-SORRY = "10.0.1.20"
-NAMES = {**{v: k for k, v in SERVERS.items()}, SORRY: "sorry"}
 COLS = ["a", "b", "c", "sorry"]
 
-# A real server: "/" answers its name, "/health" 200, or 503 while FLAG exists.
+
+class Layout:
+    """Where the real servers are: beside the directors (DR) or behind them (NAT)."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        net = "10.0.0" if kind == "DR" else "10.0.1"
+        self.servers = {"a": f"{net}.11", "b": f"{net}.12", "c": f"{net}.13"}
+        self.sorry = f"{net}.20"
+        self.names = {**{v: k for k, v in self.servers.items()}, self.sorry: "sorry"}
+
+# A real server: "/" answers its name, "/health" 200, or 503 while FLAG exists. On every
+# address: its own (checks) and, under DR, the VIP (clients).
 SERVER = r"""
 import http.server, os, socketserver, sys
-name, addr, flag = sys.argv[1], sys.argv[2], sys.argv[3]
+name, flag = sys.argv[1], sys.argv[2]
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     def do_GET(self):
@@ -53,7 +66,7 @@ class H(http.server.BaseHTTPRequestHandler):
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = allow_reuse_address = True
     request_queue_size = 128
-S((addr, 80), H).serve_forever()
+S(("", 80), H).serve_forever()
 """
 
 # The client: a fresh connection per request, forever; "TIME ANSWER" lines ("error" if failed).
@@ -85,7 +98,7 @@ with open(out, "a", buffering=1) as log:
 """
 
 
-def director_conf(name, prio, state, backend):
+def director_conf(name, prio, state, backend, lay):
     rs = "".join(f"""
     real_server {addr} 80 {{
         weight 1
@@ -97,7 +110,7 @@ def director_conf(name, prio, state, backend):
             connect_timeout 1
             retry 0
         }}
-    }}""" for addr in SERVERS.values())
+    }}""" for addr in lay.servers.values())
     inst = "".join(f"""
 vrrp_instance {iname} {{
     state {state}
@@ -110,24 +123,27 @@ vrrp_instance {iname} {{
         {vip}/24
     }}
 }}
-""" for iname, dev, vrid, vip in (("EXT", "eth0", 10, VIP), ("GW", "eth1", 11, GW)))
+""" for iname, dev, vrid, vip in (("EXT", "eth0", 10, VIP), ("GW", "eth1", 11, GW))
+        if lay.kind == "NAT" or iname == "EXT")
+    # NAT: the gateway must move with the VIP, or replies would leave through the dead director.
+    group = """vrrp_sync_group DIRECTORS {
+    group {
+        EXT
+        GW
+    }
+}
+""" if lay.kind == "NAT" else ""
     return f"""global_defs {{
     router_id {name}
     lvs_backend {backend}
 }}
-vrrp_sync_group DIRECTORS {{
-    group {{
-        EXT
-        GW
-    }}
-}}
-{inst}
+{group}{inst}
 virtual_server {VIP} 80 {{
     delay_loop 1
     lb_algo rr
-    lb_kind NAT
+    lb_kind {lay.kind}
     protocol TCP
-    sorry_server {SORRY} 80
+    sorry_server {lay.sorry} 80
 {rs}
 }}
 """
@@ -143,6 +159,7 @@ def host_has_ipvs():
 class Story:
     def __init__(self, rig, backend, check):
         self.rig, self.backend, self.check = rig, backend, check
+        self.lay = Layout("DR" if backend == "ipvs" else "NAT")
         self.live = not check
         self.pause = 1.5 if check else 6.0
         self.answers = []  # (time, answer)
@@ -156,26 +173,34 @@ class Story:
 
     # --- the rig
     def build(self):
-        rig = self.rig
-        rig.add_bridge("br1")
+        rig, lay = self.rig, self.lay
+        nat = lay.kind == "NAT"
+        if nat:
+            rig.add_bridge("br1")
         self.client = rig.add_host("cl", ["10.0.0.100/24"])
         for i, (prio, state) in enumerate(((150, "MASTER"), (100, "BACKUP")), start=1):
             d = rig.add_host(f"d{i}", [f"10.0.0.{i}/24"])
-            rig.plug(d, "eth1", [f"10.0.1.{i}/24"], bridge="br1")
-            for k, v in (("ip_forward", 1), ("conf.all.rp_filter", 0), ("conf.eth0.rp_filter", 0),
-                         ("conf.eth1.rp_filter", 0), ("conf.all.send_redirects", 0),
-                         ("conf.eth1.send_redirects", 0)):
-                d.run("sysctl", "-qw", f"net.ipv4.{k}={v}")
+            if nat:
+                rig.plug(d, "eth1", [f"10.0.1.{i}/24"], bridge="br1")
+                for k, v in (("ip_forward", 1), ("conf.all.rp_filter", 0),
+                             ("conf.eth0.rp_filter", 0), ("conf.eth1.rp_filter", 0),
+                             ("conf.all.send_redirects", 0), ("conf.eth1.send_redirects", 0)):
+                    d.run("sysctl", "-qw", f"net.ipv4.{k}={v}")
             name = f"d{i}"
             conf = rig.path(f"{name}.conf")
             with open(conf, "w") as f:
-                f.write(director_conf(name, prio, state, self.backend))
+                f.write(director_conf(name, prio, state, self.backend, lay))
             self.dirs[name] = {"host": d, "sock": rig.path(f"{name}.sock"), "conf": conf,
                                "log": rig.path(f"{name}.log")}
-        for name, addr in {**SERVERS, "sorry": SORRY}.items():
-            h = rig.add_host(name, [f"{addr}/24"], bridge="br1")
-            h.ip("route", "add", "default", "via", GW)
-            h.spawn(["python3", "-c", SERVER, name, addr, self.flag(name)],
+        self.hosts = {}
+        for name, addr in {**lay.servers, "sorry": lay.sorry}.items():
+            h = rig.add_host(name, [f"{addr}/24"], bridge="br1" if nat else "br0")
+            self.hosts[name] = h
+            if nat:
+                h.ip("route", "add", "default", "via", GW)
+            else:
+                self.realserver(h, "start", VIP)
+            h.spawn(["python3", "-c", SERVER, name, self.flag(name)],
                     log=rig.path(f"srv-{name}.log"))
         for name, d in self.dirs.items():
             d["proc"] = d["host"].spawn([VIGILD, "-n", "-l", "-f", d["conf"], "-p",
@@ -183,6 +208,11 @@ class Story:
                                          d["sock"]], log=d["log"])
         self.client_log = rig.path("client.log")
         open(self.client_log, "w").close()
+
+    def realserver(self, host, *args):
+        """vigil-realserver on a real server, its record in the rig's scratch directory."""
+        return host.run("env", f"VIGIL_REALSERVER_STATE_DIR={self.rig.path('realserver')}",
+                        REALSERVER, *args, check=False)
 
     def flag(self, name):
         return self.rig.path(f"{name}.failing")
@@ -225,7 +255,8 @@ class Story:
             for vs in view.get("virtual_servers", []):
                 for rs in vs.get("real_servers", []):
                     if rs.get("in_pool"):
-                        pool.add(NAMES.get(rs.get("address", "").split(":")[0], rs.get("address")))
+                        addr = rs.get("address", "")
+                        pool.add(self.lay.names.get(addr.split(":")[0], addr))
                 if vs.get("sorry_active"):
                     pool.add("sorry")
         with open(self.client_log) as f:
@@ -339,8 +370,15 @@ class Story:
         ready = self.watch(40, lambda: self.state["masters"] == ["d1"] and
                            self.state["pool"] == {"a", "b", "c"})
         self.draw(final=True)
-        self.step("steady state: d1 is master, a, b and c share the client's requests")
+        kind = self.lay.kind
+        self.step(f"steady state: d1 is master, a, b and c share the client's requests (LVS-{kind})")
         self.expect(ready, "d1 master, pool a b c")
+        if kind == "DR":
+            # The real servers hold the VIP without answering ARP for it: only the master does.
+            r = self.realserver(self.hosts["a"], "status", VIP)
+            self.say("   vigil-realserver status on a:\n" +
+                     "\n".join("     " + ln for ln in r.stdout.strip().splitlines()))
+            self.expect(r.returncode == 0, "the real servers hold the VIP on lo, ARP silent")
         self.start_client()
         t0 = time.monotonic()
         self.watch(p + 1)
@@ -380,8 +418,8 @@ class Story:
         self.step("vigilctl drain b on both directors: weight 0, then out of the pool, no error")
         t0 = time.monotonic()
         for d in self.dirs:
-            r = self.ctl(d, "drain", SVC, f"{SERVERS['b']}:80", "--timeout", "10")
-            self.say(f"   {d}: vigilctl drain {SVC} {SERVERS['b']}:80 -> "
+            r = self.ctl(d, "drain", SVC, f"{self.lay.servers['b']}:80", "--timeout", "10")
+            self.say(f"   {d}: vigilctl drain {SVC} {self.lay.servers['b']}:80 -> "
                      f"{(r.stdout or r.stderr).strip()}")
         self.expect(self.watch(15, self.pool_is("ac")), "pool is a c")
         self.watch(p)
@@ -391,19 +429,21 @@ class Story:
 
         self.step("vigilctl enable b: back in the pool")
         for d in self.dirs:
-            self.ctl(d, "enable", SVC, f"{SERVERS['b']}:80")
+            self.ctl(d, "enable", SVC, f"{self.lay.servers['b']}:80")
         self.expect(self.watch(10, self.pool_is("abc")), "pool is a b c")
         t0 = time.monotonic()
         self.watch(p)
         c = self.counts(self.since(t0 + 0.5))
         self.expect(c["error"] == 0 and all(c[k] for k in "abc"), "no error, all three serve")
 
-        self.step("d1 dies (vigild killed, links down): d2 takes over the VIP and the gateway")
+        what = "the VIP and the gateway" if kind == "NAT" else "the VIP"
+        self.step(f"d1 dies (vigild killed, links down): d2 takes over {what}")
         d1 = self.dirs["d1"]
         t0 = time.monotonic()
         self.rig.stop(d1["proc"], signal.SIGKILL)
         d1["host"].ip("link", "set", "eth0", "down")
-        d1["host"].ip("link", "set", "eth1", "down")
+        if kind == "NAT":
+            d1["host"].ip("link", "set", "eth1", "down")
         took = self.watch(10, lambda: self.state["masters"] == ["d2"])
         t1 = time.monotonic()
         self.expect(took, f"d2 is master after {t1 - t0:.1f} s")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The LVS story, live, in network namespaces (contrib/demo.py): two directors in a VRRP pair
-# holding the VIP, three real servers and a sorry server behind LVS-NAT, a client making
-# requests the whole time. IPVS on the host when its kernel has it, else in a User-Mode Linux
+# holding the VIP, three real servers and a sorry server behind LVS-DR (prepared by
+# vigil-realserver; LVS-NAT on nftables), a client making requests the whole time. IPVS on the host when its kernel has it, else in a User-Mode Linux
 # guest, else nftables on the host.
 #   bash contrib/demo.sh            the live story
 #   bash contrib/demo.sh --check    quick and quiet; exit 0 only if every step went as expected

@@ -96,6 +96,18 @@ std::string check_identity(const config::Config& c, const config::CheckBinding& 
     return fmt::format("{}|{}|{}|{}", service_text(vs), rs, nth, b.check.kind.index());
 }
 
+// keepalived's way of naming a check's target: "[10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80".
+std::string check_label(const config::Config& c, const config::CheckBinding& b) {
+    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
+    const std::string_view proto = protocol_text(vs.protocol);
+    std::string rs = b.real_server < vs.real_servers.size()
+                         ? fifo_endpoint(vs.real_servers[b.real_server].address, proto,
+                                         vs.real_servers[b.real_server].port)
+                         : "the sorry server";
+    return fmt::format("{} on {} of VS {}", checkers::kind_name(b.check.kind), rs,
+                       fifo_service(vs));
+}
+
 }  // namespace
 
 struct App::Impl {
@@ -129,6 +141,7 @@ struct App::Impl {
     struct Bound {
         std::size_t vs, rs;
         std::string identity;
+        std::string label;  // for log lines: "TCP_CHECK on [10.2.0.11]:tcp:80 of VS ..."
     };
     std::map<std::size_t, Bound> checks;
     std::map<std::pair<std::size_t, std::size_t>, std::vector<std::size_t>> checks_of;
@@ -459,8 +472,10 @@ struct App::Impl {
             auto it = checks.find(id);
             if (it == checks.end()) return;
             const auto& b = it->second;
-            log.info("{} check {} on {}{}", up ? "Success" : "Failure", b.identity,
-                     up ? "" : "failed: ", up ? "" : r.reason);
+            if (up)
+                log.info("{} succeeded", b.label);
+            else
+                log.info("{} failed: {}", b.label, r.reason);
             push_health(b.vs, b.rs);
         };
         h.on_weight_change = [this](std::size_t id, std::optional<int> w) {
@@ -590,13 +605,13 @@ struct App::Impl {
             } else {
                 id = pool->add(b.check);
             }
-            checks[id] = {b.virtual_server, b.real_server, ident};
+            checks[id] = {b.virtual_server, b.real_server, ident, check_label(c, b)};
             checks_of[{b.virtual_server, b.real_server}].push_back(id);
         }
         for (const auto& [ident, id] : old) pool->remove(id);
     }
 
-    // Daemons with different pid files own different nftables tables (COMPAT.md: nothing
+    // Daemons with different pid files own different nftables tables (as keepalived: nothing
     // collides); the default pid file keeps the plain names.
     std::string table_suffix() const {
         if (options.pid_file == Options{}.pid_file) return "";
@@ -734,7 +749,7 @@ struct App::Impl {
         configure_pool();
         // The director must exist before the first verdicts arrive; checks start after warmup.
         if (auto r = director->start(with_checker_counts(running)); !r) {
-            // VRRP keeps running without a data plane (COMPAT.md: never take the daemon down).
+            // VRRP keeps running without a data plane: as keepalived, never take the daemon down.
             log.error("virtual servers: {}", r.error().message);
         }
         bind_checks(running);
@@ -1209,7 +1224,8 @@ struct App::Impl {
         // VRID and interface apart from the state: alerts join on them (two masters, one VRID).
         m.family("vigil_vrrp_instance_info", "gauge", "1 for each instance, with its VRID");
         for (const auto& i : s["vrrp"]["instances"]) {
-            const std::string in = MetricsText::label("instance", i["name"].get<std::string>());
+            const std::string in =
+                MetricsText::label("vrrp_instance", i["name"].get<std::string>());
             m.sample("vigil_vrrp_instance_info",
                      in + "," + MetricsText::label("vrid", std::to_string(i["vrid"].get<int>())) +
                          "," + MetricsText::label("interface", i["interface"].get<std::string>()),
@@ -1225,10 +1241,10 @@ struct App::Impl {
                          n.get<double>());
         }
         for (const auto& [reason, n] : s["vrrp"]["drops"].items())
-            m.sample(
-                "vigil_vrrp_drops_total",
-                MetricsText::label("instance", "") + "," + MetricsText::label("reason", reason),
-                n.get<double>());
+            m.sample("vigil_vrrp_drops_total",
+                     MetricsText::label("vrrp_instance", "") + "," +
+                         MetricsText::label("reason", reason),
+                     n.get<double>());
         m.family("vigil_lb_apply_failures_total", "counter",
                  "load-balancing tables the data plane could not apply or open");
         m.family("vigil_lb_refusals_total", "counter",

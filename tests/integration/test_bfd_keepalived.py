@@ -270,7 +270,7 @@ class TrackBfd(RigTest):
         self.run_track("vigil", "keepalived", "keepalived")
 
     def test_vigil_weight_on_keepalived_bfd_loss(self):
-        # keepalived as the backup re-arms its timer on a lower-priority advert (COMPAT.md) and
+        # keepalived as the backup re-arms its timer on a lower-priority advert (2.2.7 does) and
         # never takes over from a weighted-down master; a Vigil backup does, as RFC 5798 says.
         self.run_track("vigil", "keepalived", "vigil", weight=-60)
 

@@ -123,6 +123,12 @@ class Director(unittest.TestCase):
         self.assertEqual(self.rig.stop(self.vigild, signal.SIGTERM), 0)
         tables = self.dir.run("nft", "list", "tables").stdout
         self.assertNotIn("vigil", tables, "vigild left its nftables table behind")
+        # Check changes are logged with the real server and service as keepalived names them.
+        log = Path(self.log).read_text(errors="replace")
+        b = SERVERS["b"][0]
+        self.assertRegex(log, rf"HTTP_GET on \[{b}\]:tcp:80 of VS \[{VIP}\]:tcp:80 failed: ")
+        self.assertIn(f"HTTP_GET on [{SERVERS['a'][0]}]:tcp:80 of VS [{VIP}]:tcp:80 succeeded",
+                      log)
 
 
 if __name__ == "__main__":

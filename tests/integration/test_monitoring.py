@@ -160,8 +160,8 @@ scrape_configs:
         self.assertEqual(used - exported, set(), "metrics vigild does not export")
 
         # Both MASTER, the drops counted, r1's VI_F in FAULT, the pool below quorum.
-        self.wait_scrape("10.0.0.2", lambda t: 'vigil_vrrp_state{instance="VI_1",state="MASTER"} 1'
-                         in t and re.search(r'vigil_vrrp_drops_total\{instance="VI_1",reason="[^"]+"\} [1-9]', t),
+        self.wait_scrape("10.0.0.2", lambda t: 'vigil_vrrp_state{vrrp_instance="VI_1",state="MASTER"} 1'
+                         in t and re.search(r'vigil_vrrp_drops_total\{vrrp_instance="VI_1",reason="[^"]+"\} [1-9]', t),
                          timeout=20)
         self.start_prometheus()
         want = {"VigilSplitBrain", "VigilInstanceFault", "VigilPoolBelowQuorum",
@@ -179,7 +179,7 @@ scrape_configs:
         self.assertIsNotNone(ok, f"alerts: {json.dumps(seen[0], indent=1)}\nprometheus:\n{plog}")
         by_name = {a["labels"]["alertname"]: a for a in seen[0]}
         self.assertEqual(by_name["VigilSplitBrain"]["labels"]["vrid"], "51")
-        self.assertEqual(by_name["VigilInstanceFault"]["labels"]["exported_instance"], "VI_F")
+        self.assertEqual(by_name["VigilInstanceFault"]["labels"]["vrrp_instance"], "VI_F")
         self.assertEqual(by_name["VigilPoolBelowQuorum"]["labels"]["vs"], "10.0.0.10:80")
         self.assertNotIn("VigilRealServerFlapping", by_name)
         self.assertNotIn("VigilDown", by_name)

@@ -128,7 +128,7 @@ class Operations(unittest.TestCase):
         # Metrics over HTTP from inside the namespace.
         out = self.r1.run(sys.executable, "-c",
                           f"import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{port}/metrics',timeout=5).read().decode())").stdout
-        self.assertIn('vigil_vrrp_state{instance="VI_A",state="MASTER"} 1', out)
+        self.assertIn('vigil_vrrp_state{vrrp_instance="VI_A",state="MASTER"} 1', out)
         self.assertIn("vigil_up 1", out)
         # SIGTERM: exit 0, VIP released, pid file and socket gone.
         self.assertEqual(self.d.stop(signal.SIGTERM), 0)

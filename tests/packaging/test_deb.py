@@ -19,6 +19,7 @@ FILES = [
     "usr/share/man/man8/vigil-realserver.8.gz",
     "usr/share/man/man5/vigil.conf.5.gz", "usr/share/man/man1/vigil-genhash.1.gz",
     "lib/systemd/system/vigild.service", "etc/init.d/vigild", "etc/vigil/vigild.conf",
+    "etc/default/vigild",
     "usr/share/doc/vigil/copyright", "usr/share/doc/vigil/changelog.gz",
 ]
 
@@ -61,7 +62,8 @@ class DebPackage(unittest.TestCase):
         ctrl = os.path.join(self.tmp, "ctrl")
         self.assertEqual(run("dpkg-deb", "-e", self.deb, ctrl).returncode, 0)
         with open(os.path.join(ctrl, "conffiles")) as f:
-            self.assertEqual(set(f.read().split()), {"/etc/init.d/vigild", "/etc/vigil/vigild.conf"})
+            self.assertEqual(set(f.read().split()), {"/etc/init.d/vigild", "/etc/vigil/vigild.conf",
+                                                "/etc/default/vigild"})
 
     def test_depends_come_from_the_binaries(self):
         depends = self.field("Depends")
@@ -69,6 +71,50 @@ class DebPackage(unittest.TestCase):
                     "libnftables1", "libssl3", "libfmt9", "iproute2"):
             self.assertIn(lib, depends)
         self.assertEqual(self.field("Package"), "vigil")
+
+    def test_maintainer_is_the_builder(self):
+        maint = self.field("Maintainer")
+        self.assertRegex(maint, r"^[^<>]+ <[^<>@ ]+@[^<>@ ]+>$")
+        self.assertNotIn("example.org", maint)
+        # The changelog's trailer names the same person.
+        r = run("sh", "-c", f"gzip -dc {self.root}/usr/share/doc/vigil/changelog.gz")
+        self.assertIn(f" -- {maint}  ", r.stdout)
+
+    def test_service_takes_its_file_from_etc_default(self):
+        unit = os.path.join(self.root, "lib/systemd/system/vigild.service")
+        with open(unit) as f:
+            text = f.read()
+        self.assertIn("EnvironmentFile=-/etc/default/vigild", text)
+        self.assertRegex(text, r"ExecStart=/usr/sbin/vigild -n -f \$\{CONFIG\} ")
+        # Environment= comes before EnvironmentFile=, so the file's CONFIG wins.
+        self.assertLess(text.index("Environment=CONFIG="), text.index("EnvironmentFile="))
+        with open(os.path.join(self.root, "etc/default/vigild")) as f:
+            self.assertIn("CONFIG=/etc/vigil/vigild.conf", f.read())
+        if shutil.which("systemd-analyze"):
+            # Verified on this host's systemd, its programs taken from the unpacked package.
+            copy = os.path.join(self.tmp, "vigild.service")
+            with open(copy, "w") as f:
+                f.write(text.replace("/usr/sbin/", os.path.join(self.root, "usr/sbin/")))
+            r = run("systemd-analyze", "verify", copy)
+            # The man pages are looked up on this host, which has not installed them.
+            complaints = [ln for ln in (r.stdout + r.stderr).splitlines()
+                          if "vigild.service" in ln and "Command 'man " not in ln]
+            self.assertEqual(complaints, [])
+        # The init script reads CONFIG from the same file.
+        env = {"PATH": os.environ["PATH"], "DAEMON": "/bin/false",
+               "PIDFILE": os.path.join(self.tmp, "none.pid")}
+        script = os.path.join(self.root, "etc/init.d/vigild")
+        defaults = os.path.join(self.tmp, "default-vigild")
+        with open(defaults, "w") as f:
+            f.write("CONFIG=/etc/vigil/vigild.conf\n")
+        with open(script) as f:
+            body = f.read().replace("/etc/default/vigild", defaults)
+        tried = os.path.join(self.tmp, "init-copy")
+        with open(tried, "w") as f:
+            f.write(body)
+        r = run("sh", tried, "start", env=env)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("-t -f /etc/vigil/vigild.conf", r.stderr)
 
     def test_installed_programs_run(self):
         vigild = os.path.join(self.root, "usr/sbin/vigild")

@@ -13,12 +13,12 @@ TEST(Metrics, TextFormat) {
     vigil::MetricsText m;
     m.family("vigil_vrrp_state", "gauge", "1 in the named state");
     m.sample("vigil_vrrp_state",
-             vigil::MetricsText::label("instance", "VI\"1") + "," +
+             vigil::MetricsText::label("vrrp_instance", "VI\"1") + "," +
                  vigil::MetricsText::label("state", "MASTER"),
              1);
     EXPECT_EQ(m.text(),
               "# HELP vigil_vrrp_state 1 in the named state\n# TYPE vigil_vrrp_state gauge\n"
-              "vigil_vrrp_state{instance=\"VI\\\"1\",state=\"MASTER\"} 1\n");
+              "vigil_vrrp_state{vrrp_instance=\"VI\\\"1\",state=\"MASTER\"} 1\n");
 }
 
 TEST(Metrics, ServesMetricsOverHttp) {

@@ -41,6 +41,8 @@ enum class Failure : std::uint8_t {
 };
 inline constexpr std::size_t failure_kinds = 19;
 std::string_view to_string(Failure f);
+// keepalived's block name: "TCP_CHECK", "HTTP_GET", "SSL_GET", ...
+std::string_view kind_name(const CheckKind& k);
 
 struct CheckResult {
     bool up = false;
