@@ -13,6 +13,7 @@
 #include "process_tuning.hpp"
 #include "scripts.hpp"
 #include "smtp_alert.hpp"
+#include "snapshot_render.hpp"
 #include "status.hpp"
 
 #include <vigil/checkers/pool.hpp>
@@ -1001,308 +1002,128 @@ struct App::Impl {
 
     // ---- observability ----------------------------------------------------------------------
 
-    json notify_scripts_json() const {
-        if (!notify_scripts) return json::object();
-        const auto& c = notify_scripts->counters();
-        return {{"running", notify_scripts->running()},
-                {"waiting", notify_scripts->waiting()},
-                {"queued", c.queued},
-                {"finished", c.finished},
-                {"timed_out", c.timed_out},
-                {"abandoned", c.abandoned},
-                {"dropped", c.dropped},
-                {"refused", c.refused}};
-    }
-
-    json status_json() const {
-        json j;
-        j["daemon"] = {{"pid", getpid()},
-                       {"config_file", options.config_file},
-                       {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::steady_clock::now() - started)
-                                        .count()},
-                       {"reloads", reloads},
-                       {"reloads_refused", reloads_refused},
-                       {"scripts_running", scripts ? scripts->running() : 0},
-                       {"notify_scripts", notify_scripts_json()},
-                       {"unsupported_keywords", running.unsupported_keywords},
-                       {"handler_failures", handler_failures}};
-        const auto mem = own_memory();
-        j["daemon"]["rss_kib"] = mem.rss_kib;
-        j["daemon"]["anon_kib"] = mem.anon_kib;
-        json inst = json::array();
-        if (vrrp) {
-            const auto st = vrrp->status();
-            const auto now = std::chrono::steady_clock::now();
-            for (const auto& i : st.instances) {
-                json vips = json::array();
-                if (const auto* cfg = instance(i.name))
-                    for (const auto& v : cfg->vips) vips.push_back(v.address.to_string());
-                inst.push_back(
-                    {{"name", i.name},
-                     {"group", i.group},
-                     {"interface", i.interface},
-                     {"vrid", i.vrid},
-                     {"version", i.version},
-                     {"state", upper(vrrp::to_string(i.state))},
-                     {"priority", i.base_priority},
-                     {"effective_priority", i.effective_priority},
-                     {"maintenance", i.maintenance},
-                     {"last_cause", i.last_cause},
-                     {"tracking", i.tracking},
-                     {"master", i.master ? i.master->to_string() : ""},
-                     {"last_transition_s_ago",
-                      std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
-                              .count() /
-                          1000.0},
-                     {"vips", vips},
-                     {"adverts_sent", i.adverts_sent},
-                     {"adverts_received", i.adverts_received},
-                     {"became_master", i.became_master},
-                     {"released_master", i.released_master},
-                     {"priority_zero_sent", i.priority_zero_sent},
-                     {"priority_zero_received", i.priority_zero_received},
-                     {"drops", i.drops},
-                     {"errors", i.errors}});
-            }
-            json procs = json::array();
-            for (const auto& p : st.track_processes)
-                procs.push_back({{"name", p.name}, {"running", p.running}, {"quorum", p.quorum}});
-            j["vrrp"] = {{"instances", inst}, {"drops", st.drops}, {"track_processes", procs}};
-        } else {
-            j["vrrp"] = {
-                {"instances", inst}, {"drops", json::object()}, {"track_processes", json::array()}};
+    Snapshot snapshot() const {
+        Snapshot s;
+        const auto now = std::chrono::steady_clock::now();
+        auto& d = s.daemon;
+        d.pid = getpid();
+        d.config_file = options.config_file;
+        d.uptime_s = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
+        d.reloads = reloads;
+        d.reloads_refused = reloads_refused;
+        d.scripts_running = scripts ? scripts->running() : 0;
+        if (notify_scripts) {
+            const auto& c = notify_scripts->counters();
+            d.notify_scripts = NotifyScriptsView{notify_scripts->running(),
+                                                 notify_scripts->waiting(),
+                                                 c.queued,
+                                                 c.finished,
+                                                 c.timed_out,
+                                                 c.abandoned,
+                                                 c.dropped,
+                                                 c.refused};
         }
-        json vss = json::array();
+        d.unsupported_keywords = running.unsupported_keywords;
+        d.handler_failures = handler_failures;
+        const auto mem = own_memory();
+        d.rss_kib = mem.rss_kib;
+        d.anon_kib = mem.anon_kib;
+        if (vrrp) {
+            auto st = vrrp->status();
+            for (auto& i : st.instances) {
+                InstanceView v;
+                if (const auto* cfg = instance(i.name))
+                    for (const auto& a : cfg->vips) v.vips.push_back(a.address.to_string());
+                v.since_transition_s =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
+                        .count() /
+                    1000.0;
+                v.status = std::move(i);
+                s.instances.push_back(std::move(v));
+            }
+            s.track_processes = std::move(st.track_processes);
+            s.vrrp_drops = std::move(st.drops);
+        }
         if (director) {
             const auto ds = director->status();
             const auto& cfg = running.lvs;
             for (std::size_t v = 0; v < cfg.virtual_servers.size(); ++v) {
                 const auto& vs = cfg.virtual_servers[v];
-                json rss = json::array();
+                VirtualServerView vv;
+                vv.name = service_text(vs);
+                vv.quorum_up = v < ds.state.size() && ds.state[v].quorum_up;
+                vv.sorry_active = v < ds.state.size() && ds.state[v].sorry_active;
                 for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
                     const auto& rs = vs.real_servers[r];
-                    json checks_j = json::array();
+                    RealServerView rv;
+                    rv.address = endpoint_text(rs.address, rs.port);
+                    rv.weight = rs.weight;
                     if (auto it = checks_of.find({v, r}); it != checks_of.end() && pool)
                         for (auto id : it->second)
-                            if (auto s = pool->status(id))
-                                checks_j.push_back({{"up", s->up},
-                                                    {"last", s->last.reason},
-                                                    {"latency_us", s->last.latency.count()},
-                                                    {"probes", s->counters.probes},
-                                                    {"suspended", s->suspended}});
+                            if (auto st = pool->status(id)) {
+                                CheckView c;
+                                c.up = st->up;
+                                c.last = st->last.reason;
+                                c.latency_us = st->last.latency.count();
+                                c.probes = st->counters.probes;
+                                c.suspended = st->suspended;
+                                rv.checks.push_back(std::move(c));
+                            }
                     if (bfd) {
                         auto [b, e] = bfd->bindings().equal_range({v, r});
                         for (auto it = b; it != e; ++it) {
                             const auto state = bfd->state_of(it->second);
-                            checks_j.push_back(
-                                {{"type", "BFD_CHECK"},
-                                 {"name", it->second},
-                                 {"state", state.empty() ? json(nullptr) : json(state)},
-                                 {"up", state == "Up"}});
+                            CheckView c;
+                            c.bfd = true;
+                            c.name = it->second;
+                            if (!state.empty()) c.state = state;
+                            c.up = state == "Up";
+                            rv.checks.push_back(std::move(c));
                         }
                     }
                     const bool known = v < ds.state.size() && r < ds.state[v].real_servers.size();
-                    const bool alive = known && ds.state[v].real_servers[r].alive;
-                    const auto admin =
-                        known ? ds.state[v].real_servers[r].admin : ipvs::Admin::enabled;
-                    // What the data plane holds for it now: weight, or absent (-1).
-                    int weight_now = -1;
+                    rv.alive = known && ds.state[v].real_servers[r].alive;
+                    rv.admin = known ? ds.state[v].real_servers[r].admin : ipvs::Admin::enabled;
                     for (const auto& svc : ipvs::services_of(vs))
                         if (const auto* a = ipvs::find_service(ds.applied, svc.id))
-                            for (const auto& d : a->destinations)
-                                if (ipvs::is_destination_of(d, rs))
-                                    weight_now = std::max(weight_now, d.weight);
-                    const bool sorry = v < ds.state.size() && ds.state[v].sorry_active;
-                    std::string why = admin == ipvs::Admin::disabled   ? "disabled by the operator"
-                                      : admin == ipvs::Admin::draining ? "draining"
-                                      : !alive                         ? "checks failing"
-                                      : sorry                          ? "sorry server in use"
-                                      : weight_now < 0                 ? "not applied yet"
-                                                                       : "checks passing";
-                    rss.push_back({{"address", endpoint_text(rs.address, rs.port)},
-                                   {"alive", alive},
-                                   {"weight", rs.weight},
-                                   {"weight_now", weight_now},
-                                   {"in_pool", weight_now > 0},
-                                   {"admin", ipvs::to_string(admin)},
-                                   {"why", why},
-                                   {"checks", checks_j}});
+                            for (const auto& dst : a->destinations)
+                                if (ipvs::is_destination_of(dst, rs))
+                                    rv.weight_now = std::max(rv.weight_now, dst.weight);
+                    vv.real_servers.push_back(std::move(rv));
                 }
-                const bool quorum = v < ds.state.size() ? ds.state[v].quorum_up : false;
-                const bool sorry = v < ds.state.size() ? ds.state[v].sorry_active : false;
-                vss.push_back({{"name", service_text(vs)},
-                               {"quorum_up", quorum},
-                               {"sorry_active", sorry},
-                               {"real_servers", rss}});
+                s.virtual_servers.push_back(std::move(vv));
             }
-            json ov = json::array();
-            const auto now = std::chrono::steady_clock::now();
+            DataPlaneView dp{.backend = ds.backend,
+                             .running = ds.running,
+                             .counters = ds.counters,
+                             .refused = ds.refused,
+                             .last_error = ds.last_error,
+                             .overrides = {}};
             for (const auto& o : ds.overrides) {
-                json e{{"vs", o.vs},
-                       {"rs", o.rs},
-                       {"admin", ipvs::to_string(o.admin)},
-                       {"connections", o.connections}};
+                OverrideView ov{.override = o, .deadline_s = std::nullopt};
                 if (o.deadline)
-                    e["deadline_s"] =
+                    ov.deadline_s =
                         std::chrono::duration_cast<std::chrono::seconds>(*o.deadline - now).count();
-                ov.push_back(e);
+                dp.overrides.push_back(std::move(ov));
             }
-            j["data_plane"] = {{"backend", ds.backend},
-                               {"overrides", ov},
-                               {"drains_completed", ds.counters.drains_completed},
-                               {"drains_timed_out", ds.counters.drains_timed_out},
-                               {"overrides_dropped", ds.counters.overrides_dropped},
-                               {"running", ds.running},
-                               {"applies", ds.counters.applies},
-                               {"apply_failures", ds.counters.apply_failures},
-                               {"open_failures", ds.counters.open_failures},
-                               {"refusals", ds.counters.refusals},
-                               {"refused", ds.refused},
-                               {"last_error", ds.last_error}};
+            s.data_plane = std::move(dp);
         }
-        j["virtual_servers"] = vss;
-        json groups = json::array();
         for (const auto& g : running.vrrp.sync_groups) {
             auto it = group_state.find(g.name);
-            groups.push_back({{"name", g.name},
-                              {"state", it == group_state.end() ? "" : it->second},
-                              {"instances", g.instances}});
+            s.sync_groups.push_back(
+                {g.name, it == group_state.end() ? std::string() : it->second, g.instances});
         }
-        j["sync_groups"] = groups;
-        if (lvs_sync) {
-            const auto ls = lvs_sync->status();
-            json roles = json::array();
-            for (auto r : {ipvs::sync_master, ipvs::sync_backup})
-                if (ls.running & r) roles.push_back(ipvs::to_string(r));
-            j["lvs_sync_daemon"] = {{"configured", ls.configured},
-                                    {"interface", ls.interface},
-                                    {"instance", ls.instance},
-                                    {"sync_id", ls.sync_id},
-                                    {"running", roles},
-                                    {"changes", ls.changes},
-                                    {"failures", ls.failures},
-                                    {"last_error", ls.last_error}};
-        }
-        json fj = json::array();
-        for (const auto& f : fifos) {
-            if (!f.fifo) continue;
-            const auto& c = f.fifo->counters();
-            fj.push_back(
-                {{"kind", f.name},
-                 {"path", f.fifo->path()},
-                 {"connected", f.fifo->connected()},
-                 {"script_pid", f.script},
-                 {"lines_queued", c.lines_queued},
-                 {"bytes_written", c.bytes_written},
-                 {"opens", c.opens},
-                 {"open_errors", c.open_errors},
-                 {"write_errors", c.write_errors},
-                 {"dropped",
-                  {{"queue_full", c.dropped_queue_full}, {"no_reader", c.dropped_no_reader}}}});
-        }
-        j["notify_fifos"] = fj;
-        if (bfd) j["bfd"] = bfd->status_json();
-        return j;
+        if (lvs_sync) s.lvs_sync = lvs_sync->status();
+        for (const auto& f : fifos)
+            if (f.fifo)
+                s.fifos.push_back(
+                    {f.name, f.fifo->path(), f.fifo->connected(), f.script, f.fifo->counters()});
+        if (bfd) s.bfd = bfd->status_json();
+        return s;
     }
 
-    std::string metrics_text() const {
-        MetricsText m;
-        const json s = status_json();
-        m.family("vigil_up", "gauge", "1 while the daemon runs");
-        m.sample("vigil_up", "", 1);
-        m.family("vigil_reloads_total", "counter", "configuration reloads, by outcome");
-        m.sample("vigil_reloads_total", MetricsText::label("outcome", "applied"),
-                 static_cast<double>(reloads - reloads_refused));
-        m.sample("vigil_reloads_total", MetricsText::label("outcome", "refused"),
-                 static_cast<double>(reloads_refused));
-        m.family("vigil_vrrp_state", "gauge", "1 for the state each instance is in");
-        m.family("vigil_vrrp_priority", "gauge", "effective priority");
-        m.family("vigil_vrrp_adverts_sent_total", "counter", "adverts sent");
-        m.family("vigil_vrrp_adverts_received_total", "counter", "adverts accepted");
-        m.family("vigil_vrrp_drops_total", "counter", "received adverts dropped, by reason");
-        // VRID and interface apart from the state: alerts join on them (two masters, one VRID).
-        m.family("vigil_vrrp_instance_info", "gauge", "1 for each instance, with its VRID");
-        for (const auto& i : s["vrrp"]["instances"]) {
-            const std::string in =
-                MetricsText::label("vrrp_instance", i["name"].get<std::string>());
-            m.sample("vigil_vrrp_instance_info",
-                     in + "," + MetricsText::label("vrid", std::to_string(i["vrid"].get<int>())) +
-                         "," + MetricsText::label("interface", i["interface"].get<std::string>()),
-                     1);
-            for (const char* st : {"INIT", "BACKUP", "MASTER", "FAULT", "STOP"})
-                m.sample("vigil_vrrp_state", in + "," + MetricsText::label("state", st),
-                         i["state"] == st ? 1 : 0);
-            m.sample("vigil_vrrp_priority", in, i["effective_priority"].get<double>());
-            m.sample("vigil_vrrp_adverts_sent_total", in, i["adverts_sent"].get<double>());
-            m.sample("vigil_vrrp_adverts_received_total", in, i["adverts_received"].get<double>());
-            for (const auto& [reason, n] : i["drops"].items())
-                m.sample("vigil_vrrp_drops_total", in + "," + MetricsText::label("reason", reason),
-                         n.get<double>());
-        }
-        for (const auto& [reason, n] : s["vrrp"]["drops"].items())
-            m.sample("vigil_vrrp_drops_total",
-                     MetricsText::label("vrrp_instance", "") + "," +
-                         MetricsText::label("reason", reason),
-                     n.get<double>());
-        m.family("vigil_lb_apply_failures_total", "counter",
-                 "load-balancing tables the data plane could not apply or open");
-        m.family("vigil_lb_refusals_total", "counter",
-                 "services and destinations the kernel refused, each counted once");
-        m.family("vigil_lb_refused", "gauge", "operations the kernel refuses now");
-        if (s.contains("data_plane")) {
-            const auto& dp = s["data_plane"];
-            m.sample("vigil_lb_apply_failures_total", "",
-                     dp["apply_failures"].get<double>() + dp["open_failures"].get<double>());
-            m.sample("vigil_lb_refusals_total", "", dp["refusals"].get<double>());
-            m.sample("vigil_lb_refused", "", static_cast<double>(dp["refused"].size()));
-        }
-        m.family("vigil_lvs_sync_daemon_running", "gauge",
-                 "1 while the kernel runs this IPVS sync daemon for vigild");
-        m.family("vigil_lvs_sync_daemon_failures_total", "counter",
-                 "sync daemon starts and stops that failed");
-        if (s.contains("lvs_sync_daemon")) {
-            const auto& ls = s["lvs_sync_daemon"];
-            for (const char* role : {"master", "backup"}) {
-                bool on = false;
-                for (const auto& r : ls["running"]) on = on || r.get<std::string>() == role;
-                m.sample("vigil_lvs_sync_daemon_running", MetricsText::label("role", role),
-                         on ? 1 : 0);
-            }
-            m.sample("vigil_lvs_sync_daemon_failures_total", "", ls["failures"].get<double>());
-        }
-        m.family("vigil_real_server_up", "gauge", "1 while the real server is in the pool");
-        m.family("vigil_virtual_server_quorum", "gauge", "1 while quorum is met");
-        for (const auto& vs : s["virtual_servers"]) {
-            const std::string vl = MetricsText::label("vs", vs["name"].get<std::string>());
-            m.sample("vigil_virtual_server_quorum", vl, vs["quorum_up"].get<bool>() ? 1 : 0);
-            for (const auto& rs : vs["real_servers"])
-                m.sample("vigil_real_server_up",
-                         vl + "," + MetricsText::label("rs", rs["address"].get<std::string>()),
-                         rs["alive"].get<bool>() ? 1 : 0);
-        }
-        m.family("vigil_notify_scripts_failed_total", "counter",
-                 "notify scripts killed at notify_timeout, never reaped, dropped at shutdown, or "
-                 "refused by a full queue");
-        for (const char* reason : {"timed_out", "abandoned", "dropped", "refused"})
-            if (const auto& n = s["daemon"]["notify_scripts"]; n.contains(reason))
-                m.sample("vigil_notify_scripts_failed_total", MetricsText::label("reason", reason),
-                         n[reason].get<double>());
-        BfdLink::metrics(m, s.contains("bfd") ? s["bfd"] : json::object());
-        m.family("vigil_notify_fifo_lines_total", "counter", "lines queued for a notify FIFO");
-        m.family("vigil_notify_fifo_dropped_total", "counter",
-                 "notify FIFO lines dropped, by reason");
-        m.family("vigil_notify_fifo_connected", "gauge", "1 while a reader has the FIFO open");
-        for (const auto& f : s["notify_fifos"]) {
-            const std::string fl = MetricsText::label("fifo", f["kind"].get<std::string>());
-            m.sample("vigil_notify_fifo_lines_total", fl, f["lines_queued"].get<double>());
-            for (const auto& [reason, n] : f["dropped"].items())
-                m.sample("vigil_notify_fifo_dropped_total",
-                         fl + "," + MetricsText::label("reason", reason), n.get<double>());
-            m.sample("vigil_notify_fifo_connected", fl, f["connected"].get<bool>() ? 1 : 0);
-        }
-        return m.text();
-    }
+    json status_json() const { return status_document(snapshot()); }
+    std::string metrics_text() const { return metrics_document(snapshot()); }
 
     std::string dump_dir() const {
         if (!running.global.tmp_dir.empty()) return running.global.tmp_dir;

@@ -1,0 +1,15 @@
+// The status document (`vigild --status --json`, vigilctl, the USR1/USR2 dumps) and the
+// Prometheus text, both rendered from one Snapshot: pure, tested by values.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "snapshot.hpp"
+
+namespace vigil {
+
+nlohmann::json status_document(const Snapshot& s);
+std::string metrics_document(const Snapshot& s);
+
+}  // namespace vigil
