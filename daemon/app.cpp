@@ -2,6 +2,7 @@
 
 #include "bfd_link.hpp"
 #include "control.hpp"
+#include "fifo_set.hpp"
 #include "local_addresses.hpp"
 #include "loop_guard.hpp"
 #include "lvs_sync.hpp"
@@ -149,19 +150,7 @@ struct App::Impl {
     std::map<std::pair<std::size_t, std::size_t>, std::optional<int>> dynamic_weight;
     std::map<std::string, std::string> group_state;  // sync group -> last notified state
 
-    // notify_fifo (VRRP and LVS lines), vrrp_notify_fifo, lvs_notify_fifo, in that order.
-    struct FifoSlot {
-        const char* name;
-        bool vrrp, lvs;  // which lines it gets
-        config::NotifyFifoConfig cfg;
-        std::unique_ptr<NotifyFifo> fifo;
-        pid_t script = 0;
-    };
-    std::array<FifoSlot, 3> fifos{{{"notify_fifo", true, true, {}, {}, 0},
-                                   {"vrrp_notify_fifo", true, false, {}, {}, 0},
-                                   {"lvs_notify_fifo", false, true, {}, {}, 0}}};
-    std::vector<std::string> group_stop_lines;  // written after every instance's STOP line
-    std::map<std::string, std::string> fifo_group_state;  // sync group -> last FIFO line's
+    FifoSet fifos{io, log};
 
     Impl(Options o, Logger& l) : options(std::move(o)), log(l) {}
 
@@ -249,100 +238,6 @@ struct App::Impl {
 
     // ---- notify FIFOs ----------------------------------------------------------------------
 
-    void fifo_write(bool vrrp_line, const std::string& line) {
-        for (auto& f : fifos)
-            if (f.fifo && (vrrp_line ? f.vrrp : f.lvs)) f.fifo->write(line);
-    }
-
-    void stop_fifo_script(FifoSlot& f) {
-        if (f.script && scripts) scripts->terminate(f.script);
-        f.script = 0;
-    }
-
-    void start_fifo_script(FifoSlot& f) {
-        if (f.cfg.script.empty() || !f.fifo) return;
-        auto argv = f.cfg.script;
-        argv.push_back(f.cfg.path);  // keepalived: the FIFO is the last argument
-        const std::string prog = argv.front();
-        // The pid is known only once run() returns; done always comes later.
-        auto id = std::make_shared<pid_t>(0);
-        f.script = *id = scripts->run(
-            argv, f.cfg.script_user, f.cfg.script_group, std::chrono::microseconds(0),
-            [this, &f, prog, id](const ScriptResult& r) {
-                if (f.script == *id) f.script = 0;
-                if (r.spawn_failed) {
-                    log.error("{} script {} could not start: {}", f.name, prog, r.error);
-                    return;
-                }
-                if (!stopping)
-                    log.warning("{} script {} ended ({} {})", f.name, prog,
-                                r.signal ? "signal" : "exit status",
-                                r.signal ? r.signal : r.exit_code);
-            });
-    }
-
-    // Start-up and reload: a FIFO whose path changed is reopened (and its script restarted);
-    // an unchanged one stays open with its reader.
-    void configure_fifos(const config::GlobalConfig& g) {
-        const std::array<const config::NotifyFifoConfig*, 3> want{
-            &g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo};
-        for (std::size_t i = 0; i < fifos.size(); ++i) {
-            auto& f = fifos[i];
-            const auto& n = *want[i];
-            const bool same_fifo =
-                f.fifo && n.path == f.cfg.path && n.user == f.cfg.user && n.group == f.cfg.group;
-            const bool same_script = same_fifo && n.script == f.cfg.script &&
-                                     n.script_user == f.cfg.script_user &&
-                                     n.script_group == f.cfg.script_group;
-            if (same_script) continue;
-            stop_fifo_script(f);
-            if (!same_fifo) {
-                f.fifo.reset();
-                f.cfg = n;
-                if (n.path.empty()) continue;
-                FifoSettings fs;
-                if (!n.user.empty()) {
-                    if (auto as = resolve_run_as(n.user, n.group))
-                        fs.owner = std::pair{static_cast<unsigned>(as->uid),
-                                             static_cast<unsigned>(as->gid)};
-                    else
-                        log.warning("{} {}: {}", f.name, n.path, as.error());
-                }
-                auto made = NotifyFifo::create(io, n.path, fs,
-                                               [this](std::string m) { log.warning("{}", m); });
-                if (!made) {
-                    log.error("{}: {}", f.name, made.error());
-                    continue;
-                }
-                f.fifo = std::move(*made);
-                log.info("Writing {} {}", f.name, n.path);
-            }
-            f.cfg = n;
-            start_fifo_script(f);
-        }
-    }
-
-    void fifo_group(const std::string& name, const std::string& state) {
-        auto& last = fifo_group_state[name];
-        if (last == state) return;
-        last = state;
-        // keepalived writes the groups' STOP lines after every instance's.
-        if (stopping && state == "STOP")
-            group_stop_lines.push_back(fifo_group_line(name, state));
-        else
-            fifo_write(true, fifo_group_line(name, state));
-    }
-
-    bool fifos_drained() const {
-        for (const auto& f : fifos)
-            if (f.fifo && f.fifo->connected() && !f.fifo->idle()) return false;
-        return true;
-    }
-
-    void close_fifos() {
-        for (auto& f : fifos) f.fifo.reset();  // readers see end of file
-    }
-
     bool priority_lines(const std::string& name) const {
         const auto* cfg = instance(name);
         if (!cfg) return false;
@@ -374,12 +269,12 @@ struct App::Impl {
         if (!cfg) return;
         // keepalived starts a sync group in BACKUP: its line comes before its members'.
         if (!e.group.empty() && e.from == vrrp::State::init && state == "BACKUP" &&
-            fifo_group_state[e.group].empty())
-            fifo_group(e.group, state);
+            !fifos.group_seen(e.group))
+            fifos.group(e.group, state);
         // At shutdown the daemons stop with the rest; no backup daemon is started on the way.
         if (lvs_sync && e.to != vrrp::State::stop)
             lvs_sync->on_state(e.instance, e.to == vrrp::State::master);
-        fifo_write(true, fifo_instance_line(e.instance, state, e.priority));
+        fifos.write(true, fifo_instance_line(e.instance, state, e.priority));
         const std::string key = notify_key(e.instance);
         for (const auto& cmd : notifier.instance_commands(*cfg, state, e.priority))
             notify_command(key, cmd.argv, cmd.user, cmd.group);
@@ -407,7 +302,7 @@ struct App::Impl {
         if (!common || group_state[name] == *common) return;
         group_state[name] = *common;
         log.info("VRRP_Group({}) Syncing instances to {} state", name, *common);
-        fifo_group(name, *common);
+        fifos.group(name, *common);
         for (const auto& cmd : notifier.group_commands(*g, *common))
             notify_command("group " + name, cmd.argv, cmd.user, cmd.group);
         if (smtp_for_vrrp(g->smtp_alert) && !(*common == "FAULT" && running.global.no_email_faults))
@@ -421,8 +316,8 @@ struct App::Impl {
             if (vrrp)
                 for (const auto& i : vrrp->status().instances)
                     if (i.name == name)
-                        fifo_write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI",
-                                                            i.effective_priority));
+                        fifos.write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI",
+                                                             i.effective_priority));
             if (const auto* cfg = instance(name); cfg && !cfg->notify.master_rx_lower_pri.empty())
                 notify_command(notify_key(name), cfg->notify.master_rx_lower_pri.argv,
                                cfg->notify.master_rx_lower_pri.user,
@@ -430,10 +325,10 @@ struct App::Impl {
         };
         h.on_priority_change = [this](const std::string& name, vrrp::State st, int priority) {
             if (!priority_lines(name)) return;
-            fifo_write(true,
-                       fifo_instance_line(
-                           name, st == vrrp::State::master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY",
-                           priority));
+            fifos.write(true,
+                        fifo_instance_line(
+                            name, st == vrrp::State::master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY",
+                            priority));
         };
         h.run_script = [this](const vrrp::Command& c, std::chrono::microseconds timeout,
                               std::function<void(int)> done) {
@@ -519,9 +414,9 @@ struct App::Impl {
                 if (!rs) return;
                 const bool up = e.kind == ipvs::EventKind::real_server_up;
                 const std::string rname = endpoint_text(rs->address, rs->port);
-                fifo_write(false, fifo_rs_line(fifo_endpoint(rs->address,
-                                                             protocol_text(vs.protocol), rs->port),
-                                               fifo_service(vs), up));
+                fifos.write(false, fifo_rs_line(fifo_endpoint(rs->address,
+                                                              protocol_text(vs.protocol), rs->port),
+                                                fifo_service(vs), up));
                 log.info("{} service {} {} virtual server {}", up ? "Adding" : "Removing", rname,
                          up ? "to" : "from", vname);
                 const std::string rkey = "real_server " + vname + " " + rname;
@@ -532,14 +427,14 @@ struct App::Impl {
                 break;
             }
             case ipvs::EventKind::quorum_up:
-                fifo_write(false, fifo_vs_line(fifo_service(vs), true));
+                fifos.write(false, fifo_vs_line(fifo_service(vs), true));
                 log.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
                          vs.quorum + vs.hysteresis, e.weight_sum, vname);
                 notify_command(vkey, vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group);
                 if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, true), vkey);
                 break;
             case ipvs::EventKind::quorum_down:
-                fifo_write(false, fifo_vs_line(fifo_service(vs), false));
+                fifos.write(false, fifo_vs_line(fifo_service(vs), false));
                 log.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
                          static_cast<long>(vs.quorum) - vs.hysteresis, e.weight_sum, vname);
                 notify_command(vkey, vs.quorum_down.argv, vs.quorum_down.user,
@@ -697,7 +592,7 @@ struct App::Impl {
 
     bool start_modules() {
         make_smtp(running);
-        configure_fifos(running.global);
+        fifos.configure(running.global, *scripts);
         if (want_vrrp() && has_vrrp(running)) {
             vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
             if (auto r = vrrp->start(vrrp_config(running)); !r) {
@@ -797,7 +692,7 @@ struct App::Impl {
             log.warning("process scheduling keywords changed: they take effect at restart");
         if (auto m = running.global.umask) ::umask(static_cast<mode_t>(*m));
         make_smtp(running);
-        configure_fifos(running.global);
+        fifos.configure(running.global, *scripts);
         if (want_vrrp()) {
             if (!vrrp && has_vrrp(running)) {
                 vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
@@ -824,10 +719,10 @@ struct App::Impl {
         configure_bfd();
         if (running.global.fifo_write_vrrp_states_on_reload && vrrp) {
             for (const auto& i : vrrp->status().instances)
-                fifo_write(true, fifo_instance_line(i.name, upper(vrrp::to_string(i.state)),
-                                                    i.effective_priority));
-            for (const auto& [name, state] : fifo_group_state)
-                if (!state.empty()) fifo_write(true, fifo_group_line(name, state));
+                fifos.write(true, fifo_instance_line(i.name, upper(vrrp::to_string(i.state)),
+                                                     i.effective_priority));
+            for (const auto& [name, state] : fifos.group_states())
+                if (!state.empty()) fifos.write(true, fifo_group_line(name, state));
         }
         log.info("Configuration reloaded");
     }
@@ -839,13 +734,12 @@ struct App::Impl {
         signals.cancel();
         // keepalived ends the FIFO scripts before it writes the STOP lines; a script that
         // outlives SIGTERM still reads them until the FIFO closes.
-        for (auto& f : fifos) stop_fifo_script(f);
+        fifos.begin_stop(scripts.get());
         // The exit waits for both: VRRP's last adverts and BFD's AdminDown (RFC 5880 6.8.16).
         auto pending = std::make_shared<int>(2);
         auto finish = [this, pending] {
             if (--*pending > 0) return;
-            for (const auto& l : group_stop_lines) fifo_write(true, l);
-            group_stop_lines.clear();
+            fifos.flush_stops();
             if (director) director->stop();
             if (lvs_sync) lvs_sync->stop();
             pool.reset();
@@ -868,14 +762,14 @@ struct App::Impl {
     void wait_scripts_then_exit(std::chrono::steady_clock::time_point fifo_deadline,
                                 std::chrono::steady_clock::time_point deadline) {
         const auto now = std::chrono::steady_clock::now();
-        if (now < fifo_deadline && !fifos_drained()) {
+        if (now < fifo_deadline && !fifos.drained()) {
             auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(10));
             t->async_wait([this, t, fifo_deadline, deadline](auto) {
                 wait_scripts_then_exit(fifo_deadline, deadline);
             });
             return;
         }
-        close_fifos();
+        fifos.close();
         bool notifying = notify_scripts && !notify_scripts->idle();
         if (notifying && now >= deadline) {
             // Bounded like the rest of the shutdown: what runs is killed (the script runner
@@ -1114,10 +1008,7 @@ struct App::Impl {
                 {g.name, it == group_state.end() ? std::string() : it->second, g.instances});
         }
         if (lvs_sync) s.lvs_sync = lvs_sync->status();
-        for (const auto& f : fifos)
-            if (f.fifo)
-                s.fifos.push_back(
-                    {f.name, f.fifo->path(), f.fifo->connected(), f.script, f.fifo->counters()});
+        s.fifos = fifos.views();
         if (bfd) s.bfd = bfd->status_json();
         return s;
     }
