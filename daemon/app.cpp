@@ -1,12 +1,14 @@
 #include "app.hpp"
 
 #include "bfd_link.hpp"
+#include "check_bindings.hpp"
 #include "control.hpp"
 #include "fifo_set.hpp"
 #include "local_addresses.hpp"
 #include "loop_guard.hpp"
 #include "lvs_sync.hpp"
 #include "metrics.hpp"
+#include "names.hpp"
 #include "notify.hpp"
 #include "notify_fifo.hpp"
 #include "notify_runner.hpp"
@@ -45,72 +47,7 @@ namespace vigil {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-namespace {
-
-std::string upper(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return r;
-}
-
-std::string endpoint_text(const boost::asio::ip::address& a, std::uint16_t port) {
-    return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), port)
-                     : fmt::format("{}:{}", a.to_string(), port);
-}
-
-std::string service_text(const ipvs::VirtualServerConfig& vs) {
-    if (!vs.group.empty()) return vs.group;
-    if (vs.keys.empty()) return "?";
-    const auto& k = vs.keys.front();
-    if (k.fwmark) return fmt::format("FWM {}", k.fwmark);
-    return k.address ? endpoint_text(*k.address, k.port) : "?";
-}
-
-std::string_view protocol_text(ipvs::Protocol p) {
-    switch (p) {
-        case ipvs::Protocol::tcp:
-            return "tcp";
-        case ipvs::Protocol::udp:
-            return "udp";
-        case ipvs::Protocol::sctp:
-            return "sctp";
-    }
-    return "?";
-}
-
-// keepalived's FMT_VS: "[group]:0", "FWM 1" or "[10.0.0.1]:tcp:80".
-std::string fifo_service(const ipvs::VirtualServerConfig& vs) {
-    if (!vs.group.empty()) return fmt::format("[{}]:0", vs.group);
-    if (vs.keys.empty()) return "?";
-    const auto& k = vs.keys.front();
-    if (k.fwmark) return fmt::format("FWM {}", k.fwmark);
-    return k.address ? fifo_endpoint(*k.address, protocol_text(vs.protocol), k.port) : "?";
-}
-
-// A checker's identity across reloads: which service, which real server, which of its checks.
-std::string check_identity(const config::Config& c, const config::CheckBinding& b,
-                           std::size_t nth) {
-    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
-    std::string rs = b.real_server < vs.real_servers.size()
-                         ? endpoint_text(vs.real_servers[b.real_server].address,
-                                         vs.real_servers[b.real_server].port)
-                         : "sorry";
-    return fmt::format("{}|{}|{}|{}", service_text(vs), rs, nth, b.check.kind.index());
-}
-
-// keepalived's way of naming a check's target: "[10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80".
-std::string check_label(const config::Config& c, const config::CheckBinding& b) {
-    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
-    const std::string_view proto = protocol_text(vs.protocol);
-    std::string rs = b.real_server < vs.real_servers.size()
-                         ? fifo_endpoint(vs.real_servers[b.real_server].address, proto,
-                                         vs.real_servers[b.real_server].port)
-                         : "the sorry server";
-    return fmt::format("{} on {} of VS {}", checkers::kind_name(b.check.kind), rs,
-                       fifo_service(vs));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 struct App::Impl {
     Options options;
@@ -138,16 +75,7 @@ struct App::Impl {
     std::unique_ptr<MetricsServer> metrics_server;
     Notifier notifier;
 
-    // Checker bookkeeping: pool id -> (virtual server, real server), and per real server
-    // the ids that must all be up.
-    struct Bound {
-        std::size_t vs, rs;
-        std::string identity;
-        std::string label;  // for log lines: "TCP_CHECK on [10.2.0.11]:tcp:80 of VS ..."
-    };
-    std::map<std::size_t, Bound> checks;
-    std::map<std::pair<std::size_t, std::size_t>, std::vector<std::size_t>> checks_of;
-    std::map<std::pair<std::size_t, std::size_t>, std::optional<int>> dynamic_weight;
+    CheckBindings checks;
     std::map<std::string, std::string> group_state;  // sync group -> last notified state
 
     FifoSet fifos{io, log};
@@ -346,49 +274,43 @@ struct App::Impl {
 
     bool real_server_alive(std::size_t vs, std::size_t rs) const {
         if (bfd && !bfd->alive(vs, rs)) return false;
-        auto it = checks_of.find({vs, rs});
-        if (it == checks_of.end()) return true;
-        for (auto id : it->second) {
+        return all_checks_up(checks.ids_of({vs, rs}), [this](std::size_t id) {
             auto s = pool->status(id);
-            if (!s || !s->up) return false;
-        }
-        return true;
+            return s ? std::optional<bool>(s->up) : std::nullopt;
+        });
     }
 
     void push_health(std::size_t vs, std::size_t rs) {
         if (!director) return;
-        std::optional<int> w;
-        if (auto it = dynamic_weight.find({vs, rs}); it != dynamic_weight.end()) w = it->second;
-        director->set_health(vs, rs, real_server_alive(vs, rs), w);
+        director->set_health(vs, rs, real_server_alive(vs, rs), checks.weight({vs, rs}));
     }
 
     checkers::Hooks check_hooks() {
         checkers::Hooks h;
         h.on_state_change = [this](std::size_t id, bool up, const checkers::CheckResult& r) {
-            auto it = checks.find(id);
-            if (it == checks.end()) return;
-            const auto& b = it->second;
+            const auto* b = checks.find(id);
+            if (!b) return;
             if (up)
-                log.info("{} succeeded", b.label);
+                log.info("{} succeeded", b->label);
             else
-                log.info("{} failed: {}", b.label, r.reason);
-            push_health(b.vs, b.rs);
+                log.info("{} failed: {}", b->label, r.reason);
+            push_health(b->vs, b->rs);
         };
         h.on_weight_change = [this](std::size_t id, std::optional<int> w) {
-            auto it = checks.find(id);
-            if (it == checks.end()) return;
-            dynamic_weight[{it->second.vs, it->second.rs}] = w;
-            push_health(it->second.vs, it->second.rs);
+            const auto* b = checks.find(id);
+            if (!b) return;
+            checks.set_weight({b->vs, b->rs}, w);
+            push_health(b->vs, b->rs);
         };
         h.on_weight_offset = [this](std::size_t id, int offset) {
-            auto it = checks.find(id);
-            if (it == checks.end()) return;
+            const auto* b = checks.find(id);
+            if (!b) return;
             const auto& vss = running.lvs.virtual_servers;
-            const auto [v, r] = std::pair{it->second.vs, it->second.rs};
+            const auto [v, r] = std::pair{b->vs, b->rs};
             if (v >= vss.size() || r >= vss[v].real_servers.size()) return;
             // FILE_CHECK weights are relative to the configured weight (keepalived).
             const long w = static_cast<long>(vss[v].real_servers[r].weight) + offset;
-            dynamic_weight[{v, r}] = static_cast<int>(std::clamp(w, 0L, 65535L));
+            checks.set_weight({v, r}, static_cast<int>(std::clamp(w, 0L, 65535L)));
             push_health(v, r);
         };
         h.run_script = [this](const checkers::Command& c, std::chrono::microseconds timeout,
@@ -414,9 +336,10 @@ struct App::Impl {
                 if (!rs) return;
                 const bool up = e.kind == ipvs::EventKind::real_server_up;
                 const std::string rname = endpoint_text(rs->address, rs->port);
-                fifos.write(false, fifo_rs_line(fifo_endpoint(rs->address,
-                                                              protocol_text(vs.protocol), rs->port),
-                                                fifo_service(vs), up));
+                fifos.write(
+                    false, fifo_rs_line(fifo_endpoint(rs->address, ipvs::protocol_name(vs.protocol),
+                                                      rs->port),
+                                        fifo_service(vs), up));
                 log.info("{} service {} {} virtual server {}", up ? "Adding" : "Removing", rname,
                          up ? "to" : "from", vname);
                 const std::string rkey = "real_server " + vname + " " + rname;
@@ -458,7 +381,7 @@ struct App::Impl {
         for (const auto& vs : running.lvs.virtual_servers) any = any || vs.ha_suspend;
         if (!any) {
             local_addresses.reset();
-            for (const auto& [id, b] : checks) pool->suspend(id, false);
+            for (const auto& [id, b] : checks.all()) pool->suspend(id, false);
             return;
         }
         if (!local_addresses) {
@@ -470,7 +393,7 @@ struct App::Impl {
             }
         }
         auto local = [this](const IpAddress& a) { return local_addresses->contains(a); };
-        for (const auto& [id, b] : checks) {
+        for (const auto& [id, b] : checks.all()) {
             const auto& vs = running.lvs.virtual_servers.at(b.vs);
             const bool suspend = vs.ha_suspend && !vs_address_local(vs, local);
             auto st = pool->status(id);
@@ -482,29 +405,6 @@ struct App::Impl {
                      fifo_service(vs));
             pool->suspend(id, suspend);
         }
-    }
-
-    // Binds the configured checkers; keeps the ones whose identity survives a reload.
-    void bind_checks(const config::Config& c) {
-        std::map<std::string, std::size_t> old;
-        for (const auto& [id, b] : checks) old[b.identity] = id;
-        checks.clear();
-        checks_of.clear();
-        std::map<std::pair<std::size_t, std::size_t>, std::size_t> nth;
-        for (const auto& b : c.checks) {
-            const std::size_t n = nth[{b.virtual_server, b.real_server}]++;
-            const std::string ident = check_identity(c, b, n);
-            std::size_t id;
-            if (auto it = old.find(ident); it != old.end() && pool->update(it->second, b.check)) {
-                id = it->second;
-                old.erase(it);
-            } else {
-                id = pool->add(b.check);
-            }
-            checks[id] = {b.virtual_server, b.real_server, ident, check_label(c, b)};
-            checks_of[{b.virtual_server, b.real_server}].push_back(id);
-        }
-        for (const auto& [ident, id] : old) pool->remove(id);
     }
 
     // Daemons with different pid files own different nftables tables (as keepalived: nothing
@@ -648,11 +548,11 @@ struct App::Impl {
             // VRRP keeps running without a data plane: as keepalived, never take the daemon down.
             log.error("virtual servers: {}", r.error().message);
         }
-        bind_checks(running);
+        checks.bind(running, *pool);
         update_suspension();
         for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
             for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r)
-                if (checks_of.count({v, r})) push_health(v, r);
+                if (checks.has_checks({v, r})) push_health(v, r);
     }
 
     ProcessSettings process_settings;  // as applied at start-up
@@ -710,9 +610,9 @@ struct App::Impl {
                 if (auto e = director->reload(with_checker_counts(running)); !e)
                     log.error("virtual servers reload: {}", e.error().message);
                 configure_pool();
-                bind_checks(running);
+                checks.bind(running, *pool);
                 update_suspension();
-                for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
+                for (const auto& [v, r] : checks.keys()) push_health(v, r);
             }
         }
         configure_lvs_sync();
@@ -869,7 +769,8 @@ struct App::Impl {
                      {"persistent", d.persistent},
                      {"stats", stats(d.stats)}});
             services.push_back(
-                {{"protocol", id.fwmark ? "FWM" : upper(std::string(protocol_text(id.protocol)))},
+                {{"protocol",
+                  id.fwmark ? "FWM" : upper(std::string(ipvs::protocol_name(id.protocol)))},
                  {"address",
                   id.fwmark ? std::to_string(id.fwmark) : endpoint_text(*id.address, id.port)},
                  {"ipv6", id.is_ipv6()},
@@ -952,8 +853,8 @@ struct App::Impl {
                     RealServerView rv;
                     rv.address = endpoint_text(rs.address, rs.port);
                     rv.weight = rs.weight;
-                    if (auto it = checks_of.find({v, r}); it != checks_of.end() && pool)
-                        for (auto id : it->second)
+                    if (pool)
+                        for (auto id : checks.ids_of({v, r}))
                             if (auto st = pool->status(id)) {
                                 CheckView c;
                                 c.up = st->up;

@@ -1,9 +1,9 @@
 #include "app.hpp"
 #include "cli.hpp"
 #include "config/config.hpp"
+#include "ctl.hpp"
 #include "log.hpp"
 #include "pidfile.hpp"
-#include "ctl.hpp"
 #include "status.hpp"
 
 #include <fcntl.h>

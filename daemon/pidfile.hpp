@@ -22,8 +22,9 @@ class PidFile {
     std::string path_;
 };
 
-// Files that must differ between daemons with different pid files (as keepalived does): derived from the
-// pid file's name unless configured. "/run/vigild.pid" -> "/run/vigild.sock", "/tmp/vigild.data".
+// Files that must differ between daemons with different pid files (as keepalived does): derived
+// from the pid file's name unless configured. "/run/vigild.pid" -> "/run/vigild.sock",
+// "/tmp/vigild.data".
 std::string derived_path(const std::string& pid_file, const std::string& dir,
                          const std::string& suffix);
 

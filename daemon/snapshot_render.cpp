@@ -1,22 +1,14 @@
 #include "snapshot_render.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "bfd_link.hpp"
 #include "metrics.hpp"
+#include "names.hpp"
 
 namespace vigil {
 
 using nlohmann::json;
 
 namespace {
-
-std::string upper(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return r;
-}
 
 json notify_json(const std::optional<NotifyScriptsView>& n) {
     if (!n) return json::object();

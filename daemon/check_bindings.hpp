@@ -1,0 +1,59 @@
+// Which checker of the pool checks which real server, kept across reloads by identity, and the
+// rule that makes a real server alive: every one of its checks up.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace vigil {
+
+namespace checkers {
+class Pool;
+}
+
+// Unknown checkers (nullopt) count as down; no checker at all means alive.
+bool all_checks_up(std::span<const std::size_t> ids,
+                   const std::function<std::optional<bool>(std::size_t)>& up);
+
+class CheckBindings {
+  public:
+    using Key = std::pair<std::size_t, std::size_t>;  // (virtual server, real server)
+    struct Binding {
+        std::size_t vs, rs;
+        std::string identity;  // survives a reload when service, server, rank and kind do
+        std::string label;     // "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80"
+    };
+
+    // Adds c's checkers to the pool; the ones whose identity survives keep their pool id (and
+    // their state) when the pool accepts the new settings; the rest leave the pool.
+    void bind(const config::Config& c, checkers::Pool& pool);
+
+    const Binding* find(std::size_t id) const;
+    const std::map<std::size_t, Binding>& all() const { return by_id_; }
+    std::span<const std::size_t> ids_of(Key k) const;
+    bool has_checks(Key k) const { return of_.count(k) != 0; }
+    std::vector<Key> keys() const;
+
+    // MISC_CHECK misc_dynamic and FILE_CHECK weights; nullopt: the configured one.
+    void set_weight(Key k, std::optional<int> w) { weight_[k] = w; }
+    std::optional<int> weight(Key k) const;
+
+  private:
+    std::map<std::size_t, Binding> by_id_;
+    std::map<Key, std::vector<std::size_t>> of_;
+    std::map<Key, std::optional<int>> weight_;
+};
+
+// For log lines and reload matching.
+std::string check_identity(const config::Config& c, const config::CheckBinding& b, std::size_t nth);
+std::string check_label(const config::Config& c, const config::CheckBinding& b);
+
+}  // namespace vigil

@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <vigil/checkers/pool.hpp>
+
+#include "check_bindings.hpp"
+
+namespace {
+
+vigil::config::Config load(const std::string& text) {
+    vigil::config::LoadOptions o;
+    o.config_id = "testhost";
+    o.check_scripts = false;
+    o.check_interfaces = false;
+    o.check_users = false;
+    auto r = vigil::config::load_string(text, "t.conf", o);
+    for (const auto& d : r.diagnostics) ADD_FAILURE() << d.message;
+    return r.config;
+}
+
+std::string conf(int second_port) {
+    return "virtual_server 10.1.0.100 80 {\n"
+           "  protocol TCP\n  lb_algo rr\n"
+           "  real_server 10.2.0.11 80 {\n"
+           "    TCP_CHECK {\n      connect_timeout 1\n    }\n"
+           "    HTTP_GET {\n      url {\n        path /\n        status_code 200\n      }\n    }\n"
+           "  }\n"
+           "  real_server 10.2.0.12 " +
+           std::to_string(second_port) + " {\n    TCP_CHECK {\n    }\n  }\n}\n";
+}
+
+TEST(CheckBindings, AllChecksMustBeUp) {
+    const std::vector<std::size_t> ids{1, 2};
+    std::map<std::size_t, std::optional<bool>> up{{1, true}, {2, true}};
+    auto look = [&](std::size_t id) { return up[id]; };
+    EXPECT_TRUE(vigil::all_checks_up(ids, look));
+    up[2] = false;
+    EXPECT_FALSE(vigil::all_checks_up(ids, look));
+    up[2] = std::nullopt;  // a checker the pool no longer knows
+    EXPECT_FALSE(vigil::all_checks_up(ids, look));
+    EXPECT_TRUE(vigil::all_checks_up({}, look));
+}
+
+TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
+    boost::asio::io_context io;
+    vigil::checkers::Pool pool(io, {});
+    vigil::CheckBindings b;
+    b.bind(load(conf(80)), pool);
+    ASSERT_EQ(pool.size(), 3u);
+    const auto first = std::vector<std::size_t>(b.ids_of({0, 0}).begin(), b.ids_of({0, 0}).end());
+    ASSERT_EQ(first.size(), 2u);
+    const auto second = b.ids_of({0, 1});
+    ASSERT_EQ(second.size(), 1u);
+    const std::size_t old_second = second[0];
+    EXPECT_EQ(b.find(first[0])->label, "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80");
+    EXPECT_EQ(b.find(first[1])->label, "HTTP_GET on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80");
+
+    // The second real server moves to another port: a new identity, a new checker.
+    b.bind(load(conf(8080)), pool);
+    EXPECT_EQ(pool.size(), 3u);
+    const auto again = b.ids_of({0, 0});
+    EXPECT_EQ(std::vector<std::size_t>(again.begin(), again.end()), first);
+    ASSERT_EQ(b.ids_of({0, 1}).size(), 1u);
+    EXPECT_NE(b.ids_of({0, 1})[0], old_second);
+    EXPECT_FALSE(pool.status(old_second).has_value());
+    EXPECT_EQ(b.keys().size(), 2u);
+}
+
+TEST(CheckBindings, WeightsStayUntilChanged) {
+    vigil::CheckBindings b;
+    EXPECT_FALSE(b.weight({0, 0}).has_value());
+    b.set_weight({0, 0}, 7);
+    EXPECT_EQ(b.weight({0, 0}), 7);
+    b.set_weight({0, 0}, std::nullopt);
+    EXPECT_FALSE(b.weight({0, 0}).has_value());
+}
+
+}  // namespace
