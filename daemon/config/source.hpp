@@ -1,5 +1,5 @@
-// Lexer and preprocessor: keepalived.conf text (with includes, $DEFS, @tags, ~SEQ/~LST) to
-// tokens that know their file, line and column.
+// Tokens that know their file, line and column, and the preprocessor that makes them from
+// keepalived.conf text (includes, $DEFS, @tags, ~SEQ/~LST; see source.cpp for the order).
 #pragma once
 
 #include "config/config.hpp"
