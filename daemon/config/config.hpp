@@ -17,6 +17,8 @@
 
 namespace vigil::config {
 
+class Host;
+
 using Address = boost::asio::ip::address;
 
 // notify_fifo FILE [user [group]] with its *_fifo_script CMD [user [group]].
@@ -70,17 +72,17 @@ struct GlobalConfig {
     bool enable_script_security = false;
     // Vigil's own: a notify script still running after this is killed with its process group.
     std::chrono::microseconds notify_timeout = std::chrono::seconds(10);
-    NotifyFifoConfig notify_fifo;               // VRRP and LVS lines
-    NotifyFifoConfig vrrp_notify_fifo;          // VRRP lines only
-    NotifyFifoConfig lvs_notify_fifo;           // checker (VS/RS) lines only
-    bool vrrp_notify_priority_changes = false;  // default of notify_priority_changes
-    std::string status_socket;                  // empty: derived from the pid file
+    NotifyFifoConfig notify_fifo;                // VRRP and LVS lines
+    NotifyFifoConfig vrrp_notify_fifo;           // VRRP lines only
+    NotifyFifoConfig lvs_notify_fifo;            // checker (VS/RS) lines only
+    bool vrrp_notify_priority_changes = false;   // default of notify_priority_changes
+    std::string status_socket;                   // empty: derived from the pid file
     std::optional<unsigned> status_socket_mode;  // chmod of the socket; unset: as umask leaves it
-    std::string status_socket_group;            // chgrp of the socket: who may read the state
-    std::string metrics_listen;                 // "ADDR:PORT"; empty: off
-    std::string data_file;                      // SIGUSR1 dump; empty: derived
-    std::string stats_file;                     // SIGUSR2 dump; empty: derived
-    std::string tmp_dir;                        // for the dumps
+    std::string status_socket_group;             // chgrp of the socket: who may read the state
+    std::string metrics_listen;                  // "ADDR:PORT"; empty: off
+    std::string data_file;                       // SIGUSR1 dump; empty: derived
+    std::string stats_file;                      // SIGUSR2 dump; empty: derived
+    std::string tmp_dir;                         // for the dumps
     checkers::TlsClientConfig tls;  // the top-level SSL { ca certificate key password } block
     bool checker_log_all_failures = false;  // default of each checker's log_all_failures
     std::string net_namespace;              // run inside /run/netns/NAME
@@ -181,9 +183,14 @@ struct LoadResult {
     bool reloadable() const;  // no refuse_reload diagnostic: a reload may apply it
 };
 
-// Reads FILE with its includes. Never throws; every problem becomes a Diagnostic.
-LoadResult load_file(const std::string& path, const LoadOptions& options = {});
+// Reads FILE with its includes. Never throws; every problem becomes a Diagnostic. All that is
+// asked of the machine (files, names, interfaces, users) is asked of HOST (config/host.hpp).
+LoadResult load_file(const std::string& path, const LoadOptions& options, Host& host);
 // Same, from text in memory ("name" is used in messages; includes resolve from the cwd).
+LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options,
+                       Host& host);
+// The same on this machine (SystemHost).
+LoadResult load_file(const std::string& path, const LoadOptions& options = {});
 LoadResult load_string(std::string_view text, const std::string& name,
                        const LoadOptions& options = {});
 

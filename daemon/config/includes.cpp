@@ -2,9 +2,6 @@
 
 #include "config/lexer.hpp"
 
-#include <glob.h>
-#include <unistd.h>
-
 namespace vigil::config {
 namespace {
 
@@ -44,18 +41,14 @@ std::string include_pattern(std::string_view written, const std::string& dir) {
     return pattern;
 }
 
-IncludeResolution resolve_include(std::string_view written, const std::string& dir) {
+IncludeResolution resolve_include(std::string_view written, const std::string& dir, Host& host) {
     IncludeResolution r;
     auto pattern = include_pattern(written, dir);
     if (pattern.empty()) {
         r.error = "include: expected a file name or pattern";
         return r;
     }
-    glob_t g{};
-    int rc = ::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
-    if (rc == 0)
-        for (std::size_t i = 0; i < g.gl_pathc; ++i) r.paths.emplace_back(g.gl_pathv[i]);
-    ::globfree(&g);
+    r.paths = host.glob(pattern);
     if (r.paths.empty())
         r.error = "included file missing: '" + std::string(unquote(written)) + "' matches no file";
     return r;

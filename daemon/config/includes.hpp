@@ -2,6 +2,8 @@
 // names files by a glob pattern, relative to the directory of the file that says it.
 #pragma once
 
+#include "config/host.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,11 +24,11 @@ std::optional<std::string_view> include_directive(std::string_view line);
 // The glob pattern an include means: quotes off, relative to DIR; empty when none was given.
 std::string include_pattern(std::string_view written, const std::string& dir);
 
-// The files an include names, in glob(3) order; a message when none.
+// The files an include names, as HOST globs them; a message when none.
 struct IncludeResolution {
     std::vector<std::string> paths;
     std::string error;
 };
-IncludeResolution resolve_include(std::string_view written, const std::string& dir);
+IncludeResolution resolve_include(std::string_view written, const std::string& dir, Host& host);
 
 }  // namespace vigil::config

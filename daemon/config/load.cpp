@@ -102,10 +102,10 @@ PreprocessOptions pp_options(const LoadOptions& o) {
 }
 
 template <class Read>
-LoadResult run(Read&& read, const LoadOptions& options) {
+LoadResult run(Read&& read, const LoadOptions& options, Host& host) {
     LoadResult r;
     TokenStream ts;
-    Ctx c{ts.files, ts.diagnostics, options, r.config};
+    Ctx c{ts.files, ts.diagnostics, options, r.config, host};
     Builder builder(c, ts);
     StatementParser parser(ts.files, ts.diagnostics, [&](Node&& n) { builder.top(n); });
     ts.sink = [&](const Token& t) { parser.push(t); };
@@ -141,16 +141,18 @@ bool LoadResult::reloadable() const {
                         [](const Diagnostic& d) { return d.refuse_reload || d.fatal_at_startup; });
 }
 
-LoadResult load_file(const std::string& path, const LoadOptions& options) {
-    return run([&](TokenStream& ts) { preprocess_file(ts, path, pp_options(options)); }, options);
+LoadResult load_file(const std::string& path, const LoadOptions& options, Host& host) {
+    return run([&](TokenStream& ts) { preprocess_file(ts, path, pp_options(options), host); },
+               options, host);
 }
 
-LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options) {
+LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options,
+                       Host& host) {
     return run(
         [&](TokenStream& ts) {
-            preprocess_text(ts, std::string(text), name, ".", pp_options(options));
+            preprocess_text(ts, std::string(text), name, ".", pp_options(options), host);
         },
-        options);
+        options, host);
 }
 
 std::string format(const Diagnostic& d) {

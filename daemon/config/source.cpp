@@ -9,9 +9,6 @@
 #include "config/includes.hpp"
 #include "config/lexer.hpp"
 
-#include <unistd.h>
-
-#include <fstream>
 #include <random>
 
 namespace vigil::config {
@@ -19,15 +16,13 @@ namespace {
 
 class Preprocessor : TokenSink {
   public:
-    Preprocessor(TokenStream& out, const PreprocessOptions& options)
+    Preprocessor(TokenStream& out, const PreprocessOptions& options, Host& host)
         : out_(out),
           opt_(options),
-          defs_([this] { return opt_.random_seed ? *opt_.random_seed : std::random_device{}(); }) {
+          host_(host),
+          defs_([this] { return opt_.random_seed ? *opt_.random_seed : host_.random_seed(); }) {
         for (const auto& [k, v] : options.defines) defs_.set(k, v);
-        if (opt_.config_id.empty()) {
-            char host[256] = {};
-            if (::gethostname(host, sizeof host - 1) == 0) opt_.config_id = host;
-        }
+        if (opt_.config_id.empty()) opt_.config_id = host_.host_name();
     }
 
     void run_text(std::string text, const std::string& name, const std::string& dir,
@@ -40,8 +35,8 @@ class Preprocessor : TokenSink {
     }
 
     void run_file(const std::string& path, unsigned depth, SourceLoc from, bool from_include) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
+        auto text = host_.read_file(path);
+        if (!text) {
             if (from_include)
                 error(from, "cannot read included file '" + path + "'", true);
             else
@@ -49,30 +44,14 @@ class Preprocessor : TokenSink {
                     {Severity::error, path, 0, 0, "cannot open configuration file", true, true});
             return;
         }
-        // One exact-size buffer: tokens point into it for the whole load.
-        in.seekg(0, std::ios::end);
-        auto size = in.tellg();
-        in.seekg(0, std::ios::beg);
-        std::string text;
-        if (size > 0) {
-            text.resize(static_cast<std::size_t>(size));
-            in.read(text.data(), size);
-            text.resize(static_cast<std::size_t>(in.gcount()));
-        } else {  // a pipe or a /proc file: no size known
-            in.clear();
-            char buf[65536];
-            while (in.read(buf, sizeof buf) || in.gcount() > 0)
-                text.append(buf, static_cast<std::size_t>(in.gcount()));
-        }
-        run_text(std::move(text), path, dir_of(path), depth);
+        run_text(std::move(*text), path, dir_of(path), depth);
     }
 
   private:
     // The working directory, asked only when DIR is relative.
-    static std::string current_dir(const std::string& dir) {
+    std::string current_dir(const std::string& dir) {
         if (!dir.empty() && dir.front() == '/') return {};
-        char buf[4096];
-        return ::getcwd(buf, sizeof buf) ? buf : "";
+        return host_.current_dir();
     }
 
     struct FileCtx {
@@ -258,7 +237,7 @@ class Preprocessor : TokenSink {
             error(loc, "includes nested too deeply", true);
             return;
         }
-        auto r = resolve_include(written, ctx.dir);
+        auto r = resolve_include(written, ctx.dir, host_);
         if (!r.error.empty()) {
             error(loc, std::move(r.error), true);
             return;
@@ -268,6 +247,7 @@ class Preprocessor : TokenSink {
 
     TokenStream& out_;
     PreprocessOptions opt_;
+    Host& host_;
     Definitions defs_;
     bool continuing_ = false;
     std::string cont_name_;
@@ -279,13 +259,14 @@ class Preprocessor : TokenSink {
 }  // namespace
 
 void preprocess_text(TokenStream& out, std::string text, const std::string& name,
-                     const std::string& base_dir, const PreprocessOptions& options) {
-    Preprocessor pp(out, options);
+                     const std::string& base_dir, const PreprocessOptions& options, Host& host) {
+    Preprocessor pp(out, options, host);
     pp.run_text(std::move(text), name, base_dir, 0);
 }
 
-void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options) {
-    Preprocessor pp(out, options);
+void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options,
+                     Host& host) {
+    Preprocessor pp(out, options, host);
     pp.run_file(path, 0, SourceLoc{}, false);
 }
 

@@ -1,6 +1,8 @@
 // include lines: which lines they are and what pattern they mean.
 #include "config/includes.hpp"
 
+#include "config/memory_host.hpp"
+
 #include <gtest/gtest.h>
 
 namespace vigil::config {
@@ -33,6 +35,23 @@ TEST(Dirs, DirOfAndAbsolute) {
     EXPECT_EQ(absolute_dir("", "/cwd"), "/cwd");
     EXPECT_EQ(absolute_dir("sub", "/cwd"), "/cwd/sub");
     EXPECT_EQ(absolute_dir("sub", ""), "sub");  // no working directory known
+}
+
+TEST(ResolveInclude, MatchesOrWhyNot) {
+    MemoryHost h;
+    h.files["/k/sub/2.conf"] = "";
+    h.files["/k/sub/1.conf"] = "";
+    h.files["/abs.conf"] = "";
+    auto r = resolve_include("sub/*.conf", "/k", h);
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_EQ(r.paths, (std::vector<std::string>{"/k/sub/1.conf", "/k/sub/2.conf"}));
+    EXPECT_EQ(resolve_include("\"/abs.conf\"", "/k", h).paths,
+              (std::vector<std::string>{"/abs.conf"}));
+    auto none = resolve_include("\"none/*.conf\"", "/k", h);
+    EXPECT_TRUE(none.paths.empty());
+    EXPECT_EQ(none.error, "included file missing: 'none/*.conf' matches no file");
+    EXPECT_EQ(resolve_include("\"\"", "/k", h).error, "include: expected a file name or pattern");
+    EXPECT_EQ(resolve_include("", "/k", h).error, "include: expected a file name or pattern");
 }
 
 }  // namespace
