@@ -15,12 +15,13 @@ class Host {
     virtual ~Host() = default;
 
     // Files.
-    // The whole content of PATH; nullopt when it cannot be opened.
+    // The whole content of PATH; nullopt when it cannot be opened or is a directory.
     virtual std::optional<std::string> read_file(const std::string& path) = 0;
     virtual bool is_regular_file(const std::string& path) = 0;
     // The entries of DIR as "DIR/NAME", in no particular order; none when it cannot be read.
     virtual std::vector<std::string> list_dir(const std::string& dir) = 0;
-    // The paths PATTERN matches, as glob(3) with GLOB_BRACE | GLOB_TILDE orders them.
+    // The paths PATTERN matches, as glob(3) with GLOB_BRACE | GLOB_TILDE | GLOB_MARK gives them
+    // (a directory ends in '/').
     virtual std::vector<std::string> glob(const std::string& pattern) = 0;
     // The absolute working directory; empty when unknown.
     virtual std::string current_dir() = 0;

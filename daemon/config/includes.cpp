@@ -49,6 +49,7 @@ IncludeResolution resolve_include(std::string_view written, const std::string& d
         return r;
     }
     r.paths = host.glob(pattern);
+    std::erase_if(r.paths, [](const std::string& p) { return p.ends_with('/'); });
     if (r.paths.empty())
         r.error = "included file missing: '" + std::string(unquote(written)) + "' matches no file";
     return r;

@@ -24,7 +24,8 @@ std::optional<std::string_view> include_directive(std::string_view line);
 // The glob pattern an include means: quotes off, relative to DIR; empty when none was given.
 std::string include_pattern(std::string_view written, const std::string& dir);
 
-// The files an include names, as HOST globs them; a message when none.
+// The files an include names, as HOST globs them, directories left out (as keepalived does); a
+// message when none.
 struct IncludeResolution {
     std::vector<std::string> paths;
     std::string error;

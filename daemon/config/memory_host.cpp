@@ -151,7 +151,10 @@ std::vector<std::string> MemoryHost::glob_plain(const std::string& pattern) cons
     for (auto& c : candidates) {
         if (c.empty()) continue;
         const auto n = normalize(c);
-        if (files.count(n) || is_dir(n)) out.push_back(std::move(c));
+        if (files.count(n))
+            out.push_back(std::move(c));
+        else if (is_dir(n))
+            out.push_back(c.back() == '/' ? std::move(c) : c + "/");
     }
     std::sort(out.begin(), out.end());
     return out;

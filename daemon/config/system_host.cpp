@@ -20,6 +20,8 @@
 namespace vigil::config {
 
 std::optional<std::string> SystemHost::read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return std::nullopt;  // its "size" is no size
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     // One exact-size buffer: tokens point into it for the whole load.
@@ -58,7 +60,7 @@ std::vector<std::string> SystemHost::list_dir(const std::string& dir) {
 std::vector<std::string> SystemHost::glob(const std::string& pattern) {
     glob_t g{};
     std::vector<std::string> paths;
-    if (::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g) == 0)
+    if (::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE | GLOB_MARK, nullptr, &g) == 0)
         for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
     ::globfree(&g);
     return paths;

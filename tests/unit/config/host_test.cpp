@@ -70,7 +70,7 @@ TEST(MemoryHost, GlobAsGlob3) {
     // A path as written, ".." included, when it exists; directories match too.
     EXPECT_EQ(h.glob("/etc/keepalived/conf.d/../other.inc"),
               (V{"/etc/keepalived/conf.d/../other.inc"}));
-    EXPECT_EQ(h.glob("/etc/keepalived/conf*"), (V{"/etc/keepalived/conf.d"}));
+    EXPECT_EQ(h.glob("/etc/keepalived/conf*"), (V{"/etc/keepalived/conf.d/"}));  // GLOB_MARK
     EXPECT_TRUE(h.glob("/etc/keepalived/none*.conf").empty());
     EXPECT_TRUE(h.glob("/etc/keepalived/missing.conf").empty());
     h.home = "/etc/keepalived";
@@ -268,6 +268,9 @@ TEST_F(OnDisk, SystemHostReadsGlobsAndLists) {
     EXPECT_EQ(s.glob(dir_ + "/{d/*.conf,a.conf}"),
               (V{dir_ + "/d/1.conf", dir_ + "/d/2.conf", dir_ + "/a.conf"}));
     EXPECT_EQ(s.glob(dir_ + "/{d/*.conf,a.conf}"), mem_.glob(dir_ + "/{d/*.conf,a.conf}"));
+    EXPECT_EQ(s.glob(dir_ + "/*"), (V{dir_ + "/a.conf", dir_ + "/d/"}));
+    EXPECT_EQ(s.glob(dir_ + "/*"), mem_.glob(dir_ + "/*"));
+    EXPECT_EQ(s.read_file(dir_ + "/d"), std::nullopt);
     auto entries = s.list_dir(dir_ + "/d");
     std::sort(entries.begin(), entries.end());
     EXPECT_EQ(entries, (V{dir_ + "/d/1.conf", dir_ + "/d/2.conf"}));
@@ -279,6 +282,24 @@ TEST_F(OnDisk, SystemHostReadsGlobsAndLists) {
     EXPECT_FALSE(s.executable(dir_ + "/a.conf"));  // not executable
     EXPECT_GE(s.cpu_count(), 1);
     EXPECT_FALSE(s.current_dir().empty());
+}
+
+// keepalived skips a directory an include matches; reading one as a file cannot work.
+TEST_F(OnDisk, DirectoriesAreNoConfigurationFiles) {
+    put("main.conf", "include *\ninclude sub\n");
+    put("sub/x.conf", "router_id x\n");
+    SystemHost sys;
+    for (Host* h : {static_cast<Host*>(&mem_), static_cast<Host*>(&sys)}) {
+        auto r = load_file(dir_ + "/main.conf", test::quiet(), *h);
+        // "*" matched main.conf itself (read again, nested) and sub/ (left out).
+        EXPECT_TRUE(find(r, "includes nested too deeply")) << all(r);
+        const auto* d = find(r, "included file missing: 'sub' matches no file");
+        ASSERT_NE(d, nullptr) << all(r);
+        EXPECT_EQ(d->line, 2u);
+        auto dir = load_file(dir_ + "/sub", test::quiet(), *h);
+        ASSERT_EQ(dir.diagnostics.size(), 1u) << all(dir);
+        EXPECT_EQ(dir.diagnostics[0].message, "cannot open configuration file");
+    }
 }
 
 // The same files through either host: the same tokens, diagnostics and configuration.

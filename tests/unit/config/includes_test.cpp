@@ -52,6 +52,9 @@ TEST(ResolveInclude, MatchesOrWhyNot) {
     EXPECT_EQ(none.error, "included file missing: 'none/*.conf' matches no file");
     EXPECT_EQ(resolve_include("\"\"", "/k", h).error, "include: expected a file name or pattern");
     EXPECT_EQ(resolve_include("", "/k", h).error, "include: expected a file name or pattern");
+    // Directories are left out: nothing but a directory is no file.
+    EXPECT_EQ(resolve_include("*", "/k", h).error, "included file missing: '*' matches no file");
+    EXPECT_EQ(resolve_include("/*", "/k", h).paths, (std::vector<std::string>{"/abs.conf"}));
 }
 
 }  // namespace
