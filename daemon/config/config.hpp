@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -167,7 +168,11 @@ struct LoadOptions {
     bool check_scripts = true;         // look script files up on this host
     bool check_interfaces = true;      // interfaces must exist on this host
     bool check_users = true;           // script_user / keepalived_script looked up here
-    bool allow_includes = true;        // false: "include" is an error (fuzzing)
+    bool allow_includes = true;        // false: "include" is an error
+    unsigned max_include_depth = 16;   // includes within includes
+    // Files read in all, the first one included: a file that includes itself or its siblings
+    // at every level reads exponentially many (the fuzz target bounds it).
+    std::size_t max_files = std::numeric_limits<std::size_t>::max();
     // "-t": real servers and checkers are checked but not kept (lvs.virtual_servers have no
     // real_servers, checks stays empty), which bounds memory on very large files.
     bool check_only = false;

@@ -91,6 +91,8 @@ PreprocessOptions pp_options(const LoadOptions& o) {
     PreprocessOptions p;
     p.config_id = o.config_id;
     p.allow_includes = o.allow_includes;
+    p.max_include_depth = o.max_include_depth;
+    p.max_files = o.max_files;
     for (const auto& d : o.defines) {
         auto eq = d.find('=');
         if (eq == std::string::npos)

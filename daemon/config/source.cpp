@@ -27,6 +27,7 @@ class Preprocessor : TokenSink {
 
     void run_text(std::string text, const std::string& name, const std::string& dir,
                   unsigned depth) {
+        ++files_read_;
         auto idx = static_cast<std::uint32_t>(out_.files.size());
         out_.files.push_back(name);
         out_.storage.push_back(std::move(text));
@@ -242,7 +243,16 @@ class Preprocessor : TokenSink {
             error(loc, std::move(r.error), true);
             return;
         }
-        for (const auto& p : r.paths) run_file(p, ctx.depth + 1, loc, true);
+        for (const auto& p : r.paths) {
+            if (files_read_ >= opt_.max_files) {
+                if (!files_reported_)
+                    error(loc, "more than " + std::to_string(opt_.max_files) + " files to read",
+                          true);
+                files_reported_ = true;
+                return;
+            }
+            run_file(p, ctx.depth + 1, loc, true);
+        }
     }
 
     TokenStream& out_;
@@ -254,6 +264,8 @@ class Preprocessor : TokenSink {
     std::size_t expanded_lines_ = 0;
     std::size_t generated_bytes_ = 0;
     bool budget_reported_ = false;
+    std::size_t files_read_ = 0;
+    bool files_reported_ = false;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,7 @@ struct PreprocessOptions {
     std::vector<std::pair<std::string, std::string>> defines;
     bool allow_includes = true;
     unsigned max_include_depth = 16;
+    std::size_t max_files = std::numeric_limits<std::size_t>::max();  // read in all
     std::size_t max_expanded_lines = 1'000'000;    // bounds ~SEQ/~LST and recursive $DEFS
     std::size_t max_generated_bytes = 128u << 20;  // text those may produce in all
     std::optional<unsigned> random_seed;           // ${_RANDOM}; unset: Host::random_seed()

@@ -134,6 +134,27 @@ TEST(FrontEndOnMemoryHost, MissingAndUnreadableIncludes) {
     EXPECT_EQ(format(none.diagnostics[0]), "/k/absent.conf: error: cannot open configuration file");
 }
 
+TEST(FrontEndOnMemoryHost, BoundsOnIncludes) {
+    MemoryHost h;
+    h.files["/k/main.conf"] = "include d/*.conf\n";
+    for (auto n : {"1", "2", "3"}) h.files[std::string("/k/d/") + n + ".conf"] = "x\n";
+    auto o = test::quiet();
+    o.max_files = 3;
+    auto r = load_file("/k/main.conf", o, h);
+    EXPECT_EQ(r.config.files, (V{"/k/main.conf", "/k/d/1.conf", "/k/d/2.conf"}));
+    const auto* d = find(r, "more than 3 files to read");
+    ASSERT_NE(d, nullptr) << all(r);
+    EXPECT_TRUE(d->fatal_at_startup);
+    EXPECT_EQ(d->line, 1u);
+    h.files["/k/d/1.conf"] = "include ../main.conf\n";  // main -> 1 -> main -> ...
+    o = test::quiet();
+    o.max_include_depth = 2;
+    auto deep = load_file("/k/main.conf", o, h);
+    EXPECT_TRUE(find(deep, "includes nested too deeply")) << all(deep);
+    // main, 1.conf, main again (depth 2, whose include would be 3), 2.conf, 3.conf.
+    EXPECT_EQ(deep.config.files.size(), 5u) << all(deep);
+}
+
 TEST(FrontEndOnMemoryHost, RelativeNamesResolveFromTheHostsWorkingDirectory) {
     MemoryHost h;
     h.cwd = "/srv/ka";
