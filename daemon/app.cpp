@@ -2,6 +2,7 @@
 
 #include "bfd_link.hpp"
 #include "check_bindings.hpp"
+#include "config/system_host.hpp"
 #include "control.hpp"
 #include "fifo_set.hpp"
 #include "local_addresses.hpp"
@@ -574,7 +575,8 @@ struct App::Impl {
         config::LoadOptions lo;
         lo.config_id = options.config_id;
         lo.defines = options.defines;
-        auto r = config::load_file(options.config_file, lo);
+        config::SystemHost host;
+        auto r = config::load_file(options.config_file, lo, host);
         // Stricter than start-up: a running daemon keeps its config rather than apply a file
         // whose errors would drop or change a block.
         if (!r.reloadable()) {

@@ -1,6 +1,7 @@
 #include "app.hpp"
 #include "cli.hpp"
 #include "config/config.hpp"
+#include "config/system_host.hpp"
 #include "ctl.hpp"
 #include "log.hpp"
 #include "pidfile.hpp"
@@ -129,13 +130,14 @@ int main(int argc, char** argv) {
                 fmt::print(stderr, "vigild: {}\n", e.error());
                 return std::nullopt;
             }
-        auto r = vigil::config::load_file(opt.config_file, lo);
+        vigil::config::SystemHost host;
+        auto r = vigil::config::load_file(opt.config_file, lo, host);
         if (!opt.net_namespace.empty() || r.config.global.net_namespace.empty()) return r;
         if (auto e = enter_net_namespace(r.config.global.net_namespace); !e) {
             fmt::print(stderr, "vigild: {}\n", e.error());
             return std::nullopt;
         }
-        return vigil::config::load_file(opt.config_file, lo);  // interfaces as seen in there
+        return vigil::config::load_file(opt.config_file, lo, host);  // interfaces as seen in there
     };
     if (opt.config_test || opt.dump_config) {
         auto loaded_t = load_in_namespace();

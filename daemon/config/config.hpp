@@ -10,12 +10,15 @@
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace vigil::config {
+
+class Host;
 
 using Address = boost::asio::ip::address;
 
@@ -70,17 +73,17 @@ struct GlobalConfig {
     bool enable_script_security = false;
     // Vigil's own: a notify script still running after this is killed with its process group.
     std::chrono::microseconds notify_timeout = std::chrono::seconds(10);
-    NotifyFifoConfig notify_fifo;               // VRRP and LVS lines
-    NotifyFifoConfig vrrp_notify_fifo;          // VRRP lines only
-    NotifyFifoConfig lvs_notify_fifo;           // checker (VS/RS) lines only
-    bool vrrp_notify_priority_changes = false;  // default of notify_priority_changes
-    std::string status_socket;                  // empty: derived from the pid file
+    NotifyFifoConfig notify_fifo;                // VRRP and LVS lines
+    NotifyFifoConfig vrrp_notify_fifo;           // VRRP lines only
+    NotifyFifoConfig lvs_notify_fifo;            // checker (VS/RS) lines only
+    bool vrrp_notify_priority_changes = false;   // default of notify_priority_changes
+    std::string status_socket;                   // empty: derived from the pid file
     std::optional<unsigned> status_socket_mode;  // chmod of the socket; unset: as umask leaves it
-    std::string status_socket_group;            // chgrp of the socket: who may read the state
-    std::string metrics_listen;                 // "ADDR:PORT"; empty: off
-    std::string data_file;                      // SIGUSR1 dump; empty: derived
-    std::string stats_file;                     // SIGUSR2 dump; empty: derived
-    std::string tmp_dir;                        // for the dumps
+    std::string status_socket_group;             // chgrp of the socket: who may read the state
+    std::string metrics_listen;                  // "ADDR:PORT"; empty: off
+    std::string data_file;                       // SIGUSR1 dump; empty: derived
+    std::string stats_file;                      // SIGUSR2 dump; empty: derived
+    std::string tmp_dir;                         // for the dumps
     checkers::TlsClientConfig tls;  // the top-level SSL { ca certificate key password } block
     bool checker_log_all_failures = false;  // default of each checker's log_all_failures
     std::string net_namespace;              // run inside /run/netns/NAME
@@ -165,7 +168,11 @@ struct LoadOptions {
     bool check_scripts = true;         // look script files up on this host
     bool check_interfaces = true;      // interfaces must exist on this host
     bool check_users = true;           // script_user / keepalived_script looked up here
-    bool allow_includes = true;        // false: "include" is an error (fuzzing)
+    bool allow_includes = true;        // false: "include" is an error
+    unsigned max_include_depth = 16;   // includes within includes
+    // Files read in all, the first one included: a file that includes itself or its siblings
+    // at every level reads exponentially many (the fuzz target bounds it).
+    std::size_t max_files = std::numeric_limits<std::size_t>::max();
     // "-t": real servers and checkers are checked but not kept (lvs.virtual_servers have no
     // real_servers, checks stays empty), which bounds memory on very large files.
     bool check_only = false;
@@ -181,9 +188,14 @@ struct LoadResult {
     bool reloadable() const;  // no refuse_reload diagnostic: a reload may apply it
 };
 
-// Reads FILE with its includes. Never throws; every problem becomes a Diagnostic.
-LoadResult load_file(const std::string& path, const LoadOptions& options = {});
+// Reads FILE with its includes. Never throws; every problem becomes a Diagnostic. All that is
+// asked of the machine (files, names, interfaces, users) is asked of HOST (config/host.hpp).
+LoadResult load_file(const std::string& path, const LoadOptions& options, Host& host);
 // Same, from text in memory ("name" is used in messages; includes resolve from the cwd).
+LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options,
+                       Host& host);
+// The same on this machine (SystemHost).
+LoadResult load_file(const std::string& path, const LoadOptions& options = {});
 LoadResult load_string(std::string_view text, const std::string& name,
                        const LoadOptions& options = {});
 

@@ -1,8 +1,6 @@
 #include "config/context.hpp"
 
-#include <grp.h>
 #include <net/if.h>
-#include <pwd.h>
 
 #include <cstdio>
 
@@ -156,9 +154,9 @@ Ctx::UserCommand Ctx::user_command(const Node& n) {
     if (out.user.empty() || !opt.check_users || out.argv.empty()) return out;
     std::string bad;
     std::size_t at = 1;  // the word that names it
-    if (::getpwnam(out.user.c_str()) == nullptr) {
+    if (!host.user_exists(out.user)) {
         bad = "Script user '" + out.user + "' does not exist";
-    } else if (!out.group.empty() && ::getgrnam(out.group.c_str()) == nullptr) {
+    } else if (!out.group.empty() && !host.group_exists(out.group)) {
         bad = "Script group '" + out.group + "' does not exist";
         at = 2;
     }
@@ -174,7 +172,7 @@ bool Ctx::interface_exists(const Token& at, std::string_view name, bool report) 
     if (!opt.check_interfaces) return true;
     std::string n(name);
     auto [it, fresh] = interfaces_seen.try_emplace(n, false);
-    if (fresh) it->second = n.size() < IF_NAMESIZE && ::if_nametoindex(n.c_str()) != 0;
+    if (fresh) it->second = n.size() < IF_NAMESIZE && host.interface_exists(n);
     if (it->second) return true;
     // keepalived: dynamic_interfaces accepts an interface that is not there (yet), silently.
     if (cfg.global.dynamic_interfaces) return false;

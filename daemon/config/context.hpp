@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/ast.hpp"
+#include "config/host.hpp"
 #include "config/iproute2_names.hpp"
 #include "config/values.hpp"
 
@@ -61,16 +62,17 @@ struct Ctx {
     std::vector<Diagnostic>& diags;
     const LoadOptions& opt;
     Config& cfg;
+    Host& host;  // every question to the machine
 
     Ctx(const std::vector<std::string>& f, std::vector<Diagnostic>& d, const LoadOptions& o,
-        Config& c)
-        : files(f), diags(d), opt(o), cfg(c), names(o.iproute2_dirs) {}
+        Config& c, Host& h)
+        : files(f), diags(d), opt(o), cfg(c), host(h), names(o.iproute2_dirs, &h) {}
 
     Iproute2Names names;                       // table, protocol, realm ... names of this host
     std::uint32_t next_rule_priority = 16384;  // for a rule that gives none
     std::vector<ScriptUse> scripts;
     bool global_script_user_failed = false;
-    std::unordered_map<std::string, bool> interfaces_seen;  // if_nametoindex answers
+    std::unordered_map<std::string, bool> interfaces_seen;  // the host's answers
     std::vector<InstanceExtra> inst_extra;
     // smtp_alert said explicitly: (virtual server, real server or npos for the service).
     std::vector<std::pair<std::size_t, std::size_t>> lvs_smtp_set;
@@ -82,8 +84,8 @@ struct Ctx {
     std::optional<LvsSyncUse> lvs_sync;
     std::vector<std::pair<std::pair<std::size_t, std::size_t>, std::string>> bfd_check_names;
     bool static_block = false;  // reading static_ipaddress (not an instance's addresses)
-    int pass = 2;  // Diagnostic::pass of what is reported now  // checks that said
-                   // log_all_failures, in order
+    int pass = 2;               // Diagnostic::pass of what is reported now  // checks that said
+                                // log_all_failures, in order
 
     // Severity::warning: keepalived accepts it too; informational.
     void warn(const Token& at, std::string msg);

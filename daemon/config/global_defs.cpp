@@ -1,11 +1,6 @@
 // global_defs { ... }
 #include "config/context.hpp"
 
-#include <grp.h>
-#include <pwd.h>
-#include <sched.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -223,7 +218,7 @@ void process_rt_priority(Ctx& c, const Node& n, G& g) {
     if (!v)
         return c.strict(n.args[0], who + " process real-time priority '" +
                                        std::string(n.args[0].text) + "' invalid");
-    const int lo = ::sched_get_priority_min(SCHED_RR), hi = ::sched_get_priority_max(SCHED_RR);
+    const auto [lo, hi] = c.host.rt_priority_range();
     long long p = *v;
     if (p < lo) {
         c.strict(n.args[0], who + " process real-time priority " + std::to_string(p) +
@@ -261,7 +256,7 @@ void process_rlimit_rtime(Ctx& c, const Node& n, G& g) {
 void process_cpu_affinity(Ctx& c, const Node& n, G& g) {
     const auto who = process_name(n);
     if (n.args.empty()) return c.strict(n.key, "No " + who + " cpu_id set specified");
-    const long cpus = ::sysconf(_SC_NPROCESSORS_CONF);
+    const long cpus = c.host.cpu_count();
     std::vector<int> ids;
     for (const auto& a : n.args) {
         auto v = parse_integer(a.text);
@@ -342,8 +337,8 @@ const KeywordTable<G>& table() {
              g.script_user = std::string(n.args[0].text);
              if (n.args.size() > 1) g.script_group = std::string(n.args[1].text);
              if (!c.opt.check_users) return;
-             bool ok = ::getpwnam(g.script_user.c_str()) != nullptr;
-             if (ok && !g.script_group.empty()) ok = ::getgrnam(g.script_group.c_str()) != nullptr;
+             bool ok = c.host.user_exists(g.script_user);
+             if (ok && !g.script_group.empty()) ok = c.host.group_exists(g.script_group);
              if (!ok) {
                  c.global_script_user_failed = true;
                  c.strict(n.args[0],
@@ -482,7 +477,7 @@ const KeywordTable<G>& table() {
          [](Ctx& c, const Node& n, G& g) {
              if (!c.need_args(n, 1)) return;
              g.status_socket_group = std::string(n.args[0].text);
-             if (c.opt.check_users && !::getgrnam(g.status_socket_group.c_str()))
+             if (c.opt.check_users && !c.host.group_exists(g.status_socket_group))
                  c.warn(n.args[0], "status_socket_group: no group '" + g.status_socket_group +
                                        "' on this host");
          }},

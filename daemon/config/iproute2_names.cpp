@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <span>
-#include <sstream>
 
 namespace vigil::config {
 namespace {
@@ -58,13 +56,6 @@ std::span<const Builtin> builtins(NameFile f) {
     return {};
 }
 
-std::string read_all(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 }  // namespace
 
 std::optional<std::uint32_t> parse_number(std::string_view t) {
@@ -109,18 +100,21 @@ const std::string& Iproute2Names::text(NameFile f) {
     auto& slot = texts_[static_cast<std::size_t>(f)];
     if (slot) return *slot;
     std::string all;
-    namespace fs = std::filesystem;
-    for (const auto& d : dirs_) {
+    namespace fs = std::filesystem;  // path arithmetic only: the files are the host's
+    // Only regular files: a FIFO or a directory named *.conf reads as nothing.
+    auto read = [&](const fs::path& p) {
+        return host_->is_regular_file(p.string()) ? host_->read_file(p.string()).value_or("")
+                                                  : std::string();
+    };
+    for (const auto& d : host_ ? dirs_ : std::vector<std::string>{}) {
         const fs::path base = fs::path(d) / file_name(f);
-        std::error_code ec;
-        if (fs::is_regular_file(base, ec)) all += read_all(base) + "\n";
+        if (host_->is_regular_file(base.string())) all += read(base) + "\n";
         const fs::path dotd = fs::path(d) / (std::string(file_name(f)) + ".d");
         std::vector<fs::path> confs;
-        for (auto it = fs::directory_iterator(dotd, ec); !ec && it != fs::directory_iterator();
-             it.increment(ec))
-            if (it->path().extension() == ".conf") confs.push_back(it->path());
+        for (const auto& entry : host_->list_dir(dotd.string()))
+            if (fs::path(entry).extension() == ".conf") confs.emplace_back(entry);
         std::sort(confs.begin(), confs.end());
-        for (const auto& p : confs) all += read_all(p) + "\n";
+        for (const auto& p : confs) all += read(p) + "\n";
     }
     slot = std::move(all);
     return *slot;

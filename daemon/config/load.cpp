@@ -91,6 +91,8 @@ PreprocessOptions pp_options(const LoadOptions& o) {
     PreprocessOptions p;
     p.config_id = o.config_id;
     p.allow_includes = o.allow_includes;
+    p.max_include_depth = o.max_include_depth;
+    p.max_files = o.max_files;
     for (const auto& d : o.defines) {
         auto eq = d.find('=');
         if (eq == std::string::npos)
@@ -102,10 +104,10 @@ PreprocessOptions pp_options(const LoadOptions& o) {
 }
 
 template <class Read>
-LoadResult run(Read&& read, const LoadOptions& options) {
+LoadResult run(Read&& read, const LoadOptions& options, Host& host) {
     LoadResult r;
     TokenStream ts;
-    Ctx c{ts.files, ts.diagnostics, options, r.config};
+    Ctx c{ts.files, ts.diagnostics, options, r.config, host};
     Builder builder(c, ts);
     StatementParser parser(ts.files, ts.diagnostics, [&](Node&& n) { builder.top(n); });
     ts.sink = [&](const Token& t) { parser.push(t); };
@@ -141,16 +143,18 @@ bool LoadResult::reloadable() const {
                         [](const Diagnostic& d) { return d.refuse_reload || d.fatal_at_startup; });
 }
 
-LoadResult load_file(const std::string& path, const LoadOptions& options) {
-    return run([&](TokenStream& ts) { preprocess_file(ts, path, pp_options(options)); }, options);
+LoadResult load_file(const std::string& path, const LoadOptions& options, Host& host) {
+    return run([&](TokenStream& ts) { preprocess_file(ts, path, pp_options(options), host); },
+               options, host);
 }
 
-LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options) {
+LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options,
+                       Host& host) {
     return run(
         [&](TokenStream& ts) {
-            preprocess_text(ts, std::string(text), name, ".", pp_options(options));
+            preprocess_text(ts, std::string(text), name, ".", pp_options(options), host);
         },
-        options);
+        options, host);
 }
 
 std::string format(const Diagnostic& d) {

@@ -1,12 +1,14 @@
-// Lexer and preprocessor: keepalived.conf text (with includes, $DEFS, @tags, ~SEQ/~LST) to
-// tokens that know their file, line and column.
+// Tokens that know their file, line and column, and the preprocessor that makes them from
+// keepalived.conf text (includes, $DEFS, @tags, ~SEQ/~LST; see source.cpp for the order).
 #pragma once
 
 #include "config/config.hpp"
+#include "config/host.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,16 +48,24 @@ struct PreprocessOptions {
     std::vector<std::pair<std::string, std::string>> defines;
     bool allow_includes = true;
     unsigned max_include_depth = 16;
+    std::size_t max_files = std::numeric_limits<std::size_t>::max();  // read in all
     std::size_t max_expanded_lines = 1'000'000;    // bounds ~SEQ/~LST and recursive $DEFS
     std::size_t max_generated_bytes = 128u << 20;  // text those may produce in all
-    std::optional<unsigned> random_seed;           // ${_RANDOM}; unset: from random_device
+    std::optional<unsigned> random_seed;           // ${_RANDOM}; unset: Host::random_seed()
 };
 
-// Tokenises TEXT as file NAME; relative includes resolve from BASE_DIR.
+// Tokenises TEXT as file NAME; relative includes resolve from BASE_DIR. Files, the working
+// directory, the host name and the first random seed come from HOST.
 void preprocess_text(TokenStream& out, std::string text, const std::string& name,
-                     const std::string& base_dir, const PreprocessOptions& options);
+                     const std::string& base_dir, const PreprocessOptions& options, Host& host);
 
 // Reads PATH and tokenises it; a missing file is a diagnostic.
+void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options,
+                     Host& host);
+
+// The same on this machine (SystemHost).
+void preprocess_text(TokenStream& out, std::string text, const std::string& name,
+                     const std::string& base_dir, const PreprocessOptions& options);
 void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options);
 
 }  // namespace vigil::config

@@ -1,12 +1,8 @@
 // Cross-references, global defaults and keepalived's start-up checks, once the file is read.
 #include "config/context.hpp"
-#include "scripts.hpp"
-
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <unordered_set>
 
@@ -14,16 +10,6 @@ namespace vigil::config {
 namespace {
 
 using I = vrrp::InstanceConfig;
-
-// keepalived looks a bare name up in PATH, as the script runner does when it starts it.
-bool script_present(const std::string& prog) {
-    if (prog.empty()) return false;
-    auto path = find_program(prog);
-    if (!path) return false;
-    struct stat st {};
-    return ::stat(path->c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path->c_str(), X_OK) == 0;
-}
 
 void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
     const auto& g = c.cfg.global;
@@ -188,7 +174,8 @@ void apply_script_user(Ctx& c) {
     const auto& g = c.cfg.global;
     std::string user = g.script_user, group = g.script_group;
     if (user.empty())
-        user = c.opt.check_users && ::getpwnam("keepalived_script") ? "keepalived_script" : "root";
+        user = c.opt.check_users && c.host.user_exists("keepalived_script") ? "keepalived_script"
+                                                                            : "root";
     auto n = [&](vrrp::NotifyConfig& nc) {
         for (auto* cmd :
              {&nc.master, &nc.backup, &nc.fault, &nc.stop, &nc.generic, &nc.master_rx_lower_pri})
@@ -410,11 +397,13 @@ void validate(Ctx& c) {
     // Script files and script security.
     if (c.opt.check_scripts) {
         const auto& g = c.cfg.global;
-        bool have_ka_user = !c.opt.check_users || ::getpwnam("keepalived_script") != nullptr;
+        bool have_ka_user = !c.opt.check_users || c.host.user_exists("keepalived_script");
         bool violation = false;
         std::unordered_set<std::string> disabled;
         for (const auto& s : c.scripts) {
-            bool present = !s.argv.empty() && script_present(s.argv.front());
+            // keepalived looks a bare name up in PATH, as the script runner does.
+            bool present =
+                !s.argv.empty() && !s.argv.front().empty() && c.host.executable(s.argv.front());
             Token at;
             at.loc = s.loc;
             if (g.enable_script_security && g.script_user.empty() && s.user.empty() &&

@@ -40,7 +40,8 @@ ALIASES = {
 ARGUMENT_OF = {"tcp": "lvs_timeouts", "tcpfin": "lvs_timeouts", "udp": "lvs_timeouts"}
 # The block a handler's file reads when keepalived's page names none.
 FILE_BLOCK = {"global_defs.cpp": "global_defs", "vrrp_blocks.cpp": "vrrp_instance",
-              "lvs_blocks.cpp": "virtual_server", "load.cpp": "top", "ip_lines.cpp": "vrrp_instance"}
+              "lvs_blocks.cpp": "virtual_server", "checker_blocks.cpp": "virtual_server",
+              "load.cpp": "top", "ip_lines.cpp": "vrrp_instance"}
 BLOCK_ORDER = ["top", "global_defs", "vrrp_script", "track_file", "vrrp_track_process",
                "vrrp_sync_group", "garp_group", "vrrp_instance", "authentication",
                "virtual_server_group", "virtual_server", "real_server", "checker", "TCP_CHECK",

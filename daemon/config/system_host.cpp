@@ -1,0 +1,134 @@
+// The one place where reading a configuration touches this machine.
+#include "config/system_host.hpp"
+
+#include "config/config.hpp"
+#include "config/source.hpp"
+#include "scripts.hpp"
+
+#include <glob.h>
+#include <grp.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace vigil::config {
+
+std::optional<std::string> SystemHost::read_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return std::nullopt;  // its "size" is no size
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    // One exact-size buffer: tokens point into it for the whole load.
+    in.seekg(0, std::ios::end);
+    auto size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    std::string text;
+    if (size > 0) {
+        text.resize(static_cast<std::size_t>(size));
+        in.read(text.data(), size);
+        text.resize(static_cast<std::size_t>(in.gcount()));
+    } else {  // a pipe or a /proc file: no size known
+        in.clear();
+        char buf[65536];
+        while (in.read(buf, sizeof buf) || in.gcount() > 0)
+            text.append(buf, static_cast<std::size_t>(in.gcount()));
+    }
+    return text;
+}
+
+bool SystemHost::is_regular_file(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec);
+}
+
+std::vector<std::string> SystemHost::list_dir(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec))
+        out.push_back(it->path().string());
+    return out;
+}
+
+std::vector<std::string> SystemHost::glob(const std::string& pattern) {
+    glob_t g{};
+    std::vector<std::string> paths;
+    if (::glob(pattern.c_str(), GLOB_BRACE | GLOB_TILDE | GLOB_MARK, nullptr, &g) == 0)
+        for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+    ::globfree(&g);
+    return paths;
+}
+
+std::string SystemHost::current_dir() {
+    char buf[4096];
+    return ::getcwd(buf, sizeof buf) ? buf : "";
+}
+
+// As the script runner finds it when it starts it.
+bool SystemHost::executable(const std::string& program) {
+    auto path = find_program(program);
+    if (!path) return false;
+    struct stat st {};
+    return ::stat(path->c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path->c_str(), X_OK) == 0;
+}
+
+std::string SystemHost::host_name() {
+    char host[256] = {};
+    return ::gethostname(host, sizeof host - 1) == 0 ? host : "";
+}
+
+bool SystemHost::interface_exists(const std::string& name) {
+    return ::if_nametoindex(name.c_str()) != 0;
+}
+
+bool SystemHost::user_exists(const std::string& name) {
+    return ::getpwnam(name.c_str()) != nullptr;
+}
+
+bool SystemHost::group_exists(const std::string& name) {
+    return ::getgrnam(name.c_str()) != nullptr;
+}
+
+std::pair<int, int> SystemHost::rt_priority_range() {
+    return {::sched_get_priority_min(SCHED_RR), ::sched_get_priority_max(SCHED_RR)};
+}
+
+long SystemHost::cpu_count() {
+    return ::sysconf(_SC_NPROCESSORS_CONF);
+}
+
+unsigned SystemHost::random_seed() {
+    return std::random_device{}();
+}
+
+// The entry points without a host read this machine.
+LoadResult load_file(const std::string& path, const LoadOptions& options) {
+    SystemHost host;
+    return load_file(path, options, host);
+}
+
+LoadResult load_string(std::string_view text, const std::string& name, const LoadOptions& options) {
+    SystemHost host;
+    return load_string(text, name, options, host);
+}
+
+void preprocess_text(TokenStream& out, std::string text, const std::string& name,
+                     const std::string& base_dir, const PreprocessOptions& options) {
+    SystemHost host;
+    preprocess_text(out, std::move(text), name, base_dir, options, host);
+}
+
+void preprocess_file(TokenStream& out, const std::string& path, const PreprocessOptions& options) {
+    SystemHost host;
+    preprocess_file(out, path, options, host);
+}
+
+}  // namespace vigil::config
