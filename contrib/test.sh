@@ -27,7 +27,7 @@ step "build (RelWithDebInfo)"
 contrib/build.sh "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_WERROR=ON
 
 step "tests: unit, corpus, integration"
-if ! (cd build && ctest --output-on-failure --timeout 600 -j1) | tee "$log"; then fail=1; fi
+if ! (cd build && ctest --output-on-failure --timeout 600 -j2) | tee "$log"; then fail=1; fi
 tally "$log"
 
 step "build (ASan + UBSan)"

@@ -46,7 +46,9 @@ class Modes(RigTest):
         d1.kill(signal.SIGKILL)
         took = wait_until(lambda: r2.has_addr(vip), 4)
         self.assertIsNotNone(took)
-        self.assertLessEqual(took, 1.05 * master_down(0.2, 100) + 0.1)
+        # The kill, the poll and a busy host add a little; a wrong timer (a 1 s advert, no
+        # skew) would be seconds off.
+        self.assertLessEqual(took, 1.05 * master_down(0.2, 100) + 0.3)
 
     def test_dual_master(self):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
