@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <string_view>
+#include <unordered_set>
 
 #include "vigil/ipvs/nftables.hpp"
 
@@ -262,9 +264,12 @@ void Director::apply() {
     report_refusals();
     if (auto* nft = dynamic_cast<Nftables*>(plane_.get())) {
         // Said once, not on every apply.
-        for (const auto& w : nft->last_warnings())
-            if (std::find(warned_.begin(), warned_.end(), w) == warned_.end()) log(w);
-        warned_ = nft->last_warnings();
+        if (const auto& now = nft->last_warnings(); now != warned_) {
+            const std::unordered_set<std::string_view> said(warned_.begin(), warned_.end());
+            for (const auto& w : now)
+                if (!said.contains(w)) log(w);
+            warned_ = now;
+        }
     }
     flush_flows(applied_, desired);
     applied_ = std::move(desired);
