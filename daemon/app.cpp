@@ -35,8 +35,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
+#include <unordered_map>
+#include <utility>
 
 namespace vigil {
 
@@ -85,15 +88,15 @@ std::string fifo_service(const ipvs::VirtualServerConfig& vs) {
     return k.address ? fifo_endpoint(*k.address, protocol_text(vs.protocol), k.port) : "?";
 }
 
-// A checker's identity across reloads: which service, which real server, which of its checks.
-std::string check_identity(const config::Config& c, const config::CheckBinding& b,
-                           std::size_t nth) {
-    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
-    std::string rs = b.real_server < vs.real_servers.size()
-                         ? endpoint_text(vs.real_servers[b.real_server].address,
-                                         vs.real_servers[b.real_server].port)
+// A checker's identity across reloads: which service (`service`: service_text of virtual
+// server `v`), which real server (`r`), which of its checks (the nth, of kind index `kind`).
+std::string check_identity(const config::Config& c, std::size_t v, std::size_t r, std::size_t nth,
+                           std::size_t kind, std::string_view service) {
+    const auto& vs = c.lvs.virtual_servers.at(v);
+    std::string rs = r < vs.real_servers.size()
+                         ? endpoint_text(vs.real_servers[r].address, vs.real_servers[r].port)
                          : "sorry";
-    return fmt::format("{}|{}|{}|{}", service_text(vs), rs, nth, b.check.kind.index());
+    return fmt::format("{}|{}|{}|{}", service, rs, nth, kind);
 }
 
 }  // namespace
@@ -128,9 +131,14 @@ struct App::Impl {
     // the ids that must all be up.
     struct Bound {
         std::size_t vs, rs;
-        std::string identity;
+        std::size_t nth = 0, kind = 0;  // its place among the real server's checks, its kind
     };
+    std::string identity(const config::Config& c, const Bound& b) const {
+        return check_identity(c, b.vs, b.rs, b.nth, b.kind,
+                              service_text(c.lvs.virtual_servers.at(b.vs)));
+    }
     std::map<std::size_t, Bound> checks;
+    std::vector<std::size_t> check_ids;  // the pool id of each of running.checks, in order
     std::map<std::pair<std::size_t, std::size_t>, std::vector<std::size_t>> checks_of;
     std::map<std::pair<std::size_t, std::size_t>, std::optional<int>> dynamic_weight;
     std::map<std::string, std::string> group_state;  // sync group -> last notified state
@@ -439,10 +447,8 @@ struct App::Impl {
         if (bfd && !bfd->alive(vs, rs)) return false;
         auto it = checks_of.find({vs, rs});
         if (it == checks_of.end()) return true;
-        for (auto id : it->second) {
-            auto s = pool->status(id);
-            if (!s || !s->up) return false;
-        }
+        for (auto id : it->second)
+            if (!pool->up(id)) return false;
         return true;
     }
 
@@ -459,7 +465,7 @@ struct App::Impl {
             auto it = checks.find(id);
             if (it == checks.end()) return;
             const auto& b = it->second;
-            log.info("{} check {} on {}{}", up ? "Success" : "Failure", b.identity,
+            log.info("{} check {} on {}{}", up ? "Success" : "Failure", identity(running, b),
                      up ? "" : "failed: ", up ? "" : r.reason);
             push_health(b.vs, b.rs);
         };
@@ -573,27 +579,89 @@ struct App::Impl {
         }
     }
 
-    // Binds the configured checkers; keeps the ones whose identity survives a reload.
-    void bind_checks(const config::Config& c) {
-        std::map<std::string, std::size_t> old;
-        for (const auto& [id, b] : checks) old[b.identity] = id;
+    // Whether check_identity() gives a of `ac` and b of `bc` the same text (same nth).
+    static bool same_identity(const config::Config& ac, const config::CheckBinding& a,
+                              const config::Config& bc, const config::CheckBinding& b) {
+        if (a.check.kind.index() != b.check.kind.index()) return false;
+        const auto& avs = ac.lvs.virtual_servers.at(a.virtual_server);
+        const auto& bvs = bc.lvs.virtual_servers.at(b.virtual_server);
+        const bool a_sorry = a.real_server >= avs.real_servers.size();
+        const bool b_sorry = b.real_server >= bvs.real_servers.size();
+        if (a_sorry != b_sorry) return false;
+        if (!a_sorry) {
+            const auto& ars = avs.real_servers[a.real_server];
+            const auto& brs = bvs.real_servers[b.real_server];
+            if (ars.address != brs.address || ars.port != brs.port) return false;
+        }
+        if (!avs.group.empty() || !bvs.group.empty()) return avs.group == bvs.group;
+        if (avs.keys.empty() || bvs.keys.empty()) return avs.keys.empty() == bvs.keys.empty();
+        const auto& ak = avs.keys.front();
+        const auto& bk = bvs.keys.front();
+        if (ak.fwmark || bk.fwmark) return ak.fwmark == bk.fwmark;
+        return ak.address == bk.address && (!ak.address || ak.port == bk.port);
+    }
+
+    // Binds the configured checkers; keeps the ones whose identity survives a reload from
+    // `previous`, the configuration they were bound to.
+    void bind_checks(const config::Config& c, const config::Config* previous = nullptr) {
+        // A reload mostly keeps the checks in their order: the longest such prefix keeps its
+        // ids without building identities to look up.
+        std::size_t kept = 0;
+        const bool in_order = previous && previous->checks.size() == check_ids.size() &&
+                              checks.size() == check_ids.size();
+        if (in_order)
+            while (kept < c.checks.size() && kept < check_ids.size() &&
+                   same_identity(*previous, previous->checks[kept], c, c.checks[kept]))
+                ++kept;
+        std::unordered_map<std::string, std::size_t> old;
+        if (in_order) {
+            old.reserve(check_ids.size() - kept);
+            for (std::size_t i = kept; i < check_ids.size(); ++i)
+                old.insert_or_assign(identity(*previous, checks.at(check_ids[i])), check_ids[i]);
+        } else if (previous) {
+            for (const auto& [id, b] : checks) old.insert_or_assign(identity(*previous, b), id);
+        }
         checks.clear();
         checks_of.clear();
-        std::map<std::pair<std::size_t, std::size_t>, std::size_t> nth;
-        for (const auto& b : c.checks) {
-            const std::size_t n = nth[{b.virtual_server, b.real_server}]++;
-            const std::string ident = check_identity(c, b, n);
-            std::size_t id;
-            if (auto it = old.find(ident); it != old.end() && pool->update(it->second, b.check)) {
-                id = it->second;
-                old.erase(it);
-            } else {
-                id = pool->add(b.check);
+        std::vector<std::size_t> ids_in_order;
+        ids_in_order.reserve(c.checks.size());
+        // Checks come grouped by virtual server: its name is made once.
+        std::size_t named = std::numeric_limits<std::size_t>::max();
+        std::string service;
+        for (std::size_t i = 0; i < c.checks.size(); ++i) {
+            const auto& b = c.checks[i];
+            const std::pair key{b.virtual_server, b.real_server};
+            // In file order the keys only grow: most inserts go at the end, in constant time.
+            auto slot =
+                checks_of.empty() || std::prev(checks_of.end())->first < key
+                    ? checks_of.emplace_hint(checks_of.end(), key, std::vector<std::size_t>{})
+                    : checks_of.try_emplace(key).first;
+            auto& ids = slot->second;
+            const Bound bound{b.virtual_server, b.real_server, ids.size(), b.check.kind.index()};
+            std::optional<std::size_t> id;
+            if (i < kept && pool->update(check_ids[i], b.check)) id = check_ids[i];
+            if (!id && !old.empty()) {
+                if (b.virtual_server != named) {
+                    service = service_text(c.lvs.virtual_servers.at(b.virtual_server));
+                    named = b.virtual_server;
+                }
+                auto it =
+                    old.find(check_identity(c, bound.vs, bound.rs, bound.nth, bound.kind, service));
+                if (it != old.end() && pool->update(it->second, b.check)) {
+                    id = it->second;
+                    old.erase(it);
+                }
             }
-            checks[id] = {b.virtual_server, b.real_server, ident};
-            checks_of[{b.virtual_server, b.real_server}].push_back(id);
+            if (!id) id = pool->add(b.check);
+            checks.insert_or_assign(checks.empty() || std::prev(checks.end())->first < *id
+                                        ? checks.end()
+                                        : checks.lower_bound(*id),
+                                    *id, bound);
+            ids.push_back(*id);
+            ids_in_order.push_back(*id);
         }
         for (const auto& [ident, id] : old) pool->remove(id);
+        check_ids = std::move(ids_in_order);
     }
 
     // Daemons with different pid files own different nftables tables (COMPAT.md: nothing
@@ -774,7 +842,8 @@ struct App::Impl {
             return;
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
-        running = std::move(r.config);
+        // Freed once the new one is applied: a large configuration takes a while to free.
+        const config::Config retired = std::exchange(running, std::move(r.config));
         if (scripts) scripts->forget_users();  // the user database may have changed too
         if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
                 .settings != process_settings)
@@ -799,7 +868,7 @@ struct App::Impl {
                 if (auto e = director->reload(with_checker_counts(running)); !e)
                     log.error("virtual servers reload: {}", e.error().message);
                 configure_pool();
-                bind_checks(running);
+                bind_checks(running, &retired);
                 update_suspension();
                 for (const auto& [key, ids] : checks_of) push_health(key.first, key.second);
             }

@@ -50,7 +50,7 @@ void Director::emit(const std::vector<Event>& events) {
     }
 }
 
-Result<void> Director::start(const Config& config) {
+Result<void> Director::start(Config config) {
     if (running_) return fail("director already running");
     auto plane = factory_(config, hooks_.log);
     if (!plane) {
@@ -60,9 +60,9 @@ Result<void> Director::start(const Config& config) {
         return std::unexpected(plane.error());
     }
     plane_ = std::move(*plane);
-    model_.emplace(config);
+    model_.emplace(std::move(config));
     running_ = true;
-    if (config.flush_at_start) {
+    if (model_->config().flush_at_start) {
         if (!plane_->can_flush_everything())
             log("lvs_flush: the " + std::string(plane_->name()) +
                 " backend has only its own table, which it replaces: nothing else to flush");
@@ -71,7 +71,7 @@ Result<void> Director::start(const Config& config) {
         else
             log("lvs_flush: the IPVS table was flushed");
     }
-    set_timeouts(config);
+    set_timeouts(model_->config());
     emit(model_->start());
     apply();
     if (!last_error_.empty() && counters_.applies == 0) return fail(last_error_);
@@ -89,8 +89,8 @@ void Director::set_health(std::size_t vs, std::size_t rs, bool alive, std::optio
     schedule_apply();
 }
 
-Result<void> Director::reload(const Config& config) {
-    if (!running_) return start(config);
+Result<void> Director::reload(Config config) {
+    if (!running_) return start(std::move(config));
     const Config& old = model_->config();
     const bool reopen = config.backend != old.backend || config.nft_table != old.nft_table;
     if (reopen) {
@@ -103,7 +103,7 @@ Result<void> Director::reload(const Config& config) {
     }
     if (reopen || config.timeouts != old.timeouts) set_timeouts(config);
     reported_.clear();  // what is still refused after a reload is said again, once
-    Model next(config);
+    Model next(std::move(config));
     auto events = next.start_from(*model_);
     model_.emplace(std::move(next));
     emit(events);

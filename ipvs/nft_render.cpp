@@ -238,8 +238,13 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
             // Clients learnt for the old pool would keep reaching a server that left it.
             if (!now.map.empty())
                 out.text += fmt::format("flush map inet {} persist_{}\n", o.table, i);
-            out.text += fmt::format("table inet {} {{\n\tchain svc_{} {{\n{}\t}}\n}}\n", o.table, i,
-                                    now.body);
+            // The body's rules are "\t\tRULE\n" lines.
+            for (std::size_t p = 0; p < now.body.size();) {
+                const std::size_t nl = now.body.find('\n', p);
+                out.text += fmt::format("add rule inet {} svc_{} {}\n", o.table, i,
+                                        std::string_view(now.body).substr(p + 2, nl - p - 2));
+                p = nl + 1;
+            }
         }
         if (was.warnings != now.warnings) out.warnings.emplace_back(i, std::move(now.warnings));
     }

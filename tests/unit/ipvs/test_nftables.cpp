@@ -183,12 +183,8 @@ TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
     ASSERT_TRUE(u);
     EXPECT_EQ(u->text,
               "flush chain inet vigil svc_0\n"
-              "table inet vigil {\n"
-              "\tchain svc_0 {\n"
-              "\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 map { 0-2 : 10.0.1.1 . 80, 3-4 : "
-              "10.0.1.2 . 8080 }\n"
-              "\t}\n"
-              "}\n");
+              "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map { 0-2 : "
+              "10.0.1.1 . 80, 3-4 : 10.0.1.2 . 8080 }\n");
     EXPECT_TRUE(u->warnings.empty());
     // The whole table, then the update, in one transaction the kernel accepts.
     expect_valid(render_nftables(before, opts()).text + u->text);
@@ -214,8 +210,13 @@ TEST(NftRender, UpdateForgetsTheChangedServiceLearntClientsOnly) {
     after[1].destinations[0].weight = 0;  // 10.0.1.1 leaves :443
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
-    EXPECT_NE(u->text.find("flush chain inet vigil svc_1\nflush map inet vigil persist_1\n"),
-              std::string::npos);
+    EXPECT_NE(u->text.find(
+                  "flush chain inet vigil svc_1\nflush map inet vigil persist_1\n"
+                  "add rule inet vigil svc_1 meta l4proto tcp dnat ip to ip saddr map @persist_1\n"
+                  "add rule inet vigil svc_1 meta l4proto tcp dnat ip to numgen inc mod 1 "
+                  "map { 0 : 10.0.1.2 . 8080 }\n"),
+              std::string::npos)
+        << u->text;
     EXPECT_EQ(u->text.find("svc_0"), std::string::npos);
     EXPECT_EQ(u->text.find("persist_0"), std::string::npos);
     expect_valid(render_nftables(before, opts()).text + u->text);
