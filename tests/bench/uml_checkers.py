@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import uml  # noqa: E402
 from netns import BUILD_DIR, VIGILD, Rig, wait_until  # noqa: E402
 sys.path.insert(0, HERE)
-import results  # noqa: E402
+import results as bench_results  # noqa: E402
 
 KEEPALIVED = "/usr/sbin/keepalived"
 FARM = os.path.join(BUILD_DIR, "tests", "bench", "check_farm")
@@ -167,7 +167,7 @@ def guest(args):
                               f"{r['false']} false")
             print("RESULT " + json.dumps([f"{args.servers:,} {kind}: checks/s, CPU per check, "
                                           "false verdicts", cell(k), cell(v),
-                                          results.ratio(v["cpu_us"], k["cpu_us"])]))
+                                          bench_results.ratio(v["cpu_us"], k["cpu_us"])]))
 
 
 def main():
@@ -189,7 +189,8 @@ def main():
     for line in r.output.splitlines():
         if line.startswith("RESULT "):
             figure, k, v, ratio = json.loads(line[len("RESULT "):])
-            results.emit("health checks (User-Mode Linux guest, one vCPU)", figure, k, v, ratio)
+            bench_results.emit("health checks (User-Mode Linux guest, one vCPU)", figure, k, v,
+                               ratio)
     if r.rc != 0:
         print(f"guest exit status {r.rc}; console:\n{r.console[-2000:]}")
         sys.exit(1)
