@@ -398,6 +398,7 @@ bool Pool::update(std::size_t id, const CheckConfig& cfg) {
     auto it = impl_->checks.find(id);
     if (it == impl_->checks.end()) return false;
     auto& c = *it->second;
+    if (*c.cfg == cfg) return true;  // most checkers of a reload: nothing to do
     bool restart = c.probe && !same_target(*c.cfg, cfg);
     bool rewatch = std::holds_alternative<FileCheck>(cfg.kind) &&
                    (!std::holds_alternative<FileCheck>(c.cfg->kind) ||
@@ -434,6 +435,11 @@ std::optional<CheckStatus> Pool::status(std::size_t id) const {
     auto it = impl_->checks.find(id);
     if (it == impl_->checks.end()) return std::nullopt;
     return impl_->snapshot(*it->second);
+}
+
+bool Pool::up(std::size_t id) const {
+    auto it = impl_->checks.find(id);
+    return it != impl_->checks.end() && it->second->sched.up;
 }
 
 std::vector<CheckStatus> Pool::status() const {

@@ -40,8 +40,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
+#include <unordered_map>
+#include <utility>
 
 namespace vigil {
 
@@ -275,10 +278,8 @@ struct App::Impl {
 
     bool real_server_alive(std::size_t vs, std::size_t rs) const {
         if (bfd && !bfd->alive(vs, rs)) return false;
-        return all_checks_up(checks.ids_of({vs, rs}), [this](std::size_t id) {
-            auto s = pool->status(id);
-            return s ? std::optional<bool>(s->up) : std::nullopt;
-        });
+        return all_checks_up(checks.ids_of({vs, rs}),
+                             [this](std::size_t id) { return std::optional<bool>(pool->up(id)); });
     }
 
     void push_health(std::size_t vs, std::size_t rs) {
@@ -292,9 +293,9 @@ struct App::Impl {
             const auto* b = checks.find(id);
             if (!b) return;
             if (up)
-                log.info("{} succeeded", b->label);
+                log.info("{} succeeded", checks.label(running, id));
             else
-                log.info("{} failed: {}", b->label, r.reason);
+                log.info("{} failed: {}", checks.label(running, id), r.reason);
             push_health(b->vs, b->rs);
         };
         h.on_weight_change = [this](std::size_t id, std::optional<int> w) {
@@ -587,7 +588,8 @@ struct App::Impl {
             return;
         }
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
-        running = std::move(r.config);
+        // Freed once the new one is applied: a large configuration takes a while to free.
+        const config::Config retired = std::exchange(running, std::move(r.config));
         if (scripts) scripts->forget_users();  // the user database may have changed too
         if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
                 .settings != process_settings)
@@ -612,7 +614,7 @@ struct App::Impl {
                 if (auto e = director->reload(with_checker_counts(running)); !e)
                     log.error("virtual servers reload: {}", e.error().message);
                 configure_pool();
-                checks.bind(running, *pool);
+                checks.bind(running, *pool, &retired);
                 update_suspension();
                 for (const auto& [v, r] : checks.keys()) push_health(v, r);
             }

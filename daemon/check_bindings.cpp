@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+#include <unordered_map>
+
 #include <vigil/checkers/pool.hpp>
 
 #include "names.hpp"
@@ -18,47 +21,121 @@ bool all_checks_up(std::span<const std::size_t> ids,
     return true;
 }
 
-std::string check_identity(const config::Config& c, const config::CheckBinding& b,
-                           std::size_t nth) {
-    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
-    std::string rs = b.real_server < vs.real_servers.size()
-                         ? endpoint_text(vs.real_servers[b.real_server].address,
-                                         vs.real_servers[b.real_server].port)
+std::string check_identity(const config::Config& c, std::size_t v, std::size_t r, std::size_t nth,
+                           std::size_t kind, std::string_view service) {
+    const auto& vs = c.lvs.virtual_servers.at(v);
+    std::string rs = r < vs.real_servers.size()
+                         ? endpoint_text(vs.real_servers[r].address, vs.real_servers[r].port)
                          : "sorry";
-    return fmt::format("{}|{}|{}|{}", service_text(vs), rs, nth, b.check.kind.index());
+    return fmt::format("{}|{}|{}|{}", service, rs, nth, kind);
 }
 
-std::string check_label(const config::Config& c, const config::CheckBinding& b) {
-    const auto& vs = c.lvs.virtual_servers.at(b.virtual_server);
+bool same_identity(const config::Config& ac, const config::CheckBinding& a,
+                   const config::Config& bc, const config::CheckBinding& b) {
+    if (a.check.kind.index() != b.check.kind.index()) return false;
+    const auto& avs = ac.lvs.virtual_servers.at(a.virtual_server);
+    const auto& bvs = bc.lvs.virtual_servers.at(b.virtual_server);
+    const bool a_sorry = a.real_server >= avs.real_servers.size();
+    const bool b_sorry = b.real_server >= bvs.real_servers.size();
+    if (a_sorry != b_sorry) return false;
+    if (!a_sorry) {
+        const auto& ars = avs.real_servers[a.real_server];
+        const auto& brs = bvs.real_servers[b.real_server];
+        if (ars.address != brs.address || ars.port != brs.port) return false;
+    }
+    if (!avs.group.empty() || !bvs.group.empty()) return avs.group == bvs.group;
+    if (avs.keys.empty() || bvs.keys.empty()) return avs.keys.empty() == bvs.keys.empty();
+    const auto& ak = avs.keys.front();
+    const auto& bk = bvs.keys.front();
+    if (ak.fwmark || bk.fwmark) return ak.fwmark == bk.fwmark;
+    return ak.address == bk.address && (!ak.address || ak.port == bk.port);
+}
+
+std::string CheckBindings::label(const config::Config& c, std::size_t id) const {
+    const auto* b = find(id);
+    if (!b || b->vs >= c.lvs.virtual_servers.size()) return "check " + std::to_string(id);
+    const auto& vs = c.lvs.virtual_servers[b->vs];
+    // The kind as configured: the nth check of this real server in c.
+    std::string kind = "check";
+    std::size_t seen = 0;
+    for (const auto& cb : c.checks)
+        if (cb.virtual_server == b->vs && cb.real_server == b->rs && seen++ == b->nth) {
+            kind = std::string(checkers::kind_name(cb.check.kind));
+            break;
+        }
     const std::string proto = ipvs::protocol_name(vs.protocol);
-    std::string rs = b.real_server < vs.real_servers.size()
-                         ? fifo_endpoint(vs.real_servers[b.real_server].address, proto,
-                                         vs.real_servers[b.real_server].port)
-                         : "the sorry server";
-    return fmt::format("{} on {} of VS {}", checkers::kind_name(b.check.kind), rs,
-                       fifo_service(vs));
+    const std::string rs =
+        b->rs < vs.real_servers.size()
+            ? fifo_endpoint(vs.real_servers[b->rs].address, proto, vs.real_servers[b->rs].port)
+            : "the sorry server";
+    return fmt::format("{} on {} of VS {}", kind, rs, fifo_service(vs));
 }
 
-void CheckBindings::bind(const config::Config& c, checkers::Pool& pool) {
-    std::map<std::string, std::size_t> old;
-    for (const auto& [id, b] : by_id_) old[b.identity] = id;
+void CheckBindings::bind(const config::Config& c, checkers::Pool& pool,
+                         const config::Config* previous) {
+    // A reload mostly keeps the checks in their order: the longest such prefix keeps its ids
+    // without building identities to look up.
+    std::size_t kept = 0;
+    const bool in_order = previous && previous->checks.size() == in_order_.size() &&
+                          by_id_.size() == in_order_.size();
+    if (in_order)
+        while (kept < c.checks.size() && kept < in_order_.size() &&
+               same_identity(*previous, previous->checks[kept], c, c.checks[kept]))
+            ++kept;
+    const auto identity = [](const config::Config& cc, const Binding& b) {
+        return check_identity(cc, b.vs, b.rs, b.nth, b.kind,
+                              service_text(cc.lvs.virtual_servers.at(b.vs)));
+    };
+    std::unordered_map<std::string, std::size_t> old;
+    if (in_order) {
+        old.reserve(in_order_.size() - kept);
+        for (std::size_t i = kept; i < in_order_.size(); ++i)
+            old.insert_or_assign(identity(*previous, by_id_.at(in_order_[i])), in_order_[i]);
+    } else if (previous) {
+        for (const auto& [id, b] : by_id_) old.insert_or_assign(identity(*previous, b), id);
+    } else {
+        for (const auto& [id, b] : by_id_) pool.remove(id);  // nothing to match them against
+    }
     by_id_.clear();
     of_.clear();
-    std::map<Key, std::size_t> nth;
-    for (const auto& b : c.checks) {
-        const std::size_t n = nth[{b.virtual_server, b.real_server}]++;
-        std::string ident = check_identity(c, b, n);
-        std::size_t id;
-        if (auto it = old.find(ident); it != old.end() && pool.update(it->second, b.check)) {
-            id = it->second;
-            old.erase(it);
-        } else {
-            id = pool.add(b.check);
+    std::vector<std::size_t> ids_in_order;
+    ids_in_order.reserve(c.checks.size());
+    // Checks come grouped by virtual server: its name is made once.
+    std::size_t named = std::numeric_limits<std::size_t>::max();
+    std::string service;
+    for (std::size_t i = 0; i < c.checks.size(); ++i) {
+        const auto& b = c.checks[i];
+        const Key key{b.virtual_server, b.real_server};
+        // In file order the keys only grow: most inserts go at the end, in constant time.
+        auto slot = of_.empty() || std::prev(of_.end())->first < key
+                        ? of_.emplace_hint(of_.end(), key, std::vector<std::size_t>{})
+                        : of_.try_emplace(key).first;
+        auto& ids = slot->second;
+        const Binding bound{b.virtual_server, b.real_server, ids.size(), b.check.kind.index()};
+        std::optional<std::size_t> id;
+        if (i < kept && pool.update(in_order_[i], b.check)) id = in_order_[i];
+        if (!id && !old.empty()) {
+            if (b.virtual_server != named) {
+                service = service_text(c.lvs.virtual_servers.at(b.virtual_server));
+                named = b.virtual_server;
+            }
+            auto it =
+                old.find(check_identity(c, bound.vs, bound.rs, bound.nth, bound.kind, service));
+            if (it != old.end() && pool.update(it->second, b.check)) {
+                id = it->second;
+                old.erase(it);
+            }
         }
-        by_id_[id] = {b.virtual_server, b.real_server, std::move(ident), check_label(c, b)};
-        of_[{b.virtual_server, b.real_server}].push_back(id);
+        if (!id) id = pool.add(b.check);
+        by_id_.insert_or_assign(by_id_.empty() || std::prev(by_id_.end())->first < *id
+                                    ? by_id_.end()
+                                    : by_id_.lower_bound(*id),
+                                *id, bound);
+        ids.push_back(*id);
+        ids_in_order.push_back(*id);
     }
     for (const auto& [ident, id] : old) pool.remove(id);
+    in_order_ = std::move(ids_in_order);
 }
 
 const CheckBindings::Binding* CheckBindings::find(std::size_t id) const {

@@ -26,15 +26,19 @@ bool all_checks_up(std::span<const std::size_t> ids,
 class CheckBindings {
   public:
     using Key = std::pair<std::size_t, std::size_t>;  // (virtual server, real server)
+    // Its identity survives a reload when service, server, rank (nth) and kind do.
     struct Binding {
         std::size_t vs, rs;
-        std::string identity;  // survives a reload when service, server, rank and kind do
-        std::string label;     // "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80"
+        std::size_t nth = 0, kind = 0;  // its place among the real server's checks, its kind
     };
 
-    // Adds c's checkers to the pool; the ones whose identity survives keep their pool id (and
-    // their state) when the pool accepts the new settings; the rest leave the pool.
-    void bind(const config::Config& c, checkers::Pool& pool);
+    // Adds c's checkers to the pool; the ones whose identity survives (from previous, the
+    // configuration bound last) keep their pool id and their state when the pool accepts the
+    // new settings; the rest leave the pool.
+    void bind(const config::Config& c, checkers::Pool& pool,
+              const config::Config* previous = nullptr);
+    // For log lines: "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80".
+    std::string label(const config::Config& c, std::size_t id) const;
 
     const Binding* find(std::size_t id) const;
     const std::map<std::size_t, Binding>& all() const { return by_id_; }
@@ -48,6 +52,7 @@ class CheckBindings {
 
   private:
     std::map<std::size_t, Binding> by_id_;
+    std::vector<std::size_t> in_order_;  // the pool id of each of the config's checks
     std::map<Key, std::vector<std::size_t>> of_;
     std::map<Key, std::optional<int>> weight_;
 };

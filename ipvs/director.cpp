@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <string_view>
+#include <unordered_set>
 
 #include "vigil/ipvs/nftables.hpp"
 
@@ -48,7 +50,7 @@ void Director::emit(const std::vector<Event>& events) {
     }
 }
 
-Result<void> Director::start(const Config& config) {
+Result<void> Director::start(Config config) {
     if (running_) return fail("director already running");
     auto plane = factory_(config, hooks_.log);
     if (!plane) {
@@ -58,9 +60,9 @@ Result<void> Director::start(const Config& config) {
         return std::unexpected(plane.error());
     }
     plane_ = std::move(*plane);
-    model_.emplace(config);
+    model_.emplace(std::move(config));
     running_ = true;
-    if (config.flush_at_start) {
+    if (model_->config().flush_at_start) {
         if (!plane_->can_flush_everything())
             log("lvs_flush: the " + std::string(plane_->name()) +
                 " backend has only its own table, which it replaces: nothing else to flush");
@@ -69,7 +71,7 @@ Result<void> Director::start(const Config& config) {
         else
             log("lvs_flush: the IPVS table was flushed");
     }
-    set_timeouts(config);
+    set_timeouts(model_->config());
     emit(model_->start());
     apply();
     if (!last_error_.empty() && counters_.applies == 0) return fail(last_error_);
@@ -87,8 +89,8 @@ void Director::set_health(std::size_t vs, std::size_t rs, bool alive, std::optio
     schedule_apply();
 }
 
-Result<void> Director::reload(const Config& config) {
-    if (!running_) return start(config);
+Result<void> Director::reload(Config config) {
+    if (!running_) return start(std::move(config));
     const Config& old = model_->config();
     const bool reopen = config.backend != old.backend || config.nft_table != old.nft_table;
     if (reopen) {
@@ -101,7 +103,7 @@ Result<void> Director::reload(const Config& config) {
     }
     if (reopen || config.timeouts != old.timeouts) set_timeouts(config);
     reported_.clear();  // what is still refused after a reload is said again, once
-    Model next(config);
+    Model next(std::move(config));
     auto events = next.start_from(*model_);
     model_.emplace(std::move(next));
     emit(events);
@@ -262,9 +264,12 @@ void Director::apply() {
     report_refusals();
     if (auto* nft = dynamic_cast<Nftables*>(plane_.get())) {
         // Said once, not on every apply.
-        for (const auto& w : nft->last_warnings())
-            if (std::find(warned_.begin(), warned_.end(), w) == warned_.end()) log(w);
-        warned_ = nft->last_warnings();
+        if (const auto& now = nft->last_warnings(); now != warned_) {
+            const std::unordered_set<std::string_view> said(warned_.begin(), warned_.end());
+            for (const auto& w : now)
+                if (!said.contains(w)) log(w);
+            warned_ = now;
+        }
     }
     flush_flows(applied_, desired);
     applied_ = std::move(desired);

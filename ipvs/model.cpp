@@ -3,7 +3,10 @@
 #include <linux/ip_vs.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <string>
+#include <unordered_map>
 
 namespace vigil::ipvs {
 
@@ -72,15 +75,30 @@ bool starts_alive(const VirtualServerConfig& vs, const RealServerConfig& rs) {
     return !(vs.alpha || rs.alpha);
 }
 
-bool same_keys(const VirtualServerConfig& a, const VirtualServerConfig& b) {
-    if (a.protocol != b.protocol || a.keys.size() != b.keys.size()) return false;
-    for (std::size_t i = 0; i < a.keys.size(); ++i) {
-        const auto& x = a.keys[i];
-        const auto& y = b.keys[i];
-        if (x.address != y.address || x.port != y.port || x.fwmark != y.fwmark || x.ipv6 != y.ipv6)
-            return false;
+std::string endpoint_key(const RealServerConfig& rs) {
+    std::string out = rs.address.to_string();
+    out += '/';
+    out += std::to_string(rs.port);
+    return out;
+}
+
+// A virtual server's protocol and keys as bytes: equal texts for equal keys.
+std::string keys_text(const VirtualServerConfig& vs) {
+    std::string out(1, static_cast<char>(vs.protocol));
+    auto put = [&out](const auto& bytes) { out.append(bytes.begin(), bytes.end()); };
+    for (const auto& k : vs.keys) {
+        out += k.address ? (k.address->is_v6() ? '6' : '4') : '-';
+        if (k.address && k.address->is_v6()) {
+            put(k.address->to_v6().to_bytes());
+            out += std::to_string(k.address->to_v6().scope_id()) + '%';
+        }
+        if (k.address && k.address->is_v4()) put(k.address->to_v4().to_bytes());
+        put(std::array<char, 7>{static_cast<char>(k.port >> 8), static_cast<char>(k.port),
+                                static_cast<char>(k.fwmark >> 24),
+                                static_cast<char>(k.fwmark >> 16), static_cast<char>(k.fwmark >> 8),
+                                static_cast<char>(k.fwmark), static_cast<char>(k.ipv6)});
     }
-    return true;
+    return out;
 }
 
 }  // namespace
@@ -136,29 +154,45 @@ bool Model::ignored(std::size_t vs) const {
 std::vector<Event> Model::start_from(const Model& previous) {
     std::vector<Event> out;
     const auto& old_vss = previous.config_.virtual_servers;
+    // Each virtual server takes the state of the first old one with the same keys.
+    std::unordered_map<std::string, std::size_t> by_keys;
+    by_keys.reserve(old_vss.size());
+    for (std::size_t o = 0; o < old_vss.size(); ++o) by_keys.emplace(keys_text(old_vss[o]), o);
     for (std::size_t v = 0; v < state_.size(); ++v) {
         const auto& vs = config_.virtual_servers[v];
-        auto old = std::find_if(old_vss.begin(), old_vss.end(),
-                                [&](const VirtualServerConfig& o) { return same_keys(o, vs); });
         if (ignored(v)) continue;
-        if (old == old_vss.end()) {
+        auto found = by_keys.find(keys_text(vs));
+        if (found == by_keys.end()) {
             update_quorum(v, true, out);
             continue;
         }
-        const auto& old_state = previous.state_[static_cast<std::size_t>(old - old_vss.begin())];
+        const auto* old = &old_vss[found->second];
+        const auto& old_state = previous.state_[found->second];
         state_[v].quorum_up = old_state.quorum_up;
         state_[v].sorry_active = old_state.sorry_active && vs.sorry_server.has_value();
+        // The state of the first old real server at the same address and port; an index for
+        // large pools.
+        std::unordered_map<std::string, std::size_t> by_endpoint;
+        const bool indexed = old->real_servers.size() > 16;
+        if (indexed)
+            for (std::size_t o = 0; o < old->real_servers.size(); ++o)
+                by_endpoint.emplace(endpoint_key(old->real_servers[o]), o);
         for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
             const auto& rs = vs.real_servers[r];
-            for (std::size_t o = 0; o < old->real_servers.size(); ++o) {
-                const auto& ors = old->real_servers[o];
-                if (ors.address == rs.address && ors.port == rs.port) {
-                    state_[v].real_servers[r] = old_state.real_servers[o];
-                    // A server that lost all its checkers is alive by definition.
-                    if (rs.checker_count == 0) state_[v].real_servers[r].alive = true;
-                    break;
-                }
+            std::optional<std::size_t> from;
+            if (indexed) {
+                if (auto it = by_endpoint.find(endpoint_key(rs)); it != by_endpoint.end())
+                    from = it->second;
+            } else {
+                for (std::size_t o = 0; o < old->real_servers.size() && !from; ++o)
+                    if (old->real_servers[o].address == rs.address &&
+                        old->real_servers[o].port == rs.port)
+                        from = o;
             }
+            if (!from) continue;
+            state_[v].real_servers[r] = old_state.real_servers[*from];
+            // A server that lost all its checkers is alive by definition.
+            if (rs.checker_count == 0) state_[v].real_servers[r].alive = true;
         }
         update_quorum(v, false, out);
     }

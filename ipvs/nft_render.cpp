@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 #include "vigil/ipvs/nftables.hpp"
 
@@ -97,99 +98,109 @@ std::string render_nftables_flush(const NftablesOptions& o) {
     return fmt::format("add table inet {0}\ndelete table inet {0}\n", o.table);
 }
 
+NftServicePart render_nftables_service(const Service& s, std::size_t i, const NftablesOptions& o) {
+    NftServicePart out;
+    const bool v6 = s.id.is_ipv6();
+    const char* proto = proto_name(s.id.protocol);
+    const std::string ip = v6 ? "ip6" : "ip";
+
+    std::string match;
+    if (s.id.fwmark)
+        match =
+            fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark, v6 ? "ipv6" : "ipv4");
+    else if (s.id.address)
+        match =
+            fmt::format("{} daddr {} {} dport {}", ip, s.id.address->to_string(), proto, s.id.port);
+    else
+        return out;
+    out.jump = fmt::format("\t\t{} goto svc_{}\n", match, i);
+
+    auto pool = pool_of(s);
+    for (const auto& d : s.destinations)
+        if (d.weight > 0 && d.forwarding != Forwarding::nat)
+            out.warnings.push_back(
+                fmt::format("{}: destination {} uses {} forwarding, "
+                            "done as NAT by nftables",
+                            to_string(s.id), addr_text(d.address),
+                            d.forwarding == Forwarding::dr ? "dr" : "tun"));
+    auto port_of = [&](const Destination& d) { return d.port ? d.port : s.id.port; };
+    // Firewall-mark services with port 0 destinations keep the packet's port.
+    const bool with_port = !std::any_of(pool.begin(), pool.end(),
+                                        [&](const Slot& p) { return port_of(*p.dest) == 0; });
+    const std::string l4 = with_port ? fmt::format("meta l4proto {} ", proto) : "";
+
+    std::string& body = out.body;
+    if (s.timeout && !pool.empty()) {
+        bool keep_port = true;  // IPv6: the learnt value is an address only
+        if (v6)
+            keep_port = !s.id.fwmark && std::all_of(pool.begin(), pool.end(), [&](const Slot& p) {
+                return port_of(*p.dest) == s.id.port;
+            });
+        if (v6 && !keep_port) {
+            out.warnings.push_back(
+                fmt::format("{}: IPv6 persistence needs every destination on the service port; "
+                            "persistence not applied",
+                            to_string(s.id)));
+        } else {
+            const bool map_port = with_port && !v6;
+            const std::string key =
+                s.prefix < (v6 ? 128u : 32u)
+                    ? fmt::format("{} and {}", saddr(v6), mask_text(v6, s.prefix))
+                    : saddr(v6);
+            const std::string type = v6 ? "ipv6_addr" : "ipv4_addr";
+            out.map = fmt::format(
+                "\tmap persist_{} {{\n\t\ttype {} : {}{}\n\t\tflags dynamic,timeout\n"
+                "\t\ttimeout {}s\n\t}}\n",
+                i, type, type, map_port ? " . inet_service" : "", s.timeout);
+            std::string origin;
+            if (s.id.fwmark)
+                origin = fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark,
+                                     v6 ? "ipv6" : "ipv4");
+            else
+                origin = fmt::format(
+                    "meta l4proto {} ct original {} daddr {} ct original "
+                    "proto-dst {}",
+                    proto, ip, s.id.address->to_string(), s.id.port);
+            out.learn =
+                fmt::format("\t\t{} ct status dnat update @persist_{} {{ {} : {} daddr{} }}\n",
+                            origin, i, key, ip, map_port ? " . th dport" : "");
+            body += fmt::format("\t\t{}dnat {} to {} map @persist_{}\n",
+                                map_port ? l4 : std::string{}, ip, key, i);
+        }
+    }
+    if (!pool.empty()) {
+        unsigned total = 0;
+        std::string elems;
+        for (const auto& p : pool) {
+            if (!elems.empty()) elems += ", ";
+            const std::string range = p.slots == 1
+                                          ? fmt::format("{}", total)
+                                          : fmt::format("{}-{}", total, total + p.slots - 1);
+            elems += with_port ? fmt::format("{} : {} . {}", range, addr_text(p.dest->address),
+                                             port_of(*p.dest))
+                               : fmt::format("{} : {}", range, addr_text(p.dest->address));
+            total += p.slots;
+        }
+        const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2);
+        body += fmt::format("\t\t{}dnat {} to {} map {{ {} }}\n",
+                            needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{}, ip,
+                            selector(s, v6, total, o.seed), elems);
+    }
+    return out;
+}
+
 NftRender render_nftables(const Table& table, const NftablesOptions& o) {
     NftRender out;
     std::string maps, jumps, learn, chains;
     for (std::size_t i = 0; i < table.size(); ++i) {
-        const Service& s = table[i];
-        const bool v6 = s.id.is_ipv6();
-        const char* proto = proto_name(s.id.protocol);
-        const std::string ip = v6 ? "ip6" : "ip";
-        const std::string svc = to_string(s.id);
-
-        std::string match;
-        if (s.id.fwmark)
-            match = fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark,
-                                v6 ? "ipv6" : "ipv4");
-        else if (s.id.address)
-            match = fmt::format("{} daddr {} {} dport {}", ip, s.id.address->to_string(), proto,
-                                s.id.port);
-        else
-            continue;
-        jumps += fmt::format("\t\t{} goto svc_{}\n", match, i);
-
-        auto pool = pool_of(s);
-        for (const auto& d : s.destinations)
-            if (d.weight > 0 && d.forwarding != Forwarding::nat)
-                out.warnings.push_back(fmt::format(
-                    "{}: destination {} uses {} forwarding, "
-                    "done as NAT by nftables",
-                    svc, addr_text(d.address), d.forwarding == Forwarding::dr ? "dr" : "tun"));
-        auto port_of = [&](const Destination& d) { return d.port ? d.port : s.id.port; };
-        // Firewall-mark services with port 0 destinations keep the packet's port.
-        const bool with_port = !std::any_of(pool.begin(), pool.end(),
-                                            [&](const Slot& p) { return port_of(*p.dest) == 0; });
-        const std::string l4 = with_port ? fmt::format("meta l4proto {} ", proto) : "";
-
-        std::string body;
-        if (s.timeout && !pool.empty()) {
-            bool keep_port = true;  // IPv6: the learnt value is an address only
-            if (v6)
-                keep_port =
-                    !s.id.fwmark && std::all_of(pool.begin(), pool.end(), [&](const Slot& p) {
-                        return port_of(*p.dest) == s.id.port;
-                    });
-            if (v6 && !keep_port) {
-                out.warnings.push_back(
-                    fmt::format("{}: IPv6 persistence needs every destination on the service port; "
-                                "persistence not applied",
-                                svc));
-            } else {
-                const bool map_port = with_port && !v6;
-                const std::string key =
-                    s.prefix < (v6 ? 128u : 32u)
-                        ? fmt::format("{} and {}", saddr(v6), mask_text(v6, s.prefix))
-                        : saddr(v6);
-                const std::string type = v6 ? "ipv6_addr" : "ipv4_addr";
-                maps += fmt::format(
-                    "\tmap persist_{} {{\n\t\ttype {} : {}{}\n\t\tflags dynamic,timeout\n"
-                    "\t\ttimeout {}s\n\t}}\n",
-                    i, type, type, map_port ? " . inet_service" : "", s.timeout);
-                std::string origin;
-                if (s.id.fwmark)
-                    origin = fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark,
-                                         v6 ? "ipv6" : "ipv4");
-                else
-                    origin = fmt::format(
-                        "meta l4proto {} ct original {} daddr {} ct original "
-                        "proto-dst {}",
-                        proto, ip, s.id.address->to_string(), s.id.port);
-                learn +=
-                    fmt::format("\t\t{} ct status dnat update @persist_{} {{ {} : {} daddr{} }}\n",
-                                origin, i, key, ip, map_port ? " . th dport" : "");
-                body += fmt::format("\t\t{}dnat {} to {} map @persist_{}\n",
-                                    map_port ? l4 : std::string{}, ip, key, i);
-            }
-        }
-        if (!pool.empty()) {
-            unsigned total = 0;
-            std::string elems;
-            for (const auto& p : pool) {
-                if (!elems.empty()) elems += ", ";
-                const std::string range = p.slots == 1
-                                              ? fmt::format("{}", total)
-                                              : fmt::format("{}-{}", total, total + p.slots - 1);
-                elems += with_port ? fmt::format("{} : {} . {}", range, addr_text(p.dest->address),
-                                                 port_of(*p.dest))
-                                   : fmt::format("{} : {}", range, addr_text(p.dest->address));
-                total += p.slots;
-            }
-            const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2);
-            body += fmt::format("\t\t{}dnat {} to {} map {{ {} }}\n",
-                                needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{},
-                                ip, selector(s, v6, total, o.seed), elems);
-        }
-        chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, body);
+        auto part = render_nftables_service(table[i], i, o);
+        out.warnings_of.push_back(part.warnings.size());
+        if (part.jump.empty()) continue;
+        jumps += part.jump;
+        maps += part.map;
+        learn += part.learn;
+        chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, part.body);
+        for (auto& w : part.warnings) out.warnings.push_back(std::move(w));
     }
 
     std::string& t = out.text;
@@ -206,6 +217,37 @@ NftRender render_nftables(const Table& table, const NftablesOptions& o) {
     }
     t += chains;
     t += "}\n";
+    return out;
+}
+
+std::optional<NftUpdate> render_nftables_update(const Table& before, const Table& after,
+                                                const NftablesOptions& o) {
+    if (before.size() != after.size()) return std::nullopt;
+    NftUpdate out;
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        if (before[i] == after[i]) continue;
+        if (!(before[i].id == after[i].id)) return std::nullopt;
+        auto was = render_nftables_service(before[i], i, o);
+        auto now = render_nftables_service(after[i], i, o);
+        // Where the service is matched and what it learns live outside its chain.
+        if (was.jump != now.jump || was.map != now.map || was.learn != now.learn)
+            return std::nullopt;
+        if (now.jump.empty()) continue;
+        if (was.body != now.body) {
+            out.text += fmt::format("flush chain inet {} svc_{}\n", o.table, i);
+            // Clients learnt for the old pool would keep reaching a server that left it.
+            if (!now.map.empty())
+                out.text += fmt::format("flush map inet {} persist_{}\n", o.table, i);
+            // The body's rules are "\t\tRULE\n" lines.
+            for (std::size_t p = 0; p < now.body.size();) {
+                const std::size_t nl = now.body.find('\n', p);
+                out.text += fmt::format("add rule inet {} svc_{} {}\n", o.table, i,
+                                        std::string_view(now.body).substr(p + 2, nl - p - 2));
+                p = nl + 1;
+            }
+        }
+        if (was.warnings != now.warnings) out.warnings.emplace_back(i, std::move(now.warnings));
+    }
     return out;
 }
 

@@ -44,10 +44,38 @@ Result<void> Nftables::run(const std::string& commands) {
 Result<void> Nftables::apply(const Table& desired) {
     Table sorted = desired;
     normalize(sorted);
+    if (present_) {
+        if (auto u = render_nftables_update(applied_, sorted, options_)) {
+            // A failure says the kernel's table is not the one last applied (removed by
+            // hand, or a dry run): recreate it whole below.
+            if (u->text.empty() || run(u->text)) {
+                if (!u->text.empty()) {
+                    ++chain_applies_;
+                    last_text_ = std::move(u->text);
+                }
+                for (auto& [i, w] : u->warnings) service_warnings_[i] = std::move(w);
+                if (!u->warnings.empty()) {
+                    last_warnings_.clear();
+                    for (const auto& ws : service_warnings_)
+                        last_warnings_.insert(last_warnings_.end(), ws.begin(), ws.end());
+                }
+                applied_ = std::move(sorted);
+                return {};
+            }
+        }
+    }
     auto r = render_nftables(sorted, options_);
     if (auto ok = run(r.text); !ok) return ok;
+    std::vector<std::vector<std::string>> warnings;
+    auto w = r.warnings.begin();
+    for (auto n : r.warnings_of) {
+        warnings.emplace_back(w, w + static_cast<std::ptrdiff_t>(n));
+        w += static_cast<std::ptrdiff_t>(n);
+    }
+    ++full_applies_;
     last_text_ = std::move(r.text);
     last_warnings_ = std::move(r.warnings);
+    service_warnings_ = std::move(warnings);
     applied_ = std::move(sorted);
     present_ = true;
     return {};
@@ -100,6 +128,7 @@ Result<LiveTable> Nftables::live() {
 Result<void> Nftables::flush() {
     if (auto ok = run(render_nftables_flush(options_)); !ok) return ok;
     applied_.clear();
+    service_warnings_.clear();
     present_ = false;
     return {};
 }

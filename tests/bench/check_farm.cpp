@@ -25,15 +25,15 @@ struct Counts {
 
 void serve(std::shared_ptr<tcp::socket> s, Counts& n) {
     auto buf = std::make_shared<std::array<char, 1024>>();
-    s->async_read_some(asio::buffer(*buf), [s, buf, &n](const boost::system::error_code& ec,
-                                                       std::size_t) {
-        if (ec) return;  // a TCP check: connect and close
-        ++n.requests;
-        asio::async_write(*s, asio::buffer(kResponse), [s](auto, auto) {
-            boost::system::error_code ignore;
-            s->shutdown(tcp::socket::shutdown_both, ignore);
-        });
-    });
+    s->async_read_some(asio::buffer(*buf),
+                       [s, buf, &n](const boost::system::error_code& ec, std::size_t) {
+                           if (ec) return;  // a TCP check: connect and close
+                           ++n.requests;
+                           asio::async_write(*s, asio::buffer(kResponse), [s](auto, auto) {
+                               boost::system::error_code ignore;
+                               s->shutdown(tcp::socket::shutdown_both, ignore);
+                           });
+                       });
 }
 
 void accept(tcp::acceptor& a, Counts& n) {
@@ -50,9 +50,9 @@ void report(asio::steady_timer& t, const std::string& path, const Counts& n) {
     t.expires_after(std::chrono::milliseconds(500));
     t.async_wait([&t, &path, &n](const boost::system::error_code& ec) {
         if (ec) return;
-        const double now = std::chrono::duration<double>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
+        const double now =
+            std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                .count();
         const std::string tmp = path + ".tmp";
         std::ofstream(tmp) << std::fixed << now << ' ' << n.conns << ' ' << n.requests << '\n';
         std::rename(tmp.c_str(), path.c_str());

@@ -4,7 +4,7 @@
   sudo python3 tests/bench/compare_keepalived.py [--quick] [--only NAME ...]
 
 Measures: `-t` time and peak RSS on a small file, on 1,000 vrrp_instances and on 10,000 virtual
-servers / 50,000 real servers; idle CPU and RSS of a lone master with 100 and 1,000 instances;
+servers / 50,000 real servers; idle CPU and RSS of a lone master with 1, 100 and 1,000 instances;
 failover after kill -9 (v2 at 1 s, v3 at 0.1 s) and takeover after SIGTERM. Everything runs in
 network namespaces made here and removed at the end.
 """
@@ -21,8 +21,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from netns import VIGILD, Rig, wait_until  # noqa: E402
 from vrrp_rig import Daemon, global_conf, instance_conf, master_down  # noqa: E402
+sys.path.insert(0, HERE)
+import results  # noqa: E402
 
 KEEPALIVED = "/usr/sbin/keepalived"
+SECTION = "VRRP, configuration, memory (this host, namespaces)"
 
 
 # Runs inside the namespace: starts the command RUNS times under /usr/bin/time (a small parent,
@@ -65,13 +68,26 @@ def gen_instances(n):
     return "".join(out)
 
 
-def gen_lvs(vs_count, rs_per_vs):
-    out = ["global_defs {\n    router_id lvs\n}\n"]
+def vs_address(v):
+    return f"10.{v // 65536 % 256}.{v // 256 % 256}.{v % 256}"
+
+
+def rs_address(v, r):
+    return f"172.16.{r}.{v % 250 + 1}"
+
+
+def gen_lvs(vs_count, rs_per_vs, global_extra="", lb_kind="DR", delay_loop=10, weights=None):
+    """vs_count virtual servers of rs_per_vs real servers, each with a TCP_CHECK; weights maps
+    (v, r) to a weight other than 1."""
+    weights = weights or {}
+    out = ["global_defs {\n    router_id lvs\n" + global_extra + "}\n"]
     for v in range(vs_count):
-        out.append(f"virtual_server 10.{v // 65536 % 256}.{v // 256 % 256}.{v % 256} 80 {{\n"
-                   "    delay_loop 10\n    lb_algo wlc\n    lb_kind DR\n    protocol TCP\n")
+        out.append(f"virtual_server {vs_address(v)} 80 {{\n"
+                   f"    delay_loop {delay_loop}\n    lb_algo wlc\n    lb_kind {lb_kind}\n"
+                   "    protocol TCP\n")
         for r in range(rs_per_vs):
-            out.append(f"    real_server 172.16.{r}.{v % 250 + 1} 80 {{\n        weight 1\n"
+            out.append(f"    real_server {rs_address(v, r)} 80 {{\n"
+                       f"        weight {weights.get((v, r), 1)}\n"
                        "        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n")
         out.append("}\n")
     return "".join(out)
@@ -185,15 +201,20 @@ def main():
                 kt, km = config_test(h.ns, "keepalived", path, max(3, runs // 3))
                 rows.append((f"-t {label}", f"{kt * 1000:.1f} ms, {km:.1f} MiB",
                              f"{vt * 1000:.1f} ms, {vm:.1f} MiB"))
+                results.emit(SECTION, f"`-t` {label}: time, peak RSS", rows[-1][1], rows[-1][2],
+                             results.ratio(vt, kt))
 
     if "idle" in only:
         secs = 20 if a.quick else 60
-        for n in (100, 1000):
+        for n in (1, 100, 1000):
             with Rig("id") as rig:
                 kc, kr = idle(rig, "keepalived", n, secs)
                 vc, vr = idle(rig, "vigil", n, secs)
             rows.append((f"idle, {n} instances (CPU-s/min, RSS)", f"{kc:.3f}, {kr:.1f} MiB",
                          f"{vc:.3f}, {vr:.1f} MiB"))
+            what = "instance" if n == 1 else "instances"
+            results.emit(SECTION, f"idle, {n:,} {what} at 1 s: CPU-s per minute, RSS",
+                         rows[-1][1], rows[-1][2], results.ratio(vc, kc))
 
     if "failover" in only:
         rep = 3 if a.quick else 7
@@ -204,8 +225,12 @@ def main():
             v = failover("vigil", version, advert, how, rep)
             fmt = lambda xs: f"median {statistics.median(xs):.3f} s (max {max(xs):.3f})"  # noqa
             rows.append((f"failover {label}", fmt(k), fmt(v)))
+            results.emit(SECTION, f"failover, {label}", rows[-1][1], rows[-1][2],
+                         results.ratio(statistics.median(v), statistics.median(k)))
         rows.append(("  master-down v2 1 s / v3 0.1 s, skew", "", f"{master_down(1, 100):.3f} / "
                      f"{master_down(0.1, 100):.3f} s, {(256 - 100) / 256:.3f} s"))
+        results.emit(SECTION, "  (limits: master-down v2 1 s / v3 0.1 s; skew)", None,
+                     rows[-1][2])
 
     w = max(len(r[0]) for r in rows)
     print(f"\n{'measure':<{w}}  {'keepalived 2.2.7':<32}  Vigil")

@@ -13,6 +13,7 @@ them), CPU per check (user + system of every process of the daemon), and false v
 slower system calls than the host, so compare its figures with each other only.
 """
 import argparse
+import json
 import os
 import re
 import signal
@@ -24,6 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import uml  # noqa: E402
 from netns import BUILD_DIR, VIGILD, Rig, wait_until  # noqa: E402
+sys.path.insert(0, HERE)
+import results as bench_results  # noqa: E402
 
 KEEPALIVED = "/usr/sbin/keepalived"
 FARM = os.path.join(BUILD_DIR, "tests", "bench", "check_farm")
@@ -158,6 +161,13 @@ def guest(args):
         if k and v and v["cpu_us"]:
             print(f"{kind}: vigild uses {k['cpu_us'] / v['cpu_us']:.2f}x less CPU per check "
                   f"than keepalived")
+        if k and v:
+            # Read by the host side (the guest may not see the results file).
+            cell = lambda r: (f"{r['rate']:,.0f}/s at {r['cpu_us']:,.0f} us CPU, "  # noqa: E731
+                              f"{r['false']} false")
+            print("RESULT " + json.dumps([f"{args.servers:,} {kind}: checks/s, CPU per check, "
+                                          "false verdicts", cell(k), cell(v),
+                                          bench_results.ratio(v["cpu_us"], k["cpu_us"])]))
 
 
 def main():
@@ -176,6 +186,11 @@ def main():
     r = uml.run([sys.executable, "-u", os.path.abspath(__file__)] + sys.argv[1:],
                 timeout=120 + 4 * (args.seconds + args.warmup + 60))
     sys.stdout.write(r.output)
+    for line in r.output.splitlines():
+        if line.startswith("RESULT "):
+            figure, k, v, ratio = json.loads(line[len("RESULT "):])
+            bench_results.emit("health checks (User-Mode Linux guest, one vCPU)", figure, k, v,
+                               ratio)
     if r.rc != 0:
         print(f"guest exit status {r.rc}; console:\n{r.console[-2000:]}")
         sys.exit(1)

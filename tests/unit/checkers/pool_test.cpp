@@ -140,6 +140,31 @@ TEST(Pool, TcpUpFromAlpha) {
     ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
     EXPECT_TRUE(ev.changes[0].first);
     EXPECT_TRUE(pool.status(id)->up);
+    EXPECT_TRUE(pool.up(id));
+    EXPECT_FALSE(pool.up(id + 1));  // unknown
+}
+
+// A reload with the same settings leaves the checker alone; other settings reach it.
+TEST(Pool, UpdateWithSameSettingsKeepsTheChecker) {
+    boost::asio::io_context io;
+    Server srv(io, "");
+    Events ev;
+    Pool pool(io, ev.hooks());
+    auto cfg = base(srv.port(), TcpCheck{});
+    cfg.alpha = true;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, [&] { return pool.up(id); }));
+    const auto probes = pool.status(id)->counters.probes;
+    EXPECT_TRUE(pool.update(id, cfg));
+    EXPECT_TRUE(pool.up(id));
+    EXPECT_GE(pool.status(id)->counters.probes, probes);
+    auto dead = cfg;
+    dead.target_port = closed_port(io);
+    dead.retry = 0;
+    EXPECT_NE(dead, cfg);
+    EXPECT_TRUE(pool.update(id, dead));
+    ASSERT_TRUE(run_until(io, [&] { return !pool.up(id); }));
+    EXPECT_FALSE(pool.update(id + 1, cfg));
 }
 
 TEST(Pool, TcpRefusedIsDownAfterRetries) {
@@ -151,6 +176,7 @@ TEST(Pool, TcpRefusedIsDownAfterRetries) {
     auto id = pool.add(cfg);
     ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
     EXPECT_FALSE(ev.changes[0].first);
+    EXPECT_FALSE(pool.up(id));
     EXPECT_EQ(ev.changes[0].second.failure, Failure::refused);
     auto st = pool.status(id);
     EXPECT_EQ(st->counters.failures[static_cast<std::size_t>(Failure::refused)], 3u);

@@ -46,18 +46,22 @@ TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
     boost::asio::io_context io;
     vigil::checkers::Pool pool(io, {});
     vigil::CheckBindings b;
-    b.bind(load(conf(80)), pool);
+    const auto before = load(conf(80));
+    b.bind(before, pool);
     ASSERT_EQ(pool.size(), 3u);
     const auto first = std::vector<std::size_t>(b.ids_of({0, 0}).begin(), b.ids_of({0, 0}).end());
     ASSERT_EQ(first.size(), 2u);
     const auto second = b.ids_of({0, 1});
     ASSERT_EQ(second.size(), 1u);
     const std::size_t old_second = second[0];
-    EXPECT_EQ(b.find(first[0])->label, "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80");
-    EXPECT_EQ(b.find(first[1])->label, "HTTP_GET on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80");
+    EXPECT_EQ(b.label(before, first[0]),
+              "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80");
+    EXPECT_EQ(b.label(before, first[1]),
+              "HTTP_GET on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80");
 
     // The second real server moves to another port: a new identity, a new checker.
-    b.bind(load(conf(8080)), pool);
+    const auto after = load(conf(8080));
+    b.bind(after, pool, &before);
     EXPECT_EQ(pool.size(), 3u);
     const auto again = b.ids_of({0, 0});
     EXPECT_EQ(std::vector<std::size_t>(again.begin(), again.end()), first);

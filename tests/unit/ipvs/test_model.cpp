@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "vigil/ipvs/model.hpp"
 
 using namespace vigil::ipvs;
@@ -303,4 +306,35 @@ TEST(Model, OnlyNatMapsPorts) {
     EXPECT_EQ(t[1].destinations[0].port, 0);
     EXPECT_EQ(t[1].destinations[1].port, 0);
     EXPECT_EQ(t[1].destinations[2].port, 80);
+}
+
+// Reload: health follows each real server by address and port, whatever its place, in small
+// pools and in large ones (indexed), and the virtual servers by their keys.
+TEST(Model, StartFromCarriesHealthByIdentity) {
+    for (int servers : {3, 40}) {
+        VirtualServerConfig v;
+        v.keys.push_back({ip::make_address("10.0.0.1"), 80, 0, false});
+        for (int i = 0; i < servers; ++i)
+            v.real_servers.push_back(rs(("10.0.1." + std::to_string(i + 1)).c_str()));
+        VirtualServerConfig other = v;
+        other.keys[0].port = 81;
+        Config c;
+        c.virtual_servers = {other, v};
+        Model m(c);
+        m.start();
+        m.set_health(1, 1, false);                              // 10.0.1.2 on :80 is down
+        m.set_health(0, 0, false);                              // 10.0.1.1 on :81 is down
+        std::swap(c.virtual_servers[0], c.virtual_servers[1]);  // :80 first now
+        auto& moved = c.virtual_servers[0].real_servers;
+        std::reverse(moved.begin(), moved.end());
+        moved.push_back(rs("10.0.9.9"));  // new: starts alive
+        Model next(c);
+        EXPECT_TRUE(next.start_from(m).empty()) << servers;
+        const auto& st = next.state();
+        const std::size_t down = static_cast<std::size_t>(servers) - 2;  // 10.0.1.2 reversed
+        for (std::size_t r = 0; r < st[0].real_servers.size(); ++r)
+            EXPECT_EQ(st[0].real_servers[r].alive, r != down) << servers << " rs " << r;
+        EXPECT_FALSE(st[1].real_servers[0].alive) << servers;
+        EXPECT_TRUE(st[1].real_servers[1].alive) << servers;
+    }
 }

@@ -172,6 +172,92 @@ TEST(NftRender, EmptyPoolAndDirectRoutingWarning) {
     EXPECT_EQ(render_nftables({s}, opts()).warnings.size(), 1u);
 }
 
+TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
+    Service other = web("rr");
+    other.id.port = 443;
+    Table before{web(), other};
+    normalize(before);
+    Table after = before;
+    after[0].destinations[0].weight = 3;  // 10.0.1.1 on :80
+    auto u = render_nftables_update(before, after, opts());
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->text,
+              "flush chain inet vigil svc_0\n"
+              "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map { 0-2 : "
+              "10.0.1.1 . 80, 3-4 : 10.0.1.2 . 8080 }\n");
+    EXPECT_TRUE(u->warnings.empty());
+    // The whole table, then the update, in one transaction the kernel accepts.
+    expect_valid(render_nftables(before, opts()).text + u->text);
+    // Its chain as the whole render of the new table has it.
+    const auto whole = render_nftables(after, opts()).text;
+    EXPECT_NE(whole.find("\tchain svc_0 {\n\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 map { "
+                         "0-2 : 10.0.1.1 . 80, 3-4 : 10.0.1.2 . 8080 }\n\t}\n"),
+              std::string::npos);
+    auto same = render_nftables_update(before, before, opts());
+    ASSERT_TRUE(same);
+    EXPECT_TRUE(same->text.empty());
+}
+
+TEST(NftRender, UpdateForgetsTheChangedServiceLearntClientsOnly) {
+    Service p = web();
+    p.timeout = 300;
+    Service q = p;
+    q.id.port = 443;
+    Table before{p, q};
+    normalize(before);
+    Table after = before;
+    after[1].destinations.pop_back();
+    after[1].destinations[0].weight = 0;  // 10.0.1.1 leaves :443
+    auto u = render_nftables_update(before, after, opts());
+    ASSERT_TRUE(u);
+    EXPECT_NE(u->text.find(
+                  "flush chain inet vigil svc_1\nflush map inet vigil persist_1\n"
+                  "add rule inet vigil svc_1 meta l4proto tcp dnat ip to ip saddr map @persist_1\n"
+                  "add rule inet vigil svc_1 meta l4proto tcp dnat ip to numgen inc mod 1 "
+                  "map { 0 : 10.0.1.2 . 8080 }\n"),
+              std::string::npos)
+        << u->text;
+    EXPECT_EQ(u->text.find("svc_0"), std::string::npos);
+    EXPECT_EQ(u->text.find("persist_0"), std::string::npos);
+    expect_valid(render_nftables(before, opts()).text + u->text);
+}
+
+TEST(NftRender, UpdateNeedsTheSameServicesAndPersistence) {
+    Table before{web()};
+    Table more = before;
+    Service other = web();
+    other.id.port = 443;
+    more.push_back(other);
+    normalize(more);
+    EXPECT_FALSE(render_nftables_update(before, more, opts()));
+    EXPECT_FALSE(render_nftables_update(more, before, opts()));
+    Table moved = before;
+    moved[0].id.port = 8080;
+    EXPECT_FALSE(render_nftables_update(before, moved, opts()));
+    Table persistent = before;
+    persistent[0].timeout = 60;  // a map and a learning rule appear
+    EXPECT_FALSE(render_nftables_update(before, persistent, opts()));
+    Table rr = before;
+    rr[0].scheduler = "rr";  // the chain alone
+    auto u = render_nftables_update(before, rr, opts());
+    ASSERT_TRUE(u);
+    EXPECT_NE(u->text.find("numgen inc mod 2 map"), std::string::npos);
+}
+
+TEST(NftRender, UpdateReportsChangedWarnings) {
+    Table before{web()};
+    Table after = before;
+    after[0].destinations[0].forwarding = Forwarding::dr;
+    auto u = render_nftables_update(before, after, opts());
+    ASSERT_TRUE(u);
+    ASSERT_EQ(u->warnings.size(), 1u);
+    EXPECT_EQ(u->warnings[0].first, 0u);
+    ASSERT_EQ(u->warnings[0].second.size(), 1u);
+    EXPECT_NE(u->warnings[0].second[0].find("uses dr forwarding"), std::string::npos);
+    EXPECT_EQ(render_nftables(after, opts()).warnings, u->warnings[0].second);
+    EXPECT_EQ(render_nftables(after, opts()).warnings_of, (std::vector<std::size_t>{1}));
+}
+
 TEST(NftRender, FlushAndTableNames) {
     NftablesOptions o;
     o.table = "lb-ns1";

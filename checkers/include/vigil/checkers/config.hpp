@@ -20,12 +20,14 @@ struct Command {
     std::string user;
     std::string group;
     bool empty() const { return argv.empty(); }
+    bool operator==(const Command&) const = default;
 };
 
 // Inclusive ranges; empty means any 2xx, as keepalived does.
 struct StatusRange {
     int low = 200;
     int high = 299;
+    bool operator==(const StatusRange&) const = default;
 };
 
 struct HttpUrl {
@@ -41,9 +43,12 @@ struct HttpUrl {
     std::vector<std::string> regex_options;
     std::size_t regex_min_offset = 0;
     std::size_t regex_max_offset = 0;
+    bool operator==(const HttpUrl&) const = default;
 };
 
-struct TcpCheck {};
+struct TcpCheck {
+    bool operator==(const TcpCheck&) const = default;
+};
 
 struct HttpCheck {
     bool ssl = false;  // SSL_GET
@@ -54,21 +59,25 @@ struct HttpCheck {
     // A down checker (alpha at start-up, or after a failure) checks its urls one probe at a
     // time, delay_loop apart; fast_recovery checks them back to back.
     bool fast_recovery = false;
+    bool operator==(const HttpCheck&) const = default;
 };
 
 struct MiscCheck {
     Command command;
     Duration timeout{0};   // 0: delay_loop
     bool dynamic = false;  // exit 2..255 sets weight = code - 2
+    bool operator==(const MiscCheck&) const = default;
 };
 
 struct DnsCheck {
     std::string type = "SOA";
     std::string name = ".";
+    bool operator==(const DnsCheck&) const = default;
 };
 
 struct SmtpCheck {
     std::string helo_name;  // empty: the router id
+    bool operator==(const SmtpCheck&) const = default;
 };
 
 struct UdpCheck {
@@ -80,9 +89,12 @@ struct UdpCheck {
     std::vector<std::uint8_t> reply_mask;  // empty or the size of reply_data
     std::size_t min_reply_length = 0;
     std::size_t max_reply_length = 255;
+    bool operator==(const UdpCheck&) const = default;
 };
 
-struct PingCheck {};
+struct PingCheck {
+    bool operator==(const PingCheck&) const = default;
+};
 
 // FILE_CHECK: the value in a track_file (a number, strtol base 0; missing or empty file: 0).
 // weight 0: a non-zero value is down (zero with reverse). Otherwise value * weight (negated
@@ -92,6 +104,7 @@ struct FileCheck {
     std::string path;        // its `file`, resolved by the parser
     int weight = 0;          // FILE_CHECK's weight, else the track_file's
     bool reverse = false;
+    bool operator==(const FileCheck&) const = default;
 };
 
 using CheckKind = std::variant<TcpCheck, HttpCheck, MiscCheck, DnsCheck, SmtpCheck, UdpCheck,
@@ -127,6 +140,7 @@ struct CheckConfig {
 
     Address effective_ip() const { return connect_ip ? *connect_ip : target; }
     std::uint16_t effective_port() const { return connect_port ? *connect_port : target_port; }
+    bool operator==(const CheckConfig&) const = default;
 };
 
 // The global SSL { } block: the client identity of every SSL_GET. Empty: no certificate.

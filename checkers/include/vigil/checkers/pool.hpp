@@ -117,6 +117,8 @@ class Pool {
     bool suspend(std::size_t id, bool suspended);
 
     std::optional<CheckStatus> status(std::size_t id) const;
+    // status(id)->up without the copy; false for an unknown id.
+    bool up(std::size_t id) const;
     std::vector<CheckStatus> status() const;
     std::size_t size() const;
 

@@ -13,13 +13,18 @@
 // postrouting from `ct status dnat` and looked up before the scheduler. IPv6 persistence keeps
 // the destination address only (nft 1.0.6 cannot learn a 16-byte key with an address.port
 // value), so it is used only when every destination listens on the service's port.
-// Each change recreates the table: learnt persistence starts afresh. Destinations of weight 0
-// get no slot; dr and tun destinations are treated as NAT (with a warning).
+// A change that leaves the set of services and their persistence alone replaces only the
+// chains of the services it changes, in one transaction, and forgets what those services
+// learnt; any other change recreates the table, and all learnt persistence starts afresh.
+// Destinations of weight 0 get no slot; dr and tun destinations are treated as NAT (with a
+// warning).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vigil/ipvs/dataplane.hpp"
@@ -38,12 +43,37 @@ struct NftablesOptions {
 struct NftRender {
     std::string text;
     std::vector<std::string> warnings;
+    std::vector<std::size_t> warnings_of;  // how many of `warnings` each service has, in order
 };
 
 bool valid_table_name(std::string_view name);
 
+// One service's share of the table, as the service at `index` of a sorted table. `jump` is
+// empty for a service that cannot be matched (it gets nothing).
+struct NftServicePart {
+    std::string jump;   // its rule in prerouting and output
+    std::string map;    // its persistence map, if any
+    std::string learn;  // its rule in postrouting, if any
+    std::string body;   // the rules of its chain svc_INDEX
+    std::vector<std::string> warnings;
+};
+NftServicePart render_nftables_service(const Service& service, std::size_t index,
+                                       const NftablesOptions& options);
+
 // The whole transaction that replaces the table with `table`. Pure.
 NftRender render_nftables(const Table& table, const NftablesOptions& options);
+
+// The transaction that turns the table rendered from `before` into the one of `after` by
+// replacing the chains of the services that changed (their learnt persistence is flushed);
+// empty text when nothing changed. None when services came, went, or changed how they are
+// matched or persisted: then the table must be recreated. Both tables sorted. Pure.
+struct NftUpdate {
+    std::string text;
+    // The new warnings of each service (by index) whose warnings changed.
+    std::vector<std::pair<std::size_t, std::vector<std::string>>> warnings;
+};
+std::optional<NftUpdate> render_nftables_update(const Table& before, const Table& after,
+                                                const NftablesOptions& options);
 // The transaction that removes the table (and succeeds when it does not exist).
 std::string render_nftables_flush(const NftablesOptions& options);
 
@@ -64,8 +94,13 @@ class Nftables final : public DataPlane {
 
     // Runs one buffer as one transaction.
     Result<void> run(const std::string& commands);
+    // The last transaction run by apply(): the whole table, or the chains it replaced.
     const std::string& last_text() const { return last_text_; }
+    // The warnings of the table now applied.
     const std::vector<std::string>& last_warnings() const { return last_warnings_; }
+    // How many applies recreated the table, and how many replaced chains only.
+    std::uint64_t full_applies() const { return full_applies_; }
+    std::uint64_t chain_applies() const { return chain_applies_; }
     const NftablesOptions& options() const { return options_; }
 
   private:
@@ -80,6 +115,8 @@ class Nftables final : public DataPlane {
     bool present_ = false;
     std::string last_text_;
     std::vector<std::string> last_warnings_;
+    std::vector<std::vector<std::string>> service_warnings_;  // by index in applied_
+    std::uint64_t full_applies_ = 0, chain_applies_ = 0;
 };
 
 }  // namespace vigil::ipvs
