@@ -17,6 +17,7 @@
 #include "status.hpp"
 
 #include <vigil/checkers/pool.hpp>
+#include <vigil/common/clock.hpp>
 #include <vigil/ipvs/director.hpp>
 #include <vigil/vrrp/engine.hpp>
 
@@ -115,6 +116,7 @@ struct App::Impl {
     Options options;
     Logger& log;
     asio::io_context io;
+    AsioClock clock{io};  // the daemon's one clock: every module's time and timers
     asio::signal_set signals{io};
     std::optional<PidFile> pid_file;
     config::Config running;
@@ -699,7 +701,7 @@ struct App::Impl {
         make_smtp(running);
         configure_fifos(running.global);
         if (want_vrrp() && has_vrrp(running)) {
-            vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
+            vrrp = std::make_unique<vrrp::Engine>(io, clock, vrrp_hooks());
             if (auto r = vrrp->start(vrrp_config(running)); !r) {
                 log.error("VRRP: {}", r.error());
                 return false;
@@ -800,7 +802,7 @@ struct App::Impl {
         configure_fifos(running.global);
         if (want_vrrp()) {
             if (!vrrp && has_vrrp(running)) {
-                vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
+                vrrp = std::make_unique<vrrp::Engine>(io, clock, vrrp_hooks());
                 if (auto e = vrrp->start(vrrp_config(running)); !e)
                     log.error("VRRP: {}", e.error());
             } else if (vrrp) {

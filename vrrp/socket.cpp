@@ -94,7 +94,7 @@ std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
 }
 
 std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
-    boost::asio::io_context& io, const SocketOptions& o) {
+    boost::asio::io_context& io, const Clock& clock, const SocketOptions& o) {
     const int family = o.key.ipv6 ? AF_INET6 : AF_INET;
     FdGuard fd{::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtocol)};
     if (fd.fd < 0) return std::unexpected(err("socket(IPPROTO_VRRP)"));
@@ -108,11 +108,12 @@ std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
         return std::unexpected(err("SO_RCVBUF on " + o.ifname));
     auto r = o.key.ipv6 ? setup_v6(fd.fd, o) : setup_v4(fd.fd, o);
     if (!r) return std::unexpected(fmt::format("{} on {}", r.error(), o.ifname));
-    return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, fd.release(), o));
+    return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, clock, fd.release(), o));
 }
 
-VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, SocketOptions options)
-    : options_(std::move(options)), fd_(io, fd) {}
+VrrpSocket::VrrpSocket(boost::asio::io_context& io, const Clock& clock, int fd,
+                       SocketOptions options)
+    : options_(std::move(options)), clock_(clock), fd_(io, fd) {}
 
 VrrpSocket::~VrrpSocket() {
     *alive_ = false;
@@ -164,7 +165,7 @@ void VrrpSocket::drain() {
                 timespec ts{}, real{};
                 std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
                 ::clock_gettime(CLOCK_REALTIME, &real);
-                p.arrival = steady_arrival(ts, real, std::chrono::steady_clock::now());
+                p.arrival = steady_arrival(ts, real, clock_.now());
             }
         if (!options_.key.ipv6) {
             auto ip = split_ipv4(data);

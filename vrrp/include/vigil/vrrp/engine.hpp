@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/common/clock.hpp"
 #include "vigil/vrrp/config.hpp"
 
 namespace vigil::vrrp {
@@ -85,7 +86,8 @@ struct Status {
 
 class Engine {
   public:
-    Engine(boost::asio::io_context& io, Hooks hooks);
+    // Timers and time come from clock, which outlives the engine.
+    Engine(boost::asio::io_context& io, Clock& clock, Hooks hooks);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
