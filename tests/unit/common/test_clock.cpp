@@ -163,6 +163,25 @@ TEST(FakeClock, DestroyedDuringTheWakeUpThatCollectedIt) {
     EXPECT_EQ(clock.armed(), 0u);
 }
 
+TEST(FakeClock, AThrowingCallbackLeavesTheRestDueAndTheClockWorking) {
+    FakeClock clock;
+    std::vector<std::string> fired;
+    Clock::Alarm thrower(clock, [&] {
+        fired.push_back("thrower");
+        throw std::runtime_error("handler failed");
+    });
+    Clock::Alarm next(clock, [&] { fired.push_back("next"); });
+    Clock::Alarm later(clock, [&] { fired.push_back("later"); });
+    thrower.arm(clock.now() + 1ms);
+    next.arm(clock.now() + 1ms);
+    later.arm(clock.now() + 2ms);
+    EXPECT_THROW(clock.advance(5ms), std::runtime_error);
+    EXPECT_EQ(fired, std::vector<std::string>{"thrower"});
+    EXPECT_TRUE(next.armed());
+    clock.advance(5ms);
+    EXPECT_EQ(fired, (std::vector<std::string>{"thrower", "next", "later"}));
+}
+
 TEST(FakeClock, AdvancingPastManyDeadlinesFiresEachOnceInOrder) {
     FakeClock clock;
     const auto t0 = clock.now();
@@ -232,6 +251,18 @@ TEST(AsioClock, AlarmsFireOnTheLoopNoEarlierThanTheirDeadline) {
     ASSERT_EQ(at.size(), 2u);
     EXPECT_GE(at[0], t0 + 2ms);
     EXPECT_GE(at[1], t0 + 20ms);
+}
+
+TEST(AsioClock, NothingArmedLeavesTheLoopWithoutWork) {
+    boost::asio::io_context io;
+    AsioClock clock(io);
+    Clock::Alarm a(clock, [] {});
+    a.arm(clock.now() + 1h);
+    io.poll();
+    EXPECT_FALSE(io.stopped());  // the wake-up is work
+    a.cancel();
+    io.poll();
+    EXPECT_TRUE(io.stopped());  // run() would return now, not in an hour
 }
 
 TEST(AsioClock, AWakeUpStillQueuedWhenTheClockGoesIsHarmless) {

@@ -23,13 +23,14 @@ class Clock {
 
     // One wake-up: armed for an instant, its callback runs once from the loop at or after it,
     // never from inside arm(). Arming again moves it; after cancel() or destruction the
-    // callback does not run. Arming and cancelling never allocate. The clock outlives it.
+    // callback does not run. Arming and cancelling never allocate. The clock outlives it while
+    // it is armed (a disarmed alarm may be destroyed after the clock, e.g. by the loop).
     class Alarm : public boost::intrusive::set_base_hook<> {
       public:
         Alarm(Clock& clock, std::function<void()> fn) : clock_(clock), fn_(std::move(fn)) {}
         ~Alarm() {
             cancel();
-            if (clock_.running_) clock_.forget(*this);
+            if (listed_) clock_.forget(*this);
         }
         Alarm(const Alarm&) = delete;
         Alarm& operator=(const Alarm&) = delete;
@@ -46,7 +47,7 @@ class Clock {
             due_ = false;
             if (!armed_) return;
             armed_ = false;
-            clock_.armed_.erase(clock_.armed_.iterator_to(*this));
+            clock_.erase(*this);
         }
         bool armed() const { return armed_ || due_; }
         time_point deadline() const { return at_; }
@@ -63,8 +64,9 @@ class Clock {
         std::function<void()> fn_;
         time_point at_{};
         std::uint64_t seq_ = 0;
-        bool armed_ = false;  // in the clock's set
-        bool due_ = false;    // collected by the running run_due(), not yet called
+        bool armed_ = false;   // in the clock's set
+        bool due_ = false;     // collected by the running run_due(), to be called
+        bool listed_ = false;  // in the running run_due()'s list
     };
 
     Clock() = default;
@@ -84,7 +86,8 @@ class Clock {
 
   protected:
     // The earliest deadline is now `at`, earlier than every wake-up asked for since the last
-    // run_due(): call run_due() from the loop at or after it. Asking again replaces the wish.
+    // run_due(): call run_due() from the loop at or after it. Asking again replaces the wish;
+    // max() means nothing is armed any more (a loop without other work may then end).
     virtual void wake_at(time_point at) = 0;
 
     // Calls, in deadline order, every alarm due at `now` that was armed before this call.
@@ -93,32 +96,57 @@ class Clock {
     void run_due(time_point now) {
         asked_ = time_point::max();
         due_list_.clear();
-        const std::uint64_t before = seq_;
-        for (auto it = armed_.begin(); it != armed_.end() && it->at_ <= now;) {
-            Alarm& a = *it++;
-            if (a.seq_ > before) continue;
-            armed_.erase(armed_.iterator_to(a));
+        while (!armed_.empty() && armed_.begin()->at_ <= now) {
+            Alarm& a = *armed_.begin();
+            armed_.erase(armed_.begin());
             a.armed_ = false;
             a.due_ = true;
+            a.listed_ = true;
             due_list_.push_back(&a);
         }
         running_ = true;
-        for (std::size_t i = 0; i < due_list_.size(); ++i) {
-            Alarm* a = due_list_[i];
-            if (!a || !a->due_) continue;
-            a->due_ = false;
-            ++fired_;
-            a->fn_();  // may destroy *a: not touched after
+        std::size_t i = 0;
+        try {
+            for (; i < due_list_.size(); ++i) {
+                Alarm* a = due_list_[i];
+                if (!a) continue;
+                a->listed_ = false;
+                if (!a->due_) continue;
+                a->due_ = false;
+                ++fired_;
+                a->fn_();  // may destroy *a: not touched after
+            }
+        } catch (...) {
+            // The loop survives a throwing callback: what had not run yet stays due.
+            for (++i; i < due_list_.size(); ++i)
+                if (Alarm* a = due_list_[i]) {
+                    a->listed_ = false;
+                    if (std::exchange(a->due_, false)) {
+                        a->armed_ = true;
+                        armed_.insert(*a);
+                    }
+                }
+            end_run();
+            throw;
         }
+        end_run();
+    }
+
+  private:
+    void end_run() {
         due_list_.clear();
         running_ = false;
         if (!armed_.empty()) ask(armed_.begin()->at_);
     }
-
-  private:
     void insert(Alarm& a) {
         armed_.insert(a);
         if (!running_ && a.at_ < asked_) ask(a.at_);
+    }
+    // A cancelled head leaves the wake-up as it is (an early one only asks again), unless
+    // nothing is left.
+    void erase(Alarm& a) {
+        armed_.erase(armed_.iterator_to(a));
+        if (armed_.empty() && !running_ && asked_ != time_point::max()) ask(time_point::max());
     }
     void ask(time_point at) {
         asked_ = at;
@@ -148,6 +176,10 @@ class AsioClock final : public Clock {
 
   private:
     void wake_at(time_point at) override {
+        if (at == time_point::max()) {
+            timer_.cancel();
+            return;
+        }
         timer_.expires_at(at);
         // A wake-up already queued when the timer moved runs early: it fires nothing that
         // is not due and asks again.

@@ -63,4 +63,11 @@ bool run_until(boost::asio::io_context& io, FakeClock& clock, Pred pred,
     }
 }
 
+// Runs what is ready, on the loop and on the clock, until both are idle; time stands still.
+inline void settle(boost::asio::io_context& io, FakeClock& clock,
+                   std::chrono::milliseconds idle = std::chrono::milliseconds(2)) {
+    run_until(
+        io, clock, [] { return false; }, 0, idle);
+}
+
 }  // namespace vigil
