@@ -748,7 +748,7 @@ struct App::Impl {
             run_command(argv, "root", "", std::chrono::seconds(10));
         };
         director = std::make_unique<ipvs::Director>(io, std::move(dh));
-        pool = std::make_unique<checkers::Pool>(io, check_hooks());
+        pool = std::make_unique<checkers::Pool>(io, clock, check_hooks());
         configure_pool();
         // The director must exist before the first verdicts arrive; checks start after warmup.
         if (auto r = director->start(with_checker_counts(running)); !r) {
