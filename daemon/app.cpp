@@ -28,7 +28,6 @@
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -120,7 +119,7 @@ struct App::Impl {
     asio::signal_set signals{io};
     std::optional<PidFile> pid_file;
     config::Config running;
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    Clock::time_point started = clock.now();
     bool stopping = false;
     bool shutdown_script_started = false;
     std::uint64_t reloads = 0, reloads_refused = 0;
@@ -164,6 +163,10 @@ struct App::Impl {
                                    {"lvs_notify_fifo", false, true, {}, {}, 0}}};
     std::vector<std::string> group_stop_lines;  // written after every instance's STOP line
     std::map<std::string, std::string> fifo_group_state;  // sync group -> last FIFO line's
+
+    // Shutdown: how long the FIFO readers, then the scripts, may take; polled until then.
+    Clock::time_point fifo_deadline{}, exit_deadline{};
+    Clock::Alarm exit_poll{clock, [this] { wait_scripts_then_exit(); }};
 
     Impl(Options o, Logger& l) : options(std::move(o)), log(l) {}
 
@@ -687,7 +690,7 @@ struct App::Impl {
         if (smtp)
             smtp->configure(std::move(s));  // alerts still queued leave with the new settings
         else
-            smtp = std::make_unique<SmtpAlerter>(io, std::move(s));
+            smtp = std::make_unique<SmtpAlerter>(io, clock, std::move(s));
     }
 
     static std::string router_id(const config::Config& c) {
@@ -718,7 +721,7 @@ struct App::Impl {
         if (options.check_only || (!bfd && running.bfd.instances.empty())) return;
         if (!bfd)
             bfd = std::make_unique<BfdLink>(
-                io, log,
+                io, clock, log,
                 BfdLink::Hooks{[this](const std::string& s, bool up) {
                                    if (vrrp) vrrp->set_bfd_state(s, up);
                                },
@@ -747,7 +750,7 @@ struct App::Impl {
         dh.run_command = [this](std::vector<std::string> argv) {
             run_command(argv, "root", "", std::chrono::seconds(10));
         };
-        director = std::make_unique<ipvs::Director>(io, std::move(dh));
+        director = std::make_unique<ipvs::Director>(io, clock, std::move(dh));
         pool = std::make_unique<checkers::Pool>(io, clock, check_hooks());
         configure_pool();
         // The director must exist before the first verdicts arrive; checks start after warmup.
@@ -851,8 +854,10 @@ struct App::Impl {
             if (director) director->stop();
             if (lvs_sync) lvs_sync->stop();
             pool.reset();
-            const auto now = std::chrono::steady_clock::now();
-            wait_scripts_then_exit(now + std::chrono::seconds(1), now + std::chrono::seconds(3));
+            const auto now = clock.now();
+            fifo_deadline = now + std::chrono::seconds(1);
+            exit_deadline = now + std::chrono::seconds(3);
+            wait_scripts_then_exit();
         };
         if (bfd)
             bfd->stop(finish);
@@ -867,16 +872,14 @@ struct App::Impl {
     // Let the FIFO readers get the last lines, then notify_stop and the last notify scripts
     // start and finish, each bounded in time; then the shutdown_script, once everything else
     // has stopped.
-    void wait_scripts_then_exit(std::chrono::steady_clock::time_point fifo_deadline,
-                                std::chrono::steady_clock::time_point deadline) {
-        const auto now = std::chrono::steady_clock::now();
+    void wait_scripts_then_exit() {
+        const auto now = clock.now();
+        const auto deadline = exit_deadline;
         if (now < fifo_deadline && !fifos_drained()) {
-            auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(10));
-            t->async_wait([this, t, fifo_deadline, deadline](auto) {
-                wait_scripts_then_exit(fifo_deadline, deadline);
-            });
+            exit_poll.arm(now + std::chrono::milliseconds(10));
             return;
         }
+        fifo_deadline = {};
         close_fifos();
         bool notifying = notify_scripts && !notify_scripts->idle();
         if (notifying && now >= deadline) {
@@ -897,8 +900,7 @@ struct App::Impl {
             io.stop();
             return;
         }
-        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
-        t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit({}, deadline); });
+        exit_poll.arm(now + std::chrono::milliseconds(20));
     }
 
     // ---- control (vigilctl) --------------------------------------------------------------
@@ -1006,7 +1008,7 @@ struct App::Impl {
 
     Snapshot snapshot() const {
         Snapshot s;
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = clock.now();
         auto& d = s.daemon;
         d.pid = getpid();
         d.config_file = options.config_file;
@@ -1220,7 +1222,7 @@ int App::run(config::Config initial) {
     s.wait_signal();
     s.scripts = std::make_unique<ScriptRunner>(s.io);
     s.scripts->set_child_scheduling(std::move(tuned));
-    s.notify_scripts = std::make_unique<NotifyRunner>(s.io, *s.scripts);
+    s.notify_scripts = std::make_unique<NotifyRunner>(s.clock, *s.scripts);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(

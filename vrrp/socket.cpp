@@ -82,15 +82,14 @@ std::expected<void, std::string> setup_v6(int fd, const SocketOptions& o) {
 
 }  // namespace
 
-std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
-                                                     const timespec& real_now,
-                                                     std::chrono::steady_clock::time_point now) {
+Clock::time_point steady_arrival(const timespec& stamp, const timespec& real_now,
+                                 Clock::time_point now) {
     // The packet's age is the same on both clocks; a stamp from the future (the wall clock was
     // stepped back) counts as now.
     const auto age = std::chrono::seconds(real_now.tv_sec - stamp.tv_sec) +
                      std::chrono::nanoseconds(real_now.tv_nsec - stamp.tv_nsec);
     if (age <= std::chrono::nanoseconds::zero()) return now;
-    return now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
+    return now - std::chrono::duration_cast<Clock::duration>(age);
 }
 
 std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(

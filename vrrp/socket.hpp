@@ -51,14 +51,13 @@ struct RawPacket {
     std::uint8_t ttl = 0;                   // IPv4 TTL or IPv6 hop limit
     std::span<const std::uint8_t> message;  // the VRRP message, no IP header
     // When the kernel received it (SO_TIMESTAMPNS, moved to the clock's time line); unset: now.
-    std::chrono::steady_clock::time_point arrival{};
+    Clock::time_point arrival{};
 };
 
 // SO_TIMESTAMPNS stamps are CLOCK_REALTIME; timers run on the injected clock. Maps a stamp to
 // that clock through its age at (real_now, now) (pure).
-std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
-                                                     const timespec& real_now,
-                                                     std::chrono::steady_clock::time_point now);
+Clock::time_point steady_arrival(const timespec& stamp, const timespec& real_now,
+                                 Clock::time_point now);
 
 struct SocketCounters {
     std::uint64_t received = 0;

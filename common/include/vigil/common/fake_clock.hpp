@@ -48,7 +48,8 @@ class FakeClock final : public Clock {
 // For tests with real sockets on `io` and timers on `clock`: runs ready handlers and due
 // alarms; once the loop has been idle for `idle` of real time (what the kernel had in flight
 // on loopback has arrived), jumps to the next deadline. Returns pred() once it holds, or when
-// max_jumps jumps passed or nothing is left to wait for.
+// max_jumps jumps passed or nothing is left to wait for. A test peer should answer in one
+// write: a second small segment may wait ~40 ms for a delayed ACK (Nagle), and time jumps.
 template <class Pred>
 bool run_until(boost::asio::io_context& io, FakeClock& clock, Pred pred,
                std::size_t max_jumps = 10000,

@@ -60,7 +60,7 @@ struct InstanceStatus {
     std::string last_cause;             // why the last transition happened
     std::vector<std::string> tracking;  // "script chk failing: -20", "interface eth1 down: FAULT"
     std::optional<Address> master;      // last accepted sender while backup; own address as master
-    std::chrono::steady_clock::time_point last_transition{};
+    Clock::time_point last_transition{};
     std::uint64_t adverts_sent = 0;
     std::uint64_t adverts_received = 0;
     std::uint64_t priority_zero_sent = 0;
