@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <boost/asio/steady_timer.hpp>
 #include <random>
 #include <unordered_map>
 
@@ -51,18 +50,24 @@ std::map<std::string, std::uint64_t> drop_map(const Drops& d) {
 }  // namespace
 
 struct Engine::Impl {
-    struct Live {
+    struct Live : std::enable_shared_from_this<Live> {
+        Live(Impl& engine, InstanceConfig c, Session s, TxSocket t)
+            : config(std::move(c)),
+              core(std::move(s)),
+              tx(std::move(t)),
+              timer(engine.clock, [this, &engine] { engine.due(*this); }) {}
         InstanceConfig config;
         Session core;
         TxSocket tx;
-        boost::asio::steady_timer timer;
+        Clock::Alarm timer;  // the session's next deadline: transmission or detection
         std::uint64_t packets_in = 0, packets_out = 0, send_errors = 0;
         Drops drops{};
-        std::chrono::steady_clock::time_point last_change{};
+        Clock::time_point last_change{};
         bool draining = false;  // stopped, still sending AdminDown
     };
 
     boost::asio::io_context& io;
+    Clock& clock;
     Hooks hooks;
     std::mt19937_64 fallback_rng{std::random_device{}()};
     std::map<std::string, std::shared_ptr<Live>> sessions;
@@ -73,13 +78,13 @@ struct Engine::Impl {
     bool stopped = false;
     Drops drops{};
 
-    Impl(boost::asio::io_context& i, Hooks h) : io(i), hooks(std::move(h)) {}
+    Impl(boost::asio::io_context& i, Clock& c, Hooks h) : io(i), clock(c), hooks(std::move(h)) {}
 
     std::uint64_t random() { return hooks.random ? hooks.random() : fallback_rng(); }
     void log(int level, std::string m) {
         if (hooks.log) hooks.log(level, std::move(m));
     }
-    static TimePoint now() { return std::chrono::steady_clock::now(); }
+    TimePoint now() const { return clock.now(); }
 
     std::uint32_t new_discriminator() {
         for (;;) {
@@ -161,18 +166,18 @@ struct Engine::Impl {
 
     void arm(Live& s) {
         const TimePoint at = s.core.deadline();
-        if (at == TimePoint::max()) {
-            s.timer.cancel();
-            return;
-        }
-        s.timer.expires_at(at);
-        std::weak_ptr<Live> w;
-        if (auto it = sessions.find(s.config.name); it != sessions.end()) w = it->second;
-        s.timer.async_wait([this, w](boost::system::error_code ec) {
-            auto l = w.lock();
-            if (ec || !l) return;
-            apply(*l, l->core.on_timer(now()));
-        });
+        if (at == TimePoint::max()) return s.timer.cancel();
+        s.timer.arm(at);
+    }
+
+    // A session's deadline; it stays alive while its callbacks may remove it.
+    void due(Live& s) {
+        auto l = s.shared_from_this();
+        if (!l->draining) return apply(*l, l->core.on_timer(now()));
+        const Actions a = l->core.on_timer(now());
+        if (a.send && l->tx.send(encode(*a.send), l->config.neighbor, port_of(l->config)))
+            ++l->packets_out;
+        arm_drain(l);
     }
 
     std::expected<void, std::string> add(const InstanceConfig& c) {
@@ -181,8 +186,8 @@ struct Engine::Impl {
         auto tx = TxSocket::open(io, c.neighbor, c.source, c.sent_ttl(), random());
         if (!tx) return std::unexpected(fmt::format("BFD_Instance({}): {}", c.name, tx.error()));
         const auto disc = new_discriminator();
-        auto live = std::make_shared<Live>(Live{c, Session(timing_of(c), disc, random(), now()),
-                                                std::move(*tx), boost::asio::steady_timer(io)});
+        auto live = std::make_shared<Live>(*this, c, Session(timing_of(c), disc, random(), now()),
+                                           std::move(*tx));
         sessions[c.name] = live;
         by_discriminator[disc] = live;
         arm(*live);
@@ -217,15 +222,7 @@ struct Engine::Impl {
             if (draining.empty() && stopped) finish_stop();
             return;
         }
-        live->timer.expires_at(at);
-        live->timer.async_wait([this, w = std::weak_ptr<Live>(live)](boost::system::error_code ec) {
-            auto l = w.lock();
-            if (ec || !l) return;
-            const Actions a = l->core.on_timer(now());
-            if (a.send && l->tx.send(encode(*a.send), l->config.neighbor, port_of(l->config)))
-                ++l->packets_out;
-            arm_drain(l);
-        });
+        live->timer.arm(at);
     }
 
     void finish_stop() {
@@ -280,8 +277,8 @@ struct Engine::Impl {
     }
 };
 
-Engine::Engine(boost::asio::io_context& io, Hooks hooks)
-    : impl_(std::make_unique<Impl>(io, std::move(hooks))) {}
+Engine::Engine(boost::asio::io_context& io, Clock& clock, Hooks hooks)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(hooks))) {}
 
 Engine::~Engine() = default;
 

@@ -5,8 +5,14 @@
 
 namespace vigil::checkers {
 
-DatagramExchange::DatagramExchange(boost::asio::io_context& io, DatagramDone done)
-    : sock_(io), timer_(io), done_(std::move(done)) {}
+DatagramExchange::DatagramExchange(boost::asio::io_context& io, Clock& clock, DatagramDone done)
+    : sock_(io),
+      timer_(clock,
+             [this] {
+                 auto self = shared_from_this();
+                 finish(boost::asio::error::timed_out, {});
+             }),
+      done_(std::move(done)) {}
 
 void DatagramExchange::start(const boost::asio::ip::udp::endpoint& dst, const SocketOptions& opts,
                              std::vector<std::uint8_t> query, Duration timeout) {
@@ -19,10 +25,7 @@ void DatagramExchange::start(const boost::asio::ip::udp::endpoint& dst, const So
                           [self = shared_from_this(), ec] { self->finish(ec, {}); });
         return;
     }
-    timer_.expires_after(timeout);
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        if (!ec) self->finish(boost::asio::error::timed_out, {});
-    });
+    timer_.arm_after(timeout);
     sock_.async_receive(
         boost::asio::buffer(buf_),
         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {

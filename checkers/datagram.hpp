@@ -3,7 +3,6 @@
 
 #include <array>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <optional>
 #include <span>
@@ -21,7 +20,7 @@ using DatagramDone =
 
 class DatagramExchange : public Probe, public std::enable_shared_from_this<DatagramExchange> {
   public:
-    DatagramExchange(boost::asio::io_context& io, DatagramDone done);
+    DatagramExchange(boost::asio::io_context& io, Clock& clock, DatagramDone done);
     void start(const boost::asio::ip::udp::endpoint& dst, const SocketOptions& opts,
                std::vector<std::uint8_t> query, Duration timeout);
     void cancel() override;
@@ -30,7 +29,7 @@ class DatagramExchange : public Probe, public std::enable_shared_from_this<Datag
     void finish(const boost::system::error_code& ec, std::span<const std::uint8_t> bytes);
 
     boost::asio::ip::udp::socket sock_;
-    boost::asio::steady_timer timer_;
+    Clock::Alarm timer_;
     DatagramDone done_;
     std::vector<std::uint8_t> query_;
     std::array<std::uint8_t, 4096> buf_;

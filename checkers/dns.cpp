@@ -11,8 +11,9 @@ std::shared_ptr<Probe> start_dns_probe(ProbeEnv& env, std::shared_ptr<const Chec
     auto qtype = dns_type_code(dns.type).value_or(6);
     auto query = encode_dns_query(id, dns.name, qtype);
     auto ex = std::make_shared<DatagramExchange>(
-        env.io, [done = std::move(done), id](const boost::system::error_code& ec,
-                                             std::span<const std::uint8_t> reply) {
+        env.io, env.clock,
+        [done = std::move(done), id](const boost::system::error_code& ec,
+                                     std::span<const std::uint8_t> reply) {
             if (ec == boost::asio::error::timed_out) {
                 return done(ProbeOutcome::fail(Failure::timeout, "no DNS answer"));
             }

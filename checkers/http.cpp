@@ -17,6 +17,7 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
   public:
     HttpProbe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg, ProbeDone done)
         : io_(env.io),
+          clock_(env.clock),
           cfg_(std::move(cfg)),
           http_(std::get<HttpCheck>(cfg_->kind)),
           done_(std::move(done)) {
@@ -69,9 +70,9 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
                                    http_.http_protocol);
         req.timeout = cfg_->connect_timeout;
         req.digest = url.digest.has_value();
-        fetch_ = start_fetch(io_, std::move(req), [self = shared_from_this()](FetchResult r) {
-            self->on_fetch(std::move(r));
-        });
+        fetch_ = start_fetch(
+            io_, clock_, std::move(req),
+            [self = shared_from_this()](FetchResult r) { self->on_fetch(std::move(r)); });
     }
 
     void on_fetch(FetchResult r) {
@@ -106,6 +107,7 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
     }
 
     boost::asio::io_context& io_;
+    Clock& clock_;
     std::shared_ptr<const CheckConfig> cfg_;
     const HttpCheck& http_;
     std::shared_ptr<boost::asio::ssl::context> tls_;

@@ -7,7 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <optional>
 #include <type_traits>
@@ -27,8 +26,11 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     using Stream = std::conditional_t<Tls, ssl::stream<tcp::socket>, tcp::socket>;
 
   public:
-    Fetch(boost::asio::io_context& io, FetchRequest req, FetchDone done)
-        : stream_(make_stream(io, req)), timer_(io), req_(std::move(req)), done_(std::move(done)) {
+    Fetch(boost::asio::io_context& io, Clock& clock, FetchRequest req, FetchDone done)
+        : stream_(make_stream(io, req)),
+          timer_(clock, [this] { expired(); }),
+          req_(std::move(req)),
+          done_(std::move(done)) {
         if (req_.digest) md5_.emplace();
         if (req_.regex) window_.emplace(req_.regex_min_offset, req_.regex_max_offset);
     }
@@ -44,15 +46,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
             if (!req_.sni.empty())
                 SSL_set_tlsext_host_name(stream_.native_handle(), req_.sni.c_str());
         }
-        timer_.expires_after(req_.timeout);
-        timer_.async_wait([self = this->shared_from_this()](const boost::system::error_code& ec) {
-            if (ec) return;
-            if (self->connected_) {
-                self->fail(Failure::timeout, "no complete answer within connect_timeout");
-            } else {
-                self->fail(Failure::connect_timeout, "connect timeout");
-            }
-        });
+        timer_.arm_after(req_.timeout);
         socket().async_connect(
             req_.dst, [self = this->shared_from_this()](const boost::system::error_code& ec) {
                 if (self->finished_) return;
@@ -92,6 +86,15 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
             return stream_.next_layer();
         } else {
             return stream_;
+        }
+    }
+
+    void expired() {
+        auto self = this->shared_from_this();
+        if (connected_) {
+            fail(Failure::timeout, "no complete answer within connect_timeout");
+        } else {
+            fail(Failure::connect_timeout, "connect timeout");
         }
     }
 
@@ -174,7 +177,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     }
 
     Stream stream_;
-    boost::asio::steady_timer timer_;
+    Clock::Alarm timer_;
     FetchRequest req_;
     FetchDone done_;
     HttpResponseParser parser_;
@@ -187,13 +190,14 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
 
 }  // namespace
 
-std::shared_ptr<Probe> start_fetch(boost::asio::io_context& io, FetchRequest req, FetchDone done) {
+std::shared_ptr<Probe> start_fetch(boost::asio::io_context& io, Clock& clock, FetchRequest req,
+                                   FetchDone done) {
     if (req.tls) {
-        auto f = std::make_shared<Fetch<true>>(io, std::move(req), std::move(done));
+        auto f = std::make_shared<Fetch<true>>(io, clock, std::move(req), std::move(done));
         f->start();
         return f;
     }
-    auto f = std::make_shared<Fetch<false>>(io, std::move(req), std::move(done));
+    auto f = std::make_shared<Fetch<false>>(io, clock, std::move(req), std::move(done));
     f->start();
     return f;
 }

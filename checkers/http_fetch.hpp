@@ -46,6 +46,7 @@ struct FetchResult {
 using FetchDone = std::function<void(FetchResult)>;
 
 // done is called once, never from within this call, unless the returned probe is cancelled.
-std::shared_ptr<Probe> start_fetch(boost::asio::io_context& io, FetchRequest req, FetchDone done);
+std::shared_ptr<Probe> start_fetch(boost::asio::io_context& io, Clock& clock, FetchRequest req,
+                                   FetchDone done);
 
 }  // namespace vigil::checkers

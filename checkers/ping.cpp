@@ -9,7 +9,6 @@
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -64,7 +63,7 @@ std::string errno_text(int e) {
 class PingProbe : public SocketProbe<boost::asio::posix::stream_descriptor>,
                   public std::enable_shared_from_this<PingProbe> {
   public:
-    PingProbe(boost::asio::io_context& io, ProbeDone done) : SocketProbe(io, std::move(done)) {}
+    PingProbe(ProbeEnv& env, ProbeDone done) : SocketProbe(env, std::move(done)) {}
 
     void start(const Address& dst, const SocketOptions& opts, Duration timeout, std::uint16_t id,
                std::uint16_t seq) {
@@ -77,14 +76,16 @@ class PingProbe : public SocketProbe<boost::asio::posix::stream_descriptor>,
         if (int e = open_and_send(dst, opts)) {
             return fail_later(shared_from_this(), Failure::network, "ICMP echo: " + errno_text(e));
         }
-        timer_.expires_after(timeout);
-        timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-            if (!ec) self->finish(ProbeOutcome::fail(Failure::no_echo_reply, "no ICMP echo reply"));
-        });
+        arm_deadline(timeout);
         wait();
     }
 
   private:
+    void expired() override {
+        auto self = shared_from_this();
+        finish(ProbeOutcome::fail(Failure::no_echo_reply, "no ICMP echo reply"));
+    }
+
     int open_and_send(const Address& dst, const SocketOptions& o) {
         IcmpSocket s = open_icmp(v6_);
         if (s.fd < 0) return s.error;
@@ -187,7 +188,7 @@ class PingProbe : public SocketProbe<boost::asio::posix::stream_descriptor>,
 
 std::shared_ptr<Probe> start_ping_probe(ProbeEnv& env, std::shared_ptr<const CheckConfig> cfg,
                                         ProbeDone done) {
-    auto p = std::make_shared<PingProbe>(env.io, std::move(done));
+    auto p = std::make_shared<PingProbe>(env, std::move(done));
     auto r = env.random();
     p->start(cfg->effective_ip(), SocketOptions::from(*cfg), cfg->connect_timeout,
              static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(r >> 16));

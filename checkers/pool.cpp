@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <random>
 #include <unordered_map>
 
@@ -96,15 +95,15 @@ bool same_target(const CheckConfig& a, const CheckConfig& b) {
 
 struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     struct Check {
-        Check(boost::asio::io_context& io, std::size_t id_, std::shared_ptr<const CheckConfig> c)
-            : id(id_), cfg(std::move(c)), timer(io) {}
+        Check(Impl& pool, std::size_t id_, std::shared_ptr<const CheckConfig> c)
+            : id(id_), cfg(std::move(c)), timer(pool.clock, [this, &pool] { pool.run(*this); }) {}
         std::size_t id;
         std::shared_ptr<const CheckConfig> cfg;
         SchedulerState sched;
-        boost::asio::steady_timer timer;
+        Clock::Alarm timer;  // the next probe; re-armed each round without allocating
         std::shared_ptr<Probe> probe;
-        std::uint64_t seq = 0;  // ties timer and probe completions to the current round
-        std::chrono::steady_clock::time_point started;
+        std::uint64_t seq = 0;  // ties probe completions to the current round
+        Clock::time_point started;
         bool has_run = false;
         bool suspended = false;
         std::size_t url_next = 0;  // HTTP url walk of a down checker (walks_urls)
@@ -116,13 +115,17 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         std::shared_ptr<FileWatch> watch;  // FILE_CHECK
     };
 
-    Impl(boost::asio::io_context& io_, Hooks h)
-        : io(io_), hooks(std::move(h)), env{io_,
-                                            [this] { return tls_context(); },
-                                            hooks,
-                                            [this] { return random(); },
-                                            settings,
-                                            [this](const HttpUrl& u) { return regex(u); }} {
+    Impl(boost::asio::io_context& io_, Clock& clock_, Hooks h)
+        : io(io_),
+          clock(clock_),
+          hooks(std::move(h)),
+          env{io_,
+              clock_,
+              [this] { return tls_context(); },
+              hooks,
+              [this] { return random(); },
+              settings,
+              [this](const HttpUrl& u) { return regex(u); }} {
         if (!hooks.random) rng.seed(std::random_device{}());
     }
 
@@ -177,23 +180,14 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
 
     void arm(Check& c, Duration delay) {
         if (c.suspended) return;
-        std::uint64_t seq = ++c.seq;
-        c.timer.expires_after(delay);
-        c.timer.async_wait(
-            [w = weak_from_this(), id = c.id, seq](const boost::system::error_code& ec) {
-                if (ec) return;
-                auto self = w.lock();
-                if (!self) return;
-                auto it = self->checks.find(id);
-                if (it == self->checks.end() || it->second->seq != seq) return;
-                self->run(*it->second);
-            });
+        ++c.seq;
+        c.timer.arm_after(delay);
     }
 
     void run(Check& c) {
         if (std::holds_alternative<FileCheck>(c.cfg->kind)) return file_round(c);
         std::uint64_t seq = ++c.seq;
-        c.started = std::chrono::steady_clock::now();
+        c.started = clock.now();
         ++c.counters.probes;
         auto cfg = c.cfg;
         if (walking(c)) {  // this probe checks one url only
@@ -229,7 +223,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
 
     void file_round(Check& c) {
         ++c.counters.probes;
-        c.started = std::chrono::steady_clock::now();
+        c.started = clock.now();
         completed(c, read_file(c));
     }
 
@@ -251,8 +245,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
         r.up = o.ok;
         r.failure = o.failure;
         r.reason = std::move(o.detail);
-        r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - c.started);
+        r.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock.now() - c.started);
         r.dynamic_weight = o.weight;
         r.weight_offset = o.offset;
         if (o.ok) {
@@ -323,6 +316,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     }
 
     boost::asio::io_context& io;
+    Clock& clock;
     Hooks hooks;
     std::mt19937_64 rng;
     PoolSettings settings;
@@ -333,8 +327,8 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     std::unordered_map<std::size_t, std::unique_ptr<Check>> checks;
 };
 
-Pool::Pool(boost::asio::io_context& io, Hooks hooks)
-    : impl_(std::make_shared<Impl>(io, std::move(hooks))) {}
+Pool::Pool(boost::asio::io_context& io, Clock& clock, Hooks hooks)
+    : impl_(std::make_shared<Impl>(io, clock, std::move(hooks))) {}
 
 Pool::~Pool() {
     for (auto& [id, c] : impl_->checks) impl_->stop(*c);
@@ -356,7 +350,7 @@ std::optional<std::string> Pool::configure(const PoolSettings& settings) {
 
 std::size_t Pool::add(const CheckConfig& cfg) {
     std::size_t id = impl_->next_id++;
-    auto c = std::make_unique<Impl::Check>(impl_->io, id, std::make_shared<CheckConfig>(cfg));
+    auto c = std::make_unique<Impl::Check>(*impl_, id, std::make_shared<CheckConfig>(cfg));
     c->sched = initial_state(cfg.alpha);
     c->last.up = c->sched.up;
     auto& check = *c;

@@ -2,8 +2,6 @@
 // once through ProbeDone. cancel() closes its sockets; done is then never called.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -15,6 +13,7 @@
 
 #include "vigil/checkers/config.hpp"
 #include "vigil/checkers/pool.hpp"
+#include "vigil/common/clock.hpp"
 
 namespace vigil::checkers {
 
@@ -46,6 +45,18 @@ class Probe {
     virtual void cancel() = 0;
 };
 
+struct ProbeEnv {
+    boost::asio::io_context& io;
+    Clock& clock;  // probes' deadlines
+    // Created on first use; a probe holds it while it runs (configure() may replace it).
+    std::function<std::shared_ptr<boost::asio::ssl::context>()> ssl_context;
+    const Hooks& hooks;
+    std::function<std::uint64_t()> random;
+    const PoolSettings& settings;
+    // Compiled url regexes by pattern and options; nullptr for one that does not compile.
+    std::function<std::shared_ptr<const std::regex>(const HttpUrl&)> regex;
+};
+
 // A probe that owns one socket and one deadline and reports exactly once: the ending every such
 // probe shares. After finish() or cancel() the socket is closed and done is gone.
 template <class Socket>
@@ -59,8 +70,13 @@ class SocketProbe : public Probe {
     }
 
   protected:
-    SocketProbe(boost::asio::io_context& io, ProbeDone done)
-        : sock_(io), timer_(io), done_(std::move(done)) {}
+    SocketProbe(ProbeEnv& env, ProbeDone done)
+        : sock_(env.io), deadline_(env.clock, [this] { expired(); }), done_(std::move(done)) {}
+
+    // The probe's one deadline: expired() runs at it unless the probe ended first.
+    void arm_deadline(Duration timeout) { deadline_.arm_after(timeout); }
+    // Ends the probe at its deadline (the derived probe keeps itself alive while it does).
+    virtual void expired() = 0;
 
     void finish(ProbeOutcome o) {
         if (finished_) return;
@@ -71,7 +87,7 @@ class SocketProbe : public Probe {
         done(std::move(o));
     }
     void close() {
-        timer_.cancel();
+        deadline_.cancel();
         boost::system::error_code ec;
         sock_.close(ec);
     }
@@ -80,27 +96,16 @@ class SocketProbe : public Probe {
     // Reports a failure from the loop: done is never called from inside start().
     template <class Self>
     static void fail_later(std::shared_ptr<Self> self, Failure f, std::string detail) {
-        auto ex = self->timer_.get_executor();
+        auto ex = self->sock_.get_executor();
         boost::asio::post(ex, [self = std::move(self), f, d = std::move(detail)]() mutable {
             self->finish(ProbeOutcome::fail(f, std::move(d)));
         });
     }
 
     Socket sock_;
-    boost::asio::steady_timer timer_;
+    Clock::Alarm deadline_;
     ProbeDone done_;
     bool finished_ = false;
-};
-
-struct ProbeEnv {
-    boost::asio::io_context& io;
-    // Created on first use; a probe holds it while it runs (configure() may replace it).
-    std::function<std::shared_ptr<boost::asio::ssl::context>()> ssl_context;
-    const Hooks& hooks;
-    std::function<std::uint64_t()> random;
-    const PoolSettings& settings;
-    // Compiled url regexes by pattern and options; nullptr for one that does not compile.
-    std::function<std::shared_ptr<const std::regex>(const HttpUrl&)> regex;
 };
 
 // Starts the probe for cfg's kind. done is never called from within this call.

@@ -3,7 +3,6 @@
 
 #include <array>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include "probe.hpp"
@@ -18,18 +17,13 @@ using boost::asio::ip::tcp;
 
 class SmtpProbe : public SocketProbe<tcp::socket>, public std::enable_shared_from_this<SmtpProbe> {
   public:
-    SmtpProbe(boost::asio::io_context& io, std::string helo, ProbeDone done)
-        : SocketProbe(io, std::move(done)), helo_(std::move(helo)) {}
+    SmtpProbe(ProbeEnv& env, std::string helo, ProbeDone done)
+        : SocketProbe(env, std::move(done)), helo_(std::move(helo)) {}
 
     void start(const tcp::endpoint& dst, const SocketOptions& opts, Duration timeout) {
         if (auto ec = open_socket(sock_, dst, opts))
             return fail_later(shared_from_this(), Failure::network, ec.message());
-        timer_.expires_after(timeout);
-        timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-            if (ec) return;
-            self->finish(ProbeOutcome::fail(
-                self->connected_ ? Failure::timeout : Failure::connect_timeout, "SMTP timeout"));
-        });
+        arm_deadline(timeout);
         sock_.async_connect(dst, [self = shared_from_this()](const boost::system::error_code& ec) {
             if (self->finished_) return;
             if (ec) return self->finish(ProbeOutcome::fail(connect_failure(ec), ec.message()));
@@ -47,6 +41,11 @@ class SmtpProbe : public SocketProbe<tcp::socket>, public std::enable_shared_fro
     }
 
   private:
+    void expired() override {
+        auto self = shared_from_this();
+        finish(ProbeOutcome::fail(connected_ ? Failure::timeout : Failure::connect_timeout,
+                                  "SMTP timeout"));
+    }
     void release() override { then_ = nullptr; }
 
     void expect(int code, std::function<void()> then) {
@@ -118,7 +117,7 @@ std::shared_ptr<Probe> start_smtp_probe(ProbeEnv& env, std::shared_ptr<const Che
                                         ProbeDone done) {
     const auto& smtp = std::get<SmtpCheck>(cfg->kind);
     auto p =
-        std::make_shared<SmtpProbe>(env.io,
+        std::make_shared<SmtpProbe>(env,
                                     !smtp.helo_name.empty()              ? smtp.helo_name
                                     : !env.settings.default_helo.empty() ? env.settings.default_helo
                                                                          : local_host_name(),

@@ -15,8 +15,9 @@ std::shared_ptr<Probe> start_udp_probe(ProbeEnv& env, std::shared_ptr<const Chec
         for (int i = 0; i < 8; ++i) payload.push_back(static_cast<std::uint8_t>(r >> (8 * i)));
     }
     auto ex = std::make_shared<DatagramExchange>(
-        env.io, [done = std::move(done), udp](const boost::system::error_code& ec,
-                                              std::span<const std::uint8_t> reply) {
+        env.io, env.clock,
+        [done = std::move(done), udp](const boost::system::error_code& ec,
+                                      std::span<const std::uint8_t> reply) {
             if (ec == boost::asio::error::timed_out) {
                 if (udp.require_reply) {
                     return done(ProbeOutcome::fail(Failure::udp_reply, "no UDP reply"));

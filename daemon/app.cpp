@@ -21,6 +21,7 @@
 #include "status.hpp"
 
 #include <vigil/checkers/pool.hpp>
+#include <vigil/common/clock.hpp>
 #include <vigil/ipvs/director.hpp>
 #include <vigil/vrrp/engine.hpp>
 
@@ -31,7 +32,6 @@
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -57,10 +57,11 @@ struct App::Impl {
     Options options;
     Logger& log;
     asio::io_context io;
+    AsioClock clock{io};  // the daemon's one clock: every module's time and timers
     asio::signal_set signals{io};
     std::optional<PidFile> pid_file;
     config::Config running;
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    Clock::time_point started = clock.now();
     bool stopping = false;
     bool shutdown_script_started = false;
     std::uint64_t reloads = 0, reloads_refused = 0;
@@ -83,6 +84,10 @@ struct App::Impl {
     std::map<std::string, std::string> group_state;  // sync group -> last notified state
 
     FifoSet fifos{io, log};
+
+    // Shutdown: how long the FIFO readers, then the scripts, may take; polled until then.
+    Clock::time_point fifo_deadline{}, exit_deadline{};
+    Clock::Alarm exit_poll{clock, [this] { wait_scripts_then_exit(); }};
 
     Impl(Options o, Logger& l) : options(std::move(o)), log(l) {}
 
@@ -482,7 +487,7 @@ struct App::Impl {
         if (smtp)
             smtp->configure(std::move(s));  // alerts still queued leave with the new settings
         else
-            smtp = std::make_unique<SmtpAlerter>(io, std::move(s));
+            smtp = std::make_unique<SmtpAlerter>(io, clock, std::move(s));
     }
 
     static std::string router_id(const config::Config& c) {
@@ -496,7 +501,7 @@ struct App::Impl {
         make_smtp(running);
         fifos.configure(running.global, *scripts);
         if (want_vrrp() && has_vrrp(running)) {
-            vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
+            vrrp = std::make_unique<vrrp::Engine>(io, clock, vrrp_hooks());
             if (auto r = vrrp->start(vrrp_config(running)); !r) {
                 log.error("VRRP: {}", r.error());
                 return false;
@@ -513,7 +518,7 @@ struct App::Impl {
         if (options.check_only || (!bfd && running.bfd.instances.empty())) return;
         if (!bfd)
             bfd = std::make_unique<BfdLink>(
-                io, log,
+                io, clock, log,
                 BfdLink::Hooks{[this](const std::string& s, bool up) {
                                    if (vrrp) vrrp->set_bfd_state(s, up);
                                },
@@ -542,8 +547,8 @@ struct App::Impl {
         dh.run_command = [this](std::vector<std::string> argv) {
             run_command(argv, "root", "", std::chrono::seconds(10));
         };
-        director = std::make_unique<ipvs::Director>(io, std::move(dh));
-        pool = std::make_unique<checkers::Pool>(io, check_hooks());
+        director = std::make_unique<ipvs::Director>(io, clock, std::move(dh));
+        pool = std::make_unique<checkers::Pool>(io, clock, check_hooks());
         configure_pool();
         // The director must exist before the first verdicts arrive; checks start after warmup.
         if (auto r = director->start(with_checker_counts(running)); !r) {
@@ -599,7 +604,7 @@ struct App::Impl {
         fifos.configure(running.global, *scripts);
         if (want_vrrp()) {
             if (!vrrp && has_vrrp(running)) {
-                vrrp = std::make_unique<vrrp::Engine>(io, vrrp_hooks());
+                vrrp = std::make_unique<vrrp::Engine>(io, clock, vrrp_hooks());
                 if (auto e = vrrp->start(vrrp_config(running)); !e)
                     log.error("VRRP: {}", e.error());
             } else if (vrrp) {
@@ -647,8 +652,10 @@ struct App::Impl {
             if (director) director->stop();
             if (lvs_sync) lvs_sync->stop();
             pool.reset();
-            const auto now = std::chrono::steady_clock::now();
-            wait_scripts_then_exit(now + std::chrono::seconds(1), now + std::chrono::seconds(3));
+            const auto now = clock.now();
+            fifo_deadline = now + std::chrono::seconds(1);
+            exit_deadline = now + std::chrono::seconds(3);
+            wait_scripts_then_exit();
         };
         if (bfd)
             bfd->stop(finish);
@@ -663,16 +670,14 @@ struct App::Impl {
     // Let the FIFO readers get the last lines, then notify_stop and the last notify scripts
     // start and finish, each bounded in time; then the shutdown_script, once everything else
     // has stopped.
-    void wait_scripts_then_exit(std::chrono::steady_clock::time_point fifo_deadline,
-                                std::chrono::steady_clock::time_point deadline) {
-        const auto now = std::chrono::steady_clock::now();
+    void wait_scripts_then_exit() {
+        const auto now = clock.now();
+        const auto deadline = exit_deadline;
         if (now < fifo_deadline && !fifos.drained()) {
-            auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(10));
-            t->async_wait([this, t, fifo_deadline, deadline](auto) {
-                wait_scripts_then_exit(fifo_deadline, deadline);
-            });
+            exit_poll.arm(now + std::chrono::milliseconds(10));
             return;
         }
+        fifo_deadline = {};
         fifos.close();
         bool notifying = notify_scripts && !notify_scripts->idle();
         if (notifying && now >= deadline) {
@@ -693,8 +698,7 @@ struct App::Impl {
             io.stop();
             return;
         }
-        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(20));
-        t->async_wait([this, t, deadline](auto) { wait_scripts_then_exit({}, deadline); });
+        exit_poll.arm(now + std::chrono::milliseconds(20));
     }
 
     // ---- control (vigilctl) --------------------------------------------------------------
@@ -803,7 +807,7 @@ struct App::Impl {
 
     Snapshot snapshot() const {
         Snapshot s;
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = clock.now();
         auto& d = s.daemon;
         d.pid = getpid();
         d.config_file = options.config_file;
@@ -1014,7 +1018,7 @@ int App::run(config::Config initial) {
     s.wait_signal();
     s.scripts = std::make_unique<ScriptRunner>(s.io);
     s.scripts->set_child_scheduling(std::move(tuned));
-    s.notify_scripts = std::make_unique<NotifyRunner>(s.io, *s.scripts);
+    s.notify_scripts = std::make_unique<NotifyRunner>(s.clock, *s.scripts);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(

@@ -8,14 +8,14 @@ namespace vigil {
 
 using nlohmann::json;
 
-BfdLink::BfdLink(boost::asio::io_context& io, Logger& log, Hooks hooks)
-    : log_(log), hooks_(std::move(hooks)) {
+BfdLink::BfdLink(boost::asio::io_context& io, Clock& clock, Logger& log, Hooks hooks)
+    : clock_(clock), log_(log), hooks_(std::move(hooks)) {
     bfd::Hooks h;
     h.on_state_change = [this](const bfd::StateChange& c) {
         on_change(c.name, c.from == bfd::State::up, c.to == bfd::State::up);
     };
     h.log = [this](int level, std::string m) { log_.write(static_cast<LogLevel>(level), m); };
-    engine_ = std::make_unique<bfd::Engine>(io, std::move(h));
+    engine_ = std::make_unique<bfd::Engine>(io, clock, std::move(h));
 }
 
 BfdLink::~BfdLink() = default;
@@ -75,7 +75,7 @@ void BfdLink::on_change(const std::string& name, bool was_up, bool now_up) {
 
 json BfdLink::status_json() const {
     const auto st = engine_->status();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.now();
     auto ms = [](std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1000.0; };
     json sessions = json::array();
     for (const auto& s : st.sessions) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+#include <vigil/common/clock.hpp>
 
 #include <cstddef>
 #include <functional>
@@ -28,7 +29,7 @@ class BfdLink {
         std::function<void(const std::string& session, bool up)> to_vrrp;
         std::function<void(std::size_t vs, std::size_t rs)> to_checker;  // its verdict changed
     };
-    BfdLink(boost::asio::io_context& io, Logger& log, Hooks hooks);
+    BfdLink(boost::asio::io_context& io, Clock& clock, Logger& log, Hooks hooks);
     ~BfdLink();
     BfdLink(const BfdLink&) = delete;
     BfdLink& operator=(const BfdLink&) = delete;
@@ -56,6 +57,7 @@ class BfdLink {
     void on_change(const std::string& name, bool was_up, bool up);
     bool up(const std::string& session) const;
 
+    Clock& clock_;
     Logger& log_;
     Hooks hooks_;
     std::unique_ptr<bfd::Engine> engine_;

@@ -2,14 +2,14 @@
 
 namespace vigil {
 
-namespace {
-NotifyQueue::TimePoint now() {
-    return std::chrono::steady_clock::now();
-}
-}  // namespace
-
-NotifyRunner::NotifyRunner(boost::asio::io_context& io, ScriptRunner& scripts)
-    : scripts_(scripts), queue_([this](NotifyQueue::JobId id) { kill(id); }), timer_(io) {}
+NotifyRunner::NotifyRunner(Clock& clock, ScriptRunner& scripts)
+    : clock_(clock),
+      scripts_(scripts),
+      queue_([this](NotifyQueue::JobId id) { kill(id); }),
+      timer_(clock, [this] {
+          queue_.tick(clock_.now());
+          arm();
+      }) {}
 
 bool NotifyRunner::run(const std::string& key, const std::vector<std::string>& argv,
                        const std::string& user, const std::string& group,
@@ -30,20 +30,20 @@ bool NotifyRunner::run(const std::string& key, const std::vector<std::string>& a
                 } catch (...) {
                     // the next script must start whatever this callback did
                 }
-                queue_.finished(id, now());
+                queue_.finished(id, clock_.now());
                 arm();
             },
             SpawnOptions{.own_process_group = true});
         if (pid > 0) pids_[id] = pid;
         return true;  // a script that did not start still reports, later
     };
-    const bool queued = queue_.push(key, std::move(job), now()).has_value();
+    const bool queued = queue_.push(key, std::move(job), clock_.now()).has_value();
     arm();
     return queued;
 }
 
 void NotifyRunner::abort() {
-    queue_.abort(now());
+    queue_.abort(clock_.now());
     arm();
 }
 
@@ -54,17 +54,8 @@ void NotifyRunner::kill(NotifyQueue::JobId id) {
 
 void NotifyRunner::arm() {
     const auto next = queue_.next_deadline();
-    if (!next) {
-        timer_.cancel();
-        return;
-    }
-    timer_.expires_at(*next);
-    timer_.async_wait(
-        [this, alive = std::weak_ptr<char>(alive_)](const boost::system::error_code& ec) {
-            if (ec || alive.expired()) return;
-            queue_.tick(now());
-            arm();
-        });
+    if (!next) return timer_.cancel();
+    timer_.arm(*next);
 }
 
 }  // namespace vigil

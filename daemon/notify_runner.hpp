@@ -6,7 +6,7 @@
 #include "scripts.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <vigil/common/clock.hpp>
 
 #include <chrono>
 #include <map>
@@ -19,8 +19,8 @@ namespace vigil {
 
 class NotifyRunner {
   public:
-    // scripts must outlive this runner.
-    NotifyRunner(boost::asio::io_context& io, ScriptRunner& scripts);
+    // scripts and clock (timeouts, kill grace) must outlive this runner.
+    NotifyRunner(Clock& clock, ScriptRunner& scripts);
     NotifyRunner(const NotifyRunner&) = delete;
     NotifyRunner& operator=(const NotifyRunner&) = delete;
 
@@ -42,9 +42,10 @@ class NotifyRunner {
     void kill(NotifyQueue::JobId id);
     void arm();
 
+    Clock& clock_;
     ScriptRunner& scripts_;
     NotifyQueue queue_;
-    boost::asio::steady_timer timer_;
+    Clock::Alarm timer_;
     std::map<NotifyQueue::JobId, pid_t> pids_;
     std::set<NotifyQueue::JobId> killed_;
     std::shared_ptr<char> alive_ = std::make_shared<char>();

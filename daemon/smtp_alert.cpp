@@ -6,7 +6,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
@@ -78,7 +77,7 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
     std::shared_ptr<bool> alive;
     tcp::socket socket;
     tcp::resolver resolver;
-    asio::steady_timer deadline;
+    Clock::Alarm deadline;
     asio::streambuf in;
     std::vector<std::pair<std::string, char>> steps;  // command to send, expected first digit
     std::size_t step = 0;
@@ -86,7 +85,10 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
     bool finished = false;
 
     Session(SmtpAlerter* o, asio::io_context& io)
-        : owner(o), alive(o->alive_), socket(io), resolver(io), deadline(io) {}
+        : owner(o), alive(o->alive_), socket(io), resolver(io), deadline(o->clock_, [this] {
+              auto self = shared_from_this();
+              fail("timed out");
+          }) {}
 
     void start(const Alert& a) {
         const auto& s = owner->settings_;
@@ -98,10 +100,7 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
         steps.emplace_back("DATA\r\n", '3');
         steps.emplace_back(format_mail(s, a, std::chrono::system_clock::now()) + ".\r\n", '2');
         steps.emplace_back("QUIT\r\n", '2');
-        deadline.expires_after(s.timeout);
-        deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-            if (!ec) self->fail("timed out");
-        });
+        deadline.arm_after(s.timeout);
         auto connected = [self = shared_from_this()](const boost::system::error_code& ec,
                                                      auto&&...) {
             if (ec) return self->fail("connect: " + ec.message());
@@ -161,11 +160,17 @@ struct SmtpAlerter::Session : std::enable_shared_from_this<Session> {
     }
 };
 
-SmtpAlerter::SmtpAlerter(asio::io_context& io, SmtpSettings settings)
-    : io_(io), settings_(std::move(settings)), alive_(std::make_shared<bool>(true)) {}
+SmtpAlerter::SmtpAlerter(asio::io_context& io, Clock& clock, SmtpSettings settings)
+    : io_(io),
+      clock_(clock),
+      settings_(std::move(settings)),
+      alive_(std::make_shared<bool>(true)) {}
 
 SmtpAlerter::~SmtpAlerter() {
     *alive_ = false;
+    // Sessions still in flight end here: their sockets close, their deadlines go.
+    for (auto& w : sessions_)
+        if (auto s = w.lock()) s->fail("abandoned");
 }
 
 void SmtpAlerter::send(const Alert& alert, Done done, const std::string& key) {
@@ -175,7 +180,7 @@ void SmtpAlerter::send(const Alert& alert, Done done, const std::string& key) {
         start(id, alert, done);
         return true;
     };
-    if (!queue_.push(key, std::move(job), std::chrono::steady_clock::now())) {
+    if (!queue_.push(key, std::move(job), clock_.now())) {
         ++failed_;
         boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), done = std::move(done)] {
             if (auto a = alive.lock(); a && *a && done) done(false, "too many alerts waiting");
@@ -185,6 +190,8 @@ void SmtpAlerter::send(const Alert& alert, Done done, const std::string& key) {
 
 void SmtpAlerter::start(NotifyQueue::JobId id, const Alert& alert, Done done) {
     auto s = std::make_shared<Session>(this, io_);
+    std::erase_if(sessions_, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+    sessions_.push_back(s);
     // finish() reaches here only while this alerter lives.
     s->done = [this, id, done = std::move(done)](bool ok, const std::string& err) {
         try {
@@ -192,7 +199,7 @@ void SmtpAlerter::start(NotifyQueue::JobId id, const Alert& alert, Done done) {
         } catch (...) {
             // the next alert must leave whatever this callback did
         }
-        queue_.finished(id, std::chrono::steady_clock::now());
+        queue_.finished(id, clock_.now());
     };
     s->start(alert);
 }

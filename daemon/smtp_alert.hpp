@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <vigil/common/clock.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -45,7 +46,8 @@ std::string format_mail(const SmtpSettings& s, const Alert& a,
 class SmtpAlerter {
   public:
     using Done = std::function<void(bool ok, const std::string& error)>;
-    SmtpAlerter(boost::asio::io_context& io, SmtpSettings settings);
+    // Sessions' deadlines on clock, which outlives the alerter.
+    SmtpAlerter(boost::asio::io_context& io, Clock& clock, SmtpSettings settings);
     ~SmtpAlerter();
     SmtpAlerter(const SmtpAlerter&) = delete;
     SmtpAlerter& operator=(const SmtpAlerter&) = delete;
@@ -64,11 +66,13 @@ class SmtpAlerter {
     void start(NotifyQueue::JobId id, const Alert& alert, Done done);
 
     boost::asio::io_context& io_;
+    Clock& clock_;
     SmtpSettings settings_;
     NotifyQueue queue_{{}};  // sessions end by their own timeout: nothing to kill
     std::size_t sent_ = 0;
     std::size_t failed_ = 0;
     std::shared_ptr<bool> alive_;
+    std::vector<std::weak_ptr<Session>> sessions_;  // in flight
 };
 
 }  // namespace vigil

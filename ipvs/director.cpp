@@ -28,12 +28,19 @@ std::vector<std::pair<ServiceId, Destination>> removed_destinations(const Table&
     return out;
 }
 
-Director::Director(boost::asio::io_context& io, DirectorHooks hooks, DataPlaneFactory factory)
+Director::Director(boost::asio::io_context& io, Clock& clock, DirectorHooks hooks,
+                   DataPlaneFactory factory)
     : io_(io),
+      clock_(clock),
       hooks_(std::move(hooks)),
       factory_(std::move(factory)),
-      retry_(io),
-      drain_timer_(io) {}
+      retry_(clock,
+             [this] {
+                 if (running_) apply();
+             }),
+      drain_timer_(clock, [this] {
+          if (running_) check_drains();
+      }) {}
 
 Director::~Director() {
     *alive_ = false;
@@ -139,8 +146,7 @@ Result<std::string> Director::set_admin(std::string_view vs, std::string_view rs
     o.vs = protocol_name(vcfg.protocol) + ":" + service_name(vcfg);
     o.rs = endpoint_name(rcfg.address, rcfg.port);
     o.admin = admin;
-    if (admin == Admin::draining && drain_timeout)
-        o.deadline = std::chrono::steady_clock::now() + *drain_timeout;
+    if (admin == Admin::draining && drain_timeout) o.deadline = clock_.now() + *drain_timeout;
     std::erase_if(overrides_, [&](const Override& x) { return x.vs == o.vs && x.rs == o.rs; });
     if (admin != Admin::enabled) overrides_.push_back(o);
     emit(model_->set_admin(t->vs, t->rs, admin));
@@ -182,37 +188,35 @@ void Director::watch_drains() {
     const bool any = std::any_of(overrides_.begin(), overrides_.end(),
                                  [](const Override& o) { return o.admin == Admin::draining; });
     if (!any || !running_) return;
-    drain_timer_.expires_after(drain_poll_);
-    drain_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-        if (ec || !*alive || !running_) return;
-        auto live = plane_->live();
-        const auto now = std::chrono::steady_clock::now();
-        for (auto& o : overrides_) {
-            if (o.admin != Admin::draining) continue;
-            auto t = locate(model_->config(), o.vs, o.rs);
-            if (!t) continue;
-            if (live) o.connections = connections_of(*live, *t);
-            const bool timed_out = o.deadline && now >= *o.deadline;
-            if (live && o.connections == 0) {
-                ++counters_.drains_completed;
-                log(fmt::format("drained {} {}: no connections left, removed from the pool", o.vs,
-                                o.rs));
-            } else if (timed_out) {
-                ++counters_.drains_timed_out;
-                log(
-                    fmt::format("drain of {} {} timed out with {} connections: removed from the "
-                                "pool",
-                                o.vs, o.rs, o.connections));
-            } else {
-                continue;
-            }
-            o.admin = Admin::disabled;
-            o.deadline.reset();
-            emit(model_->set_admin(t->vs, t->rs, Admin::disabled));
-            schedule_apply();
+    drain_timer_.arm_after(kDrainPoll);
+}
+
+void Director::check_drains() {
+    auto live = plane_->live();
+    const auto now = clock_.now();
+    for (auto& o : overrides_) {
+        if (o.admin != Admin::draining) continue;
+        auto t = locate(model_->config(), o.vs, o.rs);
+        if (!t) continue;
+        if (live) o.connections = connections_of(*live, *t);
+        const bool timed_out = o.deadline && now >= *o.deadline;
+        if (live && o.connections == 0) {
+            ++counters_.drains_completed;
+            log(fmt::format("drained {} {}: no connections left, removed from the pool", o.vs,
+                            o.rs));
+        } else if (timed_out) {
+            ++counters_.drains_timed_out;
+            log(fmt::format("drain of {} {} timed out with {} connections: removed from the pool",
+                            o.vs, o.rs, o.connections));
+        } else {
+            continue;
         }
-        watch_drains();
-    });
+        o.admin = Admin::disabled;
+        o.deadline.reset();
+        emit(model_->set_admin(t->vs, t->rs, Admin::disabled));
+        schedule_apply();
+    }
+    watch_drains();
 }
 
 void Director::stop() {
@@ -252,11 +256,7 @@ void Director::apply() {
         if (ok.error().message != last_error_) log("load-balancing table: " + ok.error().message);
         last_error_ = ok.error().message;
         // The kernel refused: try again later with whatever the model says then.
-        retry_.expires_after(std::chrono::seconds(1));
-        retry_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-            if (ec || !*alive || !running_) return;
-            apply();
-        });
+        retry_.arm_after(std::chrono::seconds(1));
         return;
     }
     ++counters_.applies;

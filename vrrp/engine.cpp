@@ -8,7 +8,6 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <fstream>
 #include <set>
@@ -35,9 +34,10 @@ namespace {
 struct ScriptRunner {
     ScriptConfig config;
     ScriptHealth health;
-    boost::asio::steady_timer timer;
+    Clock::Alarm timer;
     bool running = false;
-    ScriptRunner(boost::asio::io_context& io, ScriptConfig c) : config(std::move(c)), timer(io) {
+    ScriptRunner(Clock& clock, ScriptConfig c, std::function<void(ScriptRunner&)> due)
+        : config(std::move(c)), timer(clock, [this, due = std::move(due)] { due(*this); }) {
         health.ok = !config.init_fail;
     }
 };
@@ -101,7 +101,7 @@ struct GarpLane {
     Duration gap{0};
     TimerQueue::TimePoint next_free{};
     std::deque<Pending> queue;
-    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::unique_ptr<Clock::Alarm> timer;
 };
 
 struct GarpPacer {
@@ -168,6 +168,7 @@ StaticConfig statics_of(const Config& c) {
 
 struct Engine::Impl final : InstanceIo {
     boost::asio::io_context& io;
+    Clock& clock;
     Hooks hooks;
     std::set<std::string> maintained;  // instances held in BACKUP by the operator
     TimerQueue timers;                 // before the instances: they hold entries in it
@@ -199,15 +200,23 @@ struct Engine::Impl final : InstanceIo {
     // promote_secondaries: by interface, while an instance on it runs.
     std::map<std::string, std::unique_ptr<SysctlOverride>> promoted;
     std::vector<GarpPacer> pacers;
-    boost::asio::steady_timer file_poll;
+    Clock::Alarm file_poll;
     std::optional<TimerQueue::Entry> process_poll;  // after timers: destroyed before it
-    boost::asio::steady_timer startup;
+    Clock::Alarm startup;
+    std::vector<Instance*> starting;  // waiting for the startup delay
     std::array<std::uint64_t, kDropReasonCount> drops{};
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
     bool stopped = false;
 
-    Impl(boost::asio::io_context& i, Hooks h)
-        : io(i), hooks(std::move(h)), timers(i), file_poll(i), startup(i) {
+    Impl(boost::asio::io_context& i, Clock& c, Hooks h)
+        : io(i),
+          clock(c),
+          hooks(std::move(h)),
+          timers(c),
+          file_poll(c, [this] { poll_files_now(); }),
+          startup(c, [this] {
+              if (!stopped) start_instances(std::exchange(starting, {}));
+          }) {
         timers.after_fire([this] {
             for (auto& [_, sock] : sockets)
                 if (sock->queued()) sock->flush();
@@ -285,18 +294,15 @@ struct Engine::Impl final : InstanceIo {
                 return &p.lanes[vip.is_v6() ? 1 : 0];
         return nullptr;
     }
-    void arm_lane(GarpLane& lane) {
-        lane.timer->expires_at(lane.next_free);
-        lane.timer->async_wait([this, a = alive, &lane](const boost::system::error_code& ec) {
-            if (ec || !*a || stopped || lane.queue.empty()) return;
-            auto p = lane.queue.front();
-            lane.queue.pop_front();
-            lane.next_free = timers.now() + lane.gap;
-            if (auto r = announce_now(p.ifindex, p.mac, p.vip); !r)
-                log(LogLevel::warning,
-                    fmt::format("announce {}: {}", p.vip.to_string(), r.error()));
-            if (!lane.queue.empty()) arm_lane(lane);
-        });
+    void arm_lane(GarpLane& lane) { lane.timer->arm(lane.next_free); }
+    void lane_due(GarpLane& lane) {
+        if (stopped || lane.queue.empty()) return;
+        auto p = lane.queue.front();
+        lane.queue.pop_front();
+        lane.next_free = timers.now() + lane.gap;
+        if (auto r = announce_now(p.ifindex, p.mac, p.vip); !r)
+            log(LogLevel::warning, fmt::format("announce {}: {}", p.vip.to_string(), r.error()));
+        if (!lane.queue.empty()) arm_lane(lane);
     }
     void set_pacers() {
         if (!pacers.empty() && pacers.size() == config.garp_groups.size() &&
@@ -304,13 +310,17 @@ struct Engine::Impl final : InstanceIo {
                        [](const GarpPacer& p, const GarpGroupConfig& g) { return p.config == g; }))
             return;
         pacers.clear();
+        pacers.reserve(config.garp_groups.size());  // lanes' alarms hold their address
         for (const auto& g : config.garp_groups) {
             GarpPacer p;
             p.config = g;
             p.lanes[0].gap = g.garp_interval;
             p.lanes[1].gap = g.gna_interval;
-            for (auto& lane : p.lanes) lane.timer = std::make_unique<boost::asio::steady_timer>(io);
             pacers.push_back(std::move(p));
+            // Armed by address: the lanes stay where the vector put them.
+            for (auto& lane : pacers.back().lanes)
+                lane.timer =
+                    std::make_unique<Clock::Alarm>(clock, [this, &lane] { lane_due(lane); });
         }
     }
     std::optional<MacAddress> mac_of(int ifindex) override {
@@ -757,7 +767,7 @@ struct Engine::Impl final : InstanceIo {
         o.ifname = ifname;
         o.unicast_ttl = c.unicast_ttl;
         o.receive = receive;
-        auto s = VrrpSocket::open(io, o);
+        auto s = VrrpSocket::open(io, clock, o);
         if (!s) {
             log(LogLevel::error, fmt::format("({}) {}", c.name, s.error()));
             return;
@@ -820,7 +830,11 @@ struct Engine::Impl final : InstanceIo {
                 next[s.name] = std::move(it->second);
                 continue;
             }
-            next[s.name] = std::make_unique<ScriptRunner>(io, s);
+            next[s.name] = std::make_unique<ScriptRunner>(clock, s, [this](ScriptRunner& r) {
+                if (stopped) return;
+                run_script(r);
+                schedule_script(r, r.config.interval);
+            });
             schedule_script(*next[s.name], Duration{0});
         }
         scripts = std::move(next);
@@ -920,14 +934,7 @@ struct Engine::Impl final : InstanceIo {
         }
     }
 
-    void schedule_script(ScriptRunner& r, Duration after) {
-        r.timer.expires_after(after);
-        r.timer.async_wait([this, a = alive, &r](const boost::system::error_code& ec) {
-            if (ec || !*a || stopped) return;
-            run_script(r);
-            schedule_script(r, r.config.interval);
-        });
-    }
+    void schedule_script(ScriptRunner& r, Duration after) { r.timer.arm_after(after); }
 
     void run_script(ScriptRunner& r) {
         if (r.running || !hooks.run_script) return;
@@ -948,21 +955,19 @@ struct Engine::Impl final : InstanceIo {
         });
     }
 
-    void poll_files() {
-        file_poll.expires_after(std::chrono::seconds(1));
-        file_poll.async_wait([this, a = alive](const boost::system::error_code& ec) {
-            if (ec || !*a || stopped) return;
-            bool changed = false;
-            for (auto& [_, f] : files) {
-                const long v = read_track_file(f.config.path).value_or(0);
-                if (v != f.value) {
-                    f.value = v;
-                    changed = true;
-                }
+    void poll_files() { file_poll.arm_after(std::chrono::seconds(1)); }
+    void poll_files_now() {
+        if (stopped) return;
+        bool changed = false;
+        for (auto& [_, f] : files) {
+            const long v = read_track_file(f.config.path).value_or(0);
+            if (v != f.value) {
+                f.value = v;
+                changed = true;
             }
-            if (changed) recompute_all();
-            poll_files();
-        });
+        }
+        if (changed) recompute_all();
+        poll_files();
     }
 
     void apply_statics(const StaticConfig& next) {
@@ -990,8 +995,8 @@ struct Engine::Impl final : InstanceIo {
     }
 };
 
-Engine::Engine(boost::asio::io_context& io, Hooks hooks)
-    : impl_(std::make_unique<Impl>(io, std::move(hooks))) {}
+Engine::Engine(boost::asio::io_context& io, Clock& clock, Hooks hooks)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(hooks))) {}
 
 Engine::~Engine() = default;
 
@@ -1051,10 +1056,8 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     std::vector<Instance*> fresh;
     for (const auto& c : config.instances) fresh.push_back(&d.create(c));
     if (config.startup_delay > Duration{0}) {
-        d.startup.expires_after(config.startup_delay);
-        d.startup.async_wait([&d, a = d.alive, fresh](const boost::system::error_code& ec) {
-            if (!ec && *a && !d.stopped) d.start_instances(fresh);
-        });
+        d.starting = std::move(fresh);
+        d.startup.arm_after(config.startup_delay);
     } else {
         d.start_instances(fresh);
     }

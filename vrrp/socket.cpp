@@ -82,19 +82,18 @@ std::expected<void, std::string> setup_v6(int fd, const SocketOptions& o) {
 
 }  // namespace
 
-std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
-                                                     const timespec& real_now,
-                                                     std::chrono::steady_clock::time_point now) {
+Clock::time_point steady_arrival(const timespec& stamp, const timespec& real_now,
+                                 Clock::time_point now) {
     // The packet's age is the same on both clocks; a stamp from the future (the wall clock was
     // stepped back) counts as now.
     const auto age = std::chrono::seconds(real_now.tv_sec - stamp.tv_sec) +
                      std::chrono::nanoseconds(real_now.tv_nsec - stamp.tv_nsec);
     if (age <= std::chrono::nanoseconds::zero()) return now;
-    return now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(age);
+    return now - std::chrono::duration_cast<Clock::duration>(age);
 }
 
 std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
-    boost::asio::io_context& io, const SocketOptions& o) {
+    boost::asio::io_context& io, const Clock& clock, const SocketOptions& o) {
     const int family = o.key.ipv6 ? AF_INET6 : AF_INET;
     FdGuard fd{::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtocol)};
     if (fd.fd < 0) return std::unexpected(err("socket(IPPROTO_VRRP)"));
@@ -108,11 +107,12 @@ std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
         return std::unexpected(err("SO_RCVBUF on " + o.ifname));
     auto r = o.key.ipv6 ? setup_v6(fd.fd, o) : setup_v4(fd.fd, o);
     if (!r) return std::unexpected(fmt::format("{} on {}", r.error(), o.ifname));
-    return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, fd.release(), o));
+    return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, clock, fd.release(), o));
 }
 
-VrrpSocket::VrrpSocket(boost::asio::io_context& io, int fd, SocketOptions options)
-    : options_(std::move(options)), fd_(io, fd) {}
+VrrpSocket::VrrpSocket(boost::asio::io_context& io, const Clock& clock, int fd,
+                       SocketOptions options)
+    : options_(std::move(options)), clock_(clock), fd_(io, fd) {}
 
 VrrpSocket::~VrrpSocket() {
     *alive_ = false;
@@ -164,7 +164,7 @@ void VrrpSocket::drain() {
                 timespec ts{}, real{};
                 std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
                 ::clock_gettime(CLOCK_REALTIME, &real);
-                p.arrival = steady_arrival(ts, real, std::chrono::steady_clock::now());
+                p.arrival = steady_arrival(ts, real, clock_.now());
             }
         if (!options_.key.ipv6) {
             auto ip = split_ipv4(data);

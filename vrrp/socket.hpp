@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "packet.hpp"
+#include "vigil/common/clock.hpp"
 #include "vigil/vrrp/config.hpp"
 
 namespace vigil::vrrp {
@@ -49,15 +50,14 @@ struct RawPacket {
     Address dst;
     std::uint8_t ttl = 0;                   // IPv4 TTL or IPv6 hop limit
     std::span<const std::uint8_t> message;  // the VRRP message, no IP header
-    // When the kernel received it (SO_TIMESTAMPNS, moved to the steady clock); unset: now.
-    std::chrono::steady_clock::time_point arrival{};
+    // When the kernel received it (SO_TIMESTAMPNS, moved to the clock's time line); unset: now.
+    Clock::time_point arrival{};
 };
 
-// SO_TIMESTAMPNS stamps are CLOCK_REALTIME; timers run on the steady clock. Maps a stamp to the
-// steady clock through its age at (real_now, now) (pure).
-std::chrono::steady_clock::time_point steady_arrival(const timespec& stamp,
-                                                     const timespec& real_now,
-                                                     std::chrono::steady_clock::time_point now);
+// SO_TIMESTAMPNS stamps are CLOCK_REALTIME; timers run on the injected clock. Maps a stamp to
+// that clock through its age at (real_now, now) (pure).
+Clock::time_point steady_arrival(const timespec& stamp, const timespec& real_now,
+                                 Clock::time_point now);
 
 struct SocketCounters {
     std::uint64_t received = 0;
@@ -72,8 +72,9 @@ class VrrpSocket {
   public:
     using Handler = std::function<void(const RawPacket&)>;
 
+    // Arrival stamps are given on clock's time line.
     static std::expected<std::unique_ptr<VrrpSocket>, std::string> open(
-        boost::asio::io_context& io, const SocketOptions& options);
+        boost::asio::io_context& io, const Clock& clock, const SocketOptions& options);
     ~VrrpSocket();
     VrrpSocket(const VrrpSocket&) = delete;
     VrrpSocket& operator=(const VrrpSocket&) = delete;
@@ -104,12 +105,13 @@ class VrrpSocket {
     };
     static constexpr std::size_t kBatch = 64;
 
-    VrrpSocket(boost::asio::io_context& io, int fd, SocketOptions options);
+    VrrpSocket(boost::asio::io_context& io, const Clock& clock, int fd, SocketOptions options);
     void address(Outgoing& o, const Address& src, const Address& dst) const;
     void arm();
     void drain();
 
     SocketOptions options_;
+    const Clock& clock_;
     boost::asio::posix::stream_descriptor fd_;  // owns the descriptor
     Handler handler_;
     std::array<std::uint8_t, 2048> buffer_{};

@@ -39,49 +39,31 @@ void TimerQueue::Entry::cancel() {
     if (armed_) queue_.erase(*this);
 }
 
-TimerQueue::TimerQueue(boost::asio::io_context& io) : io_(io), timer_(io) {}
-
-TimerQueue::~TimerQueue() {
-    *alive_ = false;
-}
+TimerQueue::TimerQueue(Clock& clock) : clock_(clock), alarm_(clock, [this] { fire(); }) {}
 
 void TimerQueue::insert(Entry& e) {
     e.node_.value() = {e.deadline_, e.id_};
     keys_.insert(std::move(e.node_));
     e.armed_ = true;
-    if (!firing_ && e.deadline_ < programmed_) program();
+    if (!firing_ && (!alarm_.armed() || e.deadline_ < alarm_.deadline())) program();
 }
 
 void TimerQueue::erase(Entry& e) {
     e.node_ = keys_.extract({e.deadline_, e.id_});
     e.armed_ = false;
-    // The loop timer stays as it is: a wake-up with nothing due only re-programs it.
+    // The alarm stays as it is: a wake-up with nothing due only re-programs it.
 }
 
 void TimerQueue::program() {
-    if (keys_.empty()) {
-        if (programmed_ != TimePoint::max()) {
-            programmed_ = TimePoint::max();
-            ++generation_;
-            timer_.cancel();
-        }
-        return;
-    }
+    if (keys_.empty()) return alarm_.cancel();
     const TimePoint head = keys_.begin()->first;
-    if (head == programmed_) return;
-    programmed_ = head;
-    const std::uint64_t gen = ++generation_;
-    timer_.expires_at(head);
-    timer_.async_wait([this, alive = alive_, gen](const boost::system::error_code& ec) {
-        if (ec || !*alive || gen != generation_) return;
-        fire();
-    });
+    if (alarm_.armed() && alarm_.deadline() == head) return;
+    alarm_.arm(head);
 }
 
 void TimerQueue::fire() {
     ++wakeups_;
-    programmed_ = TimePoint::max();
-    const TimePoint now = Clock::now();
+    const TimePoint now = clock_.now();
     due_.clear();
     // Entries are sorted by deadline; any with earliest <= now has deadline <= now + kMaxSlack.
     for (auto it = keys_.begin(); it != keys_.end() && it->first <= now + kMaxSlack;) {

@@ -1,23 +1,21 @@
-// One loop timer for all of an engine's deadlines. Each entry fires no later than its deadline
+// One clock alarm for all of an engine's deadlines. Each entry fires no later than its deadline
 // and no earlier than its deadline minus its slack, so entries due close together share one
 // wake-up. Arming reuses the entry's own set node: no allocation once running.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
+
+#include "vigil/common/clock.hpp"
 
 namespace vigil::vrrp {
 
 class TimerQueue {
   public:
-    using Clock = std::chrono::steady_clock;
     using TimePoint = Clock::time_point;
     // Coalescing never moves a deadline earlier than this.
     static constexpr std::chrono::milliseconds kMaxSlack{50};
@@ -47,13 +45,12 @@ class TimerQueue {
         std::set<Key>::node_type node_;
     };
 
-    explicit TimerQueue(boost::asio::io_context& io);
-    ~TimerQueue();
+    explicit TimerQueue(Clock& clock);
     TimerQueue(const TimerQueue&) = delete;
     TimerQueue& operator=(const TimerQueue&) = delete;
 
-    TimePoint now() const { return Clock::now(); }
-    boost::asio::io_context& io() { return io_; }
+    TimePoint now() const { return clock_.now(); }
+    Clock& clock() { return clock_; }
     std::uint64_t wakeups() const { return wakeups_; }
     // True while entries' callbacks run; after_fire runs once after them (to flush batches).
     bool firing() const { return firing_; }
@@ -65,18 +62,15 @@ class TimerQueue {
     void program();
     void fire();
 
-    boost::asio::io_context& io_;
-    boost::asio::steady_timer timer_;
+    Clock& clock_;
     std::set<Entry::Key> keys_;  // by deadline
     std::vector<Entry*> by_id_;  // id -> entry (null when destroyed)
     std::vector<std::uint64_t> free_ids_;
     std::vector<Entry*> due_;  // reused by fire()
-    TimePoint programmed_ = TimePoint::max();
-    std::uint64_t generation_ = 0;
     std::uint64_t wakeups_ = 0;
     bool firing_ = false;
-    std::function<void()> after_fire_;  // fire() programs the loop timer once, at its end
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::function<void()> after_fire_;  // fire() programs the alarm once, at its end
+    Clock::Alarm alarm_;                // last: goes first, before what fire() reads
 };
 
 }  // namespace vigil::vrrp

@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
     auto p = static_cast<std::uint16_t>(port.value_or(ssl ? 443 : 80));
 
     boost::asio::io_context io;
+    vigil::AsioClock clock(io);
     std::optional<boost::asio::ssl::context> tls;
     FetchRequest req;
     req.dst = boost::asio::ip::tcp::endpoint(addr, p);
@@ -144,11 +145,10 @@ int main(int argc, char** argv) {
     req.keep_head = verbose;
 
     std::optional<FetchResult> result;
-    auto start = std::chrono::steady_clock::now();
-    auto probe = start_fetch(io, req, [&](FetchResult r) { result = std::move(r); });
+    auto start = clock.now();
+    auto probe = start_fetch(io, clock, req, [&](FetchResult r) { result = std::move(r); });
     io.run();
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - start);
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock.now() - start);
     if (!result || result->failure != Failure::none) {
         std::fprintf(stderr, "Connection failed: %s\n",
                      result ? result->detail.c_str() : "no result");

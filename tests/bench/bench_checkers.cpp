@@ -76,7 +76,8 @@ void run(benchmark::State& state, bool http) {
     hooks.on_state_change = [&](std::size_t, bool up, const CheckResult&) {
         if (!up) ++false_verdicts;
     };
-    Pool pool(io, hooks);
+    vigil::AsioClock clock(io);
+    Pool pool(io, clock, hooks);
     for (auto port : farm.ports()) {
         CheckConfig c;
         c.target = boost::asio::ip::make_address("127.0.0.1");

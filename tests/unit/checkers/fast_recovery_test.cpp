@@ -1,29 +1,23 @@
 // HTTP_GET fast_recovery: a down checker walks its urls one probe at a time, delay_loop apart,
-// unless fast_recovery checks them back to back (keepalived.conf(5)). Real HTTP on 127.0.0.1.
+// unless fast_recovery checks them back to back (keepalived.conf(5)). Real HTTP on 127.0.0.1,
+// delays on a fake clock.
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
 #include <functional>
 
 #include "scheduler.hpp"
 #include "vigil/checkers/pool.hpp"
+#include "vigil/common/fake_clock.hpp"
 
 using namespace vigil::checkers;
 using boost::asio::ip::tcp;
+using vigil::FakeClock;
+using vigil::run_until;
 using namespace std::chrono_literals;
 
 namespace {
 
 const auto kLo = boost::asio::ip::make_address("127.0.0.1");
-
-template <class Pred>
-bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds bound = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    while (!pred() && std::chrono::steady_clock::now() < deadline) {
-        io.run_for(2ms);
-        if (io.stopped()) io.restart();
-    }
-    return pred();
-}
 
 // Answers "GET PATH" with 200 when healthy(PATH), else 500; records the paths asked.
 class PathServer {
@@ -98,20 +92,24 @@ TEST(FastRecovery, WalkIsOneUrlAtATime) {
 
 TEST(FastRecovery, AlphaStartWalksUrlsOneProbeEach) {
     boost::asio::io_context io;
+    FakeClock clock;
     PathServer srv(io);
-    Pool pool(io, {});
+    Pool pool(io, clock, {});
+    const auto t0 = clock.now();
     auto id = pool.add(http_check(srv.port(), false, true));
-    ASSERT_TRUE(run_until(io, [&] { return pool.status(id)->up; }));
-    EXPECT_EQ(pool.status(id)->counters.probes, 3u);  // delay_loop between each url
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->up; }));
+    EXPECT_EQ(pool.status(id)->counters.probes, 3u);
+    EXPECT_EQ(clock.now(), t0 + 2 * 20ms);  // delay_loop between each url
     EXPECT_EQ(srv.paths, (Paths{"/a", "/b", "/c"}));
 }
 
 TEST(FastRecovery, AlphaStartWithFastRecoveryChecksAllAtOnce) {
     boost::asio::io_context io;
+    FakeClock clock;
     PathServer srv(io);
-    Pool pool(io, {});
+    Pool pool(io, clock, {});
     auto id = pool.add(http_check(srv.port(), true, true));
-    ASSERT_TRUE(run_until(io, [&] { return pool.status(id)->up; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->up; }));
     EXPECT_EQ(pool.status(id)->counters.probes, 1u);
     EXPECT_EQ(srv.paths, (Paths{"/a", "/b", "/c"}));
 }
@@ -120,21 +118,22 @@ TEST(FastRecovery, AlphaStartWithFastRecoveryChecksAllAtOnce) {
 // checker is up only after the last one passed.
 void recover(bool fast_recovery, std::uint64_t want_probes) {
     boost::asio::io_context io;
+    FakeClock clock;
     PathServer srv(io);
     std::vector<bool> changes;
     Hooks hooks;
     hooks.on_state_change = [&](std::size_t, bool up, const CheckResult&) {
         changes.push_back(up);
     };
-    Pool pool(io, hooks);
+    Pool pool(io, clock, hooks);
     srv.healthy = [](const std::string& p) { return p != "/b"; };
     auto id = pool.add(http_check(srv.port(), fast_recovery, false));
-    ASSERT_TRUE(run_until(io, [&] { return !pool.status(id)->up; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !pool.status(id)->up; }));
     // Down: the walk starts at /a, then stays on /b while it fails.
-    ASSERT_TRUE(run_until(io, [&] { return srv.paths.size() >= 6; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return srv.paths.size() >= 6; }));
     srv.healthy = [](const std::string&) { return true; };
     const auto probes_then = pool.status(id)->counters.probes;
-    ASSERT_TRUE(run_until(io, [&] { return pool.status(id)->up; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->up; }));
     EXPECT_EQ(pool.status(id)->counters.probes - probes_then, want_probes);
     EXPECT_EQ(changes, (std::vector<bool>{false, true}));
 }

@@ -1,5 +1,6 @@
 // PING_CHECK, FILE_CHECK, UDP reply data, HTTP regex, log_all_failures and Pool::configure,
-// through the pool on the test's io_context against 127.0.0.1 and temporary files.
+// through the pool on the test's io_context against 127.0.0.1 and temporary files; delays and
+// timeouts on a fake clock.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,23 +11,23 @@
 #include <fstream>
 
 #include "vigil/checkers/pool.hpp"
+#include "vigil/common/fake_clock.hpp"
 
 using namespace vigil::checkers;
 using boost::asio::ip::tcp;
 using boost::asio::ip::udp;
+using vigil::FakeClock;
+using vigil::run_until;
 using namespace std::chrono_literals;
 
 namespace {
 
 const auto kLo = boost::asio::ip::make_address("127.0.0.1");
 
+// What inotify reports is readable once the write returned: no time needs to pass.
 template <class Pred>
-bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds bound = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    while (!pred() && std::chrono::steady_clock::now() < deadline) {
-        io.run_for(2ms);
-        if (io.stopped()) io.restart();
-    }
+bool without_time(boost::asio::io_context& io, FakeClock& clock, Pred pred) {
+    for (int i = 0; i < 100 && !pred(); ++i) run_until(io, clock, pred, 0);
     return pred();
 }
 
@@ -123,15 +124,16 @@ struct TempDir {
 TEST(PoolPing, LoopbackAnswers) {
     if (!icmp_allowed()) GTEST_SKIP() << "no ping socket (ping_group_range) and no CAP_NET_RAW";
     boost::asio::io_context io;
+    FakeClock clock;
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     auto cfg = base(0, PingCheck{});
     cfg.alpha = true;
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
     EXPECT_TRUE(ev.changes[0].first) << ev.changes[0].second.reason;
     // Several rounds, every one answered: the id/sequence matching holds across probes.
-    ASSERT_TRUE(run_until(io, [&] { return pool.status(id)->counters.successes >= 5; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->counters.successes >= 5; }));
     EXPECT_EQ(pool.status(id)->counters.failures[static_cast<std::size_t>(Failure::no_echo_reply)],
               0u);
     EXPECT_TRUE(pool.status(id)->up);
@@ -145,13 +147,14 @@ TEST(PoolPing, Ipv6Loopback) {
     ::close(fd);
     if (!std::filesystem::exists("/proc/net/if_inet6")) GTEST_SKIP() << "no IPv6";
     boost::asio::io_context io;
+    FakeClock clock;
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     auto cfg = base(0, PingCheck{});
     cfg.target = boost::asio::ip::make_address("::1");
     cfg.alpha = true;
     pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
     EXPECT_TRUE(ev.changes[0].first) << ev.changes[0].second.reason;
 }
 
@@ -159,8 +162,9 @@ TEST(PoolFile, StateFollowsTheFileAtOnce) {
     TempDir dir;
     dir.write("state", "1\n");
     boost::asio::io_context io;
+    FakeClock clock;
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     FileCheck f;
     f.track_file = "state";
     f.path = (dir.path / "state").string();
@@ -172,26 +176,25 @@ TEST(PoolFile, StateFollowsTheFileAtOnce) {
     EXPECT_FALSE(pool.status(id)->up);
     EXPECT_TRUE(pool.status(id)->has_run);
     dir.write("state", "0\n");
-    ASSERT_TRUE(run_until(
-        io, [&] { return !ev.changes.empty(); }, 3s));
+    ASSERT_TRUE(without_time(io, clock, [&] { return !ev.changes.empty(); }));
     EXPECT_TRUE(ev.changes[0].first);
     dir.write("state", "7\n");
-    ASSERT_TRUE(run_until(
-        io, [&] { return ev.changes.size() == 2; }, 3s));
+    ASSERT_TRUE(without_time(io, clock, [&] { return ev.changes.size() == 2; }));
     EXPECT_FALSE(ev.changes[1].first);
     EXPECT_EQ(ev.changes[1].second.failure, Failure::file_fault);
     std::filesystem::remove(dir.path / "state");  // a missing file reads 0
-    ASSERT_TRUE(run_until(
-        io, [&] { return ev.changes.size() == 3; }, 3s));
+    ASSERT_TRUE(without_time(io, clock, [&] { return ev.changes.size() == 3; }));
     EXPECT_TRUE(ev.changes[2].first);
+    EXPECT_EQ(pool.status(id)->counters.probes, 3u);  // one read per change, no poll
 }
 
 TEST(PoolFile, WeightOffsetsAndPolling) {
     TempDir dir;
     dir.write("w", "2");
     boost::asio::io_context io;
+    FakeClock clock;
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     FileCheck f;
     f.path = (dir.path / "w").string();
     f.weight = 10;
@@ -199,20 +202,19 @@ TEST(PoolFile, WeightOffsetsAndPolling) {
     auto cfg = base(0, f);
     auto id = pool.add(cfg);
     EXPECT_TRUE(pool.status(id)->up);
-    ASSERT_TRUE(run_until(
-        io, [&] { return !ev.offsets.empty(); }, 3s));
+    ASSERT_TRUE(without_time(io, clock, [&] { return !ev.offsets.empty(); }));
     EXPECT_EQ(ev.offsets[0], -20);
     // Written in place (no close-after-write event seen by a rename watcher is needed): the
     // delay_loop poll finds it too.
     std::ofstream(dir.path / "w") << "3";
-    ASSERT_TRUE(run_until(
-        io, [&] { return ev.offsets.size() >= 2; }, 3s));
+    ASSERT_TRUE(run_until(io, clock, [&] { return ev.offsets.size() >= 2; }));
     EXPECT_EQ(ev.offsets.back(), -30);
     EXPECT_TRUE(ev.changes.empty());
 }
 
 TEST(PoolUdp, RequireReplyData) {
     boost::asio::io_context io;
+    FakeClock clock;
     udp::socket server(io, udp::endpoint(kLo, 0));
     std::array<std::uint8_t, 512> buf{};
     udp::endpoint peer;
@@ -226,7 +228,7 @@ TEST(PoolUdp, RequireReplyData) {
     };
     serve();
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     UdpCheck good;
     good.require_reply = true;
     good.payload = {1, 2, 3};
@@ -239,7 +241,7 @@ TEST(PoolUdp, RequireReplyData) {
     bad.reply_data = {0xca, 0xff};
     bad.reply_mask.clear();
     auto down = pool.add(base(server.local_endpoint().port(), bad));
-    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() >= 2; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return ev.changes.size() >= 2; }));
     EXPECT_TRUE(pool.status(up)->up);
     EXPECT_FALSE(pool.status(down)->up);
     EXPECT_EQ(pool.status(down)->last.failure, Failure::udp_reply);
@@ -247,9 +249,10 @@ TEST(PoolUdp, RequireReplyData) {
 
 TEST(PoolHttp, RegexMatchNoMatchAndOffsets) {
     boost::asio::io_context io;
+    FakeClock clock;
     HttpServer srv(io, "HTTP/1.0 200 OK\r\n\r\n<html>status: READY</html>");
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     auto add = [&](std::string re, bool no_match, std::size_t min_off, std::size_t max_off,
                    std::vector<std::string> opts = {}) {
         HttpCheck h;
@@ -271,7 +274,7 @@ TEST(PoolHttp, RegexMatchNoMatchAndOffsets) {
     auto inverted_hit = add("READY", true, 0, 0);
     auto too_late = add("READY", false, 0, 10);  // READY starts at 14
     auto broken = add("(", false, 0, 0);
-    ASSERT_TRUE(run_until(io, [&] {
+    ASSERT_TRUE(run_until(io, clock, [&] {
         for (auto id : {match, caseless, absent, inverted, inverted_hit, too_late, broken})
             if (!pool.status(id)->has_run) return false;
         return true;
@@ -287,18 +290,19 @@ TEST(PoolHttp, RegexMatchNoMatchAndOffsets) {
 
 TEST(PoolLog, AllFailuresLoggedOnlyWhenAsked) {
     boost::asio::io_context io;
+    FakeClock clock;
     auto closed = [&] {
         tcp::acceptor a(io, tcp::endpoint(kLo, 0));
         return a.local_endpoint().port();
     }();
     for (bool all : {false, true}) {
         Events ev;
-        Pool pool(io, ev.hooks());
+        Pool pool(io, clock, ev.hooks());
         auto cfg = base(closed, TcpCheck{});
         cfg.retry = 2;
         cfg.log_all_failures = all;
         pool.add(cfg);
-        ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+        ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
         std::size_t retries = 0;
         for (auto& l : ev.logs) retries += l.find("(retry") != std::string::npos;
         EXPECT_EQ(retries, all ? 2u : 0u) << all;
@@ -307,6 +311,7 @@ TEST(PoolLog, AllFailuresLoggedOnlyWhenAsked) {
 
 TEST(PoolConfigure, SmtpHeloDefaultAndTlsErrors) {
     boost::asio::io_context io;
+    FakeClock clock;
     tcp::acceptor acc(io, tcp::endpoint(kLo, 0));
     std::string helo;
     acc.async_accept([&](auto ec, tcp::socket s) {
@@ -321,14 +326,14 @@ TEST(PoolConfigure, SmtpHeloDefaultAndTlsErrors) {
         });
     });
     Events ev;
-    Pool pool(io, ev.hooks());
+    Pool pool(io, clock, ev.hooks());
     PoolSettings s;
     s.default_helo = "lb-router-1";
     EXPECT_FALSE(pool.configure(s));
     auto cfg = base(acc.local_endpoint().port(), SmtpCheck{});
     cfg.delay_loop = 60s;
     pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !helo.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !helo.empty(); }));
     EXPECT_EQ(helo, "HELO lb-router-1\r\n");
 
     PoolSettings bad = s;

@@ -1,4 +1,5 @@
-// The pool against real servers on 127.0.0.1, all on the test's io_context.
+// The pool against real servers on 127.0.0.1, all on the test's io_context; its schedule and
+// deadlines on a fake clock, so that delays and timeouts pass without waiting.
 #include "vigil/checkers/pool.hpp"
 
 #include <gtest/gtest.h>
@@ -8,9 +9,13 @@
 #include <memory>
 
 #include "digest.hpp"
+#include "vigil/common/fake_clock.hpp"
 
 using namespace vigil::checkers;
 using boost::asio::ip::tcp;
+using vigil::FakeClock;
+using vigil::run_until;
+using vigil::settle;
 using namespace std::chrono_literals;
 
 namespace {
@@ -76,24 +81,17 @@ CheckConfig base(std::uint16_t port, CheckKind kind) {
     return c;
 }
 
-// Runs the loop until pred holds or a bound passes.
-template <class Pred>
-bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds bound = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    while (!pred() && std::chrono::steady_clock::now() < deadline) {
-        io.run_for(2ms);
-        if (io.stopped()) io.restart();
-    }
-    return pred();
-}
-
 struct Events {
+    explicit Events(const FakeClock& c) : clock(c) {}
+    const FakeClock& clock;
     std::vector<std::pair<bool, CheckResult>> changes;
+    std::vector<vigil::Clock::time_point> at;  // of each change
     std::vector<std::optional<int>> weights;
     Hooks hooks() {
         Hooks h;
         h.on_state_change = [this](std::size_t, bool up, const CheckResult& r) {
             changes.emplace_back(up, r);
+            at.push_back(clock.now());
         };
         h.on_weight_change = [this](std::size_t, std::optional<int> w) { weights.push_back(w); };
         return h;
@@ -131,13 +129,14 @@ std::size_t open_fds() {
 
 TEST(Pool, TcpUpFromAlpha) {
     boost::asio::io_context io;
+    FakeClock clock;
     Server srv(io, "");
-    Events ev;
-    Pool pool(io, ev.hooks());
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     auto cfg = base(srv.port(), TcpCheck{});
     cfg.alpha = true;
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
     EXPECT_TRUE(ev.changes[0].first);
     EXPECT_TRUE(pool.status(id)->up);
     EXPECT_TRUE(pool.up(id));
@@ -148,12 +147,13 @@ TEST(Pool, TcpUpFromAlpha) {
 TEST(Pool, UpdateWithSameSettingsKeepsTheChecker) {
     boost::asio::io_context io;
     Server srv(io, "");
-    Events ev;
-    Pool pool(io, ev.hooks());
+    FakeClock clock;
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     auto cfg = base(srv.port(), TcpCheck{});
     cfg.alpha = true;
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return pool.up(id); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.up(id); }));
     const auto probes = pool.status(id)->counters.probes;
     EXPECT_TRUE(pool.update(id, cfg));
     EXPECT_TRUE(pool.up(id));
@@ -163,32 +163,43 @@ TEST(Pool, UpdateWithSameSettingsKeepsTheChecker) {
     dead.retry = 0;
     EXPECT_NE(dead, cfg);
     EXPECT_TRUE(pool.update(id, dead));
-    ASSERT_TRUE(run_until(io, [&] { return !pool.up(id); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !pool.up(id); }));
     EXPECT_FALSE(pool.update(id + 1, cfg));
 }
 
 TEST(Pool, TcpRefusedIsDownAfterRetries) {
     boost::asio::io_context io;
-    Events ev;
-    Pool pool(io, ev.hooks());
+    FakeClock clock;
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     auto cfg = base(closed_port(io), TcpCheck{});
     cfg.retry = 2;
+    const auto t0 = clock.now();
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
     EXPECT_FALSE(ev.changes[0].first);
     EXPECT_FALSE(pool.up(id));
     EXPECT_EQ(ev.changes[0].second.failure, Failure::refused);
+    // The first probe at once (warmup 0), then two retries delay_before_retry apart.
+    EXPECT_EQ(ev.at[0], t0 + 2 * cfg.delay_before_retry);
     auto st = pool.status(id);
     EXPECT_EQ(st->counters.failures[static_cast<std::size_t>(Failure::refused)], 3u);
     EXPECT_EQ(st->counters.probes, 3u);
+    // Down: the next probe comes delay_loop later, not before.
+    clock.advance(cfg.delay_loop - 1us);
+    settle(io, clock);
+    EXPECT_EQ(pool.status(id)->counters.probes, 3u);
+    clock.advance(1us);
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->counters.probes == 4u; }));
 }
 
 TEST(Pool, HttpDigestAndStatus) {
     boost::asio::io_context io;
+    FakeClock clock;
     Server good(io, http_ok("hello") + "TRAILING");
     Server bad_status(io, "HTTP/1.0 500 Oops\r\n\r\nx");
-    Events ev;
-    Pool pool(io, ev.hooks());
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
 
     HttpCheck h;
     h.urls.push_back(url("/", md5("hello")));
@@ -208,7 +219,7 @@ TEST(Pool, HttpDigestAndStatus) {
     cfg3.retry = 0;
     auto wrong_status = pool.add(cfg3);
 
-    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() >= 3; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return ev.changes.size() >= 3; }));
     EXPECT_TRUE(pool.status(up)->up);
     EXPECT_FALSE(pool.status(wrong_digest)->up);
     EXPECT_EQ(pool.status(wrong_digest)->last.failure, Failure::bad_digest);
@@ -218,54 +229,58 @@ TEST(Pool, HttpDigestAndStatus) {
 
 TEST(Pool, HangingServerTimesOut) {
     boost::asio::io_context io;
+    FakeClock clock;
     Server hang(io, "", true);
-    Events ev;
-    Pool pool(io, ev.hooks());
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     HttpCheck h;
     h.urls.push_back(HttpUrl{});
     auto cfg = base(hang.port(), h);
     cfg.retry = 0;
     cfg.connect_timeout = 50ms;
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
     EXPECT_EQ(pool.status(id)->last.failure, Failure::timeout);
-    EXPECT_GE(pool.status(id)->last.latency, 50ms);
+    EXPECT_EQ(pool.status(id)->last.latency, 50ms);  // exactly connect_timeout
 }
 
 TEST(Pool, RetryCountedOnServerSide) {
     boost::asio::io_context io;
+    FakeClock clock;
     Server srv(io, "HTTP/1.0 503 Busy\r\n\r\n");
-    Events ev;
-    Pool pool(io, ev.hooks());
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     HttpCheck h;
     h.urls.push_back(HttpUrl{});
     auto cfg = base(srv.port(), h);
     cfg.retry = 3;
     cfg.delay_loop = 10s;  // nothing after the transition within the test
     pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.changes.empty(); }));
-    io.run_for(20ms);
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.changes.empty(); }));
+    settle(io, clock);
     EXPECT_EQ(srv.connections, 4);  // 1 + retry 3
 }
 
 TEST(Pool, RecoveryAfterDown) {
     boost::asio::io_context io;
-    Events ev;
-    Pool pool(io, ev.hooks());
+    FakeClock clock;
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     auto port = closed_port(io);
     auto cfg = base(port, TcpCheck{});
     cfg.retry = 0;
     pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() == 1; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return ev.changes.size() == 1; }));
     EXPECT_FALSE(ev.changes[0].first);
     tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
-    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() == 2; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return ev.changes.size() == 2; }));
     EXPECT_TRUE(ev.changes[1].first);
 }
 
 TEST(Pool, MiscDynamicWeightAndTimeout) {
     boost::asio::io_context io;
-    Events ev;
+    FakeClock clock;
+    Events ev(clock);
     Hooks hooks = ev.hooks();
     int next_code = 12;
     Duration seen_timeout{0};
@@ -273,50 +288,53 @@ TEST(Pool, MiscDynamicWeightAndTimeout) {
         seen_timeout = timeout;
         boost::asio::post(io, [done, code = next_code] { done(code); });
     };
-    Pool pool(io, hooks);
+    Pool pool(io, clock, hooks);
     MiscCheck m;
     m.command.argv = {"/bin/check"};
     m.dynamic = true;
     auto cfg = base(0, m);
     cfg.alpha = true;
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return !ev.weights.empty(); }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return !ev.weights.empty(); }));
     EXPECT_EQ(ev.weights[0], 10);
     EXPECT_TRUE(pool.status(id)->up);
     EXPECT_EQ(seen_timeout, cfg.delay_loop);  // misc_timeout unset
     next_code = -1;
-    ASSERT_TRUE(run_until(io, [&] { return ev.changes.size() == 2; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return ev.changes.size() == 2; }));
     EXPECT_FALSE(ev.changes[1].first);
     EXPECT_EQ(ev.changes[1].second.failure, Failure::script_timeout);
 }
 
 TEST(Pool, RemoveAbandonsInFlightProbe) {
     boost::asio::io_context io;
+    FakeClock clock;
     Server hang(io, "", true);
-    Events ev;
-    Pool pool(io, ev.hooks());
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
     HttpCheck h;
     h.urls.push_back(HttpUrl{});
     auto cfg = base(hang.port(), h);
     cfg.retry = 0;
     cfg.connect_timeout = 30ms;
     auto id = pool.add(cfg);
-    ASSERT_TRUE(run_until(io, [&] { return hang.connections == 1; }));
+    ASSERT_TRUE(run_until(io, clock, [&] { return hang.connections == 1; }));
     pool.remove(id);
-    io.run_for(80ms);
+    clock.advance(80ms);  // past its connect_timeout
+    settle(io, clock);
     EXPECT_TRUE(ev.changes.empty());
     EXPECT_FALSE(pool.status(id));
 }
 
 TEST(Pool, NoFdLeakAfterTenThousandChecks) {
     boost::asio::io_context io;
+    FakeClock clock;
     auto refused = closed_port(io);
     std::size_t before = open_fds();
     {
         // The server lives in the scope too: its side of a connection may close a little
         // after the checker's side, and it is not what this test watches.
         Server srv(io, http_ok("ok"));
-        Pool pool(io, Hooks{});
+        Pool pool(io, clock, Hooks{});
         std::vector<std::size_t> ids;
         for (int i = 0; i < 20; ++i) {
             HttpCheck h;
@@ -338,14 +356,13 @@ TEST(Pool, NoFdLeakAfterTenThousandChecks) {
             for (auto& s : pool.status()) n += s.counters.probes;
             return n;
         };
-        ASSERT_TRUE(run_until(
-            io, [&] { return probes() >= 10000; }, 60s));
+        ASSERT_TRUE(run_until(io, clock, [&] { return probes() >= 10000; }));
         for (auto& s : pool.status()) {
             bool refused_check = s.last.failure == Failure::refused;
             EXPECT_EQ(s.up, !refused_check) << s.id << " " << s.last.reason;  // zero false verdicts
         }
         for (auto id : ids) pool.remove(id);
-        io.run_for(20ms);
+        settle(io, clock);
     }
     // Aborted handlers release their sockets as the loop runs them: let it settle, bounded.
     for (int i = 0; i < 50 && open_fds() != before; ++i) io.run_for(20ms);

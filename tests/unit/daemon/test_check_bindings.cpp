@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <vigil/checkers/pool.hpp>
+#include <vigil/common/fake_clock.hpp>
 
 #include "check_bindings.hpp"
 
@@ -44,7 +45,8 @@ TEST(CheckBindings, AllChecksMustBeUp) {
 
 TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
     boost::asio::io_context io;
-    vigil::checkers::Pool pool(io, {});
+    vigil::FakeClock clock;
+    vigil::checkers::Pool pool(io, clock, {});
     vigil::CheckBindings b;
     const auto before = load(conf(80));
     b.bind(before, pool);

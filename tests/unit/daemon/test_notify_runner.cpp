@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
 #include <unistd.h>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -49,7 +49,8 @@ struct Dir {
 TEST(NotifyRunner, ScriptsOfOneKeyNeverOverlap) {
     boost::asio::io_context io;
     ScriptRunner scripts(io);
-    NotifyRunner runner(io, scripts);
+    vigil::AsioClock clock(io);  // real children: real time
+    NotifyRunner runner(clock, scripts);
     Dir d;
     const auto log = (d.path / "log").string();
     std::vector<ScriptResult> results;
@@ -71,7 +72,8 @@ TEST(NotifyRunner, ScriptsOfOneKeyNeverOverlap) {
 TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
     boost::asio::io_context io;
     ScriptRunner scripts(io);
-    NotifyRunner runner(io, scripts);
+    vigil::AsioClock clock(io);  // real children: real time
+    NotifyRunner runner(clock, scripts);
     Dir d;
     const auto log = (d.path / "log").string();
     std::vector<ScriptResult> results;
@@ -113,7 +115,8 @@ TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
 TEST(NotifyRunner, AbortDropsWhatWaits) {
     boost::asio::io_context io;
     ScriptRunner scripts(io);
-    NotifyRunner runner(io, scripts);
+    vigil::AsioClock clock(io);  // real children: real time
+    NotifyRunner runner(clock, scripts);
     std::vector<ScriptResult> results;
     auto collect = [&](ScriptResult r) { results.push_back(r); };
     runner.run("VI_1", {"sleep", "30"}, "", "", 10s, collect);

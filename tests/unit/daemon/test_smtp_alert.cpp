@@ -6,13 +6,15 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
-#include <boost/asio/steady_timer.hpp>
+#include <vigil/common/fake_clock.hpp>
 
 #include <algorithm>
 #include <istream>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using vigil::FakeClock;
+using vigil::run_until;
 
 namespace {
 
@@ -58,8 +60,9 @@ struct Sink : std::enable_shared_from_this<Sink> {
                 in_data = true;
                 say("354 go ahead");
             } else if (l.rfind("HELO", 0) == 0) {
-                say("250-sink");  // multi-line reply
-                say("250 ok");
+                // A multi-line reply, in one segment: a second small one would wait for the
+                // delayed ACK of the first (Nagle), real time the fake clock does not wait for.
+                say("250-sink\r\n250 ok");
             } else if (l == "QUIT") {
                 say("221 bye");
                 return;
@@ -112,16 +115,17 @@ TEST(SmtpAlert, MailHeadersAndDotStuffing) {
 
 TEST(SmtpAlert, OneSessionWithEveryRecipient) {
     asio::io_context io;
+    FakeClock clock;
     Sink sink(io);
     sink.start();
-    vigil::SmtpAlerter alerter(io, settings(sink.port()));
+    vigil::SmtpAlerter alerter(io, clock, settings(sink.port()));
     bool ok = false;
     std::string err;
     alerter.send(vigil::vrrp_instance_alert("VI_1", "MASTER"), [&](bool o, const std::string& e) {
         ok = o;
         err = e;
     });
-    io.run_for(std::chrono::seconds(5));
+    ASSERT_TRUE(run_until(io, clock, [&] { return alerter.sent() + alerter.failed() > 0; }));
     EXPECT_TRUE(ok) << err;
     EXPECT_TRUE(contains(sink.lines, "HELO LVS_A"));
     EXPECT_TRUE(contains(sink.lines, "MAIL FROM:<vigil@example.org>"));
@@ -136,37 +140,47 @@ TEST(SmtpAlert, OneSessionWithEveryRecipient) {
 
 TEST(SmtpAlert, ServerByHostName) {
     asio::io_context io;
+    FakeClock clock;
     Sink sink(io);
     sink.start();
     auto s = settings(sink.port());
     s.server_name = "localhost";
-    vigil::SmtpAlerter alerter(io, s);
+    vigil::SmtpAlerter alerter(io, clock, s);
     bool ok = false;
     std::string err;
     alerter.send({"x", "y"}, [&](bool o, const std::string& e) {
         ok = o;
         err = e;
     });
-    io.run_for(std::chrono::seconds(5));
+    // The name is resolved off the loop's thread: real time, bounded.
+    for (int i = 0; i < 500 && alerter.sent() + alerter.failed() == 0; ++i) {
+        io.run_one_for(std::chrono::milliseconds(10));
+        if (io.stopped()) io.restart();
+    }
     EXPECT_TRUE(ok) << err;
 }
 
 TEST(SmtpAlert, HangingServerTimesOutWithOneError) {
     asio::io_context io;
+    FakeClock clock;
     Sink sink(io);
     sink.silent = true;
     sink.start();
     auto s = settings(sink.port());
     s.timeout = std::chrono::milliseconds(200);
-    vigil::SmtpAlerter alerter(io, s);
+    vigil::SmtpAlerter alerter(io, clock, s);
     int calls = 0;
     std::string err;
+    const auto t0 = clock.now();
     alerter.send({"x", "y"}, [&](bool o, const std::string& e) {
         ++calls;
         EXPECT_FALSE(o);
         err = e;
     });
-    io.run_for(std::chrono::seconds(3));
+    ASSERT_TRUE(run_until(io, clock, [&] { return calls > 0; }));
+    EXPECT_EQ(clock.now(), t0 + s.timeout);
+    clock.advance(std::chrono::seconds(10));
+    vigil::settle(io, clock);
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(err, "timed out");
     EXPECT_EQ(alerter.failed(), 1u);
@@ -174,20 +188,21 @@ TEST(SmtpAlert, HangingServerTimesOutWithOneError) {
 
 TEST(SmtpAlert, RefusedConnectionIsAnError) {
     asio::io_context io;
+    FakeClock clock;
     std::uint16_t port;
     {
         tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         port = a.local_endpoint().port();
     }
-    vigil::SmtpAlerter alerter(io, settings(port));
+    vigil::SmtpAlerter alerter(io, clock, settings(port));
     bool called = false;
     alerter.send({"x", "y"}, [&](bool o, const std::string& e) {
         called = true;
         EXPECT_FALSE(o);
         EXPECT_NE(e.find("connect"), std::string::npos);
     });
-    io.run_for(std::chrono::seconds(3));
-    EXPECT_TRUE(called);
+    ASSERT_TRUE(run_until(io, clock, [&] { return called; }));
+    EXPECT_EQ(alerter.failed(), 1u);
 }
 
 namespace {
@@ -199,12 +214,17 @@ struct SlowSink {
     struct Conn : std::enable_shared_from_this<Conn> {
         SlowSink* owner;
         tcp::socket sock;
-        asio::steady_timer delay;
+        vigil::Clock::Alarm delay;
+        std::shared_ptr<Conn> waiting;  // alive while the delay runs
         asio::streambuf buf;
         std::string subject;
         bool in_data = false;
         Conn(SlowSink* o, tcp::socket s)
-            : owner(o), sock(std::move(s)), delay(sock.get_executor()) {}
+            : owner(o), sock(std::move(s)), delay(o->clock, [this] {
+                  auto self = std::move(waiting);
+                  say("250 queued");
+                  read();
+              }) {}
         void start() {
             owner->events.push_back("accept");
             say("220 ready");
@@ -217,11 +237,8 @@ struct SlowSink {
         void queued() {
             const bool slow = subject.find("slow") != std::string::npos ||
                               subject.find("BACKUP") != std::string::npos;
-            delay.expires_after(std::chrono::milliseconds(slow ? 300 : 0));
-            delay.async_wait([self = shared_from_this()](auto) {
-                self->say("250 queued");
-                self->read();
-            });
+            waiting = shared_from_this();
+            delay.arm_after(std::chrono::milliseconds(slow ? 300 : 0));
         }
         void read() {
             asio::async_read_until(sock, buf, "\r\n",
@@ -255,9 +272,10 @@ struct SlowSink {
         }
     };
     tcp::acceptor acceptor;
+    vigil::Clock& clock;
     std::vector<std::string> events;
-    explicit SlowSink(asio::io_context& io)
-        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+    SlowSink(asio::io_context& io, vigil::Clock& c)
+        : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), clock(c) {}
     std::uint16_t port() const { return acceptor.local_endpoint().port(); }
     void start() {
         acceptor.async_accept([this](auto ec, tcp::socket s) {
@@ -272,16 +290,17 @@ struct SlowSink {
 
 TEST(SmtpAlert, AlertsOfOneKeyLeaveInOrderOneSessionAtATime) {
     asio::io_context io;
-    SlowSink sink(io);
+    FakeClock clock;
+    SlowSink sink(io, clock);
     sink.start();
-    vigil::SmtpAlerter alerter(io, settings(sink.port()));
+    vigil::SmtpAlerter alerter(io, clock, settings(sink.port()));
     int done = 0;
     for (const char* st : {"BACKUP", "MASTER", "FAULT"})
         alerter.send(
             vigil::vrrp_instance_alert("VI_1", st), [&](bool, const std::string&) { ++done; },
             "VI_1");
     EXPECT_EQ(alerter.waiting(), 2u);
-    for (int i = 0; i < 100 && done < 3; ++i) io.run_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(run_until(io, clock, [&] { return done == 3; }));
     ASSERT_EQ(done, 3);
     std::vector<std::string> want;
     for (const char* st : {"BACKUP", "MASTER", "FAULT"}) {
@@ -295,14 +314,15 @@ TEST(SmtpAlert, AlertsOfOneKeyLeaveInOrderOneSessionAtATime) {
 
 TEST(SmtpAlert, OtherKeysDoNotWait) {
     asio::io_context io;
-    SlowSink sink(io);
+    FakeClock clock;
+    SlowSink sink(io, clock);
     sink.start();
-    vigil::SmtpAlerter alerter(io, settings(sink.port()));
+    vigil::SmtpAlerter alerter(io, clock, settings(sink.port()));
     int done = 0;
     auto count = [&](bool, const std::string&) { ++done; };
     alerter.send({"slow", "x"}, count, "VI_1");
     alerter.send({"quick", "x"}, count, "VI_2");
-    for (int i = 0; i < 100 && done < 2; ++i) io.run_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(run_until(io, clock, [&] { return done == 2; }));
     ASSERT_EQ(done, 2);
     auto at = [&](const std::string& e) {
         return std::find(sink.events.begin(), sink.events.end(), e) - sink.events.begin();

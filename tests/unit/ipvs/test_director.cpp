@@ -2,6 +2,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "vigil/common/fake_clock.hpp"
+
 #include "vigil/ipvs/director.hpp"
 #include "vigil/ipvs/nftables.hpp"
 
@@ -58,12 +60,14 @@ Config config(bool omega = false) {
 
 struct Fixture {
     boost::asio::io_context io;
+    vigil::FakeClock clock;
     Recorder rec;
     std::vector<Event> events;
     std::vector<std::string> logs;
     std::vector<std::vector<std::string>> commands;
     std::string plane_name = "fake";
     Director director{io,
+                      clock,
                       {[this](std::string_view l) { logs.emplace_back(l); },
                        [this](const Event& e, const Config&) { events.push_back(e); },
                        [this](std::vector<std::string> argv) { commands.push_back(argv); }},
@@ -123,7 +127,9 @@ TEST(Director, FailedApplyIsCountedAndRetried) {
     EXPECT_EQ(st.last_error, "refused");
     EXPECT_EQ(pool_size(st.applied), 2u);
     f.rec.fail = false;
-    f.io.run_for(std::chrono::seconds(3));  // the retry timer fires
+    f.clock.advance(std::chrono::seconds(1) - std::chrono::microseconds(1));
+    EXPECT_EQ(f.director.status().last_error, "refused");  // not before a second
+    f.clock.advance(std::chrono::microseconds(1));         // the retry
     st = f.director.status();
     EXPECT_TRUE(st.last_error.empty());
     EXPECT_EQ(pool_size(st.applied), 1u);
@@ -155,8 +161,9 @@ TEST(Director, ReloadKeepsHealthAndStopFlushes) {
 
 TEST(Director, NftablesWarningsAreLoggedOnce) {
     boost::asio::io_context io;
+    vigil::FakeClock clock;
     std::vector<std::string> logs;
-    Director d(io, {[&](std::string_view l) { logs.emplace_back(l); }, {}, {}},
+    Director d(io, clock, {[&](std::string_view l) { logs.emplace_back(l); }, {}, {}},
                [](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
                    NftablesOptions o;
                    o.dry_run = true;
@@ -204,11 +211,13 @@ TEST(Director, RefusalsAreLoggedAndCountedOncePerLoad) {
 
 TEST(Director, DataPlaneThatCannotOpenIsCountedAndRetriedOnReload) {
     boost::asio::io_context io;
+    vigil::FakeClock clock;
     int opens = 0;
-    Director d(io, {}, [&](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
-        ++opens;
-        return fail("IPVS not available in this kernel");
-    });
+    Director d(io, clock, {},
+               [&](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
+                   ++opens;
+                   return fail("IPVS not available in this kernel");
+               });
     EXPECT_FALSE(d.start(config()));
     EXPECT_FALSE(d.reload(config()));
     EXPECT_EQ(opens, 2);

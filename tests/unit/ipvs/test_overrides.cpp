@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "vigil/common/fake_clock.hpp"
+
 #include "vigil/ipvs/director.hpp"
 #include "vigil/ipvs/live.hpp"
 #include "vigil/ipvs/model.hpp"
@@ -137,37 +139,51 @@ struct Counted final : DataPlane {
 
 TEST(Drain, RemovedWhenConnectionsAreGoneOrAtTheTimeout) {
     boost::asio::io_context io;
+    vigil::FakeClock clock;
+    using std::chrono::seconds;
     std::uint32_t active = 3;
     Counted* plane = nullptr;
     std::vector<std::string> logs;
-    Director d(io, {[&](std::string_view l) { logs.emplace_back(l); }, {}, {}},
+    Director d(io, clock, {[&](std::string_view l) { logs.emplace_back(l); }, {}, {}},
                [&](const Config&, const LogFn&) -> Result<std::unique_ptr<DataPlane>> {
                    auto p = std::make_unique<Counted>(&active);
                    plane = p.get();
                    return std::unique_ptr<DataPlane>(std::move(p));
                });
-    d.set_drain_poll(std::chrono::milliseconds(1));
-    ASSERT_TRUE(d.start(pool()));
+    ASSERT_TRUE(d.start(pool()));  // connections are counted every second
     auto r = d.set_admin("10.0.0.1:80", "10.0.1.2:8080", Admin::draining);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(*r, "tcp:10.0.0.1:80 10.0.1.2:8080");
-    io.run_for(std::chrono::milliseconds(30));
+    io.poll();
+    clock.advance(seconds(1));
+    io.poll();
     ASSERT_NE(dest(plane->last, "10.0.1.2"), nullptr);
     EXPECT_EQ(dest(plane->last, "10.0.1.2")->weight, 0);  // still draining: 3 connections
     ASSERT_EQ(d.status().overrides.size(), 1u);
     EXPECT_EQ(d.status().overrides[0].connections, 3u);
     active = 0;
+    clock.advance(seconds(1) - std::chrono::microseconds(1));
     io.restart();
-    io.run_for(std::chrono::milliseconds(30));
+    io.poll();
+    EXPECT_NE(dest(plane->last, "10.0.1.2"), nullptr);  // seen at the next count only
+    clock.advance(std::chrono::microseconds(1));
+    io.restart();
+    io.poll();
     EXPECT_EQ(dest(plane->last, "10.0.1.2"), nullptr);
     EXPECT_EQ(d.status().overrides.at(0).admin, Admin::disabled);
     EXPECT_EQ(d.status().counters.drains_completed, 1u);
 
     // With connections that never end, the timeout removes it.
     active = 5;
-    ASSERT_TRUE(d.set_admin("10.0.0.1:80", "10.0.1.3", Admin::draining, std::chrono::seconds(0)));
+    ASSERT_TRUE(d.set_admin("10.0.0.1:80", "10.0.1.3", Admin::draining, seconds(5)));
+    clock.advance(seconds(4));
     io.restart();
-    io.run_for(std::chrono::milliseconds(30));
+    io.poll();
+    EXPECT_NE(dest(plane->last, "10.0.1.3"), nullptr);
+    EXPECT_EQ(d.status().counters.drains_timed_out, 0u);
+    clock.advance(seconds(1));  // the count at 5 s finds the deadline passed
+    io.restart();
+    io.poll();
     EXPECT_EQ(dest(plane->last, "10.0.1.3"), nullptr);
     EXPECT_EQ(d.status().counters.drains_timed_out, 1u);
 
@@ -176,7 +192,7 @@ TEST(Drain, RemovedWhenConnectionsAreGoneOrAtTheTimeout) {
     auto next = pool();
     ASSERT_TRUE(d.reload(next));
     io.restart();
-    io.run_for(std::chrono::milliseconds(10));
+    io.poll();
     EXPECT_EQ(dest(plane->last, "10.0.1.2"), nullptr);
     EXPECT_NE(dest(plane->last, "10.0.1.3"), nullptr);
     next.virtual_servers[0].real_servers.erase(next.virtual_servers[0].real_servers.begin() + 1);

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 
 #include "instance.hpp"
+#include "vigil/common/fake_clock.hpp"
 
 namespace vigil::vrrp {
 namespace {
@@ -88,9 +88,12 @@ LinkInfo link() {
     return l;
 }
 
+// Master-down of config() at priority 100: 3 x 10 ms + skew (156/256 x 10 ms).
+constexpr Duration kMasterDown{36093};
+
 struct InstanceTest : ::testing::Test {
-    boost::asio::io_context io;
-    TimerQueue timers{io};
+    FakeClock clock;
+    TimerQueue timers{clock};
     FakeWorld world;
     std::vector<std::pair<State, State>> transitions;
 
@@ -103,7 +106,7 @@ struct InstanceTest : ::testing::Test {
 
     // A peer's advert as the socket would hand it over.
     void feed(Instance& inst, Advert a, const char* src = "10.0.0.9", std::uint8_t ttl = 255,
-              std::chrono::steady_clock::time_point arrival = {}) {
+              Clock::time_point arrival = {}) {
         const auto s = make_address(src), d = make_address("224.0.0.18");
         auto bytes = encode(a, s, d);
         RawPacket p{s, d, ttl, bytes, arrival};
@@ -117,18 +120,17 @@ struct InstanceTest : ::testing::Test {
         a.version = 3;
         a.vrid = 7;
         a.priority = prio;
-        a.interval_cs = 10;  // a backup adopts it: master-down 0.36 s, robust on a busy host
+        a.interval_cs = 10;  // a backup adopts it: master-down 0.36 s
         a.addresses = {make_address("10.0.0.100")};
         return a;
     }
 
-    // Runs the loop for `d`, feeding `a` every 5 ms.
+    // Moves time on by `d`, feeding `a` every 5 ms.
     void run_feeding(Instance& inst, const Advert& a, std::chrono::milliseconds d,
                      std::uint8_t ttl = 255) {
-        const auto end = std::chrono::steady_clock::now() + d;
-        while (std::chrono::steady_clock::now() < end) {
+        for (auto fed = 0ms; fed < d; fed += 5ms) {
             feed(inst, a, "10.0.0.9", ttl);
-            io.run_for(5ms);
+            clock.advance(5ms);
         }
     }
 };
@@ -137,7 +139,10 @@ TEST_F(InstanceTest, BecomesMasterAfterMasterDownAndAnnounces) {
     auto i = make();
     i->start();
     EXPECT_EQ(i->state(), State::backup);
-    io.run_for(100ms);  // master-down is 3 x 10 ms + skew
+    ASSERT_EQ(kMasterDown, master_down_interval(3, 100, 10ms, 3));
+    clock.advance(kMasterDown - 1us);
+    EXPECT_EQ(i->state(), State::backup);  // not a microsecond early
+    clock.advance(1us);
     EXPECT_EQ(i->state(), State::master);
     EXPECT_EQ(world.count("add 10.0.0.100"), 1);
     EXPECT_EQ(world.count("garp 10.0.0.100"), 5);  // garp_master_repeat
@@ -177,7 +182,7 @@ TEST_F(InstanceTest, RejectedAdvertsChangeNoTimerAndAreCounted) {
     auto j = make();
     j->start();
     run_feeding(*j, peer(200), 20ms, 254);  // TTL not 255
-    io.run_for(100ms);
+    clock.advance(100ms);
     EXPECT_EQ(j->state(), State::master);
     EXPECT_GT(j->status().drops.at("bad_ttl"), 0u);
 }
@@ -185,7 +190,7 @@ TEST_F(InstanceTest, RejectedAdvertsChangeNoTimerAndAreCounted) {
 TEST_F(InstanceTest, TrackingFaultAndPriority) {
     auto i = make();
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     i->set_priority({100, true});
     EXPECT_EQ(i->state(), State::fault);
@@ -203,7 +208,7 @@ TEST_F(InstanceTest, TrackingFaultAndPriority) {
 TEST_F(InstanceTest, PriorityChangeOnMasterIsAdvertisedAtOnce) {
     auto i = make();
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     i->set_priority({150, false});
     EXPECT_EQ(world.sent.back().priority, 150);
@@ -214,9 +219,9 @@ TEST_F(InstanceTest, OwnPacketsAreIgnored) {
     i->start();
     for (int n = 0; n < 20; ++n) {
         feed(*i, peer(200), "10.0.0.2");
-        io.run_for(5ms);
+        clock.advance(5ms);
     }
-    io.run_for(50ms);
+    clock.advance(50ms);
     EXPECT_EQ(i->state(), State::master);
     EXPECT_GT(i->status().drops.at("own_packet"), 0u);
 }
@@ -224,12 +229,12 @@ TEST_F(InstanceTest, OwnPacketsAreIgnored) {
 TEST_F(InstanceTest, MasterDownRunsFromArrivalNotFromProcessing) {
     auto i = make();
     i->start();
-    // Master-down at 0.1 s adverts and priority 100: 300 ms + 60.9 ms skew. The advert was
-    // read 300 ms after it arrived (a busy loop): 61 ms remain, not 361.
-    feed(*i, peer(200), "10.0.0.9", 255, std::chrono::steady_clock::now() - 300ms);
-    io.run_for(30ms);
+    // Master-down at 0.1 s adverts and priority 100: 300 ms + 60.9375 ms skew. The advert was
+    // read 300 ms after it arrived (a busy loop): 60.9375 ms remain, not 360.9375.
+    feed(*i, peer(200), "10.0.0.9", 255, clock.now() - 300ms);
+    clock.advance(60937us - 1us);
     EXPECT_EQ(i->state(), State::backup);  // never earlier than the interval
-    io.run_for(100ms);
+    clock.advance(1us);
     EXPECT_EQ(i->state(), State::master);
 }
 
@@ -239,14 +244,16 @@ TEST_F(InstanceTest, GarpBurstIsSpacedByGarpInterval) {
     c.garp.master_repeat = 3;
     auto i = make(c);
     i->start();
-    const auto until_master = std::chrono::steady_clock::now() + 1s;
-    while (i->state() != State::master && std::chrono::steady_clock::now() < until_master)
-        io.run_one_for(10ms);
+    clock.advance(kMasterDown);
     ASSERT_EQ(i->state(), State::master);
     EXPECT_EQ(world.count("garp 10.0.0.100"), 1);  // the rest waits for the gaps
-    io.run_for(20ms);
+    clock.advance(30ms - 1us);
     EXPECT_EQ(world.count("garp 10.0.0.100"), 1);
-    io.run_for(100ms);
+    clock.advance(1us);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 2);
+    clock.advance(30ms);
+    EXPECT_EQ(world.count("garp 10.0.0.100"), 3);
+    clock.advance(100ms);
     EXPECT_EQ(world.count("garp 10.0.0.100"), 3);
 }
 
@@ -257,15 +264,13 @@ TEST_F(InstanceTest, GarpMasterRefreshRepeatsWhileMaster) {
     c.garp.master_refresh_repeat = 2;
     auto i = make(c);
     i->start();
-    const auto until_master = std::chrono::steady_clock::now() + 1s;
-    while (i->state() != State::master && std::chrono::steady_clock::now() < until_master)
-        io.run_one_for(10ms);
+    clock.advance(kMasterDown);
     ASSERT_EQ(i->state(), State::master);
     EXPECT_EQ(world.count("garp 10.0.0.100"), 1);
-    io.run_for(100ms);  // two refreshes of two each (at ~40 and ~80 ms)
+    clock.advance(100ms);  // two refreshes of two each (at 40 and 80 ms)
     EXPECT_EQ(world.count("garp 10.0.0.100"), 5);
     i->set_priority({100, true});  // FAULT: no more refreshes
-    io.run_for(100ms);
+    clock.advance(100ms);
     EXPECT_EQ(world.count("garp 10.0.0.100"), 5);
 }
 
@@ -275,20 +280,20 @@ TEST_F(InstanceTest, LowerPriorityAdvertRefreshesArpCaches) {
     c.garp.lower_prio_delay = 30ms;
     auto i = make(c);
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     const auto before = world.count("garp 10.0.0.100");
     feed(*i, peer(50));
     EXPECT_EQ(i->state(), State::master);
     EXPECT_EQ(world.count("garp 10.0.0.100"), before + 2);
-    io.run_for(60ms);
+    clock.advance(60ms);
     EXPECT_EQ(world.count("garp 10.0.0.100"), before + 4);  // the second set after the delay
 }
 
 TEST_F(InstanceTest, UpdateInPlaceKeepsStateAndAppliesVipDifferences) {
     auto i = make();
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     auto c = config();
     c.priority = 50;
@@ -333,7 +338,7 @@ TEST_F(InstanceTest, VirtualRoutesAndRulesFollowMasterState) {
     auto i = make(c);
     i->start();
     EXPECT_TRUE(routing(world.calls).empty()) << "nothing while backup";
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     EXPECT_EQ(routing(world.calls),
               (std::vector<std::string>{"add route 10.80.0.0", "add rule 200"}));
@@ -361,7 +366,7 @@ TEST_F(InstanceTest, StrictWithoutAcceptBlocksVipsWhileInstalled) {
     c.strict = true;
     auto i = make(c);
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     const auto block = std::find(world.calls.begin(), world.calls.end(), "block 10.0.0.100");
     const auto add = std::find(world.calls.begin(), world.calls.end(), "add 10.0.0.100");
@@ -374,7 +379,7 @@ TEST_F(InstanceTest, StrictWithoutAcceptBlocksVipsWhileInstalled) {
     c.accept = true;
     auto j = make(c);
     j->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(j->state(), State::master);
     EXPECT_EQ(world.count("block 10.0.0.100"), 0);
 }
@@ -434,7 +439,7 @@ TEST_F(InstanceTest, UnicastFaultNoPeerKeepsTheInstanceInFault) {
     c.unicast_fault_no_peer = true;
     auto i = make(c);
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     EXPECT_EQ(i->state(), State::fault);
     EXPECT_EQ(world.count("add 10.0.0.100"), 0);
 }
@@ -445,7 +450,7 @@ TEST_F(InstanceTest, TrackSrcIpFaultAndRecovery) {
     c.track_src_ip = true;
     auto i = make(c);
     i->start();
-    io.run_for(100ms);
+    clock.advance(100ms);
     ASSERT_EQ(i->state(), State::master);
     auto l = link();
     l.configured_source_present = false;
@@ -455,7 +460,7 @@ TEST_F(InstanceTest, TrackSrcIpFaultAndRecovery) {
     l.configured_source_present = true;
     i->set_link(l);
     EXPECT_EQ(i->state(), State::backup);
-    io.run_for(100ms);
+    clock.advance(100ms);
     EXPECT_EQ(i->state(), State::master);
 }
 
@@ -480,23 +485,20 @@ TEST_F(InstanceTest, GarpExtraIfRefreshesOtherInterfacesWhileMaster) {
     c.excluded_vips.push_back(other);
     auto i = make(c);
     i->start();
-    const auto until_master = std::chrono::steady_clock::now() + 1s;
-    while (i->state() != State::master && std::chrono::steady_clock::now() < until_master)
-        io.run_one_for(10ms);
+    clock.advance(kMasterDown);
     ASSERT_EQ(i->state(), State::master);
     world.announced.clear();
-    io.run_for(210ms);
+    clock.advance(210ms);
     const auto on = [&](int idx, const std::string& vip) {
         return std::count(world.announced.begin(), world.announced.end(),
                           std::pair<int, std::string>{idx, vip});
     };
-    EXPECT_GE(on(3, "10.1.0.100"), 4);  // every 40 ms
-    EXPECT_LE(on(3, "10.1.0.100"), 6);
+    EXPECT_EQ(on(3, "10.1.0.100"), 5);  // every 40 ms
     EXPECT_EQ(on(2, "10.0.0.100"), 0);  // its own interface is kept fresh by the adverts
     i->set_priority({100, true});
     ASSERT_EQ(i->state(), State::fault);
     world.announced.clear();
-    io.run_for(100ms);
+    clock.advance(100ms);
     EXPECT_TRUE(world.announced.empty());
 }
 

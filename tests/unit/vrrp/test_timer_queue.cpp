@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "timer_queue.hpp"
+#include "vigil/common/fake_clock.hpp"
 
 namespace vigil::vrrp {
 namespace {
@@ -12,48 +15,129 @@ using namespace std::chrono_literals;
 using TP = TimerQueue::TimePoint;
 
 TEST(TimerQueue, EntriesWithinSlackShareOneWakeUpAndNoneFiresBeforeItsEarliest) {
-    boost::asio::io_context io;
-    TimerQueue q(io);
-    TP fired_a{}, fired_b{}, fired_c{};
-    TimerQueue::Entry a(q, [&](TP) { fired_a = TimerQueue::Clock::now(); });
-    TimerQueue::Entry b(q, [&](TP) { fired_b = TimerQueue::Clock::now(); });
-    TimerQueue::Entry c(q, [&](TP) { fired_c = TimerQueue::Clock::now(); });
-    const auto t0 = TimerQueue::Clock::now();
+    FakeClock clock;
+    TimerQueue q(clock);
+    TP fired_a{}, fired_b{}, fired_c{}, deadline_b{};
+    TimerQueue::Entry a(q, [&](TP) { fired_a = clock.now(); });
+    TimerQueue::Entry b(q, [&](TP d) {
+        fired_b = clock.now();
+        deadline_b = d;
+    });
+    TimerQueue::Entry c(q, [&](TP) { fired_c = clock.now(); });
+    const auto t0 = clock.now();
     a.arm(t0 + 30ms);         // exact
     b.arm(t0 + 60ms, 40ms);   // may go with a
     c.arm(t0 + 150ms, 10ms);  // too far: its own wake-up
-    io.run_for(250ms);
-    EXPECT_GE(fired_a, t0 + 30ms);
-    EXPECT_GE(fired_b, t0 + 20ms);
-    EXPECT_LT(fired_b, t0 + 60ms);
-    EXPECT_GE(fired_c, t0 + 140ms);
+    clock.advance(250ms);
+    EXPECT_EQ(fired_a, t0 + 30ms);
+    EXPECT_EQ(fired_b, t0 + 30ms);  // early, within its slack
+    EXPECT_EQ(deadline_b, t0 + 60ms);
+    EXPECT_EQ(fired_c, t0 + 150ms);
+    EXPECT_EQ(q.wakeups(), 2u);
+}
+
+TEST(TimerQueue, SlackNeverExceedsTheMaximum) {
+    FakeClock clock;
+    TimerQueue q(clock);
+    std::vector<TP> fired;
+    TimerQueue::Entry a(q, [&](TP) { fired.push_back(clock.now()); });
+    TimerQueue::Entry b(q, [&](TP) { fired.push_back(clock.now()); });
+    const auto t0 = clock.now();
+    a.arm(t0 + 10ms);
+    b.arm(t0 + 10ms + TimerQueue::kMaxSlack + 1ms, 1s);  // asks for more than allowed
+    clock.advance(1s);
+    EXPECT_EQ(fired, (std::vector<TP>{t0 + 10ms, t0 + 10ms + TimerQueue::kMaxSlack + 1ms}));
     EXPECT_EQ(q.wakeups(), 2u);
 }
 
 TEST(TimerQueue, CancelAndRearmFromCallbacks) {
-    boost::asio::io_context io;
-    TimerQueue q(io);
+    FakeClock clock;
+    TimerQueue q(clock);
     int ticks = 0, cancelled = 0;
+    std::vector<TP> at;
     TimerQueue::Entry other(q, [&](TP) { ++cancelled; });
     std::optional<TimerQueue::Entry> periodic;
     periodic.emplace(q, [&](TP due) {
         ++ticks;
+        at.push_back(clock.now());
         other.cancel();  // due in the same wake-up, cancelled before its turn
         if (ticks < 3) periodic->arm(due + 20ms);
     });
-    const auto t0 = TimerQueue::Clock::now();
+    const auto t0 = clock.now();
     periodic->arm(t0 + 10ms);
     other.arm(t0 + 12ms, 5ms);  // collected with periodic, ordered after it
-    io.run_for(150ms);
+    clock.advance(150ms);
     EXPECT_EQ(ticks, 3);
+    EXPECT_EQ(at, (std::vector<TP>{t0 + 10ms, t0 + 30ms, t0 + 50ms}));
     EXPECT_EQ(cancelled, 0);
     EXPECT_FALSE(periodic->armed());
     // Destroyed while armed: nothing fires later.
-    periodic->arm(TimerQueue::Clock::now() + 10ms);
+    periodic->arm(clock.now() + 10ms);
     periodic.reset();
-    io.restart();
-    io.run_for(50ms);
+    clock.advance(50ms);
     EXPECT_EQ(ticks, 3);
+    EXPECT_EQ(clock.armed(), 0u);
+}
+
+TEST(TimerQueue, DestroyedDuringTheWakeUpThatCollectedIt) {
+    FakeClock clock;
+    TimerQueue q(clock);
+    std::vector<std::string> fired;
+    std::optional<TimerQueue::Entry> victim;
+    TimerQueue::Entry killer(q, [&](TP) {
+        fired.push_back("killer");
+        victim.reset();
+    });
+    victim.emplace(q, [&](TP) { fired.push_back("victim"); });
+    TimerQueue::Entry after(q, [&](TP) { fired.push_back("after"); });
+    const auto t0 = clock.now();
+    killer.arm(t0 + 10ms);
+    victim->arm(t0 + 11ms, 5ms);
+    after.arm(t0 + 12ms, 5ms);
+    clock.advance(20ms);
+    EXPECT_EQ(fired, (std::vector<std::string>{"killer", "after"}));
+    // Its id is reused by the next entry, which works as any other.
+    TimerQueue::Entry next(q, [&](TP) { fired.push_back("next"); });
+    next.arm(clock.now() + 1ms);
+    clock.advance(1ms);
+    EXPECT_EQ(fired.back(), "next");
+}
+
+TEST(TimerQueue, ArmedForNowFromACallbackFiresInTheNextWakeUpAndAfterFireFlushesOnce) {
+    FakeClock clock;
+    TimerQueue q(clock);
+    std::vector<std::string> events;
+    q.after_fire([&] { events.push_back("flush"); });
+    TimerQueue::Entry second(q, [&](TP) {
+        EXPECT_TRUE(q.firing());
+        events.push_back("second");
+    });
+    TimerQueue::Entry first(q, [&](TP) {
+        events.push_back("first");
+        second.arm(clock.now());
+    });
+    first.arm(clock.now() + 5ms);
+    EXPECT_FALSE(q.firing());
+    clock.advance(5ms);
+    EXPECT_EQ(events, (std::vector<std::string>{"first", "flush", "second", "flush"}));
+    EXPECT_EQ(q.wakeups(), 2u);
+}
+
+TEST(TimerQueue, ManyEntriesFireInDeadlineOrder) {
+    FakeClock clock;
+    TimerQueue q(clock);
+    std::vector<TP> fired;
+    std::vector<std::unique_ptr<TimerQueue::Entry>> entries;
+    const auto t0 = clock.now();
+    for (int i = 0; i < 1000; ++i) {
+        entries.push_back(
+            std::make_unique<TimerQueue::Entry>(q, [&](TP d) { fired.push_back(d); }));
+        entries.back()->arm(t0 + std::chrono::milliseconds((i * 7919) % 1000));  // shuffled
+    }
+    clock.advance(1s);
+    ASSERT_EQ(fired.size(), 1000u);
+    EXPECT_TRUE(std::is_sorted(fired.begin(), fired.end()));
+    EXPECT_EQ(q.wakeups(), 1000u);  // exact entries: one wake-up each
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ std::optional<Address> source_of(const std::string& ifname, bool v6) {
     return out;
 }
 
-int run_engine(asio::io_context& io, int argc, char** argv) {
+int run_engine(asio::io_context& io, vigil::Clock& clock, int argc, char** argv) {
     if (argc < 9) return 2;
     InstanceConfig c;
     c.name = "VI_1";
@@ -93,7 +93,7 @@ int run_engine(asio::io_context& io, int argc, char** argv) {
         std::printf("log %s\n", msg.c_str());
         std::fflush(stdout);
     };
-    Engine engine(io, hooks);
+    Engine engine(io, clock, hooks);
     if (auto r = engine.start(config); !r) {
         std::fprintf(stderr, "%s\n", r.error().c_str());
         return 1;
@@ -143,13 +143,14 @@ int main(int argc, char** argv) {
     const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
     if (ifindex == 0) return usage();
     asio::io_context io;
-    if (mode == "engine") return run_engine(io, argc, argv);
+    vigil::AsioClock clock(io);
+    if (mode == "engine") return run_engine(io, clock, argc, argv);
     if (mode == "recv") {
         const bool v6 = std::string(argv[3]) == "v6";
         SocketOptions o;
         o.key = {ifindex, v6, v6 ? kGroupV6 : kGroupV4};
         o.ifname = ifname;
-        auto sock = VrrpSocket::open(io, o);
+        auto sock = VrrpSocket::open(io, clock, o);
         if (!sock) {
             std::fprintf(stderr, "%s\n", sock.error().c_str());
             return 1;
@@ -199,7 +200,7 @@ int main(int argc, char** argv) {
     SocketOptions o;
     o.key = {ifindex, v6, v6 ? kGroupV6 : kGroupV4};
     o.ifname = ifname;
-    auto sock = VrrpSocket::open(io, o);
+    auto sock = VrrpSocket::open(io, clock, o);
     if (!sock) {
         std::fprintf(stderr, "%s\n", sock.error().c_str());
         return 1;

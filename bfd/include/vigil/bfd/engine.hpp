@@ -15,6 +15,7 @@
 
 #include "vigil/bfd/config.hpp"
 #include "vigil/bfd/types.hpp"
+#include "vigil/common/clock.hpp"
 
 namespace vigil::bfd {
 
@@ -51,7 +52,7 @@ struct SessionStatus {
     std::uint64_t packets_out = 0;
     std::uint64_t send_errors = 0;
     std::map<std::string, std::uint64_t> drops;  // packets from this neighbour, by reason
-    std::chrono::steady_clock::time_point last_change{};
+    Clock::time_point last_change{};
 };
 
 struct Status {
@@ -61,7 +62,8 @@ struct Status {
 
 class Engine {
   public:
-    Engine(boost::asio::io_context& io, Hooks hooks);
+    // Sessions' timers and time on clock, which outlives the engine.
+    Engine(boost::asio::io_context& io, Clock& clock, Hooks hooks);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "vigil/checkers/config.hpp"
+#include "vigil/common/clock.hpp"
 
 namespace vigil::checkers {
 
@@ -91,7 +92,8 @@ struct Hooks {
 
 class Pool {
   public:
-    Pool(boost::asio::io_context& io, Hooks hooks);
+    // Probes' sockets run on io; their schedule and deadlines on clock, which outlives the pool.
+    Pool(boost::asio::io_context& io, Clock& clock, Hooks hooks);
     ~Pool();
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;

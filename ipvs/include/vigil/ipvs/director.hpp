@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/common/clock.hpp"
 #include "vigil/ipvs/config.hpp"
 #include "vigil/ipvs/dataplane.hpp"
 #include "vigil/ipvs/model.hpp"
@@ -51,8 +51,8 @@ struct Override {
     std::string vs;  // [PROTO:]service_name as given, canonical
     std::string rs;  // endpoint_name
     Admin admin = Admin::disabled;
-    std::optional<std::chrono::steady_clock::time_point> deadline;  // draining: removed by then
-    std::uint64_t connections = 0;  // draining: active connections at the last look
+    std::optional<Clock::time_point> deadline;  // draining: removed by then
+    std::uint64_t connections = 0;              // draining: active connections at the last look
 };
 
 struct DirectorStatus {
@@ -69,7 +69,8 @@ struct DirectorStatus {
 
 class Director {
   public:
-    Director(boost::asio::io_context& io, DirectorHooks hooks,
+    // Retries and drain deadlines on clock, which outlives the director.
+    Director(boost::asio::io_context& io, Clock& clock, DirectorHooks hooks,
              DataPlaneFactory factory = make_dataplane);
     ~Director();
     Director(const Director&) = delete;
@@ -95,8 +96,8 @@ class Director {
     std::size_t clear_overrides();
     // The table as the data plane runs it, with its counters.
     Result<LiveTable> live();
-    // How often a draining server's connections are counted (tests shorten it).
-    void set_drain_poll(std::chrono::milliseconds every) { drain_poll_ = every; }
+    // How often a draining server's connections are counted.
+    static constexpr std::chrono::seconds kDrainPoll{1};
 
   private:
     void emit(const std::vector<Event>& events);
@@ -109,17 +110,18 @@ class Director {
     void log(std::string_view line) const;
     void apply_overrides(bool drop_missing);
     void watch_drains();
+    void check_drains();
     std::uint64_t connections_of(const LiveTable& live, const Target& t) const;
 
     boost::asio::io_context& io_;
+    Clock& clock_;
     DirectorHooks hooks_;
     DataPlaneFactory factory_;
     std::unique_ptr<DataPlane> plane_;
     std::optional<Model> model_;
-    boost::asio::steady_timer retry_;
-    boost::asio::steady_timer drain_timer_;
+    Clock::Alarm retry_;
+    Clock::Alarm drain_timer_;
     std::vector<Override> overrides_;
-    std::chrono::milliseconds drain_poll_{1000};
     bool apply_pending_ = false;
     bool running_ = false;
     Table applied_;

@@ -185,7 +185,8 @@ int main(int argc, char** argv) {
         std::printf("LOG %d %s\n", level, m.c_str());
         std::fflush(stdout);
     };
-    Pool pool(io, hooks);
+    vigil::AsioClock clock(io);
+    Pool pool(io, clock, hooks);
     PoolSettings settings;
     settings.default_helo = get("default_helo", "vigil.test");
     if (auto err = pool.configure(settings)) {

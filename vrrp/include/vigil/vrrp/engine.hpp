@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/common/clock.hpp"
 #include "vigil/vrrp/config.hpp"
 
 namespace vigil::vrrp {
@@ -59,7 +60,7 @@ struct InstanceStatus {
     std::string last_cause;             // why the last transition happened
     std::vector<std::string> tracking;  // "script chk failing: -20", "interface eth1 down: FAULT"
     std::optional<Address> master;      // last accepted sender while backup; own address as master
-    std::chrono::steady_clock::time_point last_transition{};
+    Clock::time_point last_transition{};
     std::uint64_t adverts_sent = 0;
     std::uint64_t adverts_received = 0;
     std::uint64_t priority_zero_sent = 0;
@@ -85,7 +86,8 @@ struct Status {
 
 class Engine {
   public:
-    Engine(boost::asio::io_context& io, Hooks hooks);
+    // Timers and time come from clock, which outlives the engine.
+    Engine(boost::asio::io_context& io, Clock& clock, Hooks hooks);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
