@@ -833,10 +833,14 @@ struct App::Impl {
         d.anon_kib = mem.anon_kib;
         if (vrrp) {
             auto st = vrrp->status();
+            // One lookup per instance, not one scan of the configuration each.
+            std::unordered_map<std::string_view, const vrrp::InstanceConfig*> configs;
+            configs.reserve(running.vrrp.instances.size());
+            for (const auto& c : running.vrrp.instances) configs.emplace(c.name, &c);
             for (auto& i : st.instances) {
                 InstanceView v;
-                if (const auto* cfg = instance(i.name))
-                    for (const auto& a : cfg->vips) v.vips.push_back(a.address.to_string());
+                if (auto it = configs.find(i.name); it != configs.end())
+                    for (const auto& a : it->second->vips) v.vips.push_back(a.address.to_string());
                 v.since_transition_s =
                     std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
                         .count() /

@@ -55,14 +55,8 @@ std::string CheckBindings::label(const config::Config& c, std::size_t id) const 
     const auto* b = find(id);
     if (!b || b->vs >= c.lvs.virtual_servers.size()) return "check " + std::to_string(id);
     const auto& vs = c.lvs.virtual_servers[b->vs];
-    // The kind as configured: the nth check of this real server in c.
-    std::string kind = "check";
-    std::size_t seen = 0;
-    for (const auto& cb : c.checks)
-        if (cb.virtual_server == b->vs && cb.real_server == b->rs && seen++ == b->nth) {
-            kind = std::string(checkers::kind_name(cb.check.kind));
-            break;
-        }
+    const std::string_view kind =
+        b->index < c.checks.size() ? checkers::kind_name(c.checks[b->index].check.kind) : "check";
     const std::string proto = ipvs::protocol_name(vs.protocol);
     const std::string rs =
         b->rs < vs.real_servers.size()
@@ -111,7 +105,7 @@ void CheckBindings::bind(const config::Config& c, checkers::Pool& pool,
                         ? of_.emplace_hint(of_.end(), key, std::vector<std::size_t>{})
                         : of_.try_emplace(key).first;
         auto& ids = slot->second;
-        const Binding bound{b.virtual_server, b.real_server, ids.size(), b.check.kind.index()};
+        const Binding bound{b.virtual_server, b.real_server, ids.size(), b.check.kind.index(), i};
         std::optional<std::size_t> id;
         if (i < kept && pool.update(in_order_[i], b.check)) id = in_order_[i];
         if (!id && !old.empty()) {

@@ -30,6 +30,7 @@ class CheckBindings {
     struct Binding {
         std::size_t vs, rs;
         std::size_t nth = 0, kind = 0;  // its place among the real server's checks, its kind
+        std::size_t index = 0;          // its place in the bound configuration's checks
     };
 
     // Adds c's checkers to the pool; the ones whose identity survives (from previous, the
@@ -37,7 +38,8 @@ class CheckBindings {
     // new settings; the rest leave the pool.
     void bind(const config::Config& c, checkers::Pool& pool,
               const config::Config* previous = nullptr);
-    // For log lines: "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80".
+    // For log lines: "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80"; c is the
+    // configuration bound last.
     std::string label(const config::Config& c, std::size_t id) const;
 
     const Binding* find(std::size_t id) const;
