@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <thread>
 
@@ -97,8 +98,12 @@ TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
     // The background sleep went with the group: gone, or a zombie nobody here reaps. SIGKILL
     // is delivered asynchronously: give the kernel a moment to finish it.
     auto state_of = [&] {
-        std::ifstream st("/proc/" + std::to_string(child) + "/stat");
-        std::string s((std::istreambuf_iterator<char>(st)), {});
+        // read(2), not a stream: a process exiting mid-read fails with ESRCH.
+        std::string s(512, '\0');
+        const int fd = ::open(("/proc/" + std::to_string(child) + "/stat").c_str(), O_RDONLY);
+        const ssize_t n = fd < 0 ? -1 : ::read(fd, s.data(), s.size());
+        if (fd >= 0) ::close(fd);
+        s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
         const auto close = s.rfind(')');
         return close == std::string::npos || close + 2 >= s.size() ? char(0) : s[close + 2];
     };

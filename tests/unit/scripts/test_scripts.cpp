@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 using namespace std::chrono_literals;
@@ -24,15 +25,27 @@ std::vector<std::string> sh(const std::string& script) {
     return {"/bin/sh", "-c", script};
 }
 
+// /proc/PID/stat, or "" when the process is gone. Any process on the host may
+// exit between readdir and read (ESRCH), so read errors mean "gone", not a throw.
+std::string proc_stat(const std::string& pid) {
+    std::string out;
+    const int fd = ::open(("/proc/" + pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[1024];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return n < 0 ? std::string{} : out;
+}
+
 // Children of this process still in the process table (running or zombie).
 std::vector<pid_t> our_children() {
     std::vector<pid_t> out;
-    DIR* d = ::opendir("/proc");
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir("/proc"), ::closedir);
     if (!d) return out;
-    while (dirent* e = ::readdir(d)) {
+    while (dirent* e = ::readdir(d.get())) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-        std::string stat((std::istreambuf_iterator<char>(in)), {});
+        const std::string stat = proc_stat(e->d_name);
         auto close = stat.rfind(')');
         if (close == std::string::npos) continue;
         std::istringstream rest(stat.substr(close + 2));
@@ -41,7 +54,6 @@ std::vector<pid_t> our_children() {
         rest >> state >> ppid;
         if (ppid == ::getpid()) out.push_back(std::stoi(e->d_name));
     }
-    ::closedir(d);
     return out;
 }
 
@@ -350,11 +362,7 @@ TEST(Scripts, DestructorKillsAndReaps) {
         runner.run({"nope-not-here"}, "", "", 0us, [&](ScriptResult) { called = true; });
         EXPECT_EQ(our_children().size(), 5u);
     }
-    for (pid_t p : our_children()) {
-        std::ifstream in("/proc/" + std::to_string(p) + "/stat");
-        std::string st((std::istreambuf_iterator<char>(in)), {});
-        ADD_FAILURE() << "left: " << st;
-    }
+    for (pid_t p : our_children()) ADD_FAILURE() << "left: " << proc_stat(std::to_string(p));
     io.run_for(100ms);
     EXPECT_FALSE(called);
 }
@@ -391,8 +399,7 @@ TEST(Scripts, ThrowingCallbackIsContained) {
 namespace {
 // A process's state letter from /proc ('Z' for a zombie), or 0 once it is gone.
 char proc_state(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    const std::string stat = proc_stat(std::to_string(pid));
     auto close = stat.rfind(')');
     return close == std::string::npos || close + 2 >= stat.size() ? 0 : stat[close + 2];
 }
