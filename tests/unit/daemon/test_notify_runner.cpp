@@ -1,8 +1,9 @@
 #include "notify_runner.hpp"
 
+#include "../support/proc_probe.hpp"
+
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 #include <thread>
 
@@ -97,16 +98,7 @@ TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
     const pid_t child = std::stoi(l[0]);
     // The background sleep went with the group: gone, or a zombie nobody here reaps. SIGKILL
     // is delivered asynchronously: give the kernel a moment to finish it.
-    auto state_of = [&] {
-        // read(2), not a stream: a process exiting mid-read fails with ESRCH.
-        std::string s(512, '\0');
-        const int fd = ::open(("/proc/" + std::to_string(child) + "/stat").c_str(), O_RDONLY);
-        const ssize_t n = fd < 0 ? -1 : ::read(fd, s.data(), s.size());
-        if (fd >= 0) ::close(fd);
-        s.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-        const auto close = s.rfind(')');
-        return close == std::string::npos || close + 2 >= s.size() ? char(0) : s[close + 2];
-    };
+    auto state_of = [&] { return vigil::test::proc_state(child); };
     char state = state_of();
     for (int i = 0; i < 200 && state != 0 && state != 'Z'; ++i) {
         std::this_thread::sleep_for(10ms);

@@ -1,5 +1,7 @@
 #include "scripts.hpp"
 
+#include "../support/proc_probe.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,24 +20,13 @@
 using namespace std::chrono_literals;
 using vigil::ScriptResult;
 using vigil::ScriptRunner;
+using vigil::test::proc_stat;
+using vigil::test::proc_state;
 
 namespace {
 
 std::vector<std::string> sh(const std::string& script) {
     return {"/bin/sh", "-c", script};
-}
-
-// /proc/PID/stat, or "" when the process is gone. Any process on the host may
-// exit between readdir and read (ESRCH), so read errors mean "gone", not a throw.
-std::string proc_stat(const std::string& pid) {
-    std::string out;
-    const int fd = ::open(("/proc/" + pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return out;
-    char buf[1024];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return n < 0 ? std::string{} : out;
 }
 
 // Children of this process still in the process table (running or zombie).
@@ -395,15 +386,6 @@ TEST(Scripts, ThrowingCallbackIsContained) {
     EXPECT_EQ(after, 1);
     EXPECT_EQ(runner.counters().callback_errors, 1u);
 }
-
-namespace {
-// A process's state letter from /proc ('Z' for a zombie), or 0 once it is gone.
-char proc_state(pid_t pid) {
-    const std::string stat = proc_stat(std::to_string(pid));
-    auto close = stat.rfind(')');
-    return close == std::string::npos || close + 2 >= stat.size() ? 0 : stat[close + 2];
-}
-}  // namespace
 
 TEST(Scripts, OwnProcessGroupOnlyWhenAsked) {
     boost::asio::io_context io;
