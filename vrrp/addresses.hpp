@@ -63,9 +63,9 @@ class AddressManager {
 
     std::expected<void, std::string> add_address(int ifindex, const VirtualAddress& vip);
     std::expected<void, std::string> remove_address(int ifindex, const VirtualAddress& vip);
-    std::expected<void, std::string> add_route(const VirtualRoute& route, int ifindex,
+    std::expected<void, std::string> add_route(int ifindex, const VirtualRoute& route,
                                                const IfindexOf& ifindex_of = {});
-    std::expected<void, std::string> remove_route(const VirtualRoute& route, int ifindex,
+    std::expected<void, std::string> remove_route(int ifindex, const VirtualRoute& route,
                                                   const IfindexOf& ifindex_of = {});
 
     const AddressCounters& counters() const { return counters_; }

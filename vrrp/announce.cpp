@@ -28,14 +28,14 @@ It put(It out, const Bytes& bytes) {
     return out;
 }
 
-constexpr Mac kBroadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-constexpr Mac kAllNodesMac{0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
+constexpr MacAddress kBroadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+constexpr MacAddress kAllNodesMac{0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
 constexpr std::array<std::uint8_t, 16> kAllNodes{0xff, 0x02, 0, 0, 0, 0, 0, 0,
                                                  0,    0,    0, 0, 0, 0, 0, 1};
 
 }  // namespace
 
-GarpFrame build_garp(const Mac& mac, boost::asio::ip::address_v4 vip) {
+GarpFrame build_garp(const MacAddress& mac, boost::asio::ip::address_v4 vip) {
     GarpFrame f{};
     auto out = f.begin();
     out = put(out, kBroadcast);
@@ -75,7 +75,7 @@ std::uint16_t icmp6_checksum(const std::array<std::uint8_t, 16>& src,
     return static_cast<std::uint16_t>(~sum & 0xffff);
 }
 
-NaFrame build_unsolicited_na(const Mac& mac, boost::asio::ip::address_v6 vip, bool router) {
+NaFrame build_unsolicited_na(const MacAddress& mac, boost::asio::ip::address_v6 vip, bool router) {
     NaFrame f{};
     const auto target = vip.to_bytes();
     auto out = f.begin();
@@ -139,7 +139,7 @@ Announcer::~Announcer() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::expected<void, std::string> Announcer::send(int ifindex, const Mac& dst,
+std::expected<void, std::string> Announcer::send(int ifindex, const MacAddress& dst,
                                                  std::span<const std::uint8_t> frame) {
     sockaddr_ll sll{};
     sll.sll_family = AF_PACKET;
@@ -155,7 +155,7 @@ std::expected<void, std::string> Announcer::send(int ifindex, const Mac& dst,
     return {};
 }
 
-std::expected<void, std::string> Announcer::send_garp(int ifindex, const Mac& src_mac,
+std::expected<void, std::string> Announcer::send_garp(int ifindex, const MacAddress& src_mac,
                                                       boost::asio::ip::address_v4 vip) {
     const GarpFrame frame = build_garp(src_mac, vip);
     auto r = send(ifindex, kBroadcast, frame);
@@ -167,7 +167,7 @@ std::expected<void, std::string> Announcer::send_garp(int ifindex, const Mac& sr
     return {};
 }
 
-std::expected<void, std::string> Announcer::send_unsolicited_na(int ifindex, const Mac& mac,
+std::expected<void, std::string> Announcer::send_unsolicited_na(int ifindex, const MacAddress& mac,
                                                                 boost::asio::ip::address_v6 vip,
                                                                 bool router) {
     const NaFrame frame = build_unsolicited_na(mac, vip, router);

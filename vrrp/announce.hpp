@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace vigil::vrrp {
+#include "mac.hpp"
 
-using Mac = std::array<std::uint8_t, 6>;
+namespace vigil::vrrp {
 
 inline constexpr std::size_t kGarpFrameSize = 14 + 28;         // Ethernet + ARP
 inline constexpr std::size_t kNaFrameSize = 14 + 40 + 24 + 8;  // Ethernet + IPv6 + NA + option
@@ -20,11 +20,11 @@ using GarpFrame = std::array<std::uint8_t, kGarpFrameSize>;
 using NaFrame = std::array<std::uint8_t, kNaFrameSize>;
 
 // Broadcast ARP request "who-has VIP tell VIP" from mac (target hardware address all ones).
-GarpFrame build_garp(const Mac& mac, boost::asio::ip::address_v4 vip);
+GarpFrame build_garp(const MacAddress& mac, boost::asio::ip::address_v4 vip);
 
 // Unsolicited NA for vip from vip to ff02::1 (33:33:00:00:00:01), hop limit 255, override set,
 // solicited clear, router flag as given, target link-layer address option = mac.
-NaFrame build_unsolicited_na(const Mac& mac, boost::asio::ip::address_v6 vip, bool router);
+NaFrame build_unsolicited_na(const MacAddress& mac, boost::asio::ip::address_v6 vip, bool router);
 
 // Internet checksum of the ICMPv6 message with the IPv6 pseudo-header.
 std::uint16_t icmp6_checksum(const std::array<std::uint8_t, 16>& src,
@@ -51,9 +51,9 @@ class Announcer {
     Announcer& operator=(const Announcer&) = delete;
     ~Announcer();
 
-    std::expected<void, std::string> send_garp(int ifindex, const Mac& src_mac,
+    std::expected<void, std::string> send_garp(int ifindex, const MacAddress& src_mac,
                                                boost::asio::ip::address_v4 vip);
-    std::expected<void, std::string> send_unsolicited_na(int ifindex, const Mac& mac,
+    std::expected<void, std::string> send_unsolicited_na(int ifindex, const MacAddress& mac,
                                                          boost::asio::ip::address_v6 vip,
                                                          bool router = false);
 
@@ -61,7 +61,7 @@ class Announcer {
 
   private:
     explicit Announcer(int fd) : fd_(fd) {}
-    std::expected<void, std::string> send(int ifindex, const Mac& dst,
+    std::expected<void, std::string> send(int ifindex, const MacAddress& dst,
                                           std::span<const std::uint8_t> frame);
     int fd_ = -1;
     AnnounceCounters counters_;

@@ -46,7 +46,7 @@ struct Vmac {
     std::string name;
     int ifindex = 0;
     std::string base;
-    Mac mac{};
+    MacAddress mac{};
     bool ipv6 = false;
     std::optional<Address> mirrored;  // IPv6: the base's link-local, copied onto the vmac
     bool ipvlan = false;              // use_ipvlan: shares the base's MAC, has its own address
@@ -95,7 +95,7 @@ class SysctlOverride {
 struct GarpLane {
     struct Pending {
         int ifindex;
-        Mac mac;
+        MacAddress mac;
         Address vip;
     };
     Duration gap{0};
@@ -251,14 +251,14 @@ struct Engine::Impl final : InstanceIo {
         if (!addresses || ifindex == 0) return std::unexpected("no interface");
         return addresses->remove_address(ifindex, v);
     }
-    std::expected<void, std::string> add_route(const VirtualRoute& r, int ifindex) override {
+    std::expected<void, std::string> add_route(int ifindex, const VirtualRoute& r) override {
         if (!addresses) return std::unexpected("no netlink");
-        return addresses->add_route(r, ifindex,
+        return addresses->add_route(ifindex, r,
                                     [this](const std::string& n) { return ifindex_of(n); });
     }
-    std::expected<void, std::string> remove_route(const VirtualRoute& r, int ifindex) override {
+    std::expected<void, std::string> remove_route(int ifindex, const VirtualRoute& r) override {
         if (!addresses) return std::unexpected("no netlink");
-        return addresses->remove_route(r, ifindex,
+        return addresses->remove_route(ifindex, r,
                                        [this](const std::string& n) { return ifindex_of(n); });
     }
     std::expected<void, std::string> add_rule(const VirtualRule& r) override {
@@ -616,7 +616,8 @@ struct Engine::Impl final : InstanceIo {
 
     // A private macvlan with keepalived's sysctls (see ensure_vmac).
     std::optional<Vmac> create_macvlan(const std::string& who, const std::string& name,
-                                       const LinkMonitor::Link& base, const Mac& mac, bool ipv6) {
+                                       const LinkMonitor::Link& base, const MacAddress& mac,
+                                       bool ipv6) {
         Vmac v;
         v.name = name;
         v.mac = mac;

@@ -253,7 +253,7 @@ void Instance::update(const InstanceConfig& next) {
             if (auto x = world_.remove_rule(r); !x) error("rule_remove_failed");
     for (const auto& r : old.routes)
         if (!contains(config_.routes, r))
-            if (auto x = world_.remove_route(r, route_ifindex(r)); !x) error("route_remove_failed");
+            if (auto x = world_.remove_route(route_ifindex(r), r); !x) error("route_remove_failed");
     bool added = false;
     for (const auto* list : {&old.vips, &old.excluded_vips})
         for (const auto& v : *list)
@@ -266,7 +266,7 @@ void Instance::update(const InstanceConfig& next) {
             }
     for (const auto& r : config_.routes)
         if (!contains(old.routes, r))
-            if (auto x = world_.add_route(r, route_ifindex(r)); !x) error("route_add_failed");
+            if (auto x = world_.add_route(route_ifindex(r), r); !x) error("route_add_failed");
     for (const auto& r : config_.rules)
         if (!contains(old.rules, r))
             if (auto x = world_.add_rule(r); !x) error("rule_add_failed");
@@ -448,7 +448,7 @@ void Instance::add_vips() {
     for (const auto* list : {&config_.vips, &config_.excluded_vips})
         for (const auto& v : *list) add_vip(v);
     for (const auto& r : config_.routes)
-        if (auto x = world_.add_route(r, route_ifindex(r)); !x) error("route_add_failed");
+        if (auto x = world_.add_route(route_ifindex(r), r); !x) error("route_add_failed");
     for (const auto& r : config_.rules)
         if (auto x = world_.add_rule(r); !x) error("rule_add_failed");
     vips_installed_ = true;
@@ -458,7 +458,7 @@ void Instance::remove_vips() {
     for (const auto& r : config_.rules)
         if (auto x = world_.remove_rule(r); !x) error("rule_remove_failed");
     for (const auto& r : config_.routes)
-        if (auto x = world_.remove_route(r, route_ifindex(r)); !x) error("route_remove_failed");
+        if (auto x = world_.remove_route(route_ifindex(r), r); !x) error("route_remove_failed");
     for (const auto* list : {&config_.vips, &config_.excluded_vips})
         for (const auto& v : *list) remove_vip(v);
     vips_installed_ = false;

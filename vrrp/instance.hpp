@@ -11,6 +11,7 @@
 #include <string>
 
 #include "fsm.hpp"
+#include "mac.hpp"
 #include "packet.hpp"
 #include "socket.hpp"
 #include "sync_group.hpp"
@@ -20,8 +21,6 @@
 #include "vigil/vrrp/engine.hpp"
 
 namespace vigil::vrrp {
-
-using MacAddress = std::array<std::uint8_t, 6>;
 
 // The side effects an instance needs. The engine implements it with the real kernel.
 class InstanceIo {
@@ -33,8 +32,8 @@ class InstanceIo {
                                                          const Address& dst) = 0;
     virtual std::expected<void, std::string> add_address(int ifindex, const VirtualAddress&) = 0;
     virtual std::expected<void, std::string> remove_address(int ifindex, const VirtualAddress&) = 0;
-    virtual std::expected<void, std::string> add_route(const VirtualRoute&, int ifindex) = 0;
-    virtual std::expected<void, std::string> remove_route(const VirtualRoute&, int ifindex) = 0;
+    virtual std::expected<void, std::string> add_route(int ifindex, const VirtualRoute&) = 0;
+    virtual std::expected<void, std::string> remove_route(int ifindex, const VirtualRoute&) = 0;
     virtual std::expected<void, std::string> add_rule(const VirtualRule&) = 0;
     virtual std::expected<void, std::string> remove_rule(const VirtualRule&) = 0;
     virtual std::expected<void, std::string> announce(int ifindex, const MacAddress& mac,

@@ -207,7 +207,7 @@ std::expected<NlMsg, std::string> route_request(const VirtualRoute& route, int i
     return msg;
 }
 
-std::expected<void, std::string> AddressManager::add_route(const VirtualRoute& route, int ifindex,
+std::expected<void, std::string> AddressManager::add_route(int ifindex, const VirtualRoute& route,
                                                            const IfindexOf& ifindex_of) {
     auto msg = route_request(route, ifindex, ifindex_of, true);
     if (!msg) {
@@ -228,8 +228,8 @@ std::expected<void, std::string> AddressManager::add_route(const VirtualRoute& r
     return {};
 }
 
-std::expected<void, std::string> AddressManager::remove_route(const VirtualRoute& route,
-                                                              int ifindex,
+std::expected<void, std::string> AddressManager::remove_route(int ifindex,
+                                                              const VirtualRoute& route,
                                                               const IfindexOf& ifindex_of) {
     auto msg = route_request(route, ifindex, ifindex_of, false);
     if (!msg) {

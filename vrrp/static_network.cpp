@@ -36,14 +36,14 @@ std::vector<std::string> StaticNetwork::apply(const StaticConfig& next) {
     for (const auto& r : installed_.rules)
         if (!contains(next.rules, r) && !ok(io_.remove_rule(r))) now.rules.push_back(r);
     for (const auto& r : installed_.routes)
-        if (!contains(next.routes, r) && !ok(io_.remove_route(r, ifindex(r.dev))))
+        if (!contains(next.routes, r) && !ok(io_.remove_route(ifindex(r.dev), r)))
             now.routes.push_back(r);
     for (const auto& a : installed_.addresses)
         if (!contains(next.addresses, a) && !address(a, false)) now.addresses.push_back(a);
     for (const auto& a : next.addresses)
         if (contains(installed_.addresses, a) || address(a, true)) now.addresses.push_back(a);
     for (const auto& r : next.routes)
-        if (contains(installed_.routes, r) || ok(io_.add_route(r, ifindex(r.dev))))
+        if (contains(installed_.routes, r) || ok(io_.add_route(ifindex(r.dev), r)))
             now.routes.push_back(r);
     for (const auto& r : next.rules)
         if (contains(installed_.rules, r) || ok(io_.add_rule(r))) now.rules.push_back(r);

@@ -14,8 +14,8 @@
 
 namespace vigil::vrrp {
 
-Mac virtual_mac(std::uint8_t vrid, bool ipv6) {
-    return Mac{0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(ipv6 ? 0x02 : 0x01), vrid};
+MacAddress virtual_mac(std::uint8_t vrid, bool ipv6) {
+    return MacAddress{0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(ipv6 ? 0x02 : 0x01), vrid};
 }
 
 std::string default_vmac_name(std::uint8_t vrid) {

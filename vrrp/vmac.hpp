@@ -14,7 +14,7 @@ struct rtnl_link;
 namespace vigil::vrrp {
 
 // RFC 5798 virtual router MAC: 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6.
-Mac virtual_mac(std::uint8_t vrid, bool ipv6);
+MacAddress virtual_mac(std::uint8_t vrid, bool ipv6);
 
 // keepalived's default name for an instance's macvlan: "vrrp.VRID".
 std::string default_vmac_name(std::uint8_t vrid);
@@ -27,7 +27,7 @@ std::string addr_vmac_name(const InstanceConfig& c, bool ipv6);
 struct VmacSpec {
     std::string name;  // at most 15 bytes
     int base_ifindex = 0;
-    Mac mac{};
+    MacAddress mac{};
     bool up = true;
 };
 

@@ -31,11 +31,11 @@ struct FakeWorld : InstanceIo {
         calls.push_back("del " + v.address.to_string());
         return {};
     }
-    std::expected<void, std::string> add_route(const VirtualRoute& r, int) override {
+    std::expected<void, std::string> add_route(int, const VirtualRoute& r) override {
         calls.push_back("add route " + r.destination.to_string());
         return {};
     }
-    std::expected<void, std::string> remove_route(const VirtualRoute& r, int) override {
+    std::expected<void, std::string> remove_route(int, const VirtualRoute& r) override {
         calls.push_back("del route " + r.destination.to_string());
         return {};
     }

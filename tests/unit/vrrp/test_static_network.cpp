@@ -30,10 +30,10 @@ struct World : InstanceIo {
     std::expected<void, std::string> remove_address(int, const VirtualAddress& v) override {
         return result("del " + v.address.to_string());
     }
-    std::expected<void, std::string> add_route(const VirtualRoute& r, int) override {
+    std::expected<void, std::string> add_route(int, const VirtualRoute& r) override {
         return result("add route " + r.destination.to_string());
     }
-    std::expected<void, std::string> remove_route(const VirtualRoute& r, int) override {
+    std::expected<void, std::string> remove_route(int, const VirtualRoute& r) override {
         return result("del route " + r.destination.to_string());
     }
     std::expected<void, std::string> add_rule(const VirtualRule& r) override {

@@ -140,41 +140,41 @@ TEST_F(Addresses, RoutesViaGatewayBlackholeTableAndV6) {
     VirtualRoute via = vroute("10.9.0.0", 16);
     via.gateway = make_address("10.1.2.254");
     via.metric = 50;
-    ASSERT_TRUE(mgr_->add_route(via, ifindex_));
+    ASSERT_TRUE(mgr_->add_route(ifindex_, via));
     EXPECT_EQ(sh("ip route show 10.9.0.0/16"),
               "10.9.0.0/16 via 10.1.2.254 dev d0 proto keepalived metric 50 \n");
 
     VirtualRoute hole = vroute("10.8.0.0", 16);
     hole.type = VirtualRoute::Type::blackhole;
     hole.table = 100;
-    ASSERT_TRUE(mgr_->add_route(hole, 0));
+    ASSERT_TRUE(mgr_->add_route(0, hole));
     EXPECT_EQ(sh("ip route show table 100"), "blackhole 10.8.0.0/16 proto keepalived \n");
 
     VirtualRoute link = vroute("172.16.5.0", 24);
     link.source = make_address("10.1.2.1");
-    ASSERT_TRUE(mgr_->add_route(link, ifindex_));
+    ASSERT_TRUE(mgr_->add_route(ifindex_, link));
     EXPECT_EQ(sh("ip route show 172.16.5.0/24"),
               "172.16.5.0/24 dev d0 proto keepalived scope link src 10.1.2.1 \n");
 
     VirtualRoute v6 = vroute("2001:db8:99::", 48);
     v6.gateway = make_address("2001:db8::fe");
-    ASSERT_TRUE(mgr_->add_route(v6, ifindex_));
+    ASSERT_TRUE(mgr_->add_route(ifindex_, v6));
     std::string out6 = sh("ip -6 route show 2001:db8:99::/48");
     EXPECT_NE(out6.find("2001:db8:99::/48 via 2001:db8::fe dev d0 proto keepalived"),
               std::string::npos)
         << out6;
 
-    ASSERT_TRUE(mgr_->add_route(via, ifindex_)) << "adding twice is success";
+    ASSERT_TRUE(mgr_->add_route(ifindex_, via)) << "adding twice is success";
     EXPECT_EQ(mgr_->counters().routes_added, 4u);
     EXPECT_EQ(mgr_->counters().routes_already_present, 1u);
 
-    for (auto* r : {&via, &link, &v6}) ASSERT_TRUE(mgr_->remove_route(*r, ifindex_));
-    ASSERT_TRUE(mgr_->remove_route(hole, 0));
+    for (auto* r : {&via, &link, &v6}) ASSERT_TRUE(mgr_->remove_route(ifindex_, *r));
+    ASSERT_TRUE(mgr_->remove_route(0, hole));
     EXPECT_EQ(sh("ip route show 10.9.0.0/16"), "");
     EXPECT_EQ(sh("ip route show table 100"), "");
     EXPECT_EQ(sh("ip route show 172.16.5.0/24"), "");
     EXPECT_EQ(sh("ip -6 route show 2001:db8:99::/48"), "");
-    ASSERT_TRUE(mgr_->remove_route(via, ifindex_)) << "removing twice is success";
+    ASSERT_TRUE(mgr_->remove_route(ifindex_, via)) << "removing twice is success";
     EXPECT_EQ(mgr_->counters().routes_removed, 4u);
     EXPECT_EQ(mgr_->counters().routes_already_absent, 1u);
 }
@@ -257,7 +257,7 @@ TEST_F(Addresses, RouteOptionsMetricsTypesAndMultipath) {
     full.metrics.advmss = 1300;
     full.metrics.initcwnd = 10;
     full.metrics.rtt = 80;  // 10 ms
-    ASSERT_TRUE(mgr_->add_route(full, ifindex_)) << "full";
+    ASSERT_TRUE(mgr_->add_route(ifindex_, full)) << "full";
     EXPECT_EQ(sh("ip route show table 100"),
               "10.60.0.0/16 tos 0x10 via 10.1.2.254 dev d0 proto static metric 7 realms 3/4 mtu "
               "lock 1400 rtt 10ms advmss 1300 initcwnd 10 \n");
@@ -265,7 +265,7 @@ TEST_F(Addresses, RouteOptionsMetricsTypesAndMultipath) {
     VirtualRoute onlink = vroute("10.61.0.0", 16);
     onlink.gateway = make_address("192.0.2.1");  // not on the link: onlink makes it acceptable
     onlink.onlink = true;
-    ASSERT_TRUE(mgr_->add_route(onlink, ifindex_)) << "onlink";
+    ASSERT_TRUE(mgr_->add_route(ifindex_, onlink)) << "onlink";
     EXPECT_EQ(sh("ip route show 10.61.0.0/16"),
               "10.61.0.0/16 via 192.0.2.1 dev d0 proto keepalived onlink \n");
 
@@ -281,7 +281,7 @@ TEST_F(Addresses, RouteOptionsMetricsTypesAndMultipath) {
     auto ifindex_of = [](const std::string& n) {
         return static_cast<int>(if_nametoindex(n.c_str()));
     };
-    ASSERT_TRUE(mgr_->add_route(multi, 0, ifindex_of)) << "multipath";
+    ASSERT_TRUE(mgr_->add_route(0, multi, ifindex_of)) << "multipath";
     EXPECT_EQ(sh("ip route show table 101"),
               "10.62.0.0/16 proto keepalived \n\tnexthop via 10.1.2.10 dev d0 weight 1 \n\tnexthop "
               "via 10.1.2.11 dev d0 weight 3 \n");
@@ -290,7 +290,7 @@ TEST_F(Addresses, RouteOptionsMetricsTypesAndMultipath) {
     alt.gateway = make_address("10.1.2.20");
     alt.or_gateway = make_address("10.1.2.21");
     alt.table = 102;
-    ASSERT_TRUE(mgr_->add_route(alt, ifindex_)) << "or";
+    ASSERT_TRUE(mgr_->add_route(ifindex_, alt)) << "or";
     EXPECT_EQ(sh("ip route show table 102"),
               "10.63.0.0/16 proto keepalived \n\tnexthop via 10.1.2.20 dev d0 weight 1 \n\tnexthop "
               "via 10.1.2.21 dev d0 weight 1 \n");
@@ -302,7 +302,7 @@ TEST_F(Addresses, RouteOptionsMetricsTypesAndMultipath) {
     types[2].type = VirtualRoute::Type::throw_;
     for (auto& t : types) {
         t.table = 103;
-        ASSERT_TRUE(mgr_->add_route(t, 0));
+        ASSERT_TRUE(mgr_->add_route(0, t));
     }
     EXPECT_EQ(sh("ip route show table 103"),
               "unreachable 10.64.0.0/16 proto keepalived \nprohibit 10.65.0.0/16 proto keepalived "
@@ -312,23 +312,23 @@ TEST_F(Addresses, RouteOptionsMetricsTypesAndMultipath) {
     v6.gateway = make_address("2001:db8::fe");
     v6.pref = 1;  // high
     v6.metric = 5;
-    ASSERT_TRUE(mgr_->add_route(v6, ifindex_)) << "v6";
+    ASSERT_TRUE(mgr_->add_route(ifindex_, v6)) << "v6";
     EXPECT_EQ(sh("ip -6 route show 2001:db8:99::/48"),
               "2001:db8:99::/48 via 2001:db8::fe dev d0 proto keepalived metric 5 pref high\n");
 
     VirtualRoute appended = full;
     appended.gateway = make_address("10.1.2.253");
     appended.append = true;
-    ASSERT_TRUE(mgr_->add_route(appended, ifindex_)) << "append";
+    ASSERT_TRUE(mgr_->add_route(ifindex_, appended)) << "append";
     EXPECT_EQ(sh("ip route show table 100 | grep -c via"), "2\n");
 
-    ASSERT_TRUE(mgr_->remove_route(full, ifindex_));
-    ASSERT_TRUE(mgr_->remove_route(appended, ifindex_));
-    ASSERT_TRUE(mgr_->remove_route(onlink, ifindex_));
-    ASSERT_TRUE(mgr_->remove_route(multi, 0, ifindex_of));
-    ASSERT_TRUE(mgr_->remove_route(alt, ifindex_));
-    for (auto& t : types) ASSERT_TRUE(mgr_->remove_route(t, 0));
-    ASSERT_TRUE(mgr_->remove_route(v6, ifindex_));
+    ASSERT_TRUE(mgr_->remove_route(ifindex_, full));
+    ASSERT_TRUE(mgr_->remove_route(ifindex_, appended));
+    ASSERT_TRUE(mgr_->remove_route(ifindex_, onlink));
+    ASSERT_TRUE(mgr_->remove_route(0, multi, ifindex_of));
+    ASSERT_TRUE(mgr_->remove_route(ifindex_, alt));
+    for (auto& t : types) ASSERT_TRUE(mgr_->remove_route(0, t));
+    ASSERT_TRUE(mgr_->remove_route(ifindex_, v6));
     for (const char* t : {"100", "101", "102", "103"})
         EXPECT_EQ(sh(std::string("ip route show table ") + t), "") << t;
     EXPECT_EQ(sh("ip route show 10.61.0.0/16"), "");

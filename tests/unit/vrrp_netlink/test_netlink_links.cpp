@@ -42,7 +42,7 @@ TEST_F(Links, DumpAtStartGivesMacStateAndAddresses) {
     auto va = mon.find("va");
     ASSERT_TRUE(va);
     EXPECT_EQ(va->index, static_cast<int>(if_nametoindex("va")));
-    EXPECT_EQ(va->mac, (Mac{0x02, 0, 0, 0, 0, 0x0a}));
+    EXPECT_EQ(va->mac, (MacAddress{0x02, 0, 0, 0, 0, 0x0a}));
     ASSERT_TRUE(va->primary_v4);
     EXPECT_EQ(va->primary_v4->to_string(), "10.0.0.1");  // 10.0.0.2 is secondary
     ASSERT_TRUE(run_until(io, [&] { return mon.find("va") && mon.find("va")->up; }));
@@ -124,8 +124,8 @@ TEST_F(Links, BurstOfChangesAllSeen) {
 }
 
 TEST(Vmac, MacAndName) {
-    EXPECT_EQ(virtual_mac(7, false), (Mac{0, 0, 0x5e, 0, 1, 7}));
-    EXPECT_EQ(virtual_mac(255, true), (Mac{0, 0, 0x5e, 0, 2, 255}));
+    EXPECT_EQ(virtual_mac(7, false), (MacAddress{0, 0, 0x5e, 0, 1, 7}));
+    EXPECT_EQ(virtual_mac(255, true), (MacAddress{0, 0, 0x5e, 0, 2, 255}));
     EXPECT_EQ(default_vmac_name(51), "vrrp.51");
     VmacSpec bad;
     bad.name = "a-name-much-too-long";
