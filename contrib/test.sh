@@ -21,25 +21,60 @@ tally() {
   passed=$((passed + t - f)) failed=$((failed + f))
 }
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+bglog=$(mktemp)
+bg=
+# The background builds run in their own process group, ended with this script.
+trap '[ -n "$bg" ] && kill -- -"$bg" 2>/dev/null; rm -f "$log" "$bglog"' EXIT
+fuzz=0
+ls tests/fuzz/*_fuzz.cpp >/dev/null 2>&1 && fuzz=1
 
-step "build (RelWithDebInfo)"
-contrib/build.sh "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_WERROR=ON
+# Three trees, each compiling only what it runs: an optimised one without the unit-test
+# executables (integration, corpus, packaging and bench tests; no debug info, nothing reads it),
+# one under ASan+UBSan (unit and corpus tests) and the libFuzzer targets.
+step "build (optimised, for the integration tests)"
+contrib/build.sh "$top/build-int" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+  -DVIGIL_WERROR=ON -DVIGIL_UNIT_TESTS=OFF
 
-step "tests: unit, corpus, integration"
-if ! (cd build && ctest --output-on-failure --timeout 600 -j2) | tee "$log"; then fail=1; fi
+# The integration tests mostly wait on timers and peers: the other two trees build meanwhile at
+# the lowest CPU and I/O priority, so the tests' processes still run the moment they wake.
+step "build (ASan + UBSan, fuzz targets) in the background"
+set -m
+(
+  set -e
+  nice -n 19 ionice -c 3 contrib/build.sh "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVIGIL_WERROR=ON \
+    -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
+  if [ "$fuzz" -eq 1 ]; then
+    CXX=clang++-19 nice -n 19 ionice -c 3 contrib/build.sh "$top/build-fuzz" -DVIGIL_WERROR=ON \
+      -DVIGIL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  fi
+) >"$bglog" 2>&1 &
+bg=$!
+set +m
+
+step "tests: integration, corpus, packaging, bench smoke"
+if ! (cd build-int && ctest --output-on-failure --timeout 600 -j2 -LE unit) | tee "$log"; then fail=1; fi
 tally "$log"
 
-step "build (ASan + UBSan)"
-contrib/build.sh "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVIGIL_WERROR=ON -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
+step "waiting for the ASan + UBSan and fuzz builds"
+if wait "$bg"; then
+  bg=
+  tail -3 "$bglog"
+else
+  bg=
+  cat "$bglog"
+  echo "build (ASan + UBSan or fuzz) FAILED"
+  echo
+  echo "vigil: $passed passed, $((failed + 1)) failed"
+  exit 1
+fi
+
 step "tests under ASan + UBSan: unit and corpus"
 if ! (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure --timeout 600 -LE integration -j2) | tee "$log"; then fail=1; fi
+   ctest --output-on-failure --timeout 600 -L 'unit|corpus' -j2) | tee "$log"; then fail=1; fi
 tally "$log"
 
-if ls tests/fuzz/*_fuzz.cpp >/dev/null 2>&1; then
+if [ "$fuzz" -eq 1 ]; then
   step "fuzz targets (clang-19 libFuzzer), ${VIGIL_FUZZ_SECONDS:-20} s each"
-  CXX=clang++-19 contrib/build.sh "$top/build-fuzz" -DVIGIL_WERROR=ON -DVIGIL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
   for f in build-fuzz/tests/fuzz/*_fuzz; do
     name=$(basename "$f")
     seeds="tests/fuzz/seeds/${name%_fuzz}"
