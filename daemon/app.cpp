@@ -224,17 +224,16 @@ struct App::Impl {
     void group_transition(const std::string& name) {
         const auto* g = sync_group(name);
         if (!g || !vrrp) return;
-        const auto st = vrrp->status();
+        // One lookup per member: a start of n grouped instances is O(n * members), not O(n^2).
         std::optional<std::string> common;
         for (const auto& member : g->instances) {
-            for (const auto& is : st.instances) {
-                if (is.name != member) continue;
-                const std::string s = upper(vrrp::to_string(is.state));
-                if (!common)
-                    common = s;
-                else if (*common != s)
-                    return;
-            }
+            const auto is = vrrp->state_of(member);
+            if (!is) continue;
+            const std::string s = upper(vrrp::to_string(is->state));
+            if (!common)
+                common = s;
+            else if (*common != s)
+                return;
         }
         if (!common || group_state[name] == *common) return;
         group_state[name] = *common;
@@ -250,11 +249,8 @@ struct App::Impl {
         vrrp::Hooks h;
         h.on_transition = [this](const vrrp::TransitionEvent& e) { on_transition(e); };
         h.on_master_rx_lower_priority = [this](const std::string& name) {
-            if (vrrp)
-                for (const auto& i : vrrp->status().instances)
-                    if (i.name == name)
-                        fifos.write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI",
-                                                             i.effective_priority));
+            if (const auto is = vrrp ? vrrp->state_of(name) : std::nullopt)
+                fifos.write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI", is->priority));
             if (const auto* cfg = instance(name); cfg && !cfg->notify.master_rx_lower_pri.empty())
                 notify_command(notify_key(name), cfg->notify.master_rx_lower_pri.argv,
                                cfg->notify.master_rx_lower_pri.user,

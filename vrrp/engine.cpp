@@ -1156,6 +1156,12 @@ void Engine::set_bfd_state(const std::string& session, bool up) {
     if (!d.stopped) d.recompute_all();
 }
 
+std::optional<Engine::InstanceState> Engine::state_of(const std::string& name) const {
+    const auto it = impl_->instances.find(name);
+    if (it == impl_->instances.end()) return std::nullopt;
+    return InstanceState{it->second->state(), it->second->effective_priority()};
+}
+
 Status Engine::status() const {
     const auto& d = *impl_;
     Status s;

@@ -120,6 +120,7 @@ class Instance {
 
     const InstanceConfig& config() const { return config_; }
     State state() const { return fsm_.state; }
+    int effective_priority() const { return priority_.effective; }
     bool own_fault() const { return own_fault_; }
     SocketKey socket_key() const;
     InstanceStatus status() const;

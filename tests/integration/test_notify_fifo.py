@@ -12,6 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from netns import BUILD_DIR  # noqa: E402
 from vrrp_rig import RigTest, global_conf, instance_conf, master_down, wait_until  # noqa: E402
 
 VIP = "10.99.0.10"
@@ -122,6 +123,20 @@ class NotifyFifo(RigTest):
         self.assertIsNotNone(rd.wait_for('INSTANCE "VI_1" STOP 100', 2), rd.lines)
         self.assertEqual(rd.lines[2:], ['INSTANCE "VI_1" STOP 100'])
         self.assertTrue(os.path.exists(fifo), "a FIFO the daemon did not create must stay")
+
+    def test_master_hearing_a_lower_priority_writes_its_own(self):
+        fifo = self.mkfifo("rx.fifo")
+        rd = self.reader(fifo)
+        r2 = self.rig.add_host("r2", ["10.99.0.2/24"])
+        self.start(self.r1, "n1", fifo_globals(f"    notify_fifo {fifo}\n") +
+                   instance_conf(priority=100, version=3, advert=ADVERT))
+        self.assertIsNotNone(rd.wait_for('INSTANCE "VI_1" MASTER 100', 5), rd.lines)
+        self.assertFalse(any("MASTER_RX_LOWER_PRI" in l for l in rd.lines), rd.lines)
+        # Three adverts of priority 50 from another router, 0.1 s apart.
+        tool = os.path.join(BUILD_DIR, "tests", "unit", "vrrp", "vrrp_wire_tool")
+        r2.run(tool, "send", "eth0", "3", "51", "50", "10", "3", VIP)
+        self.assertIsNotNone(rd.wait_for('INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100', 3), rd.lines)
+        self.assertNotIn('INSTANCE "VI_1" BACKUP 100', rd.lines[1:], "it stays master")
 
     def test_sync_group_lines(self):
         fifo = self.mkfifo("vrrp.fifo")

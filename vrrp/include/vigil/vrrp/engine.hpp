@@ -110,6 +110,13 @@ class Engine {
     void set_bfd_state(const std::string& session, bool up);
 
     Status status() const;
+    // One instance's state and effective priority without building the whole status;
+    // nullopt: no such instance.
+    struct InstanceState {
+        State state;
+        int priority;
+    };
+    std::optional<InstanceState> state_of(const std::string& name) const;
 
   private:
     struct Impl;
