@@ -1,7 +1,5 @@
 #include "vigil/ipvs/nftables.hpp"
 
-#include <nftables/libnftables.h>
-
 #include <fmt/format.h>
 
 #include <fstream>
@@ -9,11 +7,7 @@
 
 namespace vigil::ipvs {
 
-void Nftables::CtxDeleter::operator()(nft_ctx* ctx) const {
-    nft_ctx_free(ctx);
-}
-
-Nftables::Nftables(NftablesOptions options, std::unique_ptr<nft_ctx, CtxDeleter> ctx)
+Nftables::Nftables(NftablesOptions options, NftContext ctx)
     : options_(std::move(options)), ctx_(std::move(ctx)) {}
 
 Nftables::~Nftables() = default;
@@ -21,23 +15,13 @@ Nftables::~Nftables() = default;
 Result<std::unique_ptr<Nftables>> Nftables::open(NftablesOptions options) {
     if (!valid_table_name(options.table))
         return fail(fmt::format("invalid nftables table name '{}'", options.table));
-    std::unique_ptr<nft_ctx, CtxDeleter> ctx(nft_ctx_new(NFT_CTX_DEFAULT));
-    if (!ctx) return fail("nftables: cannot create a context");
-    // Errors and listings land in buffers, not on the daemon's stderr.
-    if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
-        return fail("nftables: cannot buffer output");
-    nft_ctx_set_dry_run(ctx.get(), options.dry_run);
-    return std::unique_ptr<Nftables>(new Nftables(std::move(options), std::move(ctx)));
+    auto ctx = NftContext::open(options.dry_run);
+    if (!ctx) return fail(std::move(ctx.error()));
+    return std::unique_ptr<Nftables>(new Nftables(std::move(options), std::move(*ctx)));
 }
 
 Result<void> Nftables::run(const std::string& commands) {
-    const int rc = nft_run_cmd_from_buffer(ctx_.get(), commands.c_str());
-    std::string err = nft_ctx_get_error_buffer(ctx_.get());
-    nft_ctx_get_output_buffer(ctx_.get());  // drain
-    if (rc != 0) {
-        while (!err.empty() && err.back() == '\n') err.pop_back();
-        return fail(fmt::format("nftables: {}", err.empty() ? "command failed" : err));
-    }
+    if (auto r = ctx_.run(commands); !r) return fail(std::move(r.error()));
     return {};
 }
 
@@ -84,11 +68,7 @@ Result<void> Nftables::apply(const Table& desired) {
 Result<Table> Nftables::read() {
     if (options_.dry_run) return present_ ? applied_ : Table{};
     // The table is Vigil's alone: its presence says whether the last applied table is live.
-    const int rc = nft_run_cmd_from_buffer(
-        ctx_.get(), fmt::format("list table inet {}", options_.table).c_str());
-    nft_ctx_get_output_buffer(ctx_.get());
-    nft_ctx_get_error_buffer(ctx_.get());
-    if (rc != 0) return Table{};
+    if (!ctx_.run(fmt::format("list table inet {}", options_.table))) return Table{};
     return present_ ? applied_ : Table{};
 }
 

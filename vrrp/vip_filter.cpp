@@ -1,7 +1,6 @@
 #include "vip_filter.hpp"
 
 #include <fmt/format.h>
-#include <nftables/libnftables.h>
 
 #include <algorithm>
 #include <cctype>
@@ -50,41 +49,26 @@ std::string render_filter_delete(const std::string& t) {
     return fmt::format("delete table inet {}\n", t);
 }
 
-void VipFilter::CtxDeleter::operator()(nft_ctx* ctx) const {
-    nft_ctx_free(ctx);
-}
-
-VipFilter::VipFilter(std::string table, std::unique_ptr<nft_ctx, CtxDeleter> ctx)
+VipFilter::VipFilter(std::string table, NftContext ctx)
     : table_(std::move(table)), ctx_(std::move(ctx)) {}
 
 std::expected<std::unique_ptr<VipFilter>, std::string> VipFilter::open(std::string table) {
     if (!valid_filter_table_name(table))
         return std::unexpected(fmt::format("invalid nftables table name '{}'", table));
-    std::unique_ptr<nft_ctx, CtxDeleter> ctx(nft_ctx_new(NFT_CTX_DEFAULT));
-    if (!ctx) return std::unexpected(std::string("nftables: cannot create a context"));
-    if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
-        return std::unexpected(std::string("nftables: cannot buffer output"));
-    std::unique_ptr<VipFilter> f(new VipFilter(std::move(table), std::move(ctx)));
-    if (auto r = f->run(render_filter_table(f->table_)); !r) return std::unexpected(r.error());
+    auto ctx = NftContext::open();
+    if (!ctx) return std::unexpected(std::move(ctx.error()));
+    std::unique_ptr<VipFilter> f(new VipFilter(std::move(table), std::move(*ctx)));
+    if (auto r = f->ctx_.run(render_filter_table(f->table_)); !r) return std::unexpected(r.error());
     return f;
 }
 
 VipFilter::~VipFilter() {
-    (void)run(render_filter_delete(table_));
-}
-
-std::expected<void, std::string> VipFilter::run(const std::string& commands) {
-    const int rc = nft_run_cmd_from_buffer(ctx_.get(), commands.c_str());
-    std::string err = nft_ctx_get_error_buffer(ctx_.get());
-    nft_ctx_get_output_buffer(ctx_.get());  // drain
-    if (rc == 0) return {};
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    return std::unexpected(fmt::format("nftables: {}", err.empty() ? "command failed" : err));
+    (void)ctx_.run(render_filter_delete(table_));
 }
 
 std::expected<void, std::string> VipFilter::block(const Address& vip) {
     if (blocked_[vip]++ > 0) return {};
-    auto r = run(render_filter_element(table_, vip, true));
+    auto r = ctx_.run(render_filter_element(table_, vip, true));
     if (!r) blocked_.erase(vip);
     return r;
 }
@@ -94,7 +78,7 @@ std::expected<void, std::string> VipFilter::unblock(const Address& vip) {
     if (it == blocked_.end()) return {};
     if (--it->second > 0) return {};
     blocked_.erase(it);
-    return run(render_filter_element(table_, vip, false));
+    return ctx_.run(render_filter_element(table_, vip, false));
 }
 
 }  // namespace vigil::vrrp

@@ -10,9 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "vigil/common/nft_context.hpp"
 #include "vigil/vrrp/config.hpp"
-
-struct nft_ctx;
 
 namespace vigil::vrrp {
 
@@ -36,14 +35,10 @@ class VipFilter {
     const std::string& table() const { return table_; }
 
   private:
-    struct CtxDeleter {
-        void operator()(nft_ctx* ctx) const;
-    };
-    VipFilter(std::string table, std::unique_ptr<nft_ctx, CtxDeleter> ctx);
-    std::expected<void, std::string> run(const std::string& commands);
+    VipFilter(std::string table, NftContext ctx);
 
     std::string table_;
-    std::unique_ptr<nft_ctx, CtxDeleter> ctx_;
+    NftContext ctx_;
     std::map<Address, unsigned> blocked_;
 };
 

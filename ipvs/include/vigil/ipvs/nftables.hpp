@@ -27,9 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "vigil/common/nft_context.hpp"
 #include "vigil/ipvs/dataplane.hpp"
-
-struct nft_ctx;
 
 namespace vigil::ipvs {
 
@@ -104,13 +103,10 @@ class Nftables final : public DataPlane {
     const NftablesOptions& options() const { return options_; }
 
   private:
-    struct CtxDeleter {
-        void operator()(nft_ctx* ctx) const;
-    };
-    Nftables(NftablesOptions options, std::unique_ptr<nft_ctx, CtxDeleter> ctx);
+    Nftables(NftablesOptions options, NftContext ctx);
 
     NftablesOptions options_;
-    std::unique_ptr<nft_ctx, CtxDeleter> ctx_;
+    NftContext ctx_;
     Table applied_;
     bool present_ = false;
     std::string last_text_;
