@@ -110,12 +110,6 @@ std::string http_ok(std::string_view body) {
            std::string(body);
 }
 
-Md5Digest md5(std::string_view s) {
-    Md5 m;
-    m.update(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
-    return m.finish();
-}
-
 std::size_t open_fds() {
     std::size_t n = 0;
     for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
