@@ -13,6 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from netns import VIGILD  # noqa: E402
 from vrrp_rig import RigTest, global_conf, holder, instance_conf, master_down, wait_until  # noqa
 
 VIP = "10.99.0.10"
@@ -168,8 +169,10 @@ class BfdWithKeepalived(RigTest):
         mine = s["local_discriminator"]
         n = 2000
         # Each would take the session Down if it were accepted (state Down, our discriminator).
-        flood = FLOOD.replace("@MINE@", str(mine)).replace("@N@", str(n))
-        r = self.r2.run("python3", "-c", flood, timeout=60)
+        status = [VIGILD, "--status", "--json", "--status-socket", os.path.join(vg.dir, "sock")]
+        flood = (FLOOD.replace("@MINE@", str(mine)).replace("@N@", str(n))
+                 .replace("@STATUS@", repr(status)))
+        r = self.r2.run("python3", "-c", flood, timeout=120)
         self.assertIn("sent", r.stdout)
         time.sleep(0.5)
         after = session(vg, "B")
@@ -182,29 +185,42 @@ class BfdWithKeepalived(RigTest):
         print(f"{5 * n} malformed packets: session unchanged, drops {after['drops']}")
 
 
-# From the neighbour's address (another port than keepalived's): 5 kinds x N packets.
+# From the neighbour's address (another port than keepalived's): 5 kinds x N packets, in
+# batches the receive buffer holds; each batch waits until the daemon has counted it, so a
+# busy host delays the flood rather than overflowing the socket.
 FLOOD = r"""
-import socket, struct, time
-mine, n = @MINE@, @N@
+import json, socket, struct, subprocess, time
+mine, n, status = @MINE@, @N@, @STATUS@
 def pkt(ver=1, state=1, mult=3, length=24, my=0x1234, your=mine):
     return struct.pack("!BBBBIIIII", (ver << 5), state << 6, mult, length, my, your,
                        1000000, 100000, 0)
+def counted():
+    r = subprocess.run(status, capture_output=True, text=True)
+    if r.returncode != 0:
+        return -1
+    return sum(json.loads(r.stdout).get("bfd", {}).get("drops", {}).values())
+def settle(want):
+    end = time.monotonic() + 10
+    while counted() < want and time.monotonic() < end:
+        time.sleep(0.02)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("10.99.0.2", 50001))
 dst = ("10.99.0.1", 3784)
-# Paced below what the receive buffer holds: every packet must reach the daemon to be counted.
-for i in range(n):
-    s.sendto(pkt(ver=2), dst)
-    s.sendto(pkt(length=20), dst)
-    s.sendto(pkt(mult=0), dst)
-    s.sendto(pkt(my=0), dst)
-    if i % 25 == 0:
-        time.sleep(0.002)
+batch, sent = 40, 0
+for start in range(0, n, batch):
+    for i in range(start, min(n, start + batch)):
+        s.sendto(pkt(ver=2), dst)
+        s.sendto(pkt(length=20), dst)
+        s.sendto(pkt(mult=0), dst)
+        s.sendto(pkt(my=0), dst)
+        sent += 4
+    settle(sent)
 s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 254)
-for i in range(n):
-    s.sendto(pkt(), dst)
-    if i % 100 == 0:
-        time.sleep(0.002)
+for start in range(0, n, 4 * batch):
+    for i in range(start, min(n, start + 4 * batch)):
+        s.sendto(pkt(), dst)
+        sent += 1
+    settle(sent)
 print("sent")
 """
 
