@@ -188,10 +188,9 @@ struct App::Impl {
 
     // ---- VRRP ---------------------------------------------------------------------------
 
+    // The engine holds the instances' configuration; running.vrrp keeps the rest.
     const vrrp::InstanceConfig* instance(const std::string& name) const {
-        for (const auto& i : running.vrrp.instances)
-            if (i.name == name) return &i;
-        return nullptr;
+        return vrrp ? vrrp->config_of(name) : nullptr;
     }
 
     const vrrp::SyncGroupConfig* sync_group(const std::string& name) const {
@@ -420,8 +419,11 @@ struct App::Impl {
         return "_" + stem;
     }
 
-    vrrp::Config vrrp_config(const config::Config& c) const {
+    // The instances move to the engine, which keeps the only copy of them.
+    vrrp::Config take_vrrp(config::Config& c) const {
+        auto instances = std::exchange(c.vrrp.instances, {});
         vrrp::Config v = c.vrrp;
+        v.instances = std::move(instances);
         v.nft_table += table_suffix();
         return v;
     }
@@ -498,7 +500,7 @@ struct App::Impl {
         fifos.configure(running.global, *scripts);
         if (want_vrrp() && has_vrrp(running)) {
             vrrp = std::make_unique<vrrp::Engine>(io, clock, vrrp_hooks());
-            if (auto r = vrrp->start(vrrp_config(running)); !r) {
+            if (auto r = vrrp->start(take_vrrp(running)); !r) {
                 log.error("VRRP: {}", r.error());
                 return false;
             }
@@ -601,10 +603,9 @@ struct App::Impl {
         if (want_vrrp()) {
             if (!vrrp && has_vrrp(running)) {
                 vrrp = std::make_unique<vrrp::Engine>(io, clock, vrrp_hooks());
-                if (auto e = vrrp->start(vrrp_config(running)); !e)
-                    log.error("VRRP: {}", e.error());
+                if (auto e = vrrp->start(take_vrrp(running)); !e) log.error("VRRP: {}", e.error());
             } else if (vrrp) {
-                if (auto e = vrrp->reload(vrrp_config(running)); !e)
+                if (auto e = vrrp->reload(take_vrrp(running)); !e)
                     log.error("VRRP reload: {}", e.error());
             }
         }
@@ -829,14 +830,10 @@ struct App::Impl {
         d.anon_kib = mem.anon_kib;
         if (vrrp) {
             auto st = vrrp->status();
-            // One lookup per instance, not one scan of the configuration each.
-            std::unordered_map<std::string_view, const vrrp::InstanceConfig*> configs;
-            configs.reserve(running.vrrp.instances.size());
-            for (const auto& c : running.vrrp.instances) configs.emplace(c.name, &c);
             for (auto& i : st.instances) {
                 InstanceView v;
-                if (auto it = configs.find(i.name); it != configs.end())
-                    for (const auto& a : it->second->vips) v.vips.push_back(a.address.to_string());
+                if (const auto* c = vrrp->config_of(i.name))
+                    for (const auto& a : c->vips) v.vips.push_back(a.address.to_string());
                 v.since_transition_s =
                     std::chrono::duration_cast<std::chrono::milliseconds>(now - i.last_transition)
                         .count() /
@@ -937,7 +934,11 @@ struct App::Impl {
         if (path.empty())
             path = derived_path(options.pid_file, dump_dir(), stats ? ".stats" : ".data");
         json j = status_json();
-        if (!stats) j["config"] = json::parse(config::to_json(running), nullptr, false);
+        if (!stats) {
+            config::Config c = running;
+            if (vrrp) c.vrrp.instances = vrrp->instance_configs();
+            j["config"] = json::parse(config::to_json(c), nullptr, false);
+        }
         std::ofstream out(path, std::ios::trunc);
         out << j.dump(2) << "\n";
         if (out)

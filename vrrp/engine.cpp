@@ -144,9 +144,10 @@ ScanNeeds scan_needs(const std::map<std::string, ProcessTracker>& ps) {
     return n;
 }
 
-Config without_instances(const Config& c) {
+// The rest of the configuration; the instances' own go to the instances.
+Config without_instances(Config&& c) {
     Config out;
-    out.sync_groups = c.sync_groups;
+    out.sync_groups = std::move(c.sync_groups);
     out.scripts = c.scripts;
     out.track_files = c.track_files;
     out.track_processes = c.track_processes;
@@ -180,7 +181,8 @@ struct Engine::Impl final : InstanceIo {
     std::optional<Announcer> announcer;
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets;
     std::map<SocketKey, std::map<std::uint8_t, std::string>> by_vrid;
-    std::map<std::string, std::unique_ptr<Instance>> instances;
+    std::map<std::string, std::unique_ptr<Instance>, std::less<>> instances;
+    std::vector<const Instance*> order;  // as in the configuration file
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
     std::map<std::string, FileTracker> files;
     std::map<std::string, ProcessTracker> processes;
@@ -805,8 +807,8 @@ struct Engine::Impl final : InstanceIo {
                 m.erase(it);
     }
 
-    Instance& create(const InstanceConfig& c) {
-        auto inst = std::make_unique<Instance>(timers, c, *this);
+    Instance& create(InstanceConfig&& c) {
+        auto inst = std::make_unique<Instance>(timers, std::move(c), *this);
         inst->on_transition([this](Instance& i, State f, State t) { on_transition(i, f, t); });
         inst->on_lower_priority([this](Instance& i) {
             if (hooks.on_master_rx_lower_priority)
@@ -817,9 +819,9 @@ struct Engine::Impl final : InstanceIo {
                 hooks.on_priority_change(i.config().name, i.state(), i.status().effective_priority);
         });
         // A held instance stays held across a restart by reload.
-        if (maintained.contains(c.name)) inst->set_maintenance(true);
+        if (maintained.contains(inst->config().name)) inst->set_maintenance(true);
         auto& ref = *inst;
-        instances[c.name] = std::move(inst);
+        instances[ref.config().name] = std::move(inst);
         return ref;
     }
 
@@ -1001,9 +1003,11 @@ Engine::Engine(boost::asio::io_context& io, Clock& clock, Hooks hooks)
 
 Engine::~Engine() = default;
 
-std::expected<void, std::string> Engine::start(const Config& config) {
+std::expected<void, std::string> Engine::start(Config config) {
     auto& d = *impl_;
-    d.config = without_instances(config);
+    auto instances = std::move(config.instances);
+    const auto startup_delay = config.startup_delay;
+    d.config = without_instances(std::move(config));
     d.links = std::make_unique<LinkMonitor>(d.io);
     if (auto r = d.links->start(); !r) return std::unexpected("link monitor: " + r.error());
     auto am = AddressManager::open();
@@ -1013,7 +1017,7 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     if (!rm) return std::unexpected("netlink: " + rm.error());
     d.rules.emplace(std::move(*rm));
     d.statics.emplace(d);
-    d.apply_statics(statics_of(config));
+    d.apply_statics(statics_of(d.config));
     auto an = Announcer::open();
     if (!an) return std::unexpected("announcer: " + an.error());
     d.announcer.emplace(std::move(*an));
@@ -1055,17 +1059,20 @@ std::expected<void, std::string> Engine::start(const Config& config) {
     d.sync_trackers();
     if (!d.files.empty()) d.poll_files();
     std::vector<Instance*> fresh;
-    for (const auto& c : config.instances) fresh.push_back(&d.create(c));
-    if (config.startup_delay > Duration{0}) {
+    for (auto& c : instances) {
+        fresh.push_back(&d.create(std::move(c)));
+        d.order.push_back(fresh.back());
+    }
+    if (startup_delay > Duration{0}) {
         d.starting = std::move(fresh);
-        d.startup.arm_after(config.startup_delay);
+        d.startup.arm_after(startup_delay);
     } else {
         d.start_instances(fresh);
     }
     return {};
 }
 
-std::expected<void, std::string> Engine::reload(const Config& config) {
+std::expected<void, std::string> Engine::reload(Config config) {
     auto& d = *impl_;
     std::vector<Instance*> fresh;
     std::map<std::string, const InstanceConfig*> wanted;
@@ -1094,11 +1101,20 @@ std::expected<void, std::string> Engine::reload(const Config& config) {
         d.log(LogLevel::info, "(" + n + ") maintenance dropped: the instance is gone");
         return true;
     });
-    d.config = without_instances(config);
-    d.apply_statics(statics_of(config));
+    auto instances = std::move(config.instances);
+    d.config = without_instances(std::move(config));
+    d.apply_statics(statics_of(d.config));
     d.sync_trackers();
-    for (const auto& c : config.instances)
-        if (!d.instances.contains(c.name)) fresh.push_back(&d.create(c));
+    d.order.clear();
+    for (auto& c : instances) {
+        auto it = d.instances.find(c.name);
+        if (it == d.instances.end()) {
+            fresh.push_back(&d.create(std::move(c)));
+            d.order.push_back(fresh.back());
+        } else {
+            d.order.push_back(it->second.get());
+        }
+    }
     d.start_instances(fresh);
     return {};
 }
@@ -1154,6 +1170,18 @@ void Engine::set_bfd_state(const std::string& session, bool up) {
     if (!fresh && it->second == up) return;
     it->second = up;
     if (!d.stopped) d.recompute_all();
+}
+
+const InstanceConfig* Engine::config_of(std::string_view name) const {
+    const auto it = impl_->instances.find(name);
+    return it == impl_->instances.end() ? nullptr : &it->second->config();
+}
+
+std::vector<InstanceConfig> Engine::instance_configs() const {
+    std::vector<InstanceConfig> out;
+    out.reserve(impl_->order.size());
+    for (const auto* i : impl_->order) out.push_back(i->config());
+    return out;
 }
 
 std::optional<Engine::InstanceState> Engine::state_of(const std::string& name) const {

@@ -92,12 +92,13 @@ class Engine {
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    std::expected<void, std::string> start(const Config& config);
+    // The instances' configurations are kept by the engine alone (config_of).
+    std::expected<void, std::string> start(Config config);
     // Instances are matched by name: unchanged ones keep their state and VIPs, new ones start,
     // removed ones stop cleanly (priority-0 advert, VIPs removed). Changed ones keep their
     // state and take the new priority, timers, VIPs and tracking; a changed identity
     // (interface, VRID, version, family, peers, vmac, sync group) restarts the instance.
-    std::expected<void, std::string> reload(const Config& config);
+    std::expected<void, std::string> reload(Config config);
     // Priority-0 adverts and VIP removal for every instance, then done() on the loop.
     void stop(std::function<void()> done);
 
@@ -117,6 +118,10 @@ class Engine {
         int priority;
     };
     std::optional<InstanceState> state_of(const std::string& name) const;
+    // The running configuration of one instance (nullptr: none), valid until the next
+    // start, reload or stop; and of all of them, in the file's order.
+    const InstanceConfig* config_of(std::string_view name) const;
+    std::vector<InstanceConfig> instance_configs() const;
 
   private:
     struct Impl;
