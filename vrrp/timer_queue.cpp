@@ -5,24 +5,10 @@
 namespace vigil::vrrp {
 
 TimerQueue::Entry::Entry(TimerQueue& queue, std::function<void(TimePoint)> fn)
-    : queue_(queue), fn_(std::move(fn)) {
-    if (!queue_.free_ids_.empty()) {
-        id_ = queue_.free_ids_.back();
-        queue_.free_ids_.pop_back();
-        queue_.by_id_[id_] = this;
-    } else {
-        id_ = queue_.by_id_.size();
-        queue_.by_id_.push_back(this);
-    }
-    // The one node this entry will ever use, kept here while disarmed.
-    auto [it, ok] = queue_.keys_.insert({TimePoint::min(), id_});
-    node_ = queue_.keys_.extract(it);
-}
+    : queue_(queue), fn_(std::move(fn)), seq_(queue.next_seq_++) {}
 
 TimerQueue::Entry::~Entry() {
     cancel();
-    queue_.by_id_[id_] = nullptr;
-    queue_.free_ids_.push_back(id_);
     std::replace(queue_.due_.begin(), queue_.due_.end(), this, static_cast<Entry*>(nullptr));
 }
 
@@ -41,22 +27,65 @@ void TimerQueue::Entry::cancel() {
 
 TimerQueue::TimerQueue(Clock& clock) : clock_(clock), alarm_(clock, [this] { fire(); }) {}
 
+bool TimerQueue::before(const Entry* a, const Entry* b) {
+    return a->deadline_ != b->deadline_ ? a->deadline_ < b->deadline_ : a->seq_ < b->seq_;
+}
+
+void TimerQueue::place(std::size_t i, Entry* e) {
+    heap_[i] = e;
+    e->slot_ = static_cast<std::uint32_t>(i);
+}
+
+void TimerQueue::sift_up(std::size_t i) {
+    Entry* e = heap_[i];
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / 2;
+        if (!before(e, heap_[parent])) break;
+        place(i, heap_[parent]);
+        i = parent;
+    }
+    place(i, e);
+}
+
+void TimerQueue::sift_down(std::size_t i) {
+    Entry* e = heap_[i];
+    const std::size_t n = heap_.size();
+    for (;;) {
+        std::size_t child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
+        if (!before(heap_[child], e)) break;
+        place(i, heap_[child]);
+        i = child;
+    }
+    place(i, e);
+}
+
 void TimerQueue::insert(Entry& e) {
-    e.node_.value() = {e.deadline_, e.id_};
-    keys_.insert(std::move(e.node_));
+    heap_.push_back(&e);
+    e.slot_ = static_cast<std::uint32_t>(heap_.size() - 1);
+    sift_up(heap_.size() - 1);
     e.armed_ = true;
     if (!firing_ && (!alarm_.armed() || e.deadline_ < alarm_.deadline())) program();
 }
 
 void TimerQueue::erase(Entry& e) {
-    e.node_ = keys_.extract({e.deadline_, e.id_});
+    const std::size_t i = e.slot_;
+    Entry* last = heap_.back();
+    heap_.pop_back();
     e.armed_ = false;
+    if (last == &e) return;
+    place(i, last);
+    if (i > 0 && before(last, heap_[(i - 1) / 2]))
+        sift_up(i);
+    else
+        sift_down(i);
     // The alarm stays as it is: a wake-up with nothing due only re-programs it.
 }
 
 void TimerQueue::program() {
-    if (keys_.empty()) return alarm_.cancel();
-    const TimePoint head = keys_.begin()->first;
+    if (heap_.empty()) return alarm_.cancel();
+    const TimePoint head = heap_.front()->deadline_;
     if (alarm_.armed() && alarm_.deadline() == head) return;
     alarm_.arm(head);
 }
@@ -65,16 +94,20 @@ void TimerQueue::fire() {
     ++wakeups_;
     const TimePoint now = clock_.now();
     due_.clear();
-    // Entries are sorted by deadline; any with earliest <= now has deadline <= now + kMaxSlack.
-    for (auto it = keys_.begin(); it != keys_.end() && it->first <= now + kMaxSlack;) {
-        Entry* e = by_id_[it->second];
-        ++it;
-        if (e->earliest_ > now) continue;
+    firing_ = true;  // the alarm is programmed once, at the end
+    // Any entry with earliest <= now has deadline <= now + kMaxSlack: those come off the heap
+    // in deadline order; the ones not yet in their window go back.
+    while (!heap_.empty() && heap_.front()->deadline_ <= now + kMaxSlack) {
+        Entry* e = heap_.front();
         erase(*e);
-        e->pending_ = true;
         due_.push_back(e);
     }
-    firing_ = true;
+    std::erase_if(due_, [&](Entry* e) {
+        if (e->earliest_ <= now) return false;
+        insert(*e);
+        return true;
+    });
+    for (Entry* e : due_) e->pending_ = true;
     // Callbacks may arm, cancel or destroy other entries, the collected ones included.
     for (std::size_t i = 0; i < due_.size(); ++i) {
         Entry* e = due_[i];

@@ -1,12 +1,12 @@
 // One clock alarm for all of an engine's deadlines. Each entry fires no later than its deadline
 // and no earlier than its deadline minus its slack, so entries due close together share one
-// wake-up. Arming reuses the entry's own set node: no allocation once running.
+// wake-up. The entries armed form a binary heap of pointers (each entry knows its place in it):
+// no allocation per entry or per arming once the heap has grown.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -35,14 +35,13 @@ class TimerQueue {
 
       private:
         friend class TimerQueue;
-        using Key = std::pair<TimePoint, std::uint64_t>;
         TimerQueue& queue_;
         std::function<void(TimePoint)> fn_;
         TimePoint deadline_{}, earliest_{};
-        std::uint64_t id_;
+        std::uint64_t seq_;       // creation order: equal deadlines fire in it
+        std::uint32_t slot_ = 0;  // index in the heap while armed
         bool armed_ = false;
         bool pending_ = false;  // collected for the running wake-up
-        std::set<Key>::node_type node_;
     };
 
     explicit TimerQueue(Clock& clock);
@@ -59,13 +58,16 @@ class TimerQueue {
   private:
     void insert(Entry& e);
     void erase(Entry& e);
+    static bool before(const Entry* a, const Entry* b);
+    void place(std::size_t i, Entry* e);
+    void sift_up(std::size_t i);
+    void sift_down(std::size_t i);
     void program();
     void fire();
 
     Clock& clock_;
-    std::set<Entry::Key> keys_;  // by deadline
-    std::vector<Entry*> by_id_;  // id -> entry (null when destroyed)
-    std::vector<std::uint64_t> free_ids_;
+    std::vector<Entry*> heap_;  // armed entries, the earliest deadline first
+    std::uint64_t next_seq_ = 0;
     std::vector<Entry*> due_;  // reused by fire()
     std::uint64_t wakeups_ = 0;
     bool firing_ = false;

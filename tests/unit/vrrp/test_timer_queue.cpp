@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -138,6 +141,52 @@ TEST(TimerQueue, ManyEntriesFireInDeadlineOrder) {
     ASSERT_EQ(fired.size(), 1000u);
     EXPECT_TRUE(std::is_sorted(fired.begin(), fired.end()));
     EXPECT_EQ(q.wakeups(), 1000u);  // exact entries: one wake-up each
+}
+
+// Many entries armed, re-armed, cancelled and destroyed at random: each fires once, at its last
+// deadline, in deadline order, as a sorted reference says.
+TEST(TimerQueue, RandomArmsAndCancelsFireInDeadlineOrder) {
+    FakeClock clock;
+    TimerQueue q(clock);
+    std::mt19937 rng(7);
+    const auto t0 = clock.now();
+    std::vector<std::pair<TP, int>> fired;
+    std::vector<std::unique_ptr<TimerQueue::Entry>> entries;
+    for (int i = 0; i < 300; ++i)
+        entries.push_back(std::make_unique<TimerQueue::Entry>(
+            q, [&fired, i](TP d) { fired.emplace_back(d, i); }));
+    std::vector<std::optional<TP>> want(entries.size());
+    for (int round = 0; round < 3000; ++round) {
+        const auto i = rng() % entries.size();
+        if (!entries[i]) continue;
+        switch (rng() % 8) {
+            case 0:
+                entries[i]->cancel();
+                want[i].reset();
+                break;
+            case 1:
+                entries[i].reset();
+                want[i].reset();
+                break;
+            default: {
+                const TP d = t0 + std::chrono::milliseconds(1 + rng() % 5000);
+                entries[i]->arm(d);
+                want[i] = d;
+            }
+        }
+    }
+    std::vector<std::pair<TP, int>> expected;
+    for (std::size_t i = 0; i < want.size(); ++i)
+        if (want[i]) expected.emplace_back(*want[i], static_cast<int>(i));
+    std::sort(expected.begin(), expected.end());
+    clock.advance(6s);
+    // Equal deadlines fire in creation order, which is the index here.
+    EXPECT_EQ(fired, expected);
+    for (const auto& e : entries) {
+        if (e) {
+            EXPECT_FALSE(e->armed());
+        }
+    }
 }
 
 }  // namespace
