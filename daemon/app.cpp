@@ -178,7 +178,7 @@ struct App::Impl {
     bool priority_lines(const std::string& name) const {
         const auto* cfg = instance(name);
         if (!cfg) return false;
-        if (cfg->notify.priority_changes) return *cfg->notify.priority_changes;
+        if (cfg->notify->priority_changes) return *cfg->notify->priority_changes;
         for (const auto& g : running.vrrp.sync_groups)
             if (std::find(g.instances.begin(), g.instances.end(), name) != g.instances.end() &&
                 g.notify.priority_changes)
@@ -250,10 +250,10 @@ struct App::Impl {
         h.on_master_rx_lower_priority = [this](const std::string& name) {
             if (const auto is = vrrp ? vrrp->state_of(name) : std::nullopt)
                 fifos.write(true, fifo_instance_line(name, "MASTER_RX_LOWER_PRI", is->priority));
-            if (const auto* cfg = instance(name); cfg && !cfg->notify.master_rx_lower_pri.empty())
-                notify_command(notify_key(name), cfg->notify.master_rx_lower_pri.argv,
-                               cfg->notify.master_rx_lower_pri.user,
-                               cfg->notify.master_rx_lower_pri.group);
+            if (const auto* cfg = instance(name); cfg && !cfg->notify->master_rx_lower_pri.empty())
+                notify_command(notify_key(name), cfg->notify->master_rx_lower_pri.argv,
+                               cfg->notify->master_rx_lower_pri.user,
+                               cfg->notify->master_rx_lower_pri.group);
         };
         h.on_priority_change = [this](const std::string& name, vrrp::State st, int priority) {
             if (!priority_lines(name)) return;

@@ -30,7 +30,7 @@ std::vector<NotifyCommand> commands(const vrrp::NotifyConfig& n, const char* kin
 std::vector<NotifyCommand> Notifier::instance_commands(const vrrp::InstanceConfig& cfg,
                                                        const std::string& state,
                                                        int priority) const {
-    return commands(cfg.notify, "INSTANCE", cfg.name, state, priority);
+    return commands(*cfg.notify, "INSTANCE", cfg.name, state, priority);
 }
 
 std::vector<NotifyCommand> Notifier::group_commands(const vrrp::SyncGroupConfig& cfg,

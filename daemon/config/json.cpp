@@ -161,7 +161,7 @@ json instance(const vrrp::InstanceConfig& in) {
     j["track_process"] = refs(in.track_processes);
     j["track_bfd"] = refs(in.track_bfds);
     j["dont_track_primary"] = in.dont_track_primary;
-    j["notify"] = notify(in.notify);
+    j["notify"] = notify(*in.notify);
     j["smtp_alert"] = in.smtp_alert;
     j["garp"] = {{"master_delay_us", in.garp.master_delay.count()},
                  {"master_repeat", in.garp.master_repeat},

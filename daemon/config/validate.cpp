@@ -181,7 +181,8 @@ void apply_script_user(Ctx& c) {
              {&nc.master, &nc.backup, &nc.fault, &nc.stop, &nc.generic, &nc.master_rx_lower_pri})
             fill_user(*cmd, user, group);
     };
-    for (auto& in : c.cfg.vrrp.instances) n(in.notify);
+    for (auto& in : c.cfg.vrrp.instances)
+        if (*in.notify != vrrp::NotifyConfig{}) n(in.notify.edit());
     for (auto& sg : c.cfg.vrrp.sync_groups) n(sg.notify);
     for (auto& s : c.cfg.vrrp.scripts) fill_user(s.command, user, group);
     for (auto* f : {&c.cfg.global.notify_fifo, &c.cfg.global.vrrp_notify_fifo,

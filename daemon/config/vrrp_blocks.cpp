@@ -300,16 +300,21 @@ const KeywordTable<InstanceTarget>& instance_table() {
                              T& t) { t.in.track_processes = track_process_refs(c, n, t.in.name); }},
         {"track_bfd",
          [](Ctx& c, const Node& n, T& t) { t.in.track_bfds = track_bfd_refs(c, n, t.in.name); }},
-        {"notify_master", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master); }},
-        {"notify_backup", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.backup); }},
-        {"notify_fault", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.fault); }},
-        {"notify_stop", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.stop); }},
-        {"notify", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.generic); }},
+        {"notify_master",
+         [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.edit().master); }},
+        {"notify_backup",
+         [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.edit().backup); }},
+        {"notify_fault",
+         [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.edit().fault); }},
+        {"notify_stop", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.edit().stop); }},
+        {"notify", [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.edit().generic); }},
         {"notify_master_rx_lower_pri",
-         [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.master_rx_lower_pri); }},
+         [](Ctx& c, const Node& n, T& t) { notify(c, n, t.in.notify.edit().master_rx_lower_pri); }},
         {"notify_deleted", unsupported_kw<T>},
         {"notify_priority_changes",
-         [](Ctx& c, const Node& n, T& t) { t.in.notify.priority_changes = flag_value(c, n); }},
+         [](Ctx& c, const Node& n, T& t) {
+             t.in.notify.edit().priority_changes = flag_value(c, n);
+         }},
         {"smtp_alert",
          [](Ctx& c, const Node& n, T& t) {
              t.in.smtp_alert = flag_value(c, n);

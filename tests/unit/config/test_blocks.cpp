@@ -153,10 +153,10 @@ TEST(VrrpInstance, AllFields) {
     EXPECT_EQ(in.track_interfaces[0].weight, 10);
     ASSERT_EQ(in.track_scripts.size(), 1u);
     EXPECT_EQ(*in.track_scripts[0].weight, 5);
-    EXPECT_EQ(in.notify.master.argv, (std::vector<std::string>{"/bin/echo", "master"}));
+    EXPECT_EQ(in.notify->master.argv, (std::vector<std::string>{"/bin/echo", "master"}));
     // Unquoted, the word after the command is the user to run it as (keepalived).
-    EXPECT_EQ(in.notify.backup.argv, (std::vector<std::string>{"/bin/echo"}));
-    EXPECT_EQ(in.notify.backup.user, "backup");
+    EXPECT_EQ(in.notify->backup.argv, (std::vector<std::string>{"/bin/echo"}));
+    EXPECT_EQ(in.notify->backup.user, "backup");
     // Global defaults applied; the instance's own value wins.
     EXPECT_EQ(in.garp.master_delay, 7s);
     EXPECT_EQ(in.garp.master_repeat, 2u);
@@ -493,8 +493,8 @@ virtual_server 10.0.0.1 80 {
     EXPECT_TRUE(r.ok()) << test::all(r);
     const auto& v = r.config.vrrp;
     EXPECT_EQ(v.scripts.at(0).command.user, "daemon");  // its own user wins
-    EXPECT_EQ(v.instances.at(0).notify.master.user, "nobody");
-    EXPECT_EQ(v.instances.at(0).notify.master.group, "nogroup");
+    EXPECT_EQ(v.instances.at(0).notify->master.user, "nobody");
+    EXPECT_EQ(v.instances.at(0).notify->master.group, "nogroup");
     EXPECT_TRUE(v.instances.at(0).smtp_alert);   // global default
     EXPECT_FALSE(v.instances.at(1).smtp_alert);  // said itself
     const auto& rs = r.config.lvs.virtual_servers.at(0).real_servers.at(0);
@@ -561,8 +561,8 @@ vrrp_instance VI_1 {
     EXPECT_TRUE(g.lvs_notify_fifo.script.empty());
     EXPECT_TRUE(g.vrrp_notify_priority_changes);
     ASSERT_EQ(r.config.vrrp.instances.size(), 2u);
-    EXPECT_EQ(r.config.vrrp.instances[1].notify.priority_changes, true);
-    EXPECT_FALSE(r.config.vrrp.instances[0].notify.priority_changes);
+    EXPECT_EQ(r.config.vrrp.instances[1].notify->priority_changes, true);
+    EXPECT_FALSE(r.config.vrrp.instances[0].notify->priority_changes);
     ASSERT_EQ(r.config.vrrp.sync_groups.size(), 1u);
     EXPECT_EQ(r.config.vrrp.sync_groups[0].notify.priority_changes, false);
 }

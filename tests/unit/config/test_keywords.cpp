@@ -48,7 +48,7 @@ TEST(NotifyUser, WordsAfterTheCommandAreUserAndGroup) {
                       " notify_backup /bin/b daemon\n"
                       " notify \"/bin/n\""));
     ASSERT_EQ(r.config.vrrp.instances.size(), 1u) << all(r);
-    const auto& n = r.config.vrrp.instances[0].notify;
+    const auto& n = *r.config.vrrp.instances[0].notify;
     EXPECT_EQ(n.master.argv, (std::vector<std::string>{"/bin/s", "a1", "a2"}));
     EXPECT_EQ(n.master.user, "nobody");
     EXPECT_EQ(n.master.group, "nogroup");
@@ -88,7 +88,7 @@ TEST(NotifyUser, AUserThisHostLacksDropsTheScript) {
     o.check_users = true;
     auto r = load(instance(" notify_master /bin/s no_such_user_here"), o);
     ASSERT_EQ(r.config.vrrp.instances.size(), 1u) << all(r);
-    EXPECT_TRUE(r.config.vrrp.instances[0].notify.master.empty());
+    EXPECT_TRUE(r.config.vrrp.instances[0].notify->master.empty());
     const auto* d = find(r, "Script user 'no_such_user_here' does not exist");
     ASSERT_NE(d, nullptr) << all(r);
     EXPECT_EQ(d->severity, Severity::warning);
@@ -285,7 +285,7 @@ TEST(InstanceKeywords, ReachTheInstance) {
     EXPECT_TRUE(in.strict);
     EXPECT_FALSE(in.accept);
     EXPECT_TRUE(in.dont_track_primary);
-    EXPECT_EQ(in.notify.master_rx_lower_pri.argv, (std::vector<std::string>{"/bin/lower"}));
+    EXPECT_EQ(in.notify->master_rx_lower_pri.argv, (std::vector<std::string>{"/bin/lower"}));
     EXPECT_EQ(in.garp.master_delay, 2s);
     EXPECT_EQ(in.garp.master_repeat, 3u);
     EXPECT_EQ(in.garp.master_refresh, 30s);

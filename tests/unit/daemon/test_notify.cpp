@@ -5,8 +5,8 @@
 TEST(Notify, StateScriptThenGenericWithKeepalivedArguments) {
     vigil::vrrp::InstanceConfig c;
     c.name = "VI_1";
-    c.notify.master.argv = {"/bin/m", "x"};
-    c.notify.generic.argv = {"/bin/n"};
+    c.notify.edit().master.argv = {"/bin/m", "x"};
+    c.notify.edit().generic.argv = {"/bin/n"};
     vigil::Notifier n;
     auto cmds = n.instance_commands(c, "MASTER", 150);
     ASSERT_EQ(cmds.size(), 2u);

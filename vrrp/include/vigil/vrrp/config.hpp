@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "vigil/common/boxed.hpp"
+
 namespace vigil::vrrp {
 
 using Address = boost::asio::ip::address;
@@ -243,7 +245,7 @@ struct InstanceConfig {
     std::vector<TrackRef> track_bfds;  // weights resolved; 0: not Up means FAULT
     bool dont_track_primary = false;
 
-    NotifyConfig notify;
+    Boxed<NotifyConfig> notify;  // most instances have no notify script
     bool smtp_alert = false;
     GarpConfig garp;
 
