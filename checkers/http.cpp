@@ -21,7 +21,13 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
           cfg_(std::move(cfg)),
           http_(std::get<HttpCheck>(cfg_->kind)),
           done_(std::move(done)) {
-        if (http_.ssl) tls_ = env.ssl_context();
+        if (http_.ssl && !http_.urls.empty()) {
+            if (auto t = env.tls()) {
+                tls_ = std::move(*t);
+            } else {
+                tls_error_ = std::move(t.error());
+            }
+        }
         for (const auto& u : http_.urls)
             regexes_.push_back(u.regex.empty() ? nullptr : env.regex(u));
     }
@@ -32,6 +38,11 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
             boost::asio::post(
                 io_, [self = shared_from_this()] { self->finish(ProbeOutcome::success()); });
             return;
+        }
+        if (http_.ssl && !tls_) {
+            return boost::asio::post(io_, [self = shared_from_this()] {
+                self->finish(ProbeOutcome::fail(Failure::tls, self->tls_error_));
+            });
         }
         next();
     }
@@ -110,7 +121,8 @@ class HttpProbe : public Probe, public std::enable_shared_from_this<HttpProbe> {
     Clock& clock_;
     std::shared_ptr<const CheckConfig> cfg_;
     const HttpCheck& http_;
-    std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::shared_ptr<TlsProvider> tls_;
+    std::string tls_error_;                                   // why an SSL_GET has no tls_
     std::vector<std::shared_ptr<const std::regex>> regexes_;  // by url; null without regex
     ProbeDone done_;
     std::shared_ptr<Probe> fetch_;

@@ -1,33 +1,25 @@
 #include "http_fetch.hpp"
 
-#include <openssl/ssl.h>
-
 #include <array>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <optional>
-#include <type_traits>
 
 #include "http_regex.hpp"
 #include "http_response.hpp"
+#include "tls_stream.hpp"
 
 namespace vigil::checkers {
 
 namespace {
 
 using boost::asio::ip::tcp;
-namespace ssl = boost::asio::ssl;
 
-template <bool Tls>
-class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
-    using Stream = std::conditional_t<Tls, ssl::stream<tcp::socket>, tcp::socket>;
-
+class Fetch : public Probe, public std::enable_shared_from_this<Fetch> {
   public:
     Fetch(boost::asio::io_context& io, Clock& clock, FetchRequest req, FetchDone done)
-        : stream_(make_stream(io, req)),
+        : socket_(io),
           timer_(clock, [this] { expired(); }),
           req_(std::move(req)),
           done_(std::move(done)) {
@@ -36,33 +28,35 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     }
 
     void start() {
-        if (auto ec = open_socket(socket(), req_.dst, req_.options)) {
-            boost::asio::post(socket().get_executor(), [self = this->shared_from_this(), ec] {
-                self->fail(Failure::network, ec.message());
+        std::optional<StreamError> error;
+        if (auto ec = open_socket(socket_, req_.dst, req_.options)) {
+            error = StreamError{Failure::network, ec.message()};
+        } else if (req_.tls) {
+            if (auto s = req_.tls->client(req_.sni)) {
+                tls_.emplace(socket_, std::move(*s));
+            } else {
+                error = StreamError{Failure::tls, std::move(s.error())};
+            }
+        }
+        if (error) {
+            boost::asio::post(socket_.get_executor(), [self = shared_from_this(), e = *error] {
+                self->fail(e.failure, e.detail);
             });
             return;
         }
-        if constexpr (Tls) {
-            if (!req_.sni.empty())
-                SSL_set_tlsext_host_name(stream_.native_handle(), req_.sni.c_str());
-        }
         timer_.arm_after(req_.timeout);
-        socket().async_connect(
-            req_.dst, [self = this->shared_from_this()](const boost::system::error_code& ec) {
-                if (self->finished_) return;
-                if (ec) return self->fail(connect_failure(ec), ec.message());
-                self->connected_ = true;
-                if constexpr (Tls) {
-                    self->stream_.async_handshake(
-                        ssl::stream_base::client, [self](const boost::system::error_code& ec) {
-                            if (self->finished_) return;
-                            if (ec) return self->fail(Failure::tls, ec.message());
-                            self->send();
-                        });
-                } else {
-                    self->send();
-                }
-            });
+        socket_.async_connect(req_.dst,
+                              [self = shared_from_this()](const boost::system::error_code& ec) {
+                                  if (self->finished_) return;
+                                  if (ec) return self->fail(connect_failure(ec), ec.message());
+                                  self->connected_ = true;
+                                  if (!self->tls_) return self->send();
+                                  self->tls_->async_handshake([self](std::optional<StreamError> e) {
+                                      if (self->finished_) return;
+                                      if (e) return self->fail(e->failure, e->detail);
+                                      self->send();
+                                  });
+                              });
     }
 
     void cancel() override {
@@ -72,25 +66,8 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     }
 
   private:
-    static Stream make_stream(boost::asio::io_context& io, const FetchRequest& req) {
-        if constexpr (Tls) {
-            return Stream(io, *req.tls);
-        } else {
-            (void)req;
-            return Stream(io);
-        }
-    }
-
-    tcp::socket& socket() {
-        if constexpr (Tls) {
-            return stream_.next_layer();
-        } else {
-            return stream_;
-        }
-    }
-
     void expired() {
-        auto self = this->shared_from_this();
+        auto self = shared_from_this();
         if (connected_) {
             fail(Failure::timeout, "no complete answer within connect_timeout");
         } else {
@@ -99,36 +76,39 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     }
 
     void send() {
-        boost::asio::async_write(
-            stream_, boost::asio::buffer(req_.request),
-            [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                if (self->finished_) return;
-                if (ec) return self->fail(read_failure(ec), ec.message());
-                self->read();
-            });
-    }
-
-    void read() {
-        stream_.async_read_some(
-            boost::asio::buffer(buf_),
-            [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                if (self->finished_) return;
-                if (n > 0) self->consume(n);
-                if (self->finished_) return;
-                if (!ec) return self->read();
-                if (ec == boost::asio::error::eof || ec == ssl::error::stream_truncated) {
-                    return self->complete();
-                }
-                self->fail(read_failure(ec), ec.message());
-            });
-    }
-
-    static Failure read_failure(const boost::system::error_code& ec) {
-        if (ec.category() == boost::asio::error::get_ssl_category() ||
-            ec == ssl::error::stream_truncated) {
-            return Failure::tls;
+        auto sent = [self = shared_from_this()](std::optional<StreamError> e) {
+            if (self->finished_) return;
+            if (e) return self->fail(e->failure, e->detail);
+            self->read();
+        };
+        if (tls_) {
+            const auto* p = reinterpret_cast<const std::uint8_t*>(req_.request.data());
+            return tls_->async_write({p, req_.request.size()}, std::move(sent));
         }
-        return connect_failure(ec);
+        boost::asio::async_write(
+            socket_, boost::asio::buffer(req_.request),
+            [sent](const boost::system::error_code& ec, std::size_t) {
+                if (ec) return sent(StreamError{connect_failure(ec), ec.message()});
+                sent(std::nullopt);
+            });
+    }
+
+    // A read of 0 bytes is the end of the response (the peer closed the connection).
+    void read() {
+        auto got = [self = shared_from_this()](std::expected<std::size_t, StreamError> n) {
+            if (self->finished_) return;
+            if (!n) return self->fail(n.error().failure, n.error().detail);
+            if (*n == 0) return self->complete();
+            self->consume(*n);
+            if (!self->finished_) self->read();
+        };
+        if (tls_) return tls_->async_read_some(buf_, std::move(got));
+        socket_.async_read_some(
+            boost::asio::buffer(buf_), [got](const boost::system::error_code& ec, std::size_t n) {
+                if (n > 0 || !ec) return got(n);
+                if (ec == boost::asio::error::eof) return got(std::size_t{0});
+                got(std::unexpected(StreamError{connect_failure(ec), ec.message()}));
+            });
     }
 
     void consume(std::size_t n) {
@@ -173,10 +153,11 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
     void close() {
         timer_.cancel();
         boost::system::error_code ec;
-        socket().close(ec);
+        socket_.close(ec);
     }
 
-    Stream stream_;
+    tcp::socket socket_;
+    std::optional<TlsStream> tls_;  // SSL_GET
     Clock::Alarm timer_;
     FetchRequest req_;
     FetchDone done_;
@@ -192,12 +173,7 @@ class Fetch : public Probe, public std::enable_shared_from_this<Fetch<Tls>> {
 
 std::shared_ptr<Probe> start_fetch(boost::asio::io_context& io, Clock& clock, FetchRequest req,
                                    FetchDone done) {
-    if (req.tls) {
-        auto f = std::make_shared<Fetch<true>>(io, clock, std::move(req), std::move(done));
-        f->start();
-        return f;
-    }
-    auto f = std::make_shared<Fetch<false>>(io, clock, std::move(req), std::move(done));
+    auto f = std::make_shared<Fetch>(io, clock, std::move(req), std::move(done));
     f->start();
     return f;
 }

@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,15 +14,16 @@
 #include "digest.hpp"
 #include "probe.hpp"
 #include "socket_options.hpp"
+#include "tls.hpp"
 
 namespace vigil::checkers {
 
 struct FetchRequest {
     boost::asio::ip::tcp::endpoint dst;
     SocketOptions options;
-    boost::asio::ssl::context* tls = nullptr;  // null: plain HTTP
-    std::string sni;                           // empty: none
-    std::string request;                       // see http_request()
+    TlsProvider* tls = nullptr;  // null: plain HTTP
+    std::string sni;             // empty: none
+    std::string request;         // see http_request()
     Duration timeout{std::chrono::seconds(5)};
     bool digest = true;
     bool keep_head = false;

@@ -1,7 +1,6 @@
 #include "vigil/checkers/pool.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <random>
 #include <unordered_map>
 
@@ -10,6 +9,7 @@
 #include "http_regex.hpp"
 #include "probe.hpp"
 #include "scheduler.hpp"
+#include "tls_plugin.hpp"
 
 namespace vigil::checkers {
 
@@ -121,7 +121,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
           hooks(std::move(h)),
           env{io_,
               clock_,
-              [this] { return tls_context(); },
+              [this] { return tls_provider(); },
               hooks,
               [this] { return random(); },
               settings,
@@ -143,35 +143,43 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
 
     std::uint64_t random() { return hooks.random ? hooks.random() : rng(); }
 
-    std::shared_ptr<boost::asio::ssl::context> tls_context() {
-        if (!tls) {
-            auto made = make_tls(settings.tls);
-            if (!made) {
-                log(3, "SSL: " + made.error());
-                made = make_tls(TlsClientConfig{});
-            }
-            tls = std::move(*made);
+    // SSL_GET's client context, made on first use: the plugin is opened by the first SSL_GET,
+    // never for the SSL { } block alone. Settings that do not load are logged and the
+    // checks run without a client certificate, as keepalived; a plugin that does not load
+    // fails every SSL_GET, until configure() tries again.
+    std::expected<std::shared_ptr<TlsProvider>, std::string> tls_provider() {
+        if (tls) return tls;
+        if (tls_error) return std::unexpected(*tls_error);
+        auto made = make_tls(settings.tls);
+        if (!made && plugin) {
+            log(3, "SSL: " + made.error());
+            made = make_tls(TlsClientConfig{});
         }
+        if (!made) {
+            log(3, "SSL_GET: " + made.error());
+            tls_error = made.error();
+            return std::unexpected(made.error());
+        }
+        tls = std::move(*made);
         return tls;
     }
 
-    static std::expected<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls(
-        const TlsClientConfig& c) {
-        namespace ssl = boost::asio::ssl;
-        auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-        ctx->set_verify_mode(ssl::verify_none);  // as keepalived: the check is not a PKI audit
-        boost::system::error_code ec;
-        if (!c.password.empty()) {
-            ctx->set_password_callback(
-                [pw = c.password](std::size_t, ssl::context::password_purpose) { return pw; }, ec);
+    // A client context for `c`, the plugin opened if it is not yet.
+    std::expected<std::shared_ptr<TlsProvider>, std::string> make_tls(const TlsClientConfig& c) {
+        if (!plugin) {
+            auto p = TlsPlugin::load();
+            if (!p) return std::unexpected(std::move(p.error()));
+            plugin = std::move(*p);
         }
-        if (!ec && !c.certificate.empty()) ctx->use_certificate_chain_file(c.certificate, ec);
-        if (ec) return std::unexpected("certificate " + c.certificate + ": " + ec.message());
-        if (!c.key.empty()) ctx->use_private_key_file(c.key, ssl::context::pem, ec);
-        if (ec) return std::unexpected("key " + c.key + ": " + ec.message());
-        if (!c.ca.empty()) ctx->load_verify_file(c.ca, ec);
-        if (ec) return std::unexpected("ca " + c.ca + ": " + ec.message());
-        return ctx;
+        return plugin->make(c);
+    }
+
+    bool has_tls_check() const {
+        for (const auto& [id, c] : checks) {
+            const auto* h = std::get_if<HttpCheck>(&c->cfg->kind);
+            if (h && h->ssl) return true;
+        }
+        return false;
     }
 
     void log(int level, std::string msg) {
@@ -320,7 +328,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     Hooks hooks;
     std::mt19937_64 rng;
     PoolSettings settings;
-    std::shared_ptr<boost::asio::ssl::context> tls;
+    std::optional<TlsPlugin> plugin;
+    std::shared_ptr<TlsProvider> tls;
+    std::optional<std::string> tls_error;  // the plugin does not load
     std::unordered_map<std::string, BodyRegex> regexes;
     ProbeEnv env;
     std::size_t next_id = 1;
@@ -336,13 +346,18 @@ Pool::~Pool() {
 
 std::optional<std::string> Pool::configure(const PoolSettings& settings) {
     auto& d = *impl_;
-    if (settings.tls != d.settings.tls || !d.tls) {
-        auto made = Impl::make_tls(settings.tls);
-        if (!made) {
-            d.settings.default_helo = settings.default_helo;
-            return "SSL: " + made.error();
+    d.tls_error.reset();  // a reload opens a plugin installed since
+    if (settings.tls != d.settings.tls) {
+        if (d.has_tls_check()) {
+            auto made = d.make_tls(settings.tls);
+            if (!made) {
+                d.settings.default_helo = settings.default_helo;
+                return "SSL: " + made.error();
+            }
+            d.tls = std::move(*made);  // probes in flight keep the old one alive
+        } else {
+            d.tls.reset();  // made by the next SSL_GET
         }
-        d.tls = std::move(*made);  // probes in flight keep the old one alive
     }
     d.settings = settings;
     return std::nullopt;

@@ -4,13 +4,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
+#include <expected>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
 #include <string>
 
+#include "tls.hpp"
 #include "vigil/checkers/config.hpp"
 #include "vigil/checkers/pool.hpp"
 #include "vigil/common/clock.hpp"
@@ -48,8 +49,9 @@ class Probe {
 struct ProbeEnv {
     boost::asio::io_context& io;
     Clock& clock;  // probes' deadlines
-    // Created on first use; a probe holds it while it runs (configure() may replace it).
-    std::function<std::shared_ptr<boost::asio::ssl::context>()> ssl_context;
+    // SSL_GET's client context: the plugin opened and the context made on first use, or why
+    // not. A probe holds it while it runs (configure() may replace it).
+    std::function<std::expected<std::shared_ptr<TlsProvider>, std::string>()> tls;
     const Hooks& hooks;
     std::function<std::uint64_t()> random;
     const PoolSettings& settings;

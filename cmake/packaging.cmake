@@ -75,8 +75,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # vigil-realserver and the init script; libnftables1, which vigild opens at run time (shlibdeps
-# cannot see it).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "iproute2, kmod, libnftables1")
+# cannot see it), and libssl3, which only the TLS plugin links (vigild opens it for SSL_GET).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "iproute2, kmod, libnftables1, libssl3")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "ipvsadm, nftables")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_LIST_DIR}/debian/conffiles ${CMAKE_CURRENT_LIST_DIR}/debian/postinst

@@ -3,15 +3,16 @@
 #include <getopt.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "http_fetch.hpp"
 #include "http_response.hpp"
+#include "tls_plugin.hpp"
 
 namespace {
 
@@ -130,14 +131,20 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     vigil::AsioClock clock(io);
-    std::optional<boost::asio::ssl::context> tls;
+    std::shared_ptr<TlsProvider> tls;
     FetchRequest req;
     req.dst = boost::asio::ip::tcp::endpoint(addr, p);
     req.options.fwmark = static_cast<std::uint32_t>(fwmark);
     if (ssl) {
-        tls.emplace(boost::asio::ssl::context::tls_client);
-        tls->set_verify_mode(boost::asio::ssl::verify_none);
-        req.tls = &*tls;
+        auto plugin = TlsPlugin::load();
+        auto made =
+            plugin ? plugin->make(TlsClientConfig{}) : std::unexpected(std::move(plugin.error()));
+        if (!made) {
+            std::fprintf(stderr, "SSL: %s\n", made.error().c_str());
+            return 1;
+        }
+        tls = std::move(*made);
+        req.tls = tls.get();
         if (sni) req.sni = vhost;
     }
     req.request = http_request(url, http_host(vhost, addr.to_string(), addr.is_v6(), p), protocol);

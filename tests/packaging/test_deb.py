@@ -21,6 +21,7 @@ FILES = [
     "lib/systemd/system/vigild.service", "etc/init.d/vigild", "etc/vigil/vigild.conf",
     "etc/default/vigild",
     "usr/share/doc/vigil/copyright", "usr/share/doc/vigil/changelog.gz",
+    "usr/lib/vigil/vigil-tls-openssl.so",
 ]
 
 
@@ -64,6 +65,28 @@ class DebPackage(unittest.TestCase):
         with open(os.path.join(ctrl, "conffiles")) as f:
             self.assertEqual(set(f.read().split()), {"/etc/init.d/vigild", "/etc/vigil/vigild.conf",
                                                 "/etc/default/vigild"})
+
+    def needed(self, f):
+        r = run("readelf", "-d", os.path.join(self.root, f))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [ln.split("[")[1].rstrip("]") for ln in r.stdout.splitlines() if "(NEEDED)" in ln]
+
+    def test_openssl_only_in_the_tls_plugin(self):
+        for f in ("usr/sbin/vigild", "usr/bin/vigil-genhash"):
+            self.assertEqual([lib for lib in self.needed(f) if "ssl" in lib or "crypto" in lib],
+                             [], f)
+        plugin = self.needed("usr/lib/vigil/vigil-tls-openssl.so")
+        self.assertIn("libssl.so.3", plugin)
+        self.assertIn("libcrypto.so.3", plugin)
+        # The packaged genhash opens the packaged plugin (found beside its own directory).
+        env = {k: v for k, v in os.environ.items() if k != "VIGIL_TLS_PLUGIN"}
+        env["LD_DEBUG"] = "files"
+        r = run(os.path.join(self.root, "usr/bin/vigil-genhash"), "-s", "127.0.0.1", "-p", "1",
+                "-u", "/", "-S", env=env)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Connection failed", r.stderr)
+        opened = os.path.join(self.root, "usr/lib/vigil/vigil-tls-openssl.so")
+        self.assertIn(f"file={opened}", r.stderr)
 
     def test_depends_come_from_the_binaries(self):
         depends = self.field("Depends")

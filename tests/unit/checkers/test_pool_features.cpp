@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -336,9 +337,75 @@ TEST(PoolConfigure, SmtpHeloDefaultAndTlsErrors) {
     ASSERT_TRUE(run_until(io, clock, [&] { return !helo.empty(); }));
     EXPECT_EQ(helo, "HELO lb-router-1\r\n");
 
+    // Without an SSL_GET the SSL { } block is not even loaded.
     PoolSettings bad = s;
     bad.tls.certificate = "/nonexistent/vigil/cert.pem";
+    EXPECT_FALSE(pool.configure(bad));
+    EXPECT_FALSE(pool.configure(s));
+
+    // With one, a reload that changes it loads it at once and says what is wrong.
+    HttpCheck h;
+    h.ssl = true;
+    h.urls.emplace_back();
+    auto ssl = base(acc.local_endpoint().port(), h);
+    ssl.delay_loop = 60s;
+    ssl.warmup = 60s;
+    pool.add(ssl);
     auto err = pool.configure(bad);
     ASSERT_TRUE(err);
-    EXPECT_NE(err->find("certificate"), std::string::npos) << *err;
+    EXPECT_NE(err->find("certificate /nonexistent/vigil/cert.pem"), std::string::npos) << *err;
+}
+
+TEST(PoolConfigure, SslSettingsAloneDoNotOpenTheTlsPlugin) {
+    auto mapped = [] {
+        std::ifstream maps("/proc/self/maps");
+        std::string line;
+        while (std::getline(maps, line))
+            if (line.find("vigil-tls-openssl") != std::string::npos) return true;
+        return false;
+    };
+    if (mapped()) GTEST_SKIP() << "opened by an earlier test of this process";
+    boost::asio::io_context io;
+    FakeClock clock;
+    tcp::acceptor acc(io, tcp::endpoint(kLo, 0));
+    Events ev;
+    Pool pool(io, clock, ev.hooks());
+    PoolSettings s;
+    s.tls.certificate = "/nonexistent/vigil/cert.pem";
+    EXPECT_FALSE(pool.configure(s));
+    auto id = pool.add(base(acc.local_endpoint().port(), TcpCheck{}));
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->has_run; }));
+    EXPECT_FALSE(mapped());
+}
+
+// Each SSL_GET fails, counted as a TLS failure and logged; other checks run on.
+TEST(PoolTls, MissingPluginFailsEachSslGet) {
+    ASSERT_EQ(::setenv("VIGIL_TLS_PLUGIN", "/nonexistent/vigil-tls-openssl.so", 1), 0);
+    boost::asio::io_context io;
+    FakeClock clock;
+    HttpServer srv(io, "HTTP/1.0 200 OK\r\n\r\nok");
+    Events ev;
+    Pool pool(io, clock, ev.hooks());
+    HttpCheck h;
+    h.urls.emplace_back();
+    auto plain = pool.add(base(srv.port(), h));
+    h.ssl = true;
+    auto cfg = base(srv.port(), h);
+    cfg.alpha = true;
+    auto ssl = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, clock, [&] {
+        return pool.status(ssl)->counters.failures[static_cast<std::size_t>(Failure::tls)] >= 3 &&
+               pool.status(plain)->counters.successes >= 3;
+    }));
+    ::unsetenv("VIGIL_TLS_PLUGIN");
+    auto st = *pool.status(ssl);
+    EXPECT_FALSE(st.up);
+    EXPECT_EQ(st.last.failure, Failure::tls);
+    EXPECT_NE(st.last.reason.find("TLS plugin not found (tried /nonexistent/vigil-tls-openssl.so)"),
+              std::string::npos)
+        << st.last.reason;
+    std::size_t logged = 0;
+    for (const auto& l : ev.logs) logged += l.find("TLS plugin not found") != std::string::npos;
+    EXPECT_EQ(logged, 1u);  // once, not once a probe
+    EXPECT_TRUE(pool.status(plain)->up);
 }

@@ -99,8 +99,9 @@ class Pool {
     Pool& operator=(const Pool&) = delete;
 
     // Global settings (SMTP HELO default, SSL client identity); call before add() and on
-    // reload. A TLS error (unreadable file, wrong key or password) is returned and the
-    // previous TLS settings stay.
+    // reload. The TLS settings are loaded by the first SSL_GET probe, or here on a reload
+    // that changes them while SSL_GETs run: then an error (unreadable file, wrong key or
+    // password, no TLS plugin) is returned and the previous TLS settings stay.
     std::optional<std::string> configure(const PoolSettings& settings);
 
     // Starts a checker; its first probe comes after the warmup delay. A FILE_CHECK reads its
