@@ -144,23 +144,6 @@ ScanNeeds scan_needs(const std::map<std::string, ProcessTracker>& ps) {
     return n;
 }
 
-// The rest of the configuration; the instances' own go to the instances.
-Config without_instances(Config&& c) {
-    Config out;
-    out.sync_groups = std::move(c.sync_groups);
-    out.scripts = c.scripts;
-    out.track_files = c.track_files;
-    out.track_processes = c.track_processes;
-    out.startup_delay = c.startup_delay;
-    out.nft_table = c.nft_table;
-    out.static_addresses = c.static_addresses;
-    out.static_routes = c.static_routes;
-    out.static_rules = c.static_rules;
-    out.garp_groups = c.garp_groups;
-    out.dynamic_interfaces = c.dynamic_interfaces;
-    return out;
-}
-
 StaticConfig statics_of(const Config& c) {
     return {c.static_addresses, c.static_routes, c.static_rules};
 }
@@ -1005,9 +988,8 @@ Engine::~Engine() = default;
 
 std::expected<void, std::string> Engine::start(Config config) {
     auto& d = *impl_;
-    auto instances = std::move(config.instances);
-    const auto startup_delay = config.startup_delay;
-    d.config = without_instances(std::move(config));
+    auto instances = std::exchange(config.instances, {});
+    d.config = std::move(config);  // the rest: each instance holds its own
     d.links = std::make_unique<LinkMonitor>(d.io);
     if (auto r = d.links->start(); !r) return std::unexpected("link monitor: " + r.error());
     auto am = AddressManager::open();
@@ -1063,9 +1045,9 @@ std::expected<void, std::string> Engine::start(Config config) {
         fresh.push_back(&d.create(std::move(c)));
         d.order.push_back(fresh.back());
     }
-    if (startup_delay > Duration{0}) {
+    if (d.config.startup_delay > Duration{0}) {
         d.starting = std::move(fresh);
-        d.startup.arm_after(startup_delay);
+        d.startup.arm_after(d.config.startup_delay);
     } else {
         d.start_instances(fresh);
     }
@@ -1101,8 +1083,8 @@ std::expected<void, std::string> Engine::reload(Config config) {
         d.log(LogLevel::info, "(" + n + ") maintenance dropped: the instance is gone");
         return true;
     });
-    auto instances = std::move(config.instances);
-    d.config = without_instances(std::move(config));
+    auto instances = std::exchange(config.instances, {});
+    d.config = std::move(config);
     d.apply_statics(statics_of(d.config));
     d.sync_trackers();
     d.order.clear();
