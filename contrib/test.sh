@@ -22,9 +22,17 @@ tally() {
 }
 log=$(mktemp)
 bglog=$(mktemp)
+recap=$(mktemp)
+# The output of each failed test (its last lines), kept to be shown again at the very end, next
+# to the totals: a long run's failure is then read without scrolling back.
+keep_failures() {
+  awk '/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: .*\*\*\*/ {on = 1; n = 0; print "---- " $0; next}
+       /^ *[0-9]+\/[0-9]+ Test +#|^ +Start +[0-9]+:|^The following tests FAILED|^[0-9]+% tests passed/ {on = 0}
+       on && n++ < 40' "$1" >>"$recap"
+}
 bg=
 # The background builds run in their own process group, ended with this script.
-trap '[ -n "$bg" ] && kill -- -"$bg" 2>/dev/null; rm -f "$log" "$bglog"' EXIT
+trap '[ -n "$bg" ] && kill -- -"$bg" 2>/dev/null; rm -f "$log" "$bglog" "$recap"' EXIT
 fuzz=0
 ls tests/fuzz/*_fuzz.cpp >/dev/null 2>&1 && fuzz=1
 
@@ -54,6 +62,7 @@ set +m
 step "tests: integration, corpus, packaging, bench smoke"
 if ! (cd build-int && ctest --output-on-failure --timeout 600 -j2 -LE unit) | tee "$log"; then fail=1; fi
 tally "$log"
+keep_failures "$log"
 
 step "waiting for the ASan + UBSan and fuzz builds"
 if wait "$bg"; then
@@ -72,6 +81,7 @@ step "tests under ASan + UBSan: unit and corpus"
 if ! (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --timeout 600 -L 'unit|corpus' -j2) | tee "$log"; then fail=1; fi
 tally "$log"
+keep_failures "$log"
 
 if [ "$fuzz" -eq 1 ]; then
   step "fuzz targets (clang-19 libFuzzer), ${VIGIL_FUZZ_SECONDS:-20} s each"
@@ -91,6 +101,10 @@ if [ "$fuzz" -eq 1 ]; then
   done
 fi
 
+if [ -s "$recap" ]; then
+  step "the failed tests again"
+  cat "$recap"
+fi
 echo
 echo "vigil: $passed passed, $failed failed"
 if [ "$fail" -ne 0 ]; then

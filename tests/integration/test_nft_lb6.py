@@ -57,6 +57,15 @@ def main():
 
         apply("rr")
         c = requests(20)
+        if not (c["a"] == 10 and c["b"] == 10):
+            # What the path looked like, for a failure seen only on a loaded machine.
+            seen = [(director, ["nft", "list", "table", "inet", table])]
+            seen += [(h, ["ip", "-6", "neigh"]) for h in [director, client] +
+                     [rig.hosts[n] for n in SERVERS]]
+            seen += [(director, ["conntrack", "-L", "-f", "ipv6"])]
+            for h, argv in seen:
+                r = h.run(*argv, check=False)
+                print(f"{h.name}$ {' '.join(argv)}\n{r.stdout}{r.stderr}", flush=True)
         check(c["a"] == 10 and c["b"] == 10, f"IPv6 round robin {dict(c)}")
         apply("wlc", persist=300)
         c = requests(8)
