@@ -163,7 +163,7 @@ struct Engine::Impl final : InstanceIo {
     std::optional<StaticNetwork> statics;
     std::optional<Announcer> announcer;
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets;
-    std::map<SocketKey, std::map<std::uint8_t, std::string>> by_vrid;
+    std::map<SocketKey, std::map<std::uint8_t, Instance*>> by_vrid;  // detached before destroyed
     std::map<std::string, std::unique_ptr<Instance>, std::less<>> instances;
     std::vector<const Instance*> order;  // as in the configuration file
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
@@ -570,9 +570,7 @@ struct Engine::Impl final : InstanceIo {
             ++drops[static_cast<std::size_t>(DropReason::unknown_vrid)];
             return;
         }
-        auto inst = instances.find(it->second);
-        if (inst == instances.end()) return;
-        inst->second->receive(p, *advert);
+        it->second->receive(p, *advert);
     }
 
     // use_vmac: a private macvlan with the virtual MAC on the instance's interface, with
@@ -778,15 +776,14 @@ struct Engine::Impl final : InstanceIo {
             // Unicast to an ipvlan's address reaches the ipvlan only, not its base.
             const bool rx = v->second.ipvlan && !inst.config().unicast_peers.empty();
             open_socket(vkey, v->second.name, inst.config(), rx);
-            if (rx) by_vrid[vkey][inst.config().vrid] = inst.config().name;
+            if (rx) by_vrid[vkey][inst.config().vrid] = &inst;
         }
-        by_vrid[key][inst.config().vrid] = inst.config().name;
+        by_vrid[key][inst.config().vrid] = &inst;
     }
 
     void detach(Instance& inst) {
         for (auto& [key, m] : by_vrid)
-            if (auto it = m.find(inst.config().vrid);
-                it != m.end() && it->second == inst.config().name)
+            if (auto it = m.find(inst.config().vrid); it != m.end() && it->second == &inst)
                 m.erase(it);
     }
 

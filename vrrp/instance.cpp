@@ -544,8 +544,9 @@ InstanceStatus Instance::status() const {
     s.priority_zero_received = zero_received_;
     s.became_master = became_master_;
     s.released_master = released_master_;
-    for (std::size_t i = 0; i < drops_.size(); ++i)
-        if (drops_[i]) s.drops[std::string(to_string(static_cast<DropReason>(i)))] = drops_[i];
+    for (std::size_t i = 0; drops_ && i < drops_->size(); ++i)
+        if (const auto n = (*drops_)[i])
+            s.drops[std::string(to_string(static_cast<DropReason>(i)))] = n;
     s.errors = errors_;
     return s;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -124,7 +125,10 @@ class Instance {
     bool own_fault() const { return own_fault_; }
     SocketKey socket_key() const;
     InstanceStatus status() const;
-    void count_drop(DropReason r) { ++drops_[static_cast<std::size_t>(r)]; }
+    void count_drop(DropReason r) {
+        if (!drops_) drops_ = std::make_unique<Drops>();
+        ++(*drops_)[static_cast<std::size_t>(r)];
+    }
 
   private:
     // base: when the event happened (packet arrival, timer deadline); timers arm from it.
@@ -189,7 +193,9 @@ class Instance {
     std::function<void(Instance&)> on_priority_;
 
     TimePoint last_transition_{};
-    std::array<std::uint64_t, kDropReasonCount> drops_{};
+    // Made at the first drop: most instances never see one.
+    using Drops = std::array<std::uint64_t, kDropReasonCount>;
+    std::unique_ptr<Drops> drops_;
     std::map<std::string, std::uint64_t> errors_;
     std::uint64_t sent_ = 0, received_ = 0, zero_sent_ = 0, zero_received_ = 0, became_master_ = 0,
                   released_master_ = 0;

@@ -4,12 +4,10 @@
 
 namespace vigil::vrrp {
 
-TimerQueue::Entry::Entry(TimerQueue& queue, std::function<void(TimePoint)> fn)
-    : queue_(queue), fn_(std::move(fn)), seq_(queue.next_seq_++) {}
-
 TimerQueue::Entry::~Entry() {
     cancel();
     std::replace(queue_.due_.begin(), queue_.due_.end(), this, static_cast<Entry*>(nullptr));
+    if (ops_->drop) ops_->drop(store_);
 }
 
 void TimerQueue::Entry::arm(TimePoint deadline, Clock::duration slack) {
@@ -113,7 +111,7 @@ void TimerQueue::fire() {
         Entry* e = due_[i];
         if (!e || !e->pending_) continue;
         e->pending_ = false;
-        e->fn_(e->deadline_);
+        e->ops_->call(e->store_, e->deadline_);
     }
     due_.clear();
     firing_ = false;

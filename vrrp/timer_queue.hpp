@@ -5,8 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,8 +26,22 @@ class TimerQueue {
 
     class Entry {
       public:
-        // fn gets the deadline the entry was armed for (not the wake-up time).
-        Entry(TimerQueue& queue, std::function<void(TimePoint deadline)> fn);
+        // fn gets the deadline the entry was armed for (not the wake-up time). A callable the
+        // size of a pointer (the usual [this]) is kept in the entry, a larger one on the heap.
+        template <class F>
+        requires std::is_invocable_v < std::decay_t<F>
+        &, TimePoint > Entry(TimerQueue& queue, F&& fn) : queue_(queue), seq_(queue.next_seq_++) {
+            using Fn = std::decay_t<F>;
+            if constexpr (sizeof(Fn) <= sizeof(store_) && alignof(Fn) <= alignof(void*) &&
+                          std::is_trivially_copyable_v<Fn>) {
+                std::construct_at(reinterpret_cast<Fn*>(store_), std::forward<F>(fn));
+                ops_ = &kInline<Fn>;
+            } else {
+                std::construct_at(reinterpret_cast<Fn**>(store_),
+                                  std::make_unique<Fn>(std::forward<F>(fn)).release());
+                ops_ = &kHeap<Fn>;
+            }
+        }
         ~Entry();
         Entry(const Entry&) = delete;
         Entry& operator=(const Entry&) = delete;
@@ -35,8 +53,24 @@ class TimerQueue {
 
       private:
         friend class TimerQueue;
+        struct Ops {
+            void (*call)(std::byte*, TimePoint);
+            void (*drop)(std::byte*);  // null: nothing to free
+        };
+        template <class Fn>
+        static constexpr Ops kInline{
+            [](std::byte* s, TimePoint d) { (*std::launder(reinterpret_cast<Fn*>(s)))(d); },
+            nullptr};
+        template <class Fn>
+        static constexpr Ops kHeap{
+            [](std::byte* s, TimePoint d) { (**std::launder(reinterpret_cast<Fn**>(s)))(d); },
+            [](std::byte* s) {
+                std::unique_ptr<Fn> owned(*std::launder(reinterpret_cast<Fn**>(s)));
+            }};
+
         TimerQueue& queue_;
-        std::function<void(TimePoint)> fn_;
+        const Ops* ops_;
+        alignas(void*) std::byte store_[sizeof(void*)];
         TimePoint deadline_{}, earliest_{};
         std::uint64_t seq_;       // creation order: equal deadlines fire in it
         std::uint32_t slot_ = 0;  // index in the heap while armed

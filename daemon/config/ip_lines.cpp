@@ -255,7 +255,7 @@ std::optional<vrrp::VirtualAddress> parse_address_line(Ctx& c, const Node& line)
                     c.error(*val, "brd: expected an IPv4 address, got " + q(val->text));
                     return std::nullopt;
                 }
-                v.broadcast = b;
+                v.broadcast = *b;
             } else if (t == "dev") {
                 v.dev = std::string(val->text);
                 c.interface_exists(*val, val->text);

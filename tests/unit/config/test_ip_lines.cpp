@@ -22,7 +22,8 @@ LoadResult block(const std::string& name, const std::string& lines,
     return load(name + " {\n" + lines + "}\n", o);
 }
 
-std::string str(const std::optional<vrrp::Address>& a) {
+template <class Opt>
+std::string str(const Opt& a) {
     return a ? a->to_string() : "-";
 }
 

@@ -189,5 +189,26 @@ TEST(TimerQueue, RandomArmsAndCancelsFireInDeadlineOrder) {
     }
 }
 
+// A callable too large or not trivially copyable lives on the heap, owned by the entry: it
+// runs with its state and is released with the entry.
+TEST(TimerQueue, LargeCallablesRunWithTheirStateAndAreReleasedWithTheEntry) {
+    FakeClock clock;
+    TimerQueue q(clock);
+    auto token = std::make_shared<int>(7);
+    std::weak_ptr<int> watch = token;
+    std::vector<int> got;
+    {
+        const std::string tag(40, 'x');  // no small-string storage: a real allocation
+        TimerQueue::Entry e(q, [&got, token = std::move(token), tag](TP) {
+            got.push_back(*token + static_cast<int>(tag.size()));
+        });
+        e.arm(clock.now() + 10ms);
+        clock.advance(10ms);
+        EXPECT_FALSE(watch.expired());
+    }
+    EXPECT_EQ(got, std::vector<int>{47});
+    EXPECT_TRUE(watch.expired());
+}
+
 }  // namespace
 }  // namespace vigil::vrrp

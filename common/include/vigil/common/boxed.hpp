@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 namespace vigil {
 
@@ -33,6 +34,41 @@ class Boxed {
         static const T value{};
         return value;
     }
+    std::unique_ptr<T> p_;
+};
+
+// An optional whose value lives on the heap: one pointer while empty, for a large member most
+// configurations leave unset. Reads, assigns and compares as std::optional<T>.
+template <class T>
+class HeapOptional {
+  public:
+    HeapOptional() = default;
+    HeapOptional(std::nullopt_t) {}
+    HeapOptional(T value) : p_(std::make_unique<T>(std::move(value))) {}
+    HeapOptional(const HeapOptional& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+    HeapOptional(HeapOptional&&) noexcept = default;
+    HeapOptional& operator=(const HeapOptional& o) {
+        if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+        return *this;
+    }
+    HeapOptional& operator=(HeapOptional&&) noexcept = default;
+    HeapOptional& operator=(T value) {
+        p_ = std::make_unique<T>(std::move(value));
+        return *this;
+    }
+
+    bool has_value() const { return p_ != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const T& operator*() const { return *p_; }
+    T& operator*() { return *p_; }
+    const T* operator->() const { return p_.get(); }
+    T* operator->() { return p_.get(); }
+    void reset() { p_.reset(); }
+    bool operator==(const HeapOptional& o) const {
+        return has_value() == o.has_value() && (!p_ || *p_ == *o.p_);
+    }
+
+  private:
     std::unique_ptr<T> p_;
 };
 

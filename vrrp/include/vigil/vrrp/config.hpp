@@ -27,10 +27,10 @@ struct Command {
 
 struct VirtualAddress {
     Address address;
-    std::uint8_t prefix_len = 32;      // 32 or 128 when not given
-    std::optional<Address> broadcast;  // "brd"
-    std::optional<Address> peer;       // point-to-point peer; prefix_len is the peer's
-    std::string dev;                   // empty: the instance's interface
+    std::uint8_t prefix_len = 32;     // 32 or 128 when not given
+    HeapOptional<Address> broadcast;  // "brd"
+    HeapOptional<Address> peer;       // point-to-point peer; prefix_len is the peer's
+    std::string dev;                  // empty: the instance's interface
     std::string label;
     std::string scope;  // "global", "host", "link", "site", "nowhere" or a number; empty: default
     bool no_track = false;
@@ -255,7 +255,7 @@ struct InstanceConfig {
     enum class IpvlanMode { bridge, private_, vepa };
     bool use_ipvlan = false;
     std::string ipvlan_name;  // empty: vrrp.<vrid> (or vmac_prefix.<vrid>)
-    std::optional<VirtualAddress> ipvlan_address;
+    HeapOptional<VirtualAddress> ipvlan_address;
     IpvlanMode ipvlan_mode = IpvlanMode::bridge;
     bool promote_secondaries = false;    // net.ipv4.conf.IFACE.promote_secondaries=1 while running
     bool check_unicast_src = false;      // unicast adverts only from unicast_peer addresses
