@@ -25,6 +25,7 @@ class MemoryHost final : public Host {
     std::pair<int, int> rt_priorities{1, 99};
     long cpus = 4;
     unsigned seed = 1;
+    std::vector<std::string> users_asked;  // every user_exists(), in order
 
     // PATH made absolute against cwd, with "//", "." and ".." resolved.
     std::string normalize(const std::string& path) const;
@@ -37,7 +38,10 @@ class MemoryHost final : public Host {
     bool executable(const std::string& program) override;
     std::string host_name() override { return hostname; }
     bool interface_exists(const std::string& name) override { return interfaces.count(name) > 0; }
-    bool user_exists(const std::string& name) override { return users.count(name) > 0; }
+    bool user_exists(const std::string& name) override {
+        users_asked.push_back(name);
+        return users.count(name) > 0;
+    }
     bool group_exists(const std::string& name) override { return groups.count(name) > 0; }
     std::pair<int, int> rt_priority_range() override { return rt_priorities; }
     long cpu_count() override { return cpus; }

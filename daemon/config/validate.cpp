@@ -154,16 +154,32 @@ void finalize_instance(Ctx& c, I& in, const InstanceExtra& ex) {
 }
 
 // Commands without their own user run as the global script_user, or as keepalived does
-// without one: keepalived_script when that user exists, else root.
+// without one: keepalived_script when that user exists, else root. Looked up at the first
+// command that needs it: a configuration without scripts reads no user database.
+struct ScriptUser {
+    Ctx& c;
+    std::optional<std::string> name;
+    const std::string& get() {
+        if (!name) {
+            const auto& g = c.cfg.global;
+            name = !g.script_user.empty() ? g.script_user
+                   : c.opt.check_users && c.host.user_exists("keepalived_script")
+                       ? "keepalived_script"
+                       : "root";
+        }
+        return *name;
+    }
+};
+
 template <class Cmd>
-void fill_user(Cmd& cmd, const std::string& user, const std::string& group) {
+void fill_user(Cmd& cmd, ScriptUser& user, const std::string& group) {
     if (cmd.argv.empty() || !cmd.user.empty()) return;
-    cmd.user = user;
+    cmd.user = user.get();
     if (cmd.group.empty()) cmd.group = group;
 }
 
 template <class Cmd>
-void fill_user(std::shared_ptr<const Cmd>& cmd, const std::string& user, const std::string& group) {
+void fill_user(std::shared_ptr<const Cmd>& cmd, ScriptUser& user, const std::string& group) {
     if (!cmd || cmd->argv.empty() || !cmd->user.empty()) return;
     auto filled = std::make_shared<Cmd>(*cmd);
     fill_user(*filled, user, group);
@@ -171,11 +187,8 @@ void fill_user(std::shared_ptr<const Cmd>& cmd, const std::string& user, const s
 }
 
 void apply_script_user(Ctx& c) {
-    const auto& g = c.cfg.global;
-    std::string user = g.script_user, group = g.script_group;
-    if (user.empty())
-        user = c.opt.check_users && c.host.user_exists("keepalived_script") ? "keepalived_script"
-                                                                            : "root";
+    ScriptUser user{c, std::nullopt};
+    const std::string group = c.cfg.global.script_group;
     auto n = [&](vrrp::NotifyConfig& nc) {
         for (auto* cmd :
              {&nc.master, &nc.backup, &nc.fault, &nc.stop, &nc.generic, &nc.master_rx_lower_pri})
@@ -189,11 +202,11 @@ void apply_script_user(Ctx& c) {
                     &c.cfg.global.lvs_notify_fifo}) {
         // keepalived: a FIFO it creates belongs to the script user unless its line names one.
         if (!f->path.empty() && f->user.empty()) {
-            f->user = user;
+            f->user = user.get();
             if (f->group.empty()) f->group = group;
         }
         if (!f->script.empty() && f->script_user.empty()) {
-            f->script_user = user;
+            f->script_user = user.get();
             if (f->script_group.empty()) f->script_group = group;
         }
     }
@@ -398,7 +411,8 @@ void validate(Ctx& c) {
     // Script files and script security.
     if (c.opt.check_scripts) {
         const auto& g = c.cfg.global;
-        bool have_ka_user = !c.opt.check_users || c.host.user_exists("keepalived_script");
+        const bool have_ka_user =
+            c.scripts.empty() || !c.opt.check_users || c.host.user_exists("keepalived_script");
         bool violation = false;
         std::unordered_set<std::string> disabled;
         for (const auto& s : c.scripts) {

@@ -221,6 +221,23 @@ TEST(FrontEndOnMemoryHost, UsersGroupsAndScripts) {
     EXPECT_FALSE(find(safe, "SECURITY VIOLATION")) << all(safe);
 }
 
+// The user database (NSS: often a library loaded for good) is read only for a configuration
+// that runs scripts.
+TEST(FrontEndOnMemoryHost, UsersAreLookedUpOnlyForScripts) {
+    MemoryHost h;
+    h.interfaces = {"lo", "eth0"};
+    auto r = load_string(kInstance, "t.conf", checked(), h);
+    EXPECT_TRUE(r.ok()) << all(r);
+    EXPECT_TRUE(h.users_asked.empty());
+    auto with_script =
+        load_string(kInstance.substr(0, kInstance.size() - 2) + " notify_master /bin/true\n}\n",
+                    "t.conf", checked(), h);
+    ASSERT_EQ(with_script.config.vrrp.instances.size(), 1u) << all(with_script);
+    EXPECT_EQ(with_script.config.vrrp.instances[0].notify->master.user, "root");
+    EXPECT_NE(std::find(h.users_asked.begin(), h.users_asked.end(), "keepalived_script"),
+              h.users_asked.end());
+}
+
 TEST(FrontEndOnMemoryHost, CpusAndRealTimePrioritiesOfTheHost) {
     MemoryHost h;
     h.cpus = 2;
