@@ -539,13 +539,22 @@ struct Engine::Impl final : InstanceIo {
         }
     }
 
-    void on_transition(Instance& inst, State from, State to) {
+    void saw_lower_priority(Instance& i) override {
+        if (hooks.on_master_rx_lower_priority) hooks.on_master_rx_lower_priority(i.config().name);
+    }
+
+    void priority_changed(Instance& i) override {
+        if (hooks.on_priority_change)
+            hooks.on_priority_change(i.config().name, i.state(), i.effective_priority());
+    }
+
+    void transitioned(Instance& inst, State from, State to) override {
         const auto* g = group_of(inst.config());
         log(LogLevel::info,
             fmt::format("({}) Entering {} STATE", inst.config().name, to_string(to)));
         if (hooks.on_transition)
             hooks.on_transition({inst.config().name, g ? g->name : std::string(), from, to,
-                                 inst.status().effective_priority});
+                                 inst.effective_priority()});
         if (!g || stopped) return;
         auto ms = members(*g);
         std::vector<State> states;
@@ -789,15 +798,6 @@ struct Engine::Impl final : InstanceIo {
 
     Instance& create(InstanceConfig&& c) {
         auto inst = std::make_unique<Instance>(timers, std::move(c), *this);
-        inst->on_transition([this](Instance& i, State f, State t) { on_transition(i, f, t); });
-        inst->on_lower_priority([this](Instance& i) {
-            if (hooks.on_master_rx_lower_priority)
-                hooks.on_master_rx_lower_priority(i.config().name);
-        });
-        inst->on_priority_change([this](Instance& i) {
-            if (hooks.on_priority_change)
-                hooks.on_priority_change(i.config().name, i.state(), i.status().effective_priority);
-        });
         // A held instance stays held across a restart by reload.
         if (maintained.contains(inst->config().name)) inst->set_maintenance(true);
         auto& ref = *inst;

@@ -128,7 +128,8 @@ Expectation Instance::expectation(const Address& src) const {
 }
 
 void Instance::error(const std::string& reason) {
-    ++errors_[reason];
+    if (!errors_) errors_ = std::make_unique<std::map<std::string, std::uint64_t>>();
+    ++(*errors_)[reason];
 }
 
 void Instance::set_link(const LinkInfo& link) {
@@ -141,7 +142,7 @@ void Instance::set_priority(const Priority& p) {
     priority_ = p;
     if (changed && started_) handle(event::PriorityChanged{}, timers_.now());
     update_fault();
-    if (changed && started_ && on_priority_) on_priority_(*this);
+    if (changed && started_) world_.priority_changed(*this);
 }
 
 void Instance::set_group_fault(bool fault) {
@@ -324,7 +325,7 @@ void Instance::handle(const Event& e, TimePoint base) {
                 master_ = params().primary;
             }
             if (from == State::master) ++released_master_;
-            if (on_transition_) on_transition_(*this, from, fsm_.state);
+            world_.transitioned(*this, from, fsm_.state);
         }
     }
 }
@@ -365,7 +366,7 @@ void Instance::apply(const Action& a, TimePoint base) {
                         garp_delay_.arm(base + delay, advert_slack(delay));
                     }
                 }
-                if (on_lower_) on_lower_(*this);
+                world_.saw_lower_priority(*this);
             },
         },
         a);
@@ -547,7 +548,7 @@ InstanceStatus Instance::status() const {
     for (std::size_t i = 0; drops_ && i < drops_->size(); ++i)
         if (const auto n = (*drops_)[i])
             s.drops[std::string(to_string(static_cast<DropReason>(i)))] = n;
-    s.errors = errors_;
+    if (errors_) s.errors = *errors_;
     return s;
 }
 

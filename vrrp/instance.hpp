@@ -23,7 +23,10 @@
 
 namespace vigil::vrrp {
 
-// The side effects an instance needs. The engine implements it with the real kernel.
+class Instance;
+
+// The side effects an instance needs, and what it tells of itself. The engine implements it
+// with the real kernel.
 class InstanceIo {
   public:
     virtual ~InstanceIo() = default;
@@ -45,6 +48,12 @@ class InstanceIo {
     // vrrp_strict without accept: the VIP must not answer while installed (blocked before it is
     // added, released after it is removed).
     virtual std::expected<void, std::string> filter_vip(const Address& vip, bool blocked) = 0;
+
+    virtual void transitioned(Instance&, State /*from*/, State /*to*/) {}
+    // A master received an advert of a lower priority.
+    virtual void saw_lower_priority(Instance&) {}
+    // The effective priority changed while running.
+    virtual void priority_changed(Instance&) {}
 };
 
 // What the instance knows of its interface.
@@ -86,18 +95,12 @@ bool config_fault(const InstanceConfig& c, const LinkInfo& link);
 
 class Instance {
   public:
-    using TransitionFn = std::function<void(Instance&, State from, State to)>;
-
     using TimePoint = TimerQueue::TimePoint;
 
     Instance(TimerQueue& timers, InstanceConfig config, InstanceIo& world);
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
-
-    void on_transition(TransitionFn fn) { on_transition_ = std::move(fn); }
-    void on_lower_priority(std::function<void(Instance&)> fn) { on_lower_ = std::move(fn); }
-    void on_priority_change(std::function<void(Instance&)> fn) { on_priority_ = std::move(fn); }
 
     void set_link(const LinkInfo& link);
     // From tracking: effective priority and the instance's own fault.
@@ -188,15 +191,11 @@ class Instance {
     int wire_priority_ = -1;
     Address wire_src_;
 
-    TransitionFn on_transition_;
-    std::function<void(Instance&)> on_lower_;
-    std::function<void(Instance&)> on_priority_;
-
     TimePoint last_transition_{};
     // Made at the first drop: most instances never see one.
     using Drops = std::array<std::uint64_t, kDropReasonCount>;
     std::unique_ptr<Drops> drops_;
-    std::map<std::string, std::uint64_t> errors_;
+    std::unique_ptr<std::map<std::string, std::uint64_t>> errors_;  // made at the first error
     std::uint64_t sent_ = 0, received_ = 0, zero_sent_ = 0, zero_received_ = 0, became_master_ = 0,
                   released_master_ = 0;
 };

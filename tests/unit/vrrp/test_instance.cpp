@@ -59,6 +59,8 @@ struct FakeWorld : InstanceIo {
         calls.push_back((blocked ? "block " : "unblock ") + v.to_string());
         return {};
     }
+    std::vector<std::pair<State, State>> transitions;
+    void transitioned(Instance&, State f, State t) override { transitions.emplace_back(f, t); }
     long count(const std::string& call) const {
         return std::count(calls.begin(), calls.end(), call);
     }
@@ -95,11 +97,9 @@ struct InstanceTest : ::testing::Test {
     FakeClock clock;
     TimerQueue timers{clock};
     FakeWorld world;
-    std::vector<std::pair<State, State>> transitions;
 
     std::unique_ptr<Instance> make(InstanceConfig c = config()) {
         auto i = std::make_unique<Instance>(timers, c, world);
-        i->on_transition([this](Instance&, State f, State t) { transitions.emplace_back(f, t); });
         i->set_link(link());
         return i;
     }
@@ -151,7 +151,7 @@ TEST_F(InstanceTest, BecomesMasterAfterMasterDownAndAnnounces) {
     EXPECT_EQ(world.sent.front().interval_cs, 1);
     const auto want = std::vector<std::pair<State, State>>{{State::init, State::backup},
                                                            {State::backup, State::master}};
-    EXPECT_EQ(transitions, want);
+    EXPECT_EQ(world.transitions, want);
     i->shutdown();
     EXPECT_EQ(i->state(), State::stop);
     EXPECT_EQ(world.sent.back().priority, 0);
@@ -310,7 +310,7 @@ TEST_F(InstanceTest, UpdateInPlaceKeepsStateAndAppliesVipDifferences) {
     EXPECT_EQ(world.sent.back().priority, 50);
     ASSERT_EQ(world.sent.back().addresses.size(), 1u);
     EXPECT_EQ(world.sent.back().addresses[0], make_address("10.0.0.101"));
-    EXPECT_EQ(transitions.size(), 2u);
+    EXPECT_EQ(world.transitions.size(), 2u);
     auto other = c;
     other.vrid = 8;
     EXPECT_FALSE(i->can_update(other));
