@@ -163,7 +163,9 @@ struct Engine::Impl final : InstanceIo {
     std::optional<StaticNetwork> statics;
     std::optional<Announcer> announcer;
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets;
-    std::map<SocketKey, std::map<std::uint8_t, Instance*>> by_vrid;  // detached before destroyed
+    std::map<SocketKey, std::map<std::uint8_t, Instance*>> by_vrid;
+    std::shared_ptr<ReceiveArea>
+        receive_area;  // every receiving socket's recvmmsg batch  // detached before destroyed
     std::map<std::string, std::unique_ptr<Instance>, std::less<>> instances;
     std::vector<const Instance*> order;  // as in the configuration file
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;
@@ -760,7 +762,8 @@ struct Engine::Impl final : InstanceIo {
         o.ifname = ifname;
         o.unicast_ttl = c.unicast_ttl;
         o.receive = receive;
-        auto s = VrrpSocket::open(io, clock, o);
+        if (receive && !receive_area) receive_area = ReceiveArea::make();
+        auto s = VrrpSocket::open(io, clock, o, receive ? receive_area : nullptr);
         if (!s) {
             log(LogLevel::error, fmt::format("({}) {}", c.name, s.error()));
             return;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -92,8 +93,13 @@ Clock::time_point steady_arrival(const timespec& stamp, const timespec& real_now
     return now - std::chrono::duration_cast<Clock::duration>(age);
 }
 
+std::shared_ptr<ReceiveArea> ReceiveArea::make() {
+    return std::make_unique_for_overwrite<ReceiveArea>();
+}
+
 std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
-    boost::asio::io_context& io, const Clock& clock, const SocketOptions& o) {
+    boost::asio::io_context& io, const Clock& clock, const SocketOptions& o,
+    std::shared_ptr<ReceiveArea> area) {
     const int family = o.key.ipv6 ? AF_INET6 : AF_INET;
     FdGuard fd{::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtocol)};
     if (fd.fd < 0) return std::unexpected(err("socket(IPPROTO_VRRP)"));
@@ -107,7 +113,9 @@ std::expected<std::unique_ptr<VrrpSocket>, std::string> VrrpSocket::open(
         return std::unexpected(err("SO_RCVBUF on " + o.ifname));
     auto r = o.key.ipv6 ? setup_v6(fd.fd, o) : setup_v4(fd.fd, o);
     if (!r) return std::unexpected(fmt::format("{} on {}", r.error(), o.ifname));
-    return std::unique_ptr<VrrpSocket>(new VrrpSocket(io, clock, fd.release(), o));
+    std::unique_ptr<VrrpSocket> s(new VrrpSocket(io, clock, fd.release(), o));
+    s->area_ = std::move(area);
+    return s;
 }
 
 VrrpSocket::VrrpSocket(boost::asio::io_context& io, const Clock& clock, int fd,
@@ -133,78 +141,103 @@ void VrrpSocket::arm() {
 
 void VrrpSocket::drain() {
     // Bounded so that a flood cannot starve the timers; the rest waits for the next turn.
+    constexpr std::size_t kPerTurn = 64;
     auto alive = alive_;
-    for (int i = 0; i < 64 && *alive; ++i) {
-        sockaddr_storage from{};
-        iovec iov{buffer_.data(), buffer_.size()};
-        alignas(cmsghdr) std::array<char, 256> control{};
-        msghdr msg{};
-        msg.msg_name = &from;
-        msg.msg_namelen = sizeof from;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.data();
-        msg.msg_controllen = control.size();
-        const ssize_t n = ::recvmsg(fd_.native_handle(), &msg, MSG_DONTWAIT);
+    if (!area_) area_ = ReceiveArea::make();
+    const auto area = area_;  // a handler may end this socket mid-batch
+    std::size_t taken = 0;
+    while (taken < kPerTurn && *alive) {
+        const std::size_t want = std::min(ReceiveArea::kBatch, kPerTurn - taken);
+        for (std::size_t i = 0; i < want; ++i) {
+            auto& slot = area->slots[i];
+            slot.iov = {slot.data.data(), slot.data.size()};
+            msghdr& msg = area->messages[i].msg_hdr;
+            msg = {};
+            msg.msg_name = &slot.from;
+            msg.msg_namelen = sizeof slot.from;
+            msg.msg_iov = &slot.iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = slot.control.data();
+            msg.msg_controllen = slot.control.size();
+            area->messages[i].msg_len = 0;
+        }
+        const int n = ::recvmmsg(fd_.native_handle(), area->messages.data(),
+                                 static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 ++counters_.receive_errors;
             if (errno != EINTR) break;
             continue;
         }
-        ++counters_.received;
-        if (msg.msg_flags & MSG_TRUNC) {
-            ++counters_.truncated;
-            continue;
+        // One look at both clocks per batch: the stamps map through them.
+        timespec real{};
+        ::clock_gettime(CLOCK_REALTIME, &real);
+        const auto now = clock_.now();
+        for (int i = 0; i < n && *alive; ++i) {
+            const auto& m = area->messages[static_cast<std::size_t>(i)];
+            deliver(m.msg_hdr,
+                    std::span<const std::uint8_t>(
+                        area->slots[static_cast<std::size_t>(i)].data.data(), m.msg_len),
+                    real, now);
         }
-        const std::span<const std::uint8_t> data(buffer_.data(), static_cast<std::size_t>(n));
-        RawPacket p;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                timespec ts{}, real{};
-                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                ::clock_gettime(CLOCK_REALTIME, &real);
-                p.arrival = steady_arrival(ts, real, clock_.now());
-            }
-        if (!options_.key.ipv6) {
-            auto ip = split_ipv4(data);
-            if (!ip) {
-                ++counters_.receive_errors;
-                continue;
-            }
-            p.src = ip->src;
-            p.dst = ip->dst;
-            p.ttl = ip->ttl;
-            p.message = ip->payload;
-        } else {
-            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
-            boost::asio::ip::address_v6::bytes_type b;
-            std::memcpy(b.data(), &sin6->sin6_addr, b.size());
-            p.src = boost::asio::ip::address_v6(b);
-            p.message = data;
-            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-                if (c->cmsg_level != IPPROTO_IPV6) continue;
-                if (c->cmsg_type == IPV6_HOPLIMIT) {
-                    int hops = 0;
-                    std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
-                    p.ttl = static_cast<std::uint8_t>(hops);
-                } else if (c->cmsg_type == IPV6_PKTINFO) {
-                    in6_pktinfo info{};
-                    std::memcpy(&info, CMSG_DATA(c), sizeof info);
-                    std::memcpy(b.data(), &info.ipi6_addr, b.size());
-                    p.dst = boost::asio::ip::address_v6(b);
-                }
-            }
-        }
-        // Every raw socket of the family sees every VRRP datagram on the link: keep ours.
-        const bool multicast_dst = p.dst.is_multicast();
-        if (options_.key.group ? p.dst != *options_.key.group : multicast_dst) {
-            ++counters_.wrong_destination;
-            continue;
-        }
-        if (handler_) handler_(p);
+        taken += static_cast<std::size_t>(n);
+        if (static_cast<std::size_t>(n) < want) break;  // nothing more waiting
     }
     if (*alive) arm();
+}
+
+void VrrpSocket::deliver(const msghdr& msg, std::span<const std::uint8_t> data,
+                         const timespec& real, Clock::time_point now) {
+    ++counters_.received;
+    if (msg.msg_flags & MSG_TRUNC) {
+        ++counters_.truncated;
+        return;
+    }
+    RawPacket p;
+    auto* m = const_cast<msghdr*>(&msg);  // CMSG_NXTHDR takes a non-const header
+    for (cmsghdr* c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            p.arrival = steady_arrival(ts, real, now);
+        }
+    if (!options_.key.ipv6) {
+        auto ip = split_ipv4(data);
+        if (!ip) {
+            ++counters_.receive_errors;
+            return;
+        }
+        p.src = ip->src;
+        p.dst = ip->dst;
+        p.ttl = ip->ttl;
+        p.message = ip->payload;
+    } else {
+        const auto* sin6 = static_cast<const sockaddr_in6*>(msg.msg_name);
+        boost::asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), &sin6->sin6_addr, b.size());
+        p.src = boost::asio::ip::address_v6(b);
+        p.message = data;
+        for (cmsghdr* c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+            if (c->cmsg_level != IPPROTO_IPV6) continue;
+            if (c->cmsg_type == IPV6_HOPLIMIT) {
+                int hops = 0;
+                std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
+                p.ttl = static_cast<std::uint8_t>(hops);
+            } else if (c->cmsg_type == IPV6_PKTINFO) {
+                in6_pktinfo info{};
+                std::memcpy(&info, CMSG_DATA(c), sizeof info);
+                std::memcpy(b.data(), &info.ipi6_addr, b.size());
+                p.dst = boost::asio::ip::address_v6(b);
+            }
+        }
+    }
+    // Every raw socket of the family sees every VRRP datagram on the link: keep ours.
+    const bool multicast_dst = p.dst.is_multicast();
+    if (options_.key.group ? p.dst != *options_.key.group : multicast_dst) {
+        ++counters_.wrong_destination;
+        return;
+    }
+    if (handler_) handler_(p);
 }
 
 void VrrpSocket::address(Outgoing& o, const Address& src, const Address& dst) const {

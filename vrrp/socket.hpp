@@ -68,13 +68,34 @@ struct SocketCounters {
     std::uint64_t truncated = 0;
 };
 
+// Where recvmmsg puts a batch of datagrams. One serves every socket of an engine: they drain
+// one at a time on the loop. Its pages are touched only by what arrives.
+class ReceiveArea {
+  public:
+    static constexpr std::size_t kBatch = 16;
+    static std::shared_ptr<ReceiveArea> make();
+
+  private:
+    friend class VrrpSocket;
+    struct Slot {
+        alignas(cmsghdr) std::array<char, 256> control;
+        sockaddr_storage from;
+        std::array<std::uint8_t, 2048> data;
+        iovec iov;
+    };
+    std::array<Slot, kBatch> slots;
+    std::array<mmsghdr, kBatch> messages;
+};
+
 class VrrpSocket {
   public:
     using Handler = std::function<void(const RawPacket&)>;
 
-    // Arrival stamps are given on clock's time line.
+    // Arrival stamps are given on clock's time line. area: shared with the engine's other
+    // sockets; none: the socket makes its own at the first datagram.
     static std::expected<std::unique_ptr<VrrpSocket>, std::string> open(
-        boost::asio::io_context& io, const Clock& clock, const SocketOptions& options);
+        boost::asio::io_context& io, const Clock& clock, const SocketOptions& options,
+        std::shared_ptr<ReceiveArea> area = nullptr);
     ~VrrpSocket();
     VrrpSocket(const VrrpSocket&) = delete;
     VrrpSocket& operator=(const VrrpSocket&) = delete;
@@ -109,12 +130,14 @@ class VrrpSocket {
     void address(Outgoing& o, const Address& src, const Address& dst) const;
     void arm();
     void drain();
+    void deliver(const msghdr& msg, std::span<const std::uint8_t> data, const timespec& real,
+                 Clock::time_point now);
 
     SocketOptions options_;
     const Clock& clock_;
     boost::asio::posix::stream_descriptor fd_;  // owns the descriptor
     Handler handler_;
-    std::array<std::uint8_t, 2048> buffer_{};
+    std::shared_ptr<ReceiveArea> area_;
     SocketCounters counters_;
     // Reused between batches: no allocation once warm.
     std::vector<std::uint8_t> batch_bytes_;
