@@ -251,11 +251,11 @@ pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::string user, 
         fail_later(std::move(done), "a script group needs a script user");
         return 0;
     }
-    return run(argv, std::move(as), timeout, std::move(done), opts);
+    return start(argv, std::move(as), timeout, std::move(done), opts);
 }
 
-pid_t ScriptRunner::run(const std::vector<std::string>& argv, std::optional<RunAs> as,
-                        std::chrono::microseconds timeout, Done done, SpawnOptions opts) {
+pid_t ScriptRunner::start(const std::vector<std::string>& argv, std::optional<RunAs> as,
+                          std::chrono::microseconds timeout, Done done, const SpawnOptions& opts) {
     if (argv.empty()) {
         fail_later(std::move(done), "empty command");
         return 0;

@@ -88,12 +88,9 @@ class ScriptRunner {
     // dispositions and an empty signal mask, in the daemon's process group unless opts ask for
     // its own. done is always called later from the io_context, never from inside run().
     // timeout 0: none.
-    // user empty: the daemon's own credentials; else looked up now (prefer the RunAs overload
-    // with credentials resolved at config time: a user database lookup can be slow).
-    // Returns the child's pid, 0 when it did not start (done still reports why).
+    // user empty: the daemon's own credentials; else looked up at its first script and kept
+    // (forget_users). Returns the child's pid, 0 when it did not start (done still reports why).
     pid_t run(const std::vector<std::string>& argv, std::string user, std::string group,
-              std::chrono::microseconds timeout, Done done, SpawnOptions opts = {});
-    pid_t run(const std::vector<std::string>& argv, std::optional<RunAs> as,
               std::chrono::microseconds timeout, Done done, SpawnOptions opts = {});
 
     std::size_t running() const { return children_.size(); }
@@ -118,6 +115,8 @@ class ScriptRunner {
   private:
     struct Child;
 
+    pid_t start(const std::vector<std::string>& argv, std::optional<RunAs> as,
+                std::chrono::microseconds timeout, Done done, const SpawnOptions& opts);
     void fail_later(Done done, std::string error);
     void watch(Child& child);
     void on_exit(pid_t pid);
