@@ -1017,7 +1017,7 @@ int App::run(config::Config initial) {
     for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU}) s.signals.add(sig);
     std::signal(SIGPIPE, SIG_IGN);
     s.wait_signal();
-    s.scripts = std::make_unique<ScriptRunner>(s.io);
+    s.scripts = std::make_unique<ScriptRunner>(s.io, s.clock);
     s.scripts->set_child_scheduling(std::move(tuned));
     s.notify_scripts = std::make_unique<NotifyRunner>(s.clock, *s.scripts);
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);

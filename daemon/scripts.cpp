@@ -14,7 +14,6 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -206,11 +205,15 @@ std::expected<std::string, std::string> find_program(std::string_view name) {
 }
 
 struct ScriptRunner::Child {
-    Child(boost::asio::io_context& io, pid_t p, int pidfd, Done d, bool group)
-        : pid(p), fd(io, pidfd), timer(io), done(std::move(d)), own_group(group) {}
+    Child(ScriptRunner& runner, pid_t p, int pidfd, Done d, bool group)
+        : pid(p),
+          fd(runner.io_, pidfd),
+          timer(runner.clock_, [&runner, p] { runner.on_alarm(p); }),
+          done(std::move(d)),
+          own_group(group) {}
     pid_t pid;
     boost::asio::posix::stream_descriptor fd;  // the pidfd
-    boost::asio::steady_timer timer;
+    Clock::Alarm timer;                        // the timeout, then the grace before SIGKILL
     Done done;
     bool own_group;  // its pid is its process group's id until it is reaped
     bool timed_out = false;
@@ -218,8 +221,9 @@ struct ScriptRunner::Child {
     bool killed = false;
 };
 
-ScriptRunner::ScriptRunner(boost::asio::io_context& io, std::chrono::microseconds grace)
-    : io_(io), grace_(grace) {}
+ScriptRunner::ScriptRunner(boost::asio::io_context& io, Clock& clock,
+                           std::chrono::microseconds grace)
+    : io_(io), clock_(clock), grace_(grace) {}
 
 ScriptRunner::~ScriptRunner() {
     alive_.reset();
@@ -289,18 +293,12 @@ pid_t ScriptRunner::start(const std::vector<std::string>& argv, std::optional<Ru
         }
     }
     ++counters_.started;
-    auto child = std::make_unique<Child>(io_, *pid, pidfd, std::move(done), opts.own_process_group);
+    auto child =
+        std::make_unique<Child>(*this, *pid, pidfd, std::move(done), opts.own_process_group);
     Child& c = *child;
     children_.emplace(*pid, std::move(child));
     watch(c);
-    if (timeout.count() > 0) {
-        c.timer.expires_after(timeout);
-        c.timer.async_wait([this, alive = std::weak_ptr<char>(alive_),
-                            pid = c.pid](const boost::system::error_code& ec) {
-            if (ec || alive.expired()) return;
-            on_deadline(pid);
-        });
-    }
+    if (timeout.count() > 0) c.timer.arm_after(timeout);
     return *pid;
 }
 
@@ -364,17 +362,21 @@ void ScriptRunner::on_deadline(pid_t pid) {
     escalate(c);
 }
 
+// The child's one alarm: its timeout until SIGTERM is sent, then the grace before SIGKILL.
+void ScriptRunner::on_alarm(pid_t pid) {
+    auto it = children_.find(pid);
+    if (it == children_.end()) return;
+    if (!it->second->term_sent)
+        on_deadline(pid);
+    else
+        escalate(*it->second);
+}
+
 void ScriptRunner::escalate(Child& c) {
     if (!c.term_sent) {
         c.term_sent = true;
         signal(c, SIGTERM);
-        c.timer.expires_after(grace_);
-        c.timer.async_wait([this, alive = std::weak_ptr<char>(alive_),
-                            pid = c.pid](const boost::system::error_code& ec) {
-            if (ec || alive.expired()) return;
-            auto it = children_.find(pid);
-            if (it != children_.end()) escalate(*it->second);
-        });
+        c.timer.arm_after(grace_);
         return;
     }
     ++counters_.sigkill_sent;

@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "vigil/common/clock.hpp"
+
 namespace vigil {
 
 struct ScriptResult {
@@ -76,9 +78,10 @@ class ScriptRunner {
   public:
     using Done = std::function<void(ScriptResult)>;
 
-    // grace: how long a timed-out or terminated script has between SIGTERM and SIGKILL.
-    explicit ScriptRunner(boost::asio::io_context& io,
-                          std::chrono::microseconds grace = std::chrono::seconds(2));
+    // grace: how long a timed-out or terminated script has between SIGTERM and SIGKILL. Its
+    // timeouts run on clock.
+    ScriptRunner(boost::asio::io_context& io, Clock& clock,
+                 std::chrono::microseconds grace = std::chrono::seconds(2));
     // Kills (SIGKILL) and reaps whatever still runs; their callbacks are not called.
     ~ScriptRunner();
     ScriptRunner(const ScriptRunner&) = delete;
@@ -121,11 +124,13 @@ class ScriptRunner {
     void watch(Child& child);
     void on_exit(pid_t pid);
     void on_deadline(pid_t pid);
+    void on_alarm(pid_t pid);
     void escalate(Child& child);
     void signal(Child& child, int sig);
     void deliver(Done& done, ScriptResult result);
 
     boost::asio::io_context& io_;
+    Clock& clock_;
     std::chrono::microseconds grace_;
     std::unordered_map<pid_t, std::unique_ptr<Child>> children_;
     std::shared_ptr<char> alive_ = std::make_shared<char>();  // handlers check it is still there

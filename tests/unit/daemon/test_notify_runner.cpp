@@ -50,8 +50,8 @@ struct Dir {
 // Real scripts: "start N" and "end N" lines never interleave within a key.
 TEST(NotifyRunner, ScriptsOfOneKeyNeverOverlap) {
     boost::asio::io_context io;
-    ScriptRunner scripts(io);
     vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner scripts(io, clock);
     NotifyRunner runner(clock, scripts);
     Dir d;
     const auto log = (d.path / "log").string();
@@ -73,8 +73,8 @@ TEST(NotifyRunner, ScriptsOfOneKeyNeverOverlap) {
 
 TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
     boost::asio::io_context io;
-    ScriptRunner scripts(io);
     vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner scripts(io, clock);
     NotifyRunner runner(clock, scripts);
     Dir d;
     const auto log = (d.path / "log").string();
@@ -111,8 +111,8 @@ TEST(NotifyRunner, HangingScriptIsKilledWithItsGroupAndTheNextRuns) {
 
 TEST(NotifyRunner, AbortDropsWhatWaits) {
     boost::asio::io_context io;
-    ScriptRunner scripts(io);
     vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner scripts(io, clock);
     NotifyRunner runner(clock, scripts);
     std::vector<ScriptResult> results;
     auto collect = [&](ScriptResult r) { results.push_back(r); };

@@ -1,6 +1,7 @@
 #include "scripts.hpp"
 
 #include "../support/proc_probe.hpp"
+#include "vigil/common/fake_clock.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -78,7 +79,8 @@ struct Collect {
 
 TEST(Scripts, ExitCodes) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     runner.run(sh("exit 0"), "", "", 0us, c.cb());
     runner.run(sh("exit 3"), "", "", 0us, c.cb());
@@ -103,7 +105,8 @@ TEST(Scripts, ExitCodes) {
 
 TEST(Scripts, ArgumentsPassedAsIs) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     runner.run(
         {"/bin/sh", "-c", "[ \"$1\" = 'a b' ] && [ \"$2\" = '$x' ] && exit 7", "sh", "a b", "$x"},
@@ -122,7 +125,8 @@ TEST(Scripts, ChildSchedulingIsApplied) {
     for (int c = 0; c < CPU_SETSIZE && cpu < 0; ++c)
         if (CPU_ISSET(c, &mine)) cpu = c;
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     vigil::ChildScheduling sched;
     sched.nice = ::getpriority(PRIO_PROCESS, 0) + 3;
     sched.cpus = {cpu};
@@ -148,7 +152,8 @@ TEST(Scripts, ChildSchedulingIsApplied) {
 
 TEST(Scripts, KilledBySignal) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     runner.run(sh("kill -USR1 $$; sleep 5"), "", "", 0us, c.cb());
     run_until(io, [&] { return c.results.size() == 1; });
@@ -166,7 +171,8 @@ TEST(Scripts, SignalMaskAndDispositionsReset) {
     ::sigprocmask(SIG_BLOCK, &block, &old);
     auto old_usr2 = ::signal(SIGUSR2, SIG_IGN);
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     runner.run(sh("kill -TERM $$; sleep 5"), "", "", 0us, c.cb());
     runner.run(sh("kill -USR2 $$; sleep 5"), "", "", 0us, c.cb());
@@ -182,7 +188,8 @@ TEST(Scripts, StdioIsDevNullAndNoFdLeaksIntoChild) {
     int leaky = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
     ASSERT_GE(leaky, 3);
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     const std::string check =
         "[ \"$(readlink /proc/$$/fd/0)\" = /dev/null ] && "
@@ -200,7 +207,8 @@ TEST(Scripts, StdioIsDevNullAndNoFdLeaksIntoChild) {
 
 TEST(Scripts, TimeoutTerminatesAndReaps) {
     boost::asio::io_context io;
-    ScriptRunner runner(io, 2s);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock, 2s);
     Collect c;
     auto start = std::chrono::steady_clock::now();
     runner.run({"sleep", "30"}, "", "", 100ms, c.cb());
@@ -216,7 +224,8 @@ TEST(Scripts, TimeoutTerminatesAndReaps) {
 
 TEST(Scripts, TimeoutEscalatesToSigkill) {
     boost::asio::io_context io;
-    ScriptRunner runner(io, 200ms);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock, 200ms);
     Collect c;
     // Ignores SIGTERM and spins (no child to orphan) until killed.
     runner.run(sh("trap '' TERM; while :; do :; done"), "", "", 100ms, c.cb());
@@ -230,7 +239,8 @@ TEST(Scripts, TimeoutEscalatesToSigkill) {
 
 TEST(Scripts, FinishingBeforeTimeoutIsNotTimedOut) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     runner.run(sh("exit 4"), "", "", 5s, c.cb());
     run_until(io, [&] { return c.results.size() == 1; });
@@ -245,7 +255,8 @@ TEST(Scripts, FinishingBeforeTimeoutIsNotTimedOut) {
 
 TEST(Scripts, TwoHundredConcurrent) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     std::map<int, int> expected, got;
     int done = 0;
     for (int i = 0; i < 200; ++i) {
@@ -267,7 +278,8 @@ TEST(Scripts, TwoHundredConcurrent) {
 
 TEST(Scripts, NonexistentProgramIsSpawnFailed) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     runner.run({"vigil-no-such-program"}, "", "", 0us, c.cb());
     runner.run({"/nonexistent/dir/prog"}, "", "", 0us, c.cb());
@@ -293,7 +305,8 @@ TEST(Scripts, RunsAsUser) {
     auto nobody = vigil::resolve_run_as("nobody", "");
     ASSERT_TRUE(nobody) << nobody.error();
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     const std::string want = "[ \"$(id -u)\" = " + std::to_string(nobody->uid) +
                              " ] && [ \"$(id -g)\" = " + std::to_string(nobody->gid) + " ]";
@@ -306,9 +319,40 @@ TEST(Scripts, RunsAsUser) {
     for (auto& r : c.results) EXPECT_EQ(r.exit_code, 0) << r.error;
 }
 
+// The timeout and the grace before SIGKILL run on the injected clock: real time alone never
+// ends a script, the clock's moves do, each at its instant.
+TEST(Scripts, TimeoutAndGraceRunOnTheInjectedClock) {
+    boost::asio::io_context io;
+    vigil::FakeClock clock;
+    ScriptRunner runner(io, clock, 2s);
+    Collect c;
+    // Deaf to SIGTERM: only the SIGKILL at the end of the grace ends it.
+    runner.run(sh("trap '' TERM; while :; do sleep 0.05; done"), "", "", 10s, c.cb());
+    const auto settle = [&] {  // real time for the child and its pidfd
+        io.restart();
+        io.run_for(300ms);
+    };
+    settle();
+    EXPECT_TRUE(c.results.empty());
+    clock.advance(9s);
+    settle();
+    EXPECT_EQ(runner.counters().timed_out, 0u);
+    clock.advance(1s);  // the timeout: SIGTERM, ignored
+    settle();
+    EXPECT_EQ(runner.counters().timed_out, 1u);
+    EXPECT_TRUE(c.results.empty());
+    clock.advance(2s);  // the grace: SIGKILL
+    for (int i = 0; i < 50 && c.results.empty(); ++i) settle();
+    ASSERT_EQ(c.results.size(), 1u);
+    EXPECT_TRUE(c.results[0].timed_out);
+    EXPECT_EQ(c.results[0].signal, SIGKILL);
+    EXPECT_EQ(runner.counters().sigkill_sent, 1u);
+}
+
 TEST(Scripts, TerminateAll) {
     boost::asio::io_context io;
-    ScriptRunner runner(io, 2s);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock, 2s);
     Collect c;
     for (int i = 0; i < 3; ++i) runner.run({"sleep", "30"}, "", "", 0us, c.cb());
     runner.terminate_all();
@@ -324,7 +368,8 @@ TEST(Scripts, TerminateAll) {
 
 TEST(Scripts, TerminateOneLeavesTheOthers) {
     boost::asio::io_context io;
-    ScriptRunner runner(io, 2s);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock, 2s);
     Collect c;
     const pid_t first = runner.run({"sleep", "30"}, "", "", 0us, c.cb());
     const pid_t second = runner.run({"sleep", "30"}, "", "", 0us, c.cb());
@@ -347,7 +392,8 @@ TEST(Scripts, DestructorKillsAndReaps) {
     boost::asio::io_context io;
     bool called = false;
     {
-        ScriptRunner runner(io);
+        vigil::AsioClock clock(io);  // real children: real time
+        ScriptRunner runner(io, clock);
         for (int i = 0; i < 5; ++i)
             runner.run({"sleep", "30"}, "", "", 10s, [&](ScriptResult) { called = true; });
         runner.run({"nope-not-here"}, "", "", 0us, [&](ScriptResult) { called = true; });
@@ -362,7 +408,8 @@ TEST(Scripts, NoFdLeak) {
     const std::size_t before = open_fds();
     {
         boost::asio::io_context io;
-        ScriptRunner runner(io, 100ms);
+        vigil::AsioClock clock(io);  // real children: real time
+        ScriptRunner runner(io, clock, 100ms);
         Collect c;
         for (int i = 0; i < 20; ++i) runner.run(sh("exit 1"), "", "", 0us, c.cb());
         for (int i = 0; i < 5; ++i) runner.run({"sleep", "30"}, "", "", 50ms, c.cb());
@@ -378,7 +425,8 @@ TEST(Scripts, NoFdLeak) {
 
 TEST(Scripts, ThrowingCallbackIsContained) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     int after = 0;
     runner.run({"true"}, "", "", 0us, [](ScriptResult) { throw std::runtime_error("boom"); });
     runner.run({"true"}, "", "", 0us, [&](ScriptResult) { ++after; });
@@ -389,7 +437,8 @@ TEST(Scripts, ThrowingCallbackIsContained) {
 
 TEST(Scripts, OwnProcessGroupOnlyWhenAsked) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect own, shared;  // apart: they may end in either order
     const std::string leads = "[ \"$(cut -d' ' -f5 /proc/$$/stat)\" = $$ ]";
     runner.run(sh(leads), "", "", 0us, own.cb(), {.own_process_group = true});
@@ -403,7 +452,8 @@ TEST(Scripts, OwnProcessGroupOnlyWhenAsked) {
 
 TEST(Scripts, KillTakesTheWholeProcessGroup) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     char dir[] = "/tmp/vigil-scripts-XXXXXX";
     ASSERT_TRUE(::mkdtemp(dir));
@@ -438,7 +488,8 @@ TEST(Scripts, KillTakesTheWholeProcessGroup) {
 // The user database is read once per user and group until a reload forgets them.
 TEST(Scripts, UsersAreLookedUpOncePerReload) {
     boost::asio::io_context io;
-    ScriptRunner runner(io);
+    vigil::AsioClock clock(io);  // real children: real time
+    ScriptRunner runner(io, clock);
     Collect c;
     for (int i = 0; i < 3; ++i) runner.run(sh("id -u"), "root", "", 0us, c.cb());
     runner.run(sh("true"), "no-such-user-xyz", "", 0us, c.cb());
