@@ -83,7 +83,7 @@ struct App::Impl {
     CheckBindings checks;
     std::map<std::string, std::string> group_state;  // sync group -> last notified state
 
-    FifoSet fifos{io, log};
+    FifoSet fifos{io, clock, log};
 
     // Shutdown: how long the FIFO readers, then the scripts, may take; polled until then.
     Clock::time_point fifo_deadline{}, exit_deadline{};

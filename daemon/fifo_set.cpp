@@ -61,7 +61,7 @@ void FifoSet::configure(const config::GlobalConfig& g, ScriptRunner& scripts) {
                 else
                     log_.warning("{} {}: {}", f.name, n.path, as.error());
             }
-            auto made = NotifyFifo::create(io_, n.path, fs,
+            auto made = NotifyFifo::create(io_, clock_, n.path, fs,
                                            [this](std::string m) { log_.warning("{}", m); });
             if (!made) {
                 log_.error("{}: {}", f.name, made.error());

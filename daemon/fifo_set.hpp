@@ -23,7 +23,8 @@ class ScriptRunner;
 
 class FifoSet {
   public:
-    FifoSet(boost::asio::io_context& io, Logger& log) : io_(io), log_(log) {}
+    FifoSet(boost::asio::io_context& io, Clock& clock, Logger& log)
+        : io_(io), clock_(clock), log_(log) {}
     FifoSet(const FifoSet&) = delete;
     FifoSet& operator=(const FifoSet&) = delete;
 
@@ -57,6 +58,7 @@ class FifoSet {
     void start_script(Slot& f, ScriptRunner& scripts);
 
     boost::asio::io_context& io_;
+    Clock& clock_;
     Logger& log_;
     bool stopping_ = false;
     std::array<Slot, 3> slots_{{{"notify_fifo", true, true, {}, {}, 0},

@@ -79,7 +79,7 @@ std::string errno_text(int err) {
 }  // namespace
 
 std::expected<std::unique_ptr<NotifyFifo>, std::string> NotifyFifo::create(
-    boost::asio::io_context& io, std::string path, FifoSettings settings, Log log) {
+    boost::asio::io_context& io, Clock& clock, std::string path, FifoSettings settings, Log log) {
     if (path.empty()) return std::unexpected(std::string("empty FIFO path"));
     bool created = false;
     // keepalived's mode: the owner writes, everyone may read.
@@ -97,20 +97,20 @@ std::expected<std::unique_ptr<NotifyFifo>, std::string> NotifyFifo::create(
             return std::unexpected(fmt::format("{}: {}", path, errno_text(errno)));
         if (!S_ISFIFO(st.st_mode)) return std::unexpected(fmt::format("{}: not a FIFO", path));
     }
-    auto f = std::make_unique<NotifyFifo>(Key{}, io, std::move(path), std::move(settings),
+    auto f = std::make_unique<NotifyFifo>(Key{}, io, clock, std::move(path), std::move(settings),
                                           std::move(log), created);
     f->try_open();
     return f;
 }
 
-NotifyFifo::NotifyFifo(Key, boost::asio::io_context& io, std::string path, FifoSettings settings,
-                       Log log, bool created)
+NotifyFifo::NotifyFifo(Key, boost::asio::io_context& io, Clock& clock, std::string path,
+                       FifoSettings settings, Log log, bool created)
     : path_(std::move(path)),
       settings_(std::move(settings)),
       log_(std::move(log)),
       created_(created),
       fd_(io),
-      retry_(io),
+      retry_(clock, [this] { pump(); }),
       queue_(settings_.capacity) {}
 
 NotifyFifo::~NotifyFifo() {
@@ -147,14 +147,7 @@ bool NotifyFifo::try_open() {
 }
 
 void NotifyFifo::arm_retry() {
-    if (retry_armed_) return;
-    retry_armed_ = true;
-    retry_.expires_after(settings_.retry);
-    retry_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const auto& ec) {
-        if (ec || alive.expired()) return;
-        retry_armed_ = false;
-        pump();
-    });
+    if (!retry_.armed()) retry_.arm_after(settings_.retry);
 }
 
 void NotifyFifo::write(std::string line) {

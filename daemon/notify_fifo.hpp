@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -17,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "vigil/common/clock.hpp"
 
 namespace vigil {
 
@@ -90,7 +91,8 @@ class NotifyFifo {
     // an existing path that is not a FIFO is an error. Opening waits for the first line or
     // a reader: open(O_WRONLY | O_NONBLOCK) fails with ENXIO until someone reads.
     static std::expected<std::unique_ptr<NotifyFifo>, std::string> create(
-        boost::asio::io_context& io, std::string path, FifoSettings settings, Log log);
+        boost::asio::io_context& io, Clock& clock, std::string path, FifoSettings settings,
+        Log log);
     ~NotifyFifo();
     NotifyFifo(const NotifyFifo&) = delete;
     NotifyFifo& operator=(const NotifyFifo&) = delete;
@@ -109,8 +111,8 @@ class NotifyFifo {
     };
 
   public:
-    NotifyFifo(Key, boost::asio::io_context& io, std::string path, FifoSettings settings, Log log,
-               bool created);
+    NotifyFifo(Key, boost::asio::io_context& io, Clock& clock, std::string path,
+               FifoSettings settings, Log log, bool created);
 
   private:
     bool try_open();
@@ -123,10 +125,9 @@ class NotifyFifo {
     Log log_;
     bool created_;
     boost::asio::posix::stream_descriptor fd_;
-    boost::asio::steady_timer retry_;
+    Clock::Alarm retry_;  // reopens while lines wait for a reader
     FifoQueue queue_;
     bool writing_ = false;
-    bool retry_armed_ = false;
     int last_open_errno_ = 0;
     FifoCounters counters_;
     std::shared_ptr<char> alive_ = std::make_shared<char>();  // handlers check it is still there

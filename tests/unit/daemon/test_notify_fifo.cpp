@@ -1,5 +1,7 @@
 #include "notify_fifo.hpp"
 
+#include "vigil/common/fake_clock.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -128,13 +130,14 @@ class NotifyFifoTest : public ::testing::Test {
         return out;
     }
     boost::asio::io_context io_;
+    vigil::AsioClock clock_{io_};
     std::string dir_, path_;
     int reader_ = -1;
 };
 
 TEST_F(NotifyFifoTest, CreatesTheFifoAndRemovesWhatItCreated) {
     {
-        auto f = NotifyFifo::create(io_, path_, {}, {});
+        auto f = NotifyFifo::create(io_, clock_, path_, {}, {});
         ASSERT_TRUE(f) << f.error();
         struct stat st {};
         ASSERT_EQ(::stat(path_.c_str(), &st), 0);
@@ -146,11 +149,11 @@ TEST_F(NotifyFifoTest, CreatesTheFifoAndRemovesWhatItCreated) {
 
 TEST_F(NotifyFifoTest, KeepsAFifoThatExistedAndRefusesAPlainFile) {
     ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
-    { ASSERT_TRUE(NotifyFifo::create(io_, path_, {}, {})); }
+    { ASSERT_TRUE(NotifyFifo::create(io_, clock_, path_, {}, {})); }
     EXPECT_TRUE(std::filesystem::exists(path_));
     const std::string plain = dir_ + "/plain";
     ::close(::open(plain.c_str(), O_CREAT | O_WRONLY, 0600));
-    auto f = NotifyFifo::create(io_, plain, {}, {});
+    auto f = NotifyFifo::create(io_, clock_, plain, {}, {});
     ASSERT_FALSE(f);
     EXPECT_NE(f.error().find("not a FIFO"), std::string::npos);
 }
@@ -158,7 +161,7 @@ TEST_F(NotifyFifoTest, KeepsAFifoThatExistedAndRefusesAPlainFile) {
 TEST_F(NotifyFifoTest, LinesWaitForALateReaderInOrder) {
     FifoSettings s;
     s.retry = std::chrono::milliseconds(5);
-    auto f = NotifyFifo::create(io_, path_, s, {});
+    auto f = NotifyFifo::create(io_, clock_, path_, s, {});
     ASSERT_TRUE(f);
     auto& w = **f;
     w.write(fifo_instance_line("VI_1", "BACKUP", 100));
@@ -175,10 +178,32 @@ TEST_F(NotifyFifoTest, LinesWaitForALateReaderInOrder) {
     EXPECT_EQ(w.counters().lines_queued, 2u);
 }
 
+// The reopen while lines wait runs on the injected clock: a reader that comes gets the line
+// at the next retry instant, not before.
+TEST_F(NotifyFifoTest, ReopensForAWaitingLineOnTheInjectedClock) {
+    using namespace std::chrono_literals;
+    vigil::FakeClock clock;
+    ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+    auto f = NotifyFifo::create(io_, clock, path_, {}, {});  // retry: 100 ms
+    ASSERT_TRUE(f) << f.error();
+    (*f)->write("INSTANCE \"VI_1\" MASTER 100\n");
+    reader_ = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader_, 0);
+    run_for(200ms);
+    EXPECT_FALSE((*f)->connected());
+    clock.advance(99ms);
+    run_for(50ms);
+    EXPECT_FALSE((*f)->connected());
+    clock.advance(1ms);
+    run_for(100ms);
+    EXPECT_TRUE((*f)->connected());
+    EXPECT_EQ(read_all(), "INSTANCE \"VI_1\" MASTER 100\n");
+}
+
 TEST_F(NotifyFifoTest, NoReaderFillsTheQueueThenCountsDrops) {
     FifoSettings s;
     s.capacity = 64;
-    auto f = NotifyFifo::create(io_, path_, s, {});
+    auto f = NotifyFifo::create(io_, clock_, path_, s, {});
     ASSERT_TRUE(f);
     const std::string line = fifo_instance_line("VI_1", "MASTER", 100);  // 28 bytes
     for (int i = 0; i < 5; ++i) (*f)->write(line);
@@ -193,7 +218,7 @@ TEST_F(NotifyFifoTest, SlowReaderNeverBlocksAndCountsQueueFull) {
     ASSERT_GE(reader_, 0);
     FifoSettings s;
     s.capacity = 4096;
-    auto f = NotifyFifo::create(io_, path_, s, {});
+    auto f = NotifyFifo::create(io_, clock_, path_, s, {});
     ASSERT_TRUE(f);
     const std::string line(99, 'x');
     const auto start = std::chrono::steady_clock::now();
@@ -217,7 +242,7 @@ TEST_F(NotifyFifoTest, SlowReaderNeverBlocksAndCountsQueueFull) {
 TEST_F(NotifyFifoTest, AReaderThatLeavesIsReplacedByTheNextOne) {
     FifoSettings s;
     s.retry = std::chrono::milliseconds(5);
-    auto f = NotifyFifo::create(io_, path_, s, {});
+    auto f = NotifyFifo::create(io_, clock_, path_, s, {});
     ASSERT_TRUE(f);
     auto& w = **f;
     reader_ = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK);
