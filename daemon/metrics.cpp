@@ -1,7 +1,6 @@
 #include "metrics.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
