@@ -163,9 +163,9 @@ struct Engine::Impl final : InstanceIo {
     std::optional<StaticNetwork> statics;
     std::optional<Announcer> announcer;
     std::map<SocketKey, std::unique_ptr<VrrpSocket>> sockets;
+    // An instance is detached from it before it is destroyed.
     std::map<SocketKey, std::map<std::uint8_t, Instance*>> by_vrid;
-    std::shared_ptr<ReceiveArea>
-        receive_area;  // every receiving socket's recvmmsg batch  // detached before destroyed
+    std::shared_ptr<ReceiveArea> receive_area;  // every receiving socket's recvmmsg batch
     std::map<std::string, std::unique_ptr<Instance>, std::less<>> instances;
     std::vector<const Instance*> order;  // as in the configuration file
     std::map<std::string, std::unique_ptr<ScriptRunner>> scripts;

@@ -18,6 +18,11 @@
 
 namespace vigil::vrrp {
 
+// What an entry calls: anything callable with the deadline it was armed for.
+template <class F>
+concept TimerCallback =
+    std::is_invocable_v<std::add_lvalue_reference_t<std::decay_t<F>>, Clock::time_point>;
+
 class TimerQueue {
   public:
     using TimePoint = Clock::time_point;
@@ -28,9 +33,8 @@ class TimerQueue {
       public:
         // fn gets the deadline the entry was armed for (not the wake-up time). A callable the
         // size of a pointer (the usual [this]) is kept in the entry, a larger one on the heap.
-        template <class F>
-        requires std::is_invocable_v < std::decay_t<F>
-        &, TimePoint > Entry(TimerQueue& queue, F&& fn) : queue_(queue), seq_(queue.next_seq_++) {
+        template <TimerCallback F>
+        Entry(TimerQueue& queue, F&& fn) : queue_(queue), seq_(queue.next_seq_++) {
             using Fn = std::decay_t<F>;
             if constexpr (sizeof(Fn) <= sizeof(store_) && alignof(Fn) <= alignof(void*) &&
                           std::is_trivially_copyable_v<Fn>) {

@@ -7,36 +7,6 @@
 
 namespace vigil {
 
-template <class T>
-class Boxed {
-  public:
-    Boxed() = default;
-    Boxed(T value) : p_(std::make_unique<T>(std::move(value))) {}
-    Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
-    Boxed(Boxed&&) noexcept = default;
-    Boxed& operator=(const Boxed& o) {
-        if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
-        return *this;
-    }
-    Boxed& operator=(Boxed&&) noexcept = default;
-
-    const T& operator*() const { return p_ ? *p_ : unset(); }
-    const T* operator->() const { return &**this; }
-    // For writing: makes the box on first use.
-    T& edit() {
-        if (!p_) p_ = std::make_unique<T>();
-        return *p_;
-    }
-    bool operator==(const Boxed& o) const { return **this == *o; }
-
-  private:
-    static const T& unset() {
-        static const T value{};
-        return value;
-    }
-    std::unique_ptr<T> p_;
-};
-
 // An optional whose value lives on the heap: one pointer while empty, for a large member most
 // configurations leave unset. Reads, assigns and compares as std::optional<T>.
 template <class T>
@@ -70,6 +40,30 @@ class HeapOptional {
 
   private:
     std::unique_ptr<T> p_;
+};
+
+// Copies deep through HeapOptional; unset and T{} are the same value.
+template <class T>
+class Boxed {
+  public:
+    Boxed() = default;
+    Boxed(T value) : p_(std::move(value)) {}
+
+    const T& operator*() const { return p_ ? *p_ : unset(); }
+    const T* operator->() const { return &**this; }
+    // For writing: makes the box on first use.
+    T& edit() {
+        if (!p_) p_ = T{};
+        return *p_;
+    }
+    bool operator==(const Boxed& o) const { return **this == *o; }
+
+  private:
+    static const T& unset() {
+        static const T value{};
+        return value;
+    }
+    HeapOptional<T> p_;
 };
 
 }  // namespace vigil
