@@ -93,6 +93,13 @@ void StatementParser::finish() {
     }
 }
 
+void keep_text(Node& n, std::deque<std::string>& store) {
+    auto keep = [&](Token& t) { t.text = store.emplace_back(t.text); };
+    keep(n.key);
+    for (auto& a : n.args) keep(a);
+    for (auto& c : n.children) keep_text(c, store);
+}
+
 std::vector<Node> parse_tokens(const std::vector<Token>& tokens,
                                const std::vector<std::string>& files,
                                std::vector<Diagnostic>& diagnostics) {

@@ -3,6 +3,7 @@
 
 #include "config/source.hpp"
 
+#include <deque>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -28,6 +29,8 @@ class StatementParser {
 
     void push(const Token& t);
     void finish();  // end of input: reports unclosed blocks, flushes the last statement
+    // No token is held: every statement pushed so far went to the sink.
+    bool at_rest() const { return stack_.empty() && !pending_ && !skipped_depth_; }
 
     static constexpr std::size_t max_depth = 64;
 
@@ -44,6 +47,9 @@ class StatementParser {
     std::optional<Node> pending_;    // statement still collecting arguments
     std::size_t skipped_depth_ = 0;  // nesting beyond max_depth, ignored
 };
+
+// N with every token's text copied into STORE, so it outlives the text it was read from.
+void keep_text(Node& n, std::deque<std::string>& store);
 
 // Whole-input convenience: all top-level statements of TOKENS.
 std::vector<Node> parse_tokens(const std::vector<Token>& tokens,

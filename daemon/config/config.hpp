@@ -176,6 +176,8 @@ struct LoadOptions {
     // "-t": real servers and checkers are checked but not kept (lvs.virtual_servers have no
     // real_servers, checks stays empty), which bounds memory on very large files.
     bool check_only = false;
+    // Bytes read from a file at a time; the text of each finished statement is freed.
+    std::size_t read_chunk = 256u << 10;
     // Where iproute2's name files (rt_tables, rt_protos, ...) are looked up, in order.
     std::vector<std::string> iproute2_dirs = {"/etc/iproute2", "/usr/share/iproute2"};
 };

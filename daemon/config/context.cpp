@@ -15,13 +15,13 @@ std::string fmt_range(double v) {
 
 }  // namespace
 
-void Ctx::warn(const Token& at, std::string msg) {
-    diags.push_back({Severity::warning, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), false, false, pass});
+void Ctx::warn(SourceLoc at, std::string msg) {
+    diags.push_back({Severity::warning, files[at.file], at.line, at.column, std::move(msg), false,
+                     false, pass});
 }
-void Ctx::strict(const Token& at, std::string msg) {
-    diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), false, false, pass});
+void Ctx::strict(SourceLoc at, std::string msg) {
+    diags.push_back(
+        {Severity::error, files[at.file], at.line, at.column, std::move(msg), false, false, pass});
 }
 void Ctx::strict_noloc(std::string msg) {
     diags.push_back({Severity::error, files.empty() ? std::string() : files.front(), 0, 0,
@@ -31,13 +31,13 @@ void Ctx::warn_noloc(std::string msg) {
     diags.push_back({Severity::warning, files.empty() ? std::string() : files.front(), 0, 0,
                      std::move(msg), false, false, pass});
 }
-void Ctx::error(const Token& at, std::string msg) {
-    diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), false, true, pass});
+void Ctx::error(SourceLoc at, std::string msg) {
+    diags.push_back(
+        {Severity::error, files[at.file], at.line, at.column, std::move(msg), false, true, pass});
 }
-void Ctx::fatal(const Token& at, std::string msg) {
-    diags.push_back({Severity::error, files[at.loc.file], at.loc.line, at.loc.column,
-                     std::move(msg), true, true, pass});
+void Ctx::fatal(SourceLoc at, std::string msg) {
+    diags.push_back(
+        {Severity::error, files[at.file], at.line, at.column, std::move(msg), true, true, pass});
 }
 
 void Ctx::unknown(const Node& n) {

@@ -26,34 +26,35 @@ struct ScriptUse {
     std::string owner;  // vrrp_script name for Kind::track
 };
 
-// What an instance said itself, before global defaults are applied.
+// What an instance said itself, before global defaults are applied. Places are kept as
+// SourceLocs: the text of a token is freed with its statement.
 struct InstanceExtra {
-    Token key;
+    SourceLoc key;
     std::optional<std::chrono::microseconds> advert;
-    Token advert_tok;
+    SourceLoc advert_tok;
     std::optional<int> version;
     bool nopreempt = false;
     bool priority_set = false;
     bool smtp_alert_set = false;
-    Token nopreempt_tok;
+    SourceLoc nopreempt_tok;
     bool garp_delay = false, garp_repeat = false, garp_refresh = false, garp_refresh_repeat = false,
          garp_lower_delay = false, garp_lower_repeat = false, garp_interval = false,
          gna_interval = false;
-    std::optional<Token> unicast_kw;  // unicast_src_ip / unicast_ttl seen
+    std::optional<SourceLoc> unicast_kw;  // unicast_src_ip / unicast_ttl seen
     bool garp_extra_if = false;
-    std::optional<Token> promote_secondaries;
-    std::optional<Token> ipvlan_tok;
+    std::optional<SourceLoc> promote_secondaries;
+    std::optional<SourceLoc> ipvlan_tok;
     bool auth_block = false;
-    std::optional<Token> long_pass;
-    std::optional<Token> ah_tok;  // auth_type AH
+    std::optional<SourceLoc> long_pass;
+    std::optional<SourceLoc> ah_tok;  // auth_type AH
     std::optional<int> down_timer_adverts;
     std::optional<bool> lower_prio_no_advert, higher_prio_send_advert;
-    std::vector<std::pair<std::string, Token>> track_scripts;
+    std::vector<std::pair<std::string, SourceLoc>> track_scripts;
 };
 
 // Where lvs_sync_daemon named its VRRP instance, and whether it gave a syncid.
 struct LvsSyncUse {
-    Token instance;
+    SourceLoc instance;
     bool id_set = false;
 };
 
@@ -77,8 +78,8 @@ struct Ctx {
     // smtp_alert said explicitly: (virtual server, real server or npos for the service).
     std::vector<std::pair<std::size_t, std::size_t>> lvs_smtp_set;
     std::vector<std::size_t> sync_group_smtp_set;  // parallel to cfg.vrrp.instances
-    std::vector<std::pair<std::string, Token>> sync_group_instances;  // name, where listed
-    std::vector<std::pair<std::string, Token>> removed_scripts;       // vrrp_script names dropped
+    std::vector<std::pair<std::string, SourceLoc>> sync_group_instances;  // name, where listed
+    std::vector<std::pair<std::string, SourceLoc>> removed_scripts;  // vrrp_script names dropped
     std::vector<std::size_t> log_all_failures_set;
     std::unordered_set<std::string> unsupported_seen;
     std::optional<LvsSyncUse> lvs_sync;
@@ -88,15 +89,15 @@ struct Ctx {
                                 // log_all_failures, in order
 
     // Severity::warning: keepalived accepts it too; informational.
-    void warn(const Token& at, std::string msg);
+    void warn(SourceLoc at, std::string msg);
     // An error for "-t" (keepalived rejects the file) that the daemon only logs at run time.
-    void strict(const Token& at, std::string msg);
+    void strict(SourceLoc at, std::string msg);
     void strict_noloc(std::string msg);
     void warn_noloc(std::string msg);
     // A bad value: the item is dropped or changed; a reload with it is refused.
-    void error(const Token& at, std::string msg);
+    void error(SourceLoc at, std::string msg);
     // The daemon cannot run this file.
-    void fatal(const Token& at, std::string msg);
+    void fatal(SourceLoc at, std::string msg);
     void unknown(const Node& n);
     // Where keepalived reports a problem of a whole block: its closing brace.
     static Token block_end(const Node& n) {
@@ -182,7 +183,7 @@ void parse_virtual_server(
     const std::unordered_map<std::string, std::vector<ipvs::ServiceKey>>& groups);
 // Without sync_group_tracking_weight, tracked processes in sync groups lose their weights.
 void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::string& owner,
-                          const Token& at);
+                          SourceLoc at);
 // Checks run after the whole file is read (cross references, host lookups, keepalived's
 // start-up warnings).
 void validate(Ctx& c);

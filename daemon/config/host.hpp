@@ -3,12 +3,28 @@
 // never touches a file, a name service or the kernel.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace vigil::config {
+
+// A file read front to back in pieces, so a large configuration is never held whole.
+class FileReader {
+  public:
+    virtual ~FileReader() = default;
+    // Up to OUT.size() more bytes into OUT; 0 at the end (a read error ends it too).
+    virtual std::size_t read(std::span<char> out) = 0;
+    // Back to the first byte; false when the file cannot be read twice (a pipe).
+    virtual bool rewind() = 0;
+};
+
+// A FileReader over TEXT.
+std::unique_ptr<FileReader> string_reader(std::string text);
 
 class Host {
   public:
@@ -17,6 +33,8 @@ class Host {
     // Files.
     // The whole content of PATH; nullopt when it cannot be opened or is a directory.
     virtual std::optional<std::string> read_file(const std::string& path) = 0;
+    // PATH opened for reading in pieces; null as read_file's nullopt. This one reads it whole.
+    virtual std::unique_ptr<FileReader> open_file(const std::string& path);
     virtual bool is_regular_file(const std::string& path) = 0;
     // The entries of DIR as "DIR/NAME", in no particular order; none when it cannot be read.
     virtual std::vector<std::string> list_dir(const std::string& dir) = 0;

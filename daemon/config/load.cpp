@@ -50,9 +50,10 @@ class Builder {
         else if (k == "virtual_server") {
             // A group may be defined after the service that names it.
             if (n.args.size() >= 2 && n.args[0].text == "group" &&
-                !groups_.count(std::string(n.args[1].text)))
+                !groups_.count(std::string(n.args[1].text))) {
                 deferred_.push_back(n);
-            else
+                keep_text(deferred_.back(), deferred_text_);
+            } else
                 parse_virtual_server(c_, n, groups_);
         } else if (k == "net_namespace") {
             if (c_.need_args(n, 1)) c_.cfg.global.net_namespace = std::string(n.args[0].text);
@@ -85,6 +86,7 @@ class Builder {
     const TokenStream& ts_;
     std::unordered_map<std::string, std::vector<ipvs::ServiceKey>> groups_;
     std::vector<Node> deferred_;
+    std::deque<std::string> deferred_text_;  // the text of deferred_: the file's is freed
 };
 
 PreprocessOptions pp_options(const LoadOptions& o) {
@@ -93,6 +95,7 @@ PreprocessOptions pp_options(const LoadOptions& o) {
     p.allow_includes = o.allow_includes;
     p.max_include_depth = o.max_include_depth;
     p.max_files = o.max_files;
+    p.read_chunk = o.read_chunk;
     for (const auto& d : o.defines) {
         auto eq = d.find('=');
         if (eq == std::string::npos)
@@ -111,6 +114,7 @@ LoadResult run(Read&& read, const LoadOptions& options, Host& host) {
     Builder builder(c, ts);
     StatementParser parser(ts.files, ts.diagnostics, [&](Node&& n) { builder.top(n); });
     ts.sink = [&](const Token& t) { parser.push(t); };
+    ts.at_rest = [&] { return parser.at_rest(); };
     read(ts);
     parser.finish();
     builder.finish();

@@ -9,6 +9,8 @@
 #include "config/includes.hpp"
 #include "config/lexer.hpp"
 
+#include <algorithm>
+#include <memory>
 #include <random>
 
 namespace vigil::config {
@@ -27,17 +29,12 @@ class Preprocessor : TokenSink {
 
     void run_text(std::string text, const std::string& name, const std::string& dir,
                   unsigned depth) {
-        ++files_read_;
-        auto idx = static_cast<std::uint32_t>(out_.files.size());
-        out_.files.push_back(name);
-        out_.storage.push_back(std::move(text));
-        count_hints(out_.storage.back());
-        run_buffer(out_.storage.back(), idx, absolute_dir(dir, current_dir(dir)), depth);
+        run_reader(*string_reader(std::move(text)), name, dir, depth);
     }
 
     void run_file(const std::string& path, unsigned depth, SourceLoc from, bool from_include) {
-        auto text = host_.read_file(path);
-        if (!text) {
+        auto file = host_.open_file(path);
+        if (!file) {
             if (from_include)
                 error(from, "cannot read included file '" + path + "'", true);
             else
@@ -45,7 +42,7 @@ class Preprocessor : TokenSink {
                     {Severity::error, path, 0, 0, "cannot open configuration file", true, true});
             return;
         }
-        run_text(std::move(*text), path, dir_of(path), depth);
+        run_reader(*file, path, dir_of(path), depth);
     }
 
   private:
@@ -88,10 +85,71 @@ class Preprocessor : TokenSink {
     }
     void error(SourceLoc at, std::string message) override { error(at, std::move(message), false); }
 
-    void run_buffer(std::string_view buf, std::uint32_t file, const std::string& dir,
+    // A file's text, piece by piece. A piece the tokens no longer point into is freed, so a
+    // large file is never held whole.
+    void run_reader(FileReader& r, const std::string& name, const std::string& dir,
                     unsigned depth) {
-        FileCtx ctx{file, dir, depth};
+        ++files_read_;
+        auto idx = static_cast<std::uint32_t>(out_.files.size());
+        out_.files.push_back(name);
+        // Counted before it is read, so large vectors are reserved once.
+        bool counted = r.rewind();
+        if (counted) {
+            for_each_piece(r, [&](std::unique_ptr<std::string> piece) { count_hints(*piece); });
+            counted = r.rewind();
+        }
+        const std::string abs = absolute_dir(dir, current_dir(dir));
+        FileCtx ctx{idx, abs, depth};
         std::uint32_t lineno = 0;
+        for_each_piece(r, [&](std::unique_ptr<std::string> piece) {
+            if (!counted) count_hints(*piece);
+            run_lines(*piece, ctx, lineno);
+            retire(std::move(piece));
+        });
+        continuing_ = false;
+    }
+
+    // Hands R's text to EACH in pieces of about opt_.read_chunk bytes, each ending at a line's
+    // end (or the file's).
+    template <class Each>
+    void for_each_piece(FileReader& r, Each&& each) {
+        std::string carry;
+        for (;;) {
+            auto piece = std::make_unique<std::string>(std::move(carry));
+            carry.clear();
+            const auto have = piece->size();
+            const auto want = std::max(opt_.read_chunk, have);  // a longer line: read more
+            piece->resize_and_overwrite(have + want, [&](char* p, std::size_t) {
+                return have + r.read({p + have, want});
+            });
+            if (piece->size() == have) {
+                if (have) each(std::move(piece));
+                return;
+            }
+            auto nl = piece->rfind('\n');
+            if (nl == std::string::npos) {
+                carry = std::move(*piece);
+                continue;
+            }
+            carry.assign(*piece, nl + 1);
+            piece->resize(nl + 1);
+            each(std::move(piece));
+        }
+    }
+
+    bool at_rest() const { return out_.sink && out_.at_rest && out_.at_rest(); }
+
+    // PIECE is read; it and the text kept before it are freed once no token points into them.
+    void retire(std::unique_ptr<std::string> piece) {
+        if (!at_rest()) {
+            out_.pieces.push_back(std::move(piece));
+            return;
+        }
+        out_.pieces.clear();
+        if (!pinned_) out_.storage.clear();
+    }
+
+    void run_lines(std::string_view buf, const FileCtx& ctx, std::uint32_t& lineno) {
         std::size_t pos = 0;
         while (pos < buf.size()) {
             auto nl = buf.find('\n', pos);
@@ -100,7 +158,7 @@ class Preprocessor : TokenSink {
             pos = nl == std::string_view::npos ? buf.size() : nl + 1;
             ++lineno;
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            SourceLoc loc{file, lineno, 1};
+            SourceLoc loc{ctx.file, lineno, 1};
             if (continuing_) {
                 auto c = continuation_line(line);
                 defs_.append_line(cont_name_, c.text);
@@ -109,7 +167,6 @@ class Preprocessor : TokenSink {
             }
             process_line(line, 0, loc, ctx, 0);
         }
-        continuing_ = false;
     }
 
     // offset: column of s[0] minus one in the physical line (0 for expanded text).
@@ -117,6 +174,12 @@ class Preprocessor : TokenSink {
     // the values), so expanding again could only multiply text.
     void process_line(std::string_view s, std::size_t offset, SourceLoc loc, const FileCtx& ctx,
                       unsigned depth, bool expand_defs = true) {
+        // Views into out_.storage live across the includes below.
+        ++pinned_;
+        struct Unpin {
+            std::size_t& n;
+            ~Unpin() { --n; }
+        } unpin{pinned_};
         while (!s.empty() && is_space(s.front())) {
             s.remove_prefix(1);
             ++offset;
@@ -266,6 +329,7 @@ class Preprocessor : TokenSink {
     bool budget_reported_ = false;
     std::size_t files_read_ = 0;
     bool files_reported_ = false;
+    std::size_t pinned_ = 0;  // process_line calls in progress
 };
 
 }  // namespace

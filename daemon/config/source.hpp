@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,13 +31,20 @@ struct Token {
     Kind kind = Kind::word;
     bool quoted = false;
     bool line_start = false;  // first token of a logical line
+    // Where it was read: all that may be kept of a token once its statement is parsed, since
+    // the text it points into is freed then.
+    operator SourceLoc() const { return loc; }  // NOLINT(google-explicit-constructor)
 };
 
 struct TokenStream {
-    std::vector<std::string> files;          // names as given or resolved
-    std::deque<std::string> storage;         // file buffers and expanded lines (stable addresses)
-    std::vector<Token> tokens;               // filled when no sink is set
-    std::function<void(const Token&)> sink;  // set: each token goes here instead
+    std::vector<std::string> files;  // names as given or resolved
+    // Pieces of files and expanded lines the tokens point into (stable addresses).
+    std::deque<std::string> storage;
+    std::deque<std::unique_ptr<std::string>> pieces;  // read text tokens may still point into
+    std::vector<Token> tokens;                        // filled when no sink is set
+    std::function<void(const Token&)> sink;           // set: each token goes here instead
+    // With a sink: true while the sink holds no token, so the text read so far may be freed.
+    std::function<bool()> at_rest;
     // Upper bounds seen in the raw text read so far, to reserve storage once.
     std::size_t hint_checks = 0;
     std::size_t hint_virtual_servers = 0;
@@ -52,6 +60,7 @@ struct PreprocessOptions {
     std::size_t max_expanded_lines = 1'000'000;    // bounds ~SEQ/~LST and recursive $DEFS
     std::size_t max_generated_bytes = 128u << 20;  // text those may produce in all
     std::optional<unsigned> random_seed;           // ${_RANDOM}; unset: Host::random_seed()
+    std::size_t read_chunk = 256u << 10;           // bytes read from a file at a time
 };
 
 // Tokenises TEXT as file NAME; relative includes resolve from BASE_DIR. Files, the working

@@ -5,6 +5,7 @@
 #include "config/source.hpp"
 #include "scripts.hpp"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
 #include <net/if.h>
@@ -13,11 +14,51 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 namespace vigil::config {
+namespace {
+
+class FdReader final : public FileReader {
+  public:
+    FdReader(int fd, bool seekable) : fd_(fd), seekable_(seekable) {}
+    ~FdReader() override { ::close(fd_); }
+    FdReader(const FdReader&) = delete;
+    FdReader& operator=(const FdReader&) = delete;
+
+    std::size_t read(std::span<char> out) override {
+        std::size_t got = 0;
+        while (got < out.size()) {
+            auto n = ::read(fd_, out.data() + got, out.size() - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += static_cast<std::size_t>(n);
+        }
+        return got;
+    }
+    bool rewind() override { return seekable_ && ::lseek(fd_, 0, SEEK_SET) == 0; }
+
+  private:
+    int fd_;
+    bool seekable_;
+};
+
+}  // namespace
+
+std::unique_ptr<FileReader> SystemHost::open_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return nullptr;
+    }
+    return std::make_unique<FdReader>(fd, S_ISREG(st.st_mode));
+}
 
 std::optional<std::string> SystemHost::read_file(const std::string& path) {
     std::error_code ec;

@@ -8,6 +8,7 @@ namespace vigil::config {
 class SystemHost final : public Host {
   public:
     std::optional<std::string> read_file(const std::string& path) override;
+    std::unique_ptr<FileReader> open_file(const std::string& path) override;
     bool is_regular_file(const std::string& path) override;
     std::vector<std::string> list_dir(const std::string& dir) override;
     std::vector<std::string> glob(const std::string& pattern) override;

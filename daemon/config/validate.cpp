@@ -270,7 +270,7 @@ void drop_sync_group_weights(Ctx& c) {
     for (std::size_t i = 0; i < vr.instances.size(); ++i) {
         auto& in = vr.instances[i];
         if (in.sync_group.empty() || weighted_ok.count(in.sync_group)) continue;
-        const Token& at = c.inst_extra[i].key;
+        const SourceLoc at = c.inst_extra[i].key;
         bool if_warning = false;
         for (auto& t : in.track_interfaces)
             if (t.weight != 0) {
@@ -318,7 +318,7 @@ void refuse_ah(Ctx& c) {
 }  // namespace
 
 void drop_process_weights(Ctx& c, std::vector<vrrp::TrackRef>& refs, const std::string& owner,
-                          const Token& at) {
+                          SourceLoc at) {
     for (auto& r : refs)
         if (r.weight.value_or(0) != 0) {
             c.warn(at, "(" + owner + ") ignoring weight of tracked process " + r.name +

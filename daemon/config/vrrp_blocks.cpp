@@ -51,7 +51,7 @@ void track_interface(Ctx& c, const Node& n, std::vector<vrrp::TrackInterface>& o
 }
 
 std::vector<vrrp::TrackRef> track_refs(Ctx& c, const Node& n,
-                                       std::vector<std::pair<std::string, Token>>* names) {
+                                       std::vector<std::pair<std::string, SourceLoc>>* names) {
     std::vector<vrrp::TrackRef> out;
     for (const auto& line : n.children) {
         vrrp::TrackRef r;

@@ -30,5 +30,30 @@ TEST(Corpus, EveryFileKeepalivedRunsIsStartable) {
     EXPECT_EQ(files, 68u);
 }
 
+// Read a few bytes at a time, with the text of each finished statement freed, every file gives
+// the same configuration and the same diagnostics as read whole.
+TEST(Corpus, ReadingInSmallPiecesChangesNothing) {
+    const std::filesystem::path dir =
+        std::filesystem::path(VIGIL_SOURCE_DIR) / "tests/corpus/keepalived-real";
+    auto whole = test::quiet();
+    whole.config_id = "bvehost";
+    whole.read_chunk = 1u << 24;
+    auto pieces = whole;
+    pieces.read_chunk = 7;
+    auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir);
+    std::size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        if (e.path().extension() != ".conf") continue;
+        ++files;
+        auto name = e.path().filename().string();
+        auto a = load_file(name, whole), b = load_file(name, pieces);
+        EXPECT_EQ(to_json(a.config), to_json(b.config)) << name;
+        EXPECT_EQ(test::all(a), test::all(b)) << name;
+    }
+    std::filesystem::current_path(cwd);
+    EXPECT_EQ(files, 68u);
+}
+
 }  // namespace
 }  // namespace vigil::config

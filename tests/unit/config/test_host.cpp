@@ -122,6 +122,35 @@ TEST(FrontEndOnMemoryHost, IncludesAcrossFilesWithLocations) {
     EXPECT_EQ(find(r, "interface 'eth0'"), nullptr) << all(r);
 }
 
+// The text of a statement is freed once it is parsed: what outlives it (a service whose group
+// comes later, an include inside a block, a place kept for a later warning) keeps its own.
+TEST(FrontEndOnMemoryHost, StatementsOutliveTheTextReadInPieces) {
+    MemoryHost h;
+    h.interfaces = {"lo", "eth0"};
+    h.files["/k/main.conf"] = "virtual_server group LATER {\n lb_algo rr\n include rs.inc\n}\n" +
+                              kInstance +
+                              "vrrp_sync_group SG {\n group {\n  VI_1\n  VI_MISSING\n }\n}\n"
+                              "virtual_server_group LATER {\n 192.0.2.10 80\n}\n";
+    h.files["/k/rs.inc"] = "real_server 192.0.2.50 8080 {\n weight 7\n}\n";
+    for (std::size_t chunk : {1u, 5u, 64u, 1u << 20}) {
+        auto o = checked();
+        o.read_chunk = chunk;
+        auto r = load_file("/k/main.conf", o, h);
+        ASSERT_EQ(r.config.lvs.virtual_servers.size(), 1u) << chunk << all(r);
+        const auto& vs = r.config.lvs.virtual_servers[0];
+        EXPECT_EQ(vs.group, "LATER");
+        EXPECT_EQ(vs.scheduler, "rr");
+        ASSERT_EQ(vs.real_servers.size(), 1u) << chunk;
+        EXPECT_EQ(vs.real_servers[0].address.to_string(), "192.0.2.50");
+        EXPECT_EQ(vs.real_servers[0].port, 8080);
+        EXPECT_EQ(vs.real_servers[0].weight, 7);
+        const auto* missing = find(r, "VI_MISSING");
+        ASSERT_NE(missing, nullptr) << chunk << all(r);
+        EXPECT_EQ(missing->file, "/k/main.conf");
+        EXPECT_EQ(missing->line, 16u) << chunk;
+    }
+}
+
 TEST(FrontEndOnMemoryHost, MissingAndUnreadableIncludes) {
     MemoryHost h;
     h.files["/k/main.conf"] = "include nothing/*.conf\n";
