@@ -9,7 +9,11 @@ void StatementParser::report(const Token& tok, std::string msg, int pass) {
 
 void StatementParser::attach(Node&& n) {
     if (stack_.empty()) {
-        sink_(std::move(n));
+        {
+            Node top = std::move(n);
+            sink_(std::move(top));
+        }
+        arena_.release();
         return;
     }
     if (!discard_.back()) stack_.back().children.push_back(std::move(n));
@@ -37,7 +41,7 @@ void StatementParser::push(const Token& t) {
                 return;
             }
             flush_pending();
-            pending_.emplace();
+            pending_.emplace(&arena_);
             pending_->key = t;
             return;
         case Token::Kind::open: {
@@ -49,7 +53,7 @@ void StatementParser::push(const Token& t) {
                 return;
             }
             bool stray = !pending_;
-            Node n;
+            Node n(&arena_);
             if (stray) {
                 report(t, "unexpected '{': expected a keyword before it");
                 n.key = t;
@@ -104,7 +108,7 @@ std::vector<Node> parse_tokens(const std::vector<Token>& tokens,
                                const std::vector<std::string>& files,
                                std::vector<Diagnostic>& diagnostics) {
     std::vector<Node> out;
-    StatementParser p(files, diagnostics, [&](Node&& n) { out.push_back(std::move(n)); });
+    StatementParser p(files, diagnostics, [&](Node&& n) { out.push_back(Node(n)); });
     for (const auto& t : tokens) p.push(t);
     p.finish();
     return out;

@@ -5,15 +5,22 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
+#include <memory_resource>
 #include <optional>
 #include <vector>
 
 namespace vigil::config {
 
+// A copy allocates from the default resource: only a statement being built lives in the
+// parser's arena.
 struct Node {
+    Node() = default;
+    explicit Node(std::pmr::memory_resource* r) : args(r), children(r) {}
+
     Token key;
-    std::vector<Token> args;
-    std::vector<Node> children;
+    std::pmr::vector<Token> args;
+    std::pmr::vector<Node> children;
     bool block = false;  // "{ ... }" followed
     SourceLoc end{};     // its closing '}': where keepalived reports problems of a whole block
 };
@@ -33,6 +40,7 @@ class StatementParser {
     bool at_rest() const { return stack_.empty() && !pending_ && !skipped_depth_; }
 
     static constexpr std::size_t max_depth = 64;
+    static constexpr std::size_t arena_size = 64u << 10;
 
   private:
     void report(const Token& tok, std::string msg, int pass = 2);
@@ -42,6 +50,9 @@ class StatementParser {
     const std::vector<std::string>& files_;
     std::vector<Diagnostic>& diags_;
     Sink sink_;
+    // The statement being built; emptied after each top-level statement reaches the sink.
+    std::unique_ptr<std::byte[]> arena_buffer_ = std::make_unique<std::byte[]>(arena_size);
+    std::pmr::monotonic_buffer_resource arena_{arena_buffer_.get(), arena_size};
     std::vector<Node> stack_;        // open blocks, outermost first
     std::vector<bool> discard_;      // parallel to stack_: a block opened by a stray '{'
     std::optional<Node> pending_;    // statement still collecting arguments

@@ -1,5 +1,8 @@
 #include "config/lexer.hpp"
 
+#include <array>
+#include <cstdint>
+
 namespace vigil::config {
 
 std::string_view trim(std::string_view s) {
@@ -8,23 +11,51 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+namespace {
+
+// Byte classes, so the scans below test one table entry per ordinary byte.
+enum Class : std::uint8_t { plain, space, brace, quote, backslash, comment };
+
+constexpr std::array<Class, 256> classes = [] {
+    std::array<Class, 256> t{};
+    for (unsigned char c : {' ', '\t', '\r', '\v', '\f'}) t[c] = space;
+    t['{'] = t['}'] = brace;
+    t['"'] = quote;
+    t['\\'] = backslash;
+    t['#'] = t['!'] = comment;
+    return t;
+}();
+
+Class class_of(char c) {
+    return classes[static_cast<unsigned char>(c)];
+}
+
+}  // namespace
+
 std::string_view strip_comment(std::string_view s) {
     bool quote = false;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '\\' && i + 1 < s.size())
-            ++i;
-        else if (c == '"')
-            quote = !quote;
-        else if (!quote && (c == '#' || c == '!'))
-            return s.substr(0, i);
+        switch (class_of(s[i])) {
+            case backslash:
+                if (i + 1 < s.size()) ++i;
+                break;
+            case Class::quote:
+                quote = !quote;
+                break;
+            case comment:
+                if (!quote) return s.substr(0, i);
+                break;
+            default:
+                break;
+        }
     }
     return s;
 }
 
 bool has_escaped_comment_char(std::string_view s) {
-    for (std::size_t i = 0; i + 1 < s.size(); ++i)
-        if (s[i] == '\\' && (s[i + 1] == '#' || s[i + 1] == '!')) return true;
+    for (auto i = s.find('\\'); i != std::string_view::npos && i + 1 < s.size();
+         i = s.find('\\', i + 1))
+        if (s[i + 1] == '#' || s[i + 1] == '!') return true;
     return false;
 }
 
@@ -72,7 +103,11 @@ void tokenize_line(std::string_view s, std::size_t offset, SourceLoc loc, TokenS
             continue;
         }
         std::size_t j = i;
-        while (j < s.size() && !is_space(s[j]) && s[j] != '{' && s[j] != '}' && s[j] != '"') ++j;
+        while (j < s.size()) {
+            auto k = class_of(s[j]);
+            if (k == space || k == brace || k == Class::quote) break;
+            ++j;
+        }
         push(s.substr(i, j - i), i, Token::Kind::word, false);
         i = j;
     }

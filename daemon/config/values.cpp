@@ -10,10 +10,15 @@ std::optional<boost::asio::ip::address> parse_address(std::string_view s) {
     s.copy(buf, s.size());
     buf[s.size()] = '\0';
     boost::system::error_code ec;
-    auto a = boost::asio::ip::make_address(buf, ec);
-    if (ec) return std::nullopt;
-    if (a.is_v6() && a.to_v6().scope_id() != 0) return std::nullopt;
-    return a;
+    // make_address tries IPv6 first; an address without ':' can only be IPv4.
+    if (s.find(':') == std::string_view::npos) {
+        auto v4 = boost::asio::ip::make_address_v4(buf, ec);
+        if (ec) return std::nullopt;
+        return boost::asio::ip::address(v4);
+    }
+    auto v6 = boost::asio::ip::make_address_v6(buf, ec);
+    if (ec || v6.scope_id() != 0) return std::nullopt;
+    return boost::asio::ip::address(v6);
 }
 
 std::optional<Prefix> parse_prefix(std::string_view s) {
