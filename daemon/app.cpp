@@ -355,15 +355,18 @@ struct App::Impl {
                 fifos.write(false, fifo_vs_line(fifo_service(vs), true));
                 log.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
                          vs.quorum + vs.hysteresis, e.weight_sum, vname);
-                notify_command(vkey, vs.quorum_up.argv, vs.quorum_up.user, vs.quorum_up.group);
+                if (vs.quorum_up)
+                    notify_command(vkey, vs.quorum_up->argv, vs.quorum_up->user,
+                                   vs.quorum_up->group);
                 if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, true), vkey);
                 break;
             case ipvs::EventKind::quorum_down:
                 fifos.write(false, fifo_vs_line(fifo_service(vs), false));
                 log.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
                          static_cast<long>(vs.quorum) - vs.hysteresis, e.weight_sum, vname);
-                notify_command(vkey, vs.quorum_down.argv, vs.quorum_down.user,
-                               vs.quorum_down.group);
+                if (vs.quorum_down)
+                    notify_command(vkey, vs.quorum_down->argv, vs.quorum_down->user,
+                                   vs.quorum_down->group);
                 if (smtp_for_checker(vs.smtp_alert)) alert(quorum_alert(vname, false), vkey);
                 break;
             case ipvs::EventKind::sorry_server_in:

@@ -443,8 +443,8 @@ std::string to_json(const Config& config) {
         if (vs.persistence_granularity)
             v["persistence_granularity"] = vs.persistence_granularity->to_string();
         if (vs.sorry_server) v["sorry_server"] = real_server(config, *vs.sorry_server);
-        if (!vs.quorum_up.empty()) v["quorum_up"] = cmd(vs.quorum_up);
-        if (!vs.quorum_down.empty()) v["quorum_down"] = cmd(vs.quorum_down);
+        if (vs.quorum_up) v["quorum_up"] = cmd(*vs.quorum_up);
+        if (vs.quorum_down) v["quorum_down"] = cmd(*vs.quorum_down);
         if (!vs.virtualhost.empty()) v["virtualhost"] = vs.virtualhost;
         vss.push_back(v);
     }

@@ -338,7 +338,8 @@ void parse_virtual_server(
             if (auto v = c.integer(n, 0, 0, 4294967295LL)) vs.hysteresis = unsigned(*v);
         } else if (k == "quorum_up" || k == "quorum_down") {
             auto cmd = command_of(c, n, ScriptUse::Kind::check);
-            (k == "quorum_up" ? vs.quorum_up : vs.quorum_down) = std::move(cmd);
+            (k == "quorum_up" ? vs.quorum_up : vs.quorum_down) =
+                cmd.argv.empty() ? nullptr : std::make_shared<const ipvs::Command>(std::move(cmd));
         } else if (k == "alpha")
             vs.alpha = flag_value(c, n);
         else if (k == "omega")

@@ -141,10 +141,12 @@ class Preprocessor : TokenSink {
 
     // PIECE is read; it and the text kept before it are freed once no token points into them.
     void retire(std::unique_ptr<std::string> piece) {
-        if (!at_rest()) {
-            out_.pieces.push_back(std::move(piece));
-            return;
-        }
+        out_.pieces.push_back(std::move(piece));
+        release_if_at_rest();
+    }
+
+    void release_if_at_rest() {
+        if ((out_.pieces.empty() && (pinned_ || out_.storage.empty())) || !at_rest()) return;
         out_.pieces.clear();
         if (!pinned_) out_.storage.clear();
     }
@@ -166,6 +168,7 @@ class Preprocessor : TokenSink {
                 continue;
             }
             process_line(line, 0, loc, ctx, 0);
+            release_if_at_rest();
         }
     }
 

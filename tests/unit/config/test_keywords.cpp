@@ -72,10 +72,11 @@ TEST(NotifyUser, RealServerAndQuorumScripts) {
 )");
     ASSERT_EQ(r.config.lvs.virtual_servers.size(), 1u) << all(r);
     const auto& vs = r.config.lvs.virtual_servers[0];
-    EXPECT_EQ(vs.quorum_up.argv, (std::vector<std::string>{"/bin/up", "q"}));
-    EXPECT_EQ(vs.quorum_up.user, "nobody");
-    EXPECT_EQ(vs.quorum_down.argv, (std::vector<std::string>{"/bin/down"}));
-    EXPECT_EQ(vs.quorum_down.group, "daemon");
+    ASSERT_TRUE(vs.quorum_up && vs.quorum_down);
+    EXPECT_EQ(vs.quorum_up->argv, (std::vector<std::string>{"/bin/up", "q"}));
+    EXPECT_EQ(vs.quorum_up->user, "nobody");
+    EXPECT_EQ(vs.quorum_down->argv, (std::vector<std::string>{"/bin/down"}));
+    EXPECT_EQ(vs.quorum_down->group, "daemon");
     ASSERT_EQ(vs.real_servers.size(), 1u);
     ASSERT_TRUE(vs.real_servers[0].notify_up);
     EXPECT_EQ(vs.real_servers[0].notify_up->argv, (std::vector<std::string>{"/bin/rs", "up"}));

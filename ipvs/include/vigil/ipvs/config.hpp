@@ -1,6 +1,8 @@
 // Configuration of virtual servers: plain values filled by the daemon's config parser.
 #pragma once
 
+#include "vigil/common/boxed.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
@@ -67,12 +69,12 @@ struct VirtualServerConfig {
 
     unsigned quorum = 1;
     unsigned hysteresis = 0;
-    Command quorum_up;
-    Command quorum_down;
+    std::shared_ptr<const Command> quorum_up;    // null: none
+    std::shared_ptr<const Command> quorum_down;  // null: none
     bool alpha = false;
     bool omega = false;
     bool inhibit_on_failure = false;
-    std::optional<RealServerConfig> sorry_server;
+    HeapOptional<RealServerConfig> sorry_server;  // rarely set: one pointer when not
     bool sorry_server_inhibit = false;
     std::optional<Forwarding> sorry_server_lvs_method;
     std::string virtualhost;
