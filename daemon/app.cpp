@@ -579,11 +579,14 @@ struct App::Impl {
     void reload() {
         log.info("Reloading configuration from {}", options.config_file);
         ++reloads;
+        using ms = std::chrono::duration<double, std::milli>;
+        const auto t_start = clock.now();
         config::LoadOptions lo;
         lo.config_id = options.config_id;
         lo.defines = options.defines;
         config::SystemHost host;
         auto r = config::load_file(options.config_file, lo, host);
+        const auto t_read = clock.now();
         // Stricter than start-up: a running daemon keeps its config rather than apply a file
         // whose errors would drop or change a block.
         if (!r.reloadable()) {
@@ -612,12 +615,14 @@ struct App::Impl {
                     log.error("VRRP reload: {}", e.error());
             }
         }
+        auto t_lvs = clock.now(), t_checks = t_lvs;
         if (want_lvs()) {
             if (!director && !running.lvs.virtual_servers.empty()) {
                 start_lvs();
             } else if (director) {
                 if (auto e = director->reload(with_checker_counts(running)); !e)
                     log.error("virtual servers reload: {}", e.error().message);
+                t_checks = clock.now();
                 configure_pool();
                 checks.bind(running, *pool, &retired);
                 update_suspension();
@@ -633,7 +638,13 @@ struct App::Impl {
             for (const auto& [name, state] : fifos.group_states())
                 if (!state.empty()) fifos.write(true, fifo_group_line(name, state));
         }
-        log.info("Configuration reloaded");
+        const auto t_end = clock.now();
+        if (t_checks == t_lvs) t_checks = t_end;
+        log.info(
+            "Configuration reloaded in {:.0f} ms (file {:.0f} ms, VRRP {:.0f} ms, virtual "
+            "servers {:.0f} ms, checkers {:.0f} ms)",
+            ms(t_end - t_start).count(), ms(t_read - t_start).count(), ms(t_lvs - t_read).count(),
+            ms(t_checks - t_lvs).count(), ms(t_end - t_checks).count());
     }
 
     void stop() {

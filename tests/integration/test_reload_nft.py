@@ -75,6 +75,9 @@ class ReloadNft(RigTest):
         self.assertIsNotNone(
             wait_until(lambda: d.logtext().count("Configuration reloaded") > n, 20, 0.05),
             "no reload")
+        # The operator sees where a reload spent its time.
+        self.assertRegex(d.logtext(), r"Configuration reloaded in \d+ ms \(file \d+ ms, VRRP \d+ ms, "
+                         r"virtual servers \d+ ms, checkers \d+ ms\)")
 
     def test_weight_change_replaces_one_chain_and_checkers_keep_counting(self):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
