@@ -143,13 +143,15 @@ def reloads(args, h, proc, log, sock, table, changed, write, out):
                         if tab == table else f"{kind} {tab} {obj}")
         text = open(log, errors="replace").read()[logmark:].splitlines()
         a = next(log_time(l) for l in text if "Reloading configuration" in l)
-        b = next(log_time(l) for l in text if "Configuration reloaded" in l)
+        done = next(l for l in text if "Configuration reloaded" in l)
+        b = log_time(done)
         handled.append((b - a).total_seconds() * 1000)
+        phases = done[done.find("(") + 1:done.rfind(")")] if "(" in done else ""
         st = status(sock)
         if weights_now(st)[changed] != weight:
             raise RuntimeError(f"status shows weight {weights_now(st)[changed]}, not {weight}")
         print(f"# reload {i + 1}: weight {weight}, applied {applied[-1]:.1f} ms after "
-              f"SIGHUP, handler {handled[-1]:.0f} ms, kernel events: "
+              f"SIGHUP, handler {handled[-1]:.0f} ms ({phases}), kernel events: "
               f"{[' '.join(e[1:]) for e in events]}", flush=True)
     out.update(applied=applied, handled=handled, touched=sorted(touched), events=counts)
 
