@@ -146,7 +146,8 @@ class Preprocessor : TokenSink {
     }
 
     void release_if_at_rest() {
-        if ((out_.pieces.empty() && (pinned_ || out_.storage.empty())) || !at_rest()) return;
+        const bool freeable = !out_.pieces.empty() || (!pinned_ && !out_.storage.empty());
+        if (!freeable || !at_rest()) return;
         out_.pieces.clear();
         if (!pinned_) out_.storage.clear();
     }

@@ -17,7 +17,6 @@
 #include <cerrno>
 
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 namespace vigil::config {
@@ -61,25 +60,11 @@ std::unique_ptr<FileReader> SystemHost::open_file(const std::string& path) {
 }
 
 std::optional<std::string> SystemHost::read_file(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return std::nullopt;  // its "size" is no size
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    // One exact-size buffer: tokens point into it for the whole load.
-    in.seekg(0, std::ios::end);
-    auto size = in.tellg();
-    in.seekg(0, std::ios::beg);
+    auto file = open_file(path);
+    if (!file) return std::nullopt;
     std::string text;
-    if (size > 0) {
-        text.resize(static_cast<std::size_t>(size));
-        in.read(text.data(), size);
-        text.resize(static_cast<std::size_t>(in.gcount()));
-    } else {  // a pipe or a /proc file: no size known
-        in.clear();
-        char buf[65536];
-        while (in.read(buf, sizeof buf) || in.gcount() > 0)
-            text.append(buf, static_cast<std::size_t>(in.gcount()));
-    }
+    char buf[65536];
+    while (auto n = file->read(buf)) text.append(buf, n);
     return text;
 }
 
