@@ -10,7 +10,8 @@ bash contrib/setup.sh
 
 fail=0
 passed=0 failed=0
-step() { printf '\n==== %s\n' "$*"; }
+# Each step is stamped with the minutes and seconds since the start, to see where the time goes.
+step() { printf '\n==== %s [%d:%02d]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 # Adds one ctest run's totals (from its "N% tests passed, F tests failed out of T" line).
 tally() {
   local line t f
@@ -40,10 +41,12 @@ ls tests/fuzz/*_fuzz.cpp >/dev/null 2>&1 && fuzz=1
 
 # Three trees, each compiling only what it runs: an optimised one without the unit-test
 # executables (integration, corpus, packaging and bench tests; no debug info, nothing reads it),
-# one under ASan+UBSan (unit and corpus tests) and the libFuzzer targets.
+# one under ASan+UBSan (unit and corpus tests) and the libFuzzer targets. The first two are unity
+# builds: most of a file's compile time is the headers it shares with its neighbours.
+unity=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
 step "build (optimised, for the integration tests)"
 contrib/build.sh "$top/build-int" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-  -DVIGIL_WERROR=ON -DVIGIL_UNIT_TESTS=OFF
+  -DVIGIL_WERROR=ON -DVIGIL_UNIT_TESTS=OFF "${unity[@]}"
 
 # The integration tests mostly wait on timers and peers: the other two trees build meanwhile at
 # the lowest CPU and I/O priority, so the tests' processes still run the moment they wake.
@@ -51,8 +54,9 @@ step "build (ASan + UBSan, fuzz targets) in the background"
 set -m
 (
   set -e
+  # Line tables only (-g1): enough for the sanitizers' stack traces.
   nice -n 19 ionice -c 3 contrib/build.sh "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVIGIL_WERROR=ON \
-    -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF
+    -DVIGIL_SANITIZE=ON -DVIGIL_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG=-g1 "${unity[@]}"
   if [ "$fuzz" -eq 1 ]; then
     CXX=clang++-19 nice -n 19 ionice -c 3 contrib/build.sh "$top/build-fuzz" -DVIGIL_WERROR=ON \
       -DVIGIL_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

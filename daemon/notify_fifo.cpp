@@ -70,14 +70,6 @@ std::size_t FifoQueue::reader_gone() {
 
 // ---- writer -----------------------------------------------------------------------------------
 
-namespace {
-
-std::string errno_text(int err) {
-    return std::strerror(err);
-}
-
-}  // namespace
-
 std::expected<std::unique_ptr<NotifyFifo>, std::string> NotifyFifo::create(
     boost::asio::io_context& io, Clock& clock, std::string path, FifoSettings settings, Log log) {
     if (path.empty()) return std::unexpected(std::string("empty FIFO path"));
@@ -88,13 +80,13 @@ std::expected<std::unique_ptr<NotifyFifo>, std::string> NotifyFifo::create(
         // As keepalived: a FIFO we could not give away is still used.
         if (settings.owner &&
             ::chown(path.c_str(), settings.owner->first, settings.owner->second) != 0 && log)
-            log(fmt::format("Failed to set uid:gid for fifo {}: {}", path, errno_text(errno)));
+            log(fmt::format("Failed to set uid:gid for fifo {}: {}", path, std::strerror(errno)));
     } else if (errno != EEXIST) {
-        return std::unexpected(fmt::format("mkfifo {}: {}", path, errno_text(errno)));
+        return std::unexpected(fmt::format("mkfifo {}: {}", path, std::strerror(errno)));
     } else {
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0)
-            return std::unexpected(fmt::format("{}: {}", path, errno_text(errno)));
+            return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
         if (!S_ISFIFO(st.st_mode)) return std::unexpected(fmt::format("{}: not a FIFO", path));
     }
     auto f = std::make_unique<NotifyFifo>(Key{}, io, clock, std::move(path), std::move(settings),
@@ -129,7 +121,7 @@ bool NotifyFifo::try_open() {
         if (err != ENXIO) {
             ++counters_.open_errors;
             if (err != last_open_errno_ && log_)
-                log_(fmt::format("notify FIFO {}: {}", path_, errno_text(err)));
+                log_(fmt::format("notify FIFO {}: {}", path_, std::strerror(err)));
         }
         last_open_errno_ = err;
         return false;

@@ -78,10 +78,6 @@ std::uint32_t kernel_netmask(const Service& s) {
     return htonl(m);
 }
 
-Result<NlMsg> header(int family, std::uint8_t cmd, int flags) {
-    return genl::request(family, cmd, flags);
-}
-
 // The service key: family and either fwmark or protocol, address and port.
 bool put_key(nl_msg* m, const ServiceId& id) {
     const std::uint16_t af = id.is_ipv6() ? AF_INET6 : AF_INET;
@@ -185,7 +181,7 @@ Result<NlMsg> encode_service(int family, std::uint8_t cmd, const Service& s) {
     if (cmd != IPVS_CMD_DEL_SERVICE &&
         (s.scheduler.empty() || s.scheduler.size() >= IP_VS_SCHEDNAME_MAXLEN))
         return fail("ipvs: bad scheduler name '" + s.scheduler + "'");
-    auto msg = header(family, cmd, 0);
+    auto msg = genl::request(family, cmd, 0);
     if (!msg) return msg;
     if (!put_service(msg->get(), s, cmd != IPVS_CMD_DEL_SERVICE))
         return fail("ipvs: message too large");
@@ -197,7 +193,7 @@ Result<NlMsg> encode_destination(int family, std::uint8_t cmd, const ServiceId& 
     if (cmd != IPVS_CMD_NEW_DEST && cmd != IPVS_CMD_SET_DEST && cmd != IPVS_CMD_DEL_DEST)
         return fail("ipvs: not a destination command");
     if (!id.fwmark && !id.address) return fail("ipvs: service without address or fwmark");
-    auto msg = header(family, cmd, 0);
+    auto msg = genl::request(family, cmd, 0);
     if (!msg) return msg;
     Service key;
     key.id = id;
@@ -207,11 +203,11 @@ Result<NlMsg> encode_destination(int family, std::uint8_t cmd, const ServiceId& 
 }
 
 Result<NlMsg> encode_get_services(int family) {
-    return header(family, IPVS_CMD_GET_SERVICE, NLM_F_DUMP);
+    return genl::request(family, IPVS_CMD_GET_SERVICE, NLM_F_DUMP);
 }
 
 Result<NlMsg> encode_get_destinations(int family, const ServiceId& id) {
-    auto msg = header(family, IPVS_CMD_GET_DEST, NLM_F_DUMP);
+    auto msg = genl::request(family, IPVS_CMD_GET_DEST, NLM_F_DUMP);
     if (!msg) return msg;
     Service key;
     key.id = id;
@@ -220,11 +216,11 @@ Result<NlMsg> encode_get_destinations(int family, const ServiceId& id) {
 }
 
 Result<NlMsg> encode_flush(int family) {
-    return header(family, IPVS_CMD_FLUSH, 0);
+    return genl::request(family, IPVS_CMD_FLUSH, 0);
 }
 
 Result<NlMsg> encode_set_timeouts(int family, const Timeouts& t) {
-    auto msg = header(family, IPVS_CMD_SET_CONFIG, 0);
+    auto msg = genl::request(family, IPVS_CMD_SET_CONFIG, 0);
     if (!msg) return msg;
     for (auto [attr, value] : {std::pair{IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp},
                                std::pair{IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcp_fin},

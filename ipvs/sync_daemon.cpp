@@ -39,21 +39,13 @@ std::string to_string(SyncRole role) {
     }
 }
 
-namespace {
-
-Result<NlMsg> header(int family, std::uint8_t cmd, int flags) {
-    return genl::request(family, cmd, flags);
-}
-
-}  // namespace
-
 Result<NlMsg> encode_new_daemon(int family, SyncRole role, const SyncDaemonConfig& c) {
     if (role != sync_master && role != sync_backup)
         return fail("ipvs: a sync daemon is master or backup");
     if (c.interface.empty() || c.interface.size() >= IP_VS_IFNAME_MAXLEN)
         return fail(
             fmt::format("ipvs: sync daemon interface '{}' is not a valid name", c.interface));
-    auto msg = header(family, IPVS_CMD_NEW_DAEMON, 0);
+    auto msg = genl::request(family, IPVS_CMD_NEW_DAEMON, 0);
     if (!msg) return msg;
     nl_msg* m = msg->get();
     nlattr* nest = nla_nest_start(m, IPVS_CMD_ATTR_DAEMON);
@@ -78,7 +70,7 @@ Result<NlMsg> encode_new_daemon(int family, SyncRole role, const SyncDaemonConfi
 }
 
 Result<NlMsg> encode_del_daemon(int family, SyncRole role) {
-    auto msg = header(family, IPVS_CMD_DEL_DAEMON, 0);
+    auto msg = genl::request(family, IPVS_CMD_DEL_DAEMON, 0);
     if (!msg) return msg;
     nl_msg* m = msg->get();
     nlattr* nest = nla_nest_start(m, IPVS_CMD_ATTR_DAEMON);
@@ -89,7 +81,7 @@ Result<NlMsg> encode_del_daemon(int family, SyncRole role) {
 }
 
 Result<NlMsg> encode_get_daemons(int family) {
-    return header(family, IPVS_CMD_GET_DAEMON, NLM_F_DUMP);
+    return genl::request(family, IPVS_CMD_GET_DAEMON, NLM_F_DUMP);
 }
 
 Result<SyncDaemonState> decode_daemon(nl_msg* msg) {
