@@ -104,16 +104,16 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
     const char* proto = proto_name(s.id.protocol);
     const std::string ip = v6 ? "ip6" : "ip";
 
-    std::string match;
-    if (s.id.fwmark)
-        match =
-            fmt::format("meta mark {:#010x} meta nfproto {}", s.id.fwmark, v6 ? "ipv6" : "ipv4");
-    else if (s.id.address)
-        match =
-            fmt::format("{} daddr {} {} dport {}", ip, s.id.address->to_string(), proto, s.id.port);
-    else
+    if (s.id.fwmark) {
+        out.dispatch = NftDispatch::mark;
+        out.jump = fmt::format("{:#010x} . {} : goto svc_{}", s.id.fwmark, v6 ? "ipv6" : "ipv4", i);
+    } else if (s.id.address) {
+        out.dispatch = v6 ? NftDispatch::ip6 : NftDispatch::ip;
+        out.jump = fmt::format("{} . {} . {} : goto svc_{}", proto, addr_text(*s.id.address),
+                               s.id.port, i);
+    } else {
         return out;
-    out.jump = fmt::format("\t\t{} goto svc_{}\n", match, i);
+    }
 
     auto pool = pool_of(s);
     for (const auto& d : s.destinations)
@@ -168,49 +168,86 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
                                 map_port ? l4 : std::string{}, ip, key, i);
         }
     }
+    // Declared even when empty, so that a pool that empties and fills again changes only its
+    // elements.
+    out.pool = fmt::format("\tmap pool_{} {{\n\t\ttypeof numgen inc mod 2 : {} daddr{}\n\t}}\n", i,
+                           ip, with_port ? fmt::format(" . {} dport", proto) : std::string{});
     if (!pool.empty()) {
         unsigned total = 0;
-        std::string elems;
-        for (const auto& p : pool) {
-            if (!elems.empty()) elems += ", ";
-            const std::string range = p.slots == 1
-                                          ? fmt::format("{}", total)
-                                          : fmt::format("{}-{}", total, total + p.slots - 1);
-            elems += with_port ? fmt::format("{} : {} . {}", range, addr_text(p.dest->address),
-                                             port_of(*p.dest))
-                               : fmt::format("{} : {}", range, addr_text(p.dest->address));
-            total += p.slots;
+        for (const auto& p : pool) total += p.slots;
+        const auto value = [&](const Destination& d) {
+            return with_port ? fmt::format("{} . {}", addr_text(d.address), port_of(d))
+                             : addr_text(d.address);
+        };
+        std::string target = fmt::format("map @pool_{}", i);
+        if (total <= kNftMaxPoolSlots) {
+            unsigned slot = 0;
+            for (const auto& p : pool)
+                for (unsigned k = 0; k < p.slots; ++k, ++slot)
+                    out.slots += fmt::format("{}{} : {}", slot ? ", " : "", slot, value(*p.dest));
+        } else {
+            std::string ranges;
+            unsigned first = 0;
+            for (const auto& p : pool) {
+                if (!ranges.empty()) ranges += ", ";
+                ranges += p.slots == 1 ? fmt::format("{} : {}", first, value(*p.dest))
+                                       : fmt::format("{}-{} : {}", first, first + p.slots - 1,
+                                                     value(*p.dest));
+                first += p.slots;
+            }
+            target = fmt::format("map {{ {} }}", ranges);
         }
         const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2);
-        body += fmt::format("\t\t{}dnat {} to {} map {{ {} }}\n",
+        body += fmt::format("\t\t{}dnat {} to {} {}\n",
                             needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{}, ip,
-                            selector(s, v6, total, o.seed), elems);
+                            selector(s, v6, total, o.seed), target);
     }
     return out;
 }
 
 NftRender render_nftables(const Table& table, const NftablesOptions& o) {
     NftRender out;
-    std::string maps, jumps, learn, chains;
+    std::string dispatch[3], maps, pools, learn, chains;
     for (std::size_t i = 0; i < table.size(); ++i) {
         auto part = render_nftables_service(table[i], i, o);
         out.warnings_of.push_back(part.warnings.size());
         if (part.jump.empty()) continue;
-        jumps += part.jump;
+        auto& d = dispatch[static_cast<int>(part.dispatch)];
+        if (!d.empty()) d += ", ";
+        d += part.jump;
         maps += part.map;
         learn += part.learn;
+        pools += part.pool;
+        if (!part.slots.empty())  // inside the declaration, before its closing "\t}\n"
+            pools.insert(pools.size() - 3, fmt::format("\t\telements = {{ {} }}\n", part.slots));
         chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, part.body);
         for (auto& w : part.warnings) out.warnings.push_back(std::move(w));
     }
 
+    static constexpr const char* dispatch_maps[3][2] = {
+        {"svc_mark", "mark . nf_proto"},
+        {"svc_ip", "inet_proto . ipv4_addr . inet_service"},
+        {"svc_ip6", "inet_proto . ipv6_addr . inet_service"}};
     std::string& t = out.text;
     t = render_nftables_flush(o);
     t += fmt::format("table inet {} {{\n", o.table);
+    for (int k = 0; k < 3; ++k) {
+        t += fmt::format("\tmap {} {{\n\t\ttype {} : verdict\n", dispatch_maps[k][0],
+                         dispatch_maps[k][1]);
+        if (!dispatch[k].empty()) t += fmt::format("\t\telements = {{ {} }}\n", dispatch[k]);
+        t += "\t}\n";
+    }
     t += maps;
+    t += pools;
+    // A firewall mark first: IPVS looks a packet's mark up before its address.
+    const std::string lookups =
+        "\t\tmeta mark . meta nfproto vmap @svc_mark\n"
+        "\t\tmeta l4proto . ip daddr . th dport vmap @svc_ip\n"
+        "\t\tmeta l4proto . ip6 daddr . th dport vmap @svc_ip6\n";
     t += "\tchain prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n";
-    t += jumps + "\t}\n";
+    t += lookups + "\t}\n";
     t += "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n";
-    t += jumps + "\t}\n";
+    t += lookups + "\t}\n";
     if (!learn.empty()) {
         t += "\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n";
         t += learn + "\t}\n";
@@ -229,15 +266,25 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
         if (!(before[i].id == after[i].id)) return std::nullopt;
         auto was = render_nftables_service(before[i], i, o);
         auto now = render_nftables_service(after[i], i, o);
-        // Where the service is matched and what it learns live outside its chain.
-        if (was.jump != now.jump || was.map != now.map || was.learn != now.learn)
+        // Where the service is matched, what it learns and its pool's type live outside its
+        // chain.
+        if (was.jump != now.jump || was.map != now.map || was.learn != now.learn ||
+            was.pool != now.pool)
             return std::nullopt;
         if (now.jump.empty()) continue;
-        if (was.body != now.body) {
-            out.text += fmt::format("flush chain inet {} svc_{}\n", o.table, i);
+        if (was.slots != now.slots) {
+            out.text += fmt::format("flush map inet {} pool_{}\n", o.table, i);
+            if (!now.slots.empty())
+                out.text +=
+                    fmt::format("add element inet {} pool_{} {{ {} }}\n", o.table, i, now.slots);
+        }
+        if (was.body != now.body || was.slots != now.slots) {
             // Clients learnt for the old pool would keep reaching a server that left it.
             if (!now.map.empty())
                 out.text += fmt::format("flush map inet {} persist_{}\n", o.table, i);
+        }
+        if (was.body != now.body) {
+            out.text += fmt::format("flush chain inet {} svc_{}\n", o.table, i);
             // The body's rules are "\t\tRULE\n" lines.
             for (std::size_t p = 0; p < now.body.size();) {
                 const std::size_t nl = now.body.find('\n', p);

@@ -8,8 +8,8 @@ vigild runs in a network namespace made here with the nftables backend (keepaliv
 which this host lacks: its column says n/a). Every real server is a local address of the
 namespace (`ip route add local 172.16.0.0/16 dev lo`) answered by tests/bench/check_farm, so
 all 50,000 TCP_CHECKs pass and every server is in the pool. A listener in the namespace
-timestamps each change the kernel makes (tests/bench/nft_events.py): "applied" is the first
-rule added after the SIGHUP, and the events of the next second and a half are what the
+timestamps each change the kernel makes (tests/bench/nft_events.py): "applied" is the first rule or pool element
+added after the SIGHUP, and the events of the next second and a half are what the
 reload touched; the status then shows the new weight. The reload's own
 span ("Reloading configuration" to "Configuration reloaded") comes from the daemon's log.
 """
@@ -127,7 +127,7 @@ def reloads(args, h, proc, log, sock, table, changed, write, out):
         os.kill(proc.pid, signal.SIGHUP)
 
         def added():
-            return next((e[0] for e in mon.events[mark:] if e[1] == "newrule"), None)
+            return next((e[0] for e in mon.events[mark:] if e[1] in ("newrule", "newsetelem")), None)
 
         if wait_until(lambda: added() is not None, 120, 0.001) is None:
             raise RuntimeError("the reload changed no rule")

@@ -1,5 +1,5 @@
-"""Reload under the nftables backend (namespaces): a changed weight replaces only the chain of
-its service (seen with `nft monitor`), and checkers that survive a reload keep their counters,
+"""Reload under the nftables backend (namespaces): a changed weight replaces only the pool and chain
+of its service (seen with `nft monitor`), and checkers that survive a reload keep their counters,
 whether the file kept them in place or moved them."""
 import os
 import subprocess
@@ -91,7 +91,7 @@ class ReloadNft(RigTest):
         lines = self.monitor(r1)
         mark, before = len(lines), self.probes(d)
 
-        # One weight: the chain of that service, nothing else.
+        # One weight: the pool and chain of that service, nothing else.
         self.reload(d, self.conf(vs(80, SERVERS) + vs(81, SERVERS, {"10.98.0.2": 4}) +
                                  vs(82, SERVERS)))
         key = ("10.99.0.50:81", "10.98.0.2:8080")
@@ -102,9 +102,14 @@ class ReloadNft(RigTest):
         rules = [l for l in events if " rule " in l]
         self.assertTrue(rules, events)
         self.assertTrue(all(" svc_1 " in l for l in rules), events)
-        self.assertFalse([l for l in events if " table " in l or " svc_0" in l or " svc_2" in l])
-        self.assertTrue(any("0-3 : 10.98.0.2 . 8080" in l or "1-4 : 10.98.0.2 . 8080" in l
-                            for l in rules), rules)
+        # Its pool's slots: 10.98.0.2 holds 4 of the 6.
+        elements = [l for l in events if " element " in l]
+        self.assertTrue(all(" pool_1 " in l for l in elements), events)
+        added = [l for l in elements if l.startswith("add ")]
+        self.assertEqual(len(added), 6, events)
+        self.assertEqual(len([l for l in added if ": 10.98.0.2 . 8080 }" in l]), 4, events)
+        self.assertFalse([l for l in events if " table " in l or " chain " in l or
+                          any(f" {o}_{i} " in l for o in ("svc", "pool") for i in (0, 2))])
         after = self.probes(d)
         for k, n in before.items():
             self.assertGreaterEqual(after[k], n, f"{k}: its checker started again")

@@ -45,17 +45,34 @@ TEST(NftRender, WeightedPoolExactText) {
               "add table inet vigil\n"
               "delete table inet vigil\n"
               "table inet vigil {\n"
+              "\tmap svc_mark {\n"
+              "\t\ttype mark . nf_proto : verdict\n"
+              "\t}\n"
+              "\tmap svc_ip {\n"
+              "\t\ttype inet_proto . ipv4_addr . inet_service : verdict\n"
+              "\t\telements = { tcp . 10.0.0.1 . 80 : goto svc_0 }\n"
+              "\t}\n"
+              "\tmap svc_ip6 {\n"
+              "\t\ttype inet_proto . ipv6_addr . inet_service : verdict\n"
+              "\t}\n"
+              "\tmap pool_0 {\n"
+              "\t\ttypeof numgen inc mod 2 : ip daddr . tcp dport\n"
+              "\t\telements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 8080, 2 : 10.0.1.2 . 8080 }\n"
+              "\t}\n"
               "\tchain prerouting {\n"
               "\t\ttype nat hook prerouting priority -100; policy accept;\n"
-              "\t\tip daddr 10.0.0.1 tcp dport 80 goto svc_0\n"
+              "\t\tmeta mark . meta nfproto vmap @svc_mark\n"
+              "\t\tmeta l4proto . ip daddr . th dport vmap @svc_ip\n"
+              "\t\tmeta l4proto . ip6 daddr . th dport vmap @svc_ip6\n"
               "\t}\n"
               "\tchain output {\n"
               "\t\ttype nat hook output priority -100; policy accept;\n"
-              "\t\tip daddr 10.0.0.1 tcp dport 80 goto svc_0\n"
+              "\t\tmeta mark . meta nfproto vmap @svc_mark\n"
+              "\t\tmeta l4proto . ip daddr . th dport vmap @svc_ip\n"
+              "\t\tmeta l4proto . ip6 daddr . th dport vmap @svc_ip6\n"
               "\t}\n"
               "\tchain svc_0 {\n"
-              "\t\tmeta l4proto tcp dnat ip to numgen inc mod 3 map { 0 : 10.0.1.1 . 80, 1-2 : "
-              "10.0.1.2 . 8080 }\n"
+              "\t\tmeta l4proto tcp dnat ip to numgen inc mod 3 map @pool_0\n"
               "\t}\n"
               "}\n");
     EXPECT_TRUE(r.warnings.empty());
@@ -64,13 +81,27 @@ TEST(NftRender, WeightedPoolExactText) {
 
 TEST(NftRender, RoundRobinIgnoresWeightsAndGcdShrinksMaps) {
     auto rr = render_nftables({web("rr")}, opts());
-    EXPECT_NE(rr.text.find("numgen inc mod 2 map { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 8080 }"),
+    EXPECT_NE(rr.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 8080 }"),
               std::string::npos);
+    EXPECT_NE(rr.text.find("numgen inc mod 2 map @pool_0"), std::string::npos);
     Service s = web("wlc");
     s.destinations = {dest("10.0.1.1", 80, 100), dest("10.0.1.2", 80, 300)};
     auto w = render_nftables({s}, opts());
-    EXPECT_NE(w.text.find("numgen inc mod 4 map { 0 : 10.0.1.1 . 80, 1-3 : 10.0.1.2 . 80 }"),
+    EXPECT_NE(w.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80, 2 : 10.0.1.2 . 80, "
+                          "3 : 10.0.1.2 . 80 }"),
               std::string::npos);
+    EXPECT_NE(w.text.find("numgen inc mod 4 map @pool_0"), std::string::npos);
+}
+
+TEST(NftRender, PoolsTooLargeToListKeepRangesInTheRule) {
+    Service s = web("wlc");
+    s.destinations = {dest("10.0.1.1", 80, 200), dest("10.0.1.2", 80, 301)};
+    auto r = render_nftables({s}, opts());
+    EXPECT_NE(r.text.find("numgen inc mod 501 map { 0-199 : 10.0.1.1 . 80, 200-500 : 10.0.1.2 . 80 }"),
+              std::string::npos)
+        << r.text;
+    EXPECT_EQ(r.text.find("elements = { 0 :"), std::string::npos);
+    expect_valid(r.text);
 }
 
 TEST(NftRender, SourceHashingFailoverAndPortZero) {
@@ -79,12 +110,14 @@ TEST(NftRender, SourceHashingFailoverAndPortZero) {
     sh.destinations = {dest("10.0.1.1", 0, 1), dest("10.0.1.2", 0, 1)};
     auto r = render_nftables({sh}, opts());
     EXPECT_NE(r.text.find("meta l4proto tcp dnat ip to jhash ip saddr . th sport mod 2 seed 0x5eed "
-                          "map { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80 }"),
+                          "map @pool_0"),
               std::string::npos)
         << r.text;
+    EXPECT_NE(r.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80 }"), std::string::npos);
     expect_valid(r.text);
     auto fo = render_nftables({web("fo")}, opts());
-    EXPECT_NE(fo.text.find("numgen inc mod 1 map { 0 : 10.0.1.2 . 8080 }"), std::string::npos);
+    EXPECT_NE(fo.text.find("elements = { 0 : 10.0.1.2 . 8080 }"), std::string::npos);
+    EXPECT_NE(fo.text.find("numgen inc mod 1 map @pool_0"), std::string::npos);
 }
 
 TEST(NftRender, PersistenceMapLearntFromDnat) {
@@ -105,7 +138,7 @@ TEST(NftRender, PersistenceMapLearntFromDnat) {
     // Looked up before the scheduler.
     const auto lookup =
         r.text.find("\t\tmeta l4proto tcp dnat ip to ip saddr and 255.255.255.0 map @persist_0\n");
-    const auto sched = r.text.find("numgen inc");
+    const auto sched = r.text.find("dnat ip to numgen inc");
     ASSERT_NE(lookup, std::string::npos);
     EXPECT_LT(lookup, sched);
     expect_valid(r.text);
@@ -132,19 +165,25 @@ TEST(NftRender, Ipv6FwmarkUdpAndSorryPool) {
     Table t{v6, fw, udp};
     normalize(t);
     auto r = render_nftables(t, opts());
-    EXPECT_NE(r.text.find("ip6 daddr 2001:db8::1 tcp dport 443 goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("dnat ip6 to numgen inc mod 2 map { 0 : [2001:db8::10] . 443, 1 : "
-                          "[2001:db8::11] . 443 }"),
+    EXPECT_NE(r.text.find("elements = { tcp . [2001:db8::1] . 443 : goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("typeof numgen inc mod 2 : ip6 daddr . tcp dport\n\t\telements = { 0 : "
+                          "[2001:db8::10] . 443, 1 : [2001:db8::11] . 443 }"),
               std::string::npos);
     EXPECT_NE(r.text.find("type ipv6_addr : ipv6_addr\n"), std::string::npos);
     EXPECT_NE(r.text.find("dnat ip6 to ip6 saddr and ffff:ffff:ffff:ffff:: map @persist_"),
               std::string::npos);
-    EXPECT_NE(r.text.find("meta mark 0x00000005 meta nfproto ipv4 goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("dnat ip to numgen inc mod 2 map { 0 : 10.0.2.1, 1 : 10.0.2.2 }"),
+    EXPECT_NE(r.text.find("elements = { 0x00000005 . ipv4 : goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("typeof numgen inc mod 2 : ip daddr\n\t\telements = { 0 : 10.0.2.1, "
+                          "1 : 10.0.2.2 }"),
               std::string::npos);
-    EXPECT_NE(r.text.find("ip daddr 10.0.0.1 udp dport 53 goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("meta l4proto udp dnat ip to numgen inc mod 1 map { 0 : 10.0.9.9 . 53 }"),
+    EXPECT_NE(r.text.find("elements = { udp . 10.0.0.1 . 53 : goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("typeof numgen inc mod 2 : ip daddr . udp dport\n\t\telements = { 0 : "
+                          "10.0.9.9 . 53 }"),
               std::string::npos);
+    EXPECT_NE(r.text.find("meta l4proto udp dnat ip to numgen inc mod 1 map @pool_"),
+              std::string::npos);
+    // The mark is looked up first, as IPVS does.
+    EXPECT_LT(r.text.find("vmap @svc_mark"), r.text.find("vmap @svc_ip"));
     expect_valid(r.text);
 }
 
@@ -182,17 +221,32 @@ TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
     EXPECT_EQ(u->text,
+              "flush map inet vigil pool_0\n"
+              "add element inet vigil pool_0 { 0 : 10.0.1.1 . 80, 1 : 10.0.1.1 . 80, 2 : 10.0.1.1 "
+              ". 80, 3 : 10.0.1.2 . 8080, 4 : 10.0.1.2 . 8080 }\n"
               "flush chain inet vigil svc_0\n"
-              "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map { 0-2 : "
-              "10.0.1.1 . 80, 3-4 : 10.0.1.2 . 8080 }\n");
+              "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map @pool_0\n");
     EXPECT_TRUE(u->warnings.empty());
     // The whole table, then the update, in one transaction the kernel accepts.
     expect_valid(render_nftables(before, opts()).text + u->text);
-    // Its chain as the whole render of the new table has it.
+    // Its pool and chain as the whole render of the new table has them.
     const auto whole = render_nftables(after, opts()).text;
-    EXPECT_NE(whole.find("\tchain svc_0 {\n\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 map { "
-                         "0-2 : 10.0.1.1 . 80, 3-4 : 10.0.1.2 . 8080 }\n\t}\n"),
+    EXPECT_NE(whole.find("\t\telements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.1 . 80, 2 : 10.0.1.1 . "
+                         "80, 3 : 10.0.1.2 . 8080, 4 : 10.0.1.2 . 8080 }\n"),
               std::string::npos);
+    EXPECT_NE(whole.find("\tchain svc_0 {\n\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 map "
+                         "@pool_0\n\t}\n"),
+              std::string::npos);
+    // Other servers in the same slots: the pool's elements change, its rule stays.
+    Table swapped = before;
+    swapped[0].destinations[0].address = ip::make_address("10.0.1.7");
+    auto e = render_nftables_update(before, swapped, opts());
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->text,
+              "flush map inet vigil pool_0\n"
+              "add element inet vigil pool_0 { 0 : 10.0.1.7 . 80, 1 : 10.0.1.2 . 8080, 2 : "
+              "10.0.1.2 . 8080 }\n");
+    expect_valid(render_nftables(before, opts()).text + e->text);
     auto same = render_nftables_update(before, before, opts());
     ASSERT_TRUE(same);
     EXPECT_TRUE(same->text.empty());
@@ -210,11 +264,14 @@ TEST(NftRender, UpdateForgetsTheChangedServiceLearntClientsOnly) {
     after[1].destinations[0].weight = 0;  // 10.0.1.1 leaves :443
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
-    EXPECT_NE(u->text.find(
-                  "flush chain inet vigil svc_1\nflush map inet vigil persist_1\n"
-                  "add rule inet vigil svc_1 meta l4proto tcp dnat ip to ip saddr map @persist_1\n"
-                  "add rule inet vigil svc_1 meta l4proto tcp dnat ip to numgen inc mod 1 "
-                  "map { 0 : 10.0.1.2 . 8080 }\n"),
+    EXPECT_NE(u->text.find("flush map inet vigil pool_1\n"
+                           "add element inet vigil pool_1 { 0 : 10.0.1.2 . 8080 }\n"
+                           "flush map inet vigil persist_1\n"
+                           "flush chain inet vigil svc_1\n"
+                           "add rule inet vigil svc_1 meta l4proto tcp dnat ip to ip saddr map "
+                           "@persist_1\n"
+                           "add rule inet vigil svc_1 meta l4proto tcp dnat ip to numgen inc mod 1 "
+                           "map @pool_1\n"),
               std::string::npos)
         << u->text;
     EXPECT_EQ(u->text.find("svc_0"), std::string::npos);

@@ -1,5 +1,5 @@
-// The nftables data plane: NAT load balancing in one owned `table inet NAME`, replaced whole
-// in one transaction per change.
+// The nftables data plane: NAT load balancing in one owned `table inet NAME`, changed in one
+// transaction per change.
 //
 // Scheduling is approximated with what nftables offers on a connection's first packet:
 //   rr                         numgen inc over the destinations with weight > 0, one slot each
@@ -14,7 +14,7 @@
 // the destination address only (nft 1.0.6 cannot learn a 16-byte key with an address.port
 // value), so it is used only when every destination listens on the service's port.
 // A change that leaves the set of services and their persistence alone replaces only the
-// chains of the services it changes, in one transaction, and forgets what those services
+// pools and chains of the services it changes, in one transaction, and forgets what those services
 // learnt; any other change recreates the table, and all learnt persistence starts afresh.
 // Destinations of weight 0 get no slot; dr and tun destinations are treated as NAT (with a
 // warning).
@@ -47,23 +47,37 @@ struct NftRender {
 
 bool valid_table_name(std::string_view name);
 
+// Services are found by three verdict maps (one lookup per packet, whatever their number):
+// svc_mark (firewall mark . family, looked up first, as IPVS does), svc_ip and svc_ip6
+// (protocol . address . port). Each sends its packets to its chain svc_INDEX, whose rule picks a
+// slot of the named map pool_INDEX. Named maps, not anonymous ones: the kernel adds and binds
+// anonymous sets in time that grows with their number, minutes for 10,000 services.
+enum class NftDispatch { mark, ip, ip6 };
+
 // One service's share of the table, as the service at `index` of a sorted table. `jump` is
 // empty for a service that cannot be matched (it gets nothing).
 struct NftServicePart {
-    std::string jump;   // its rule in prerouting and output
+    NftDispatch dispatch = NftDispatch::ip;
+    std::string jump;   // its element of the dispatch map: "KEY : goto svc_INDEX"
     std::string map;    // its persistence map, if any
     std::string learn;  // its rule in postrouting, if any
+    std::string pool;   // the declaration of its map pool_INDEX, without elements
+    std::string slots;  // the elements of pool_INDEX ("0 : ADDR . PORT, ..."), if any
     std::string body;   // the rules of its chain svc_INDEX
     std::vector<std::string> warnings;
 };
 NftServicePart render_nftables_service(const Service& service, std::size_t index,
                                        const NftablesOptions& options);
+// A pool with more slots than this (weights without a common divisor) is written into its rule
+// as an anonymous map of ranges instead.
+inline constexpr unsigned kNftMaxPoolSlots = 256;
 
 // The whole transaction that replaces the table with `table`. Pure.
 NftRender render_nftables(const Table& table, const NftablesOptions& options);
 
 // The transaction that turns the table rendered from `before` into the one of `after` by
-// replacing the chains of the services that changed (their learnt persistence is flushed);
+// replacing the pools and chains of the services that changed (their learnt persistence is
+// flushed);
 // empty text when nothing changed. None when services came, went, or changed how they are
 // matched or persisted: then the table must be recreated. Both tables sorted. Pure.
 struct NftUpdate {
