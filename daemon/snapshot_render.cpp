@@ -131,6 +131,7 @@ json status_document(const Snapshot& s) {
                            {"apply_failures", dp.counters.apply_failures},
                            {"open_failures", dp.counters.open_failures},
                            {"refusals", dp.counters.refusals},
+                           {"kernel_reads", dp.counters.kernel_reads},
                            {"refused", dp.refused},
                            {"last_error", dp.last_error}};
     }

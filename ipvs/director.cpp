@@ -110,6 +110,8 @@ Result<void> Director::reload(Config config) {
     }
     if (reopen || config.timeouts != old.timeouts) set_timeouts(config);
     reported_.clear();  // what is still refused after a reload is said again, once
+    // A reload makes the kernel match the file again, whatever was changed by hand.
+    plane_->resync();
     Model next(std::move(config));
     auto events = next.start_from(*model_);
     model_.emplace(std::move(next));
@@ -342,6 +344,7 @@ DirectorStatus Director::status() const {
     }
     s.applied = applied_;
     s.counters = counters_;
+    if (plane_) s.counters.kernel_reads = plane_->kernel_reads();
     s.last_error = last_error_;
     s.refused = refused_;
     s.overrides = overrides_;

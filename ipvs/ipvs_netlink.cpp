@@ -125,12 +125,30 @@ Result<void> IpvsNetlink::execute(const std::vector<Op>& ops) {
     return fail(to_string(refused.front()));
 }
 
+namespace {
+
+bool same_services(const Table& a, const Table& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const Service& x, const Service& y) { return x.id == y.id; });
+}
+
+}  // namespace
+
 Result<void> IpvsNetlink::apply(const Table& desired) {
-    // Services named in the config are Vigil's even when they predate it (as keepalived).
-    for (const auto& s : desired) owned_.insert(to_string(s.id));
-    auto actual = dump_all();
-    if (!actual) return std::unexpected(actual.error());
-    rejections_ = run(diff(desired, *actual));
+    if (!known_ || !same_services(desired, *known_)) {
+        // Services named in the config are Vigil's even when they predate it (as keepalived).
+        for (const auto& s : desired) owned_.insert(to_string(s.id));
+        auto actual = dump_all();
+        if (!actual) return std::unexpected(actual.error());
+        ++kernel_reads_;
+        known_ = std::move(*actual);
+    }
+    rejections_ = run(diff(desired, *known_));
+    // A refusal leaves the kernel somewhere between the two tables: read it next time.
+    if (rejections_.empty())
+        known_ = desired;
+    else
+        known_.reset();
     return {};
 }
 
@@ -145,12 +163,14 @@ Result<void> IpvsNetlink::flush_everything() {
     auto msg = encode_flush(family_);
     if (!msg) return std::unexpected(msg.error());
     const Op none{OpKind::delete_service, {}, std::nullopt};  // for the reason text only
+    known_.reset();
     if (auto ok = send(std::move(*msg), none); !ok) return ok;
     owned_.clear();
     return {};
 }
 
 Result<void> IpvsNetlink::flush() {
+    known_.reset();
     auto actual = dump_all();
     if (!actual) return std::unexpected(actual.error());
     return execute(diff(Table{}, *actual));

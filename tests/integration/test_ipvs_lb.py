@@ -209,6 +209,16 @@ virtual_server {VIP} 81 {{
         self.assertEqual(wait_rules(self.dir, table(full, full)), table(full, full))
         self.assert_only(VIP, 81, {"a", "b", "c"})
 
+        # Every change above went out as its own requests: the kernel's table was read once, at
+        # start-up.
+        self.assertEqual(self.vigild.wait_status()["data_plane"]["kernel_reads"], 1)
+        # A real server deleted by hand comes back at the next reload, which reads the kernel.
+        self.dir.run("ipvsadm", "-d", "-t", f"{VIP}:80", "-r", f"{NAT['b'][0]}:8080")
+        self.assertNotIn(f"-a {s80} {b} -w 2", ipvs_rules(self.dir))
+        self.vigild.reload(conf)
+        self.assertEqual(wait_rules(self.dir, table(full, full)), table(full, full))
+        self.assertEqual(self.vigild.wait_status()["data_plane"]["kernel_reads"], 2)
+
         self.assertEqual(self.vigild.stop(), 0)
         self.vigild = None
         self.assertEqual(ipvs_rules(self.dir), set(), "vigild left IPVS services behind")

@@ -16,6 +16,7 @@ namespace {
 struct Recorder {
     std::vector<Table> applied;
     int flushes = 0;
+    int resyncs = 0;
     bool fail = false;
     std::vector<Rejection> refuse;  // what the next applies report as refused
 };
@@ -31,6 +32,8 @@ class FakePlane final : public DataPlane {
     }
     Result<Table> read() override { return r_.applied.empty() ? Table{} : r_.applied.back(); }
     std::vector<Rejection> rejections() const override { return r_.refuse; }
+    void resync() override { ++r_.resyncs; }
+    std::uint64_t kernel_reads() const override { return 7; }
     Result<void> flush() override {
         ++r_.flushes;
         r_.applied.push_back({});
@@ -145,7 +148,11 @@ TEST(Director, ReloadKeepsHealthAndStopFlushes) {
     r.address = ip::make_address("10.0.1.3");
     r.port = 80;
     next.virtual_servers[0].real_servers.push_back(r);
+    EXPECT_EQ(f.rec.resyncs, 0);
     ASSERT_TRUE(f.director.reload(next));
+    // A reload has the data plane read the kernel again (changes made by hand are undone).
+    EXPECT_EQ(f.rec.resyncs, 1);
+    EXPECT_EQ(f.director.status().counters.kernel_reads, 7u);
     const Table& t = f.rec.applied.back();
     ASSERT_EQ(pool_size(t), 2u);  // 10.0.1.1 still down, 10.0.1.3 new and alive
     EXPECT_EQ(t[0].destinations[0].address.to_string(), "10.0.1.2");

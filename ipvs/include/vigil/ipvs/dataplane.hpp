@@ -1,6 +1,7 @@
 // What a load-balancing data plane offers the director: apply a table, read it back, flush.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,11 @@ class DataPlane {
     virtual Result<void> set_timeouts(const Timeouts&) {
         return fail(std::string(name()) + " has no lvs_timeouts");
     }
+    // The kernel may have changed behind Vigil's back (ipvsadm by hand): a backend that
+    // applies from what it last sent reads the kernel again at its next apply().
+    virtual void resync() {}
+    // How many times the backend read the kernel's whole table to apply.
+    virtual std::uint64_t kernel_reads() const { return 0; }
     // Vigil's services as they run, with connection counts (and, where the backend keeps
     // them, packet and byte counters).
     virtual Result<LiveTable> live() { return fail(std::string(name()) + " has no live view"); }

@@ -43,6 +43,7 @@ struct DirectorCounters {
     std::uint64_t drains_completed = 0;   // drained to zero connections
     std::uint64_t drains_timed_out = 0;   // removed at the timeout with connections left
     std::uint64_t overrides_dropped = 0;  // their target left the configuration on reload
+    std::uint64_t kernel_reads = 0;       // the data plane read the kernel's whole table
 };
 
 // An operator's override of one real server (vigilctl enable/disable/drain), kept by identity

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -61,6 +62,8 @@ class IpvsNetlink final : public DataPlane {
     std::vector<Rejection> rejections() const override { return rejections_; }
     Result<void> set_timeouts(const Timeouts& t) override;
     Result<LiveTable> live() override;
+    void resync() override { known_.reset(); }
+    std::uint64_t kernel_reads() const override { return kernel_reads_; }
     // Runs ops, stopping at none; fails naming the first one the kernel refused.
     Result<void> execute(const std::vector<Op>& ops);
 
@@ -77,6 +80,11 @@ class IpvsNetlink final : public DataPlane {
     int family_;
     std::set<std::string> owned_;  // to_string(ServiceId) of what Vigil added
     std::vector<Rejection> rejections_;
+    // Vigil's services as the kernel holds them: read once, then kept by the changes sent, so
+    // that a change of one server costs its own request, not a read of 10,000 services. Read
+    // again after the kernel refused a change, when the services change, and on resync().
+    std::optional<Table> known_;
+    std::uint64_t kernel_reads_ = 0;
 };
 
 }  // namespace vigil::ipvs
