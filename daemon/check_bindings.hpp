@@ -53,6 +53,8 @@ class CheckBindings {
     std::optional<int> weight(Key k) const;
 
   private:
+    bool keep_all(const config::Config& c, checkers::Pool& pool);
+
     std::map<std::size_t, Binding> by_id_;
     std::vector<std::size_t> in_order_;  // the pool id of each of the config's checks
     std::map<Key, std::vector<std::size_t>> of_;

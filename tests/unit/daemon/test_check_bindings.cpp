@@ -73,6 +73,44 @@ TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
     EXPECT_EQ(b.keys().size(), 2u);
 }
 
+TEST(CheckBindings, ReloadInPlaceKeepsEveryIdAndFollowsShiftedIndices) {
+    boost::asio::io_context io;
+    vigil::FakeClock clock;
+    vigil::checkers::Pool pool(io, clock, {});
+    vigil::CheckBindings b;
+    const auto before = load(conf(80));
+    b.bind(before, pool);
+    const auto ids = [&](vigil::CheckBindings::Key k) {
+        return std::vector<std::size_t>(b.ids_of(k).begin(), b.ids_of(k).end());
+    };
+    const auto first = ids({0, 0}), second = ids({0, 1});
+    ASSERT_EQ(first.size(), 2u);
+
+    // Only a setting changed: every checker stays, under the same ids.
+    std::string text = conf(80);
+    text.replace(text.find("connect_timeout 1"), 17, "connect_timeout 2");
+    const auto timeout = load(text);
+    b.bind(timeout, pool, &before);
+    EXPECT_EQ(pool.size(), 3u);
+    EXPECT_EQ(ids({0, 0}), first);
+    EXPECT_EQ(ids({0, 1}), second);
+    EXPECT_EQ(b.find(first[0])->index, 0u);
+
+    // A virtual server without checks comes first: the same checkers, now under index 1.
+    const auto shifted = load(
+        "virtual_server 10.1.0.99 80 {\n  protocol TCP\n  lb_algo rr\n  real_server 10.2.0.9 80 "
+        "{\n  }\n}\n" +
+        text);
+    b.bind(shifted, pool, &timeout);
+    EXPECT_EQ(pool.size(), 3u);
+    EXPECT_TRUE(ids({0, 0}).empty());
+    EXPECT_EQ(ids({1, 0}), first);
+    EXPECT_EQ(ids({1, 1}), second);
+    EXPECT_EQ(b.find(first[0])->vs, 1u);
+    EXPECT_EQ(b.label(shifted, second[0]),
+              "TCP_CHECK on [10.2.0.12]:tcp:80 of VS [10.1.0.100]:tcp:80");
+}
+
 TEST(CheckBindings, WeightsStayUntilChanged) {
     vigil::CheckBindings b;
     EXPECT_FALSE(b.weight({0, 0}).has_value());

@@ -97,8 +97,9 @@ TEST(NftRender, PoolsTooLargeToListKeepRangesInTheRule) {
     Service s = web("wlc");
     s.destinations = {dest("10.0.1.1", 80, 200), dest("10.0.1.2", 80, 301)};
     auto r = render_nftables({s}, opts());
-    EXPECT_NE(r.text.find("numgen inc mod 501 map { 0-199 : 10.0.1.1 . 80, 200-500 : 10.0.1.2 . 80 }"),
-              std::string::npos)
+    EXPECT_NE(
+        r.text.find("numgen inc mod 501 map { 0-199 : 10.0.1.1 . 80, 200-500 : 10.0.1.2 . 80 }"),
+        std::string::npos)
         << r.text;
     EXPECT_EQ(r.text.find("elements = { 0 :"), std::string::npos);
     expect_valid(r.text);
@@ -113,7 +114,8 @@ TEST(NftRender, SourceHashingFailoverAndPortZero) {
                           "map @pool_0"),
               std::string::npos)
         << r.text;
-    EXPECT_NE(r.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80 }"), std::string::npos);
+    EXPECT_NE(r.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80 }"),
+              std::string::npos);
     expect_valid(r.text);
     auto fo = render_nftables({web("fo")}, opts());
     EXPECT_NE(fo.text.find("elements = { 0 : 10.0.1.2 . 8080 }"), std::string::npos);
@@ -220,12 +222,13 @@ TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
     after[0].destinations[0].weight = 3;  // 10.0.1.1 on :80
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
-    EXPECT_EQ(u->text,
-              "flush map inet vigil pool_0\n"
-              "add element inet vigil pool_0 { 0 : 10.0.1.1 . 80, 1 : 10.0.1.1 . 80, 2 : 10.0.1.1 "
-              ". 80, 3 : 10.0.1.2 . 8080, 4 : 10.0.1.2 . 8080 }\n"
-              "flush chain inet vigil svc_0\n"
-              "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map @pool_0\n");
+    EXPECT_EQ(
+        u->text,
+        "flush map inet vigil pool_0\n"
+        "add element inet vigil pool_0 { 0 : 10.0.1.1 . 80, 1 : 10.0.1.1 . 80, 2 : 10.0.1.1 "
+        ". 80, 3 : 10.0.1.2 . 8080, 4 : 10.0.1.2 . 8080 }\n"
+        "flush chain inet vigil svc_0\n"
+        "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map @pool_0\n");
     EXPECT_TRUE(u->warnings.empty());
     // The whole table, then the update, in one transaction the kernel accepts.
     expect_valid(render_nftables(before, opts()).text + u->text);
