@@ -451,6 +451,12 @@ bool Pool::up(std::size_t id) const {
     return it != impl_->checks.end() && it->second->sched.up;
 }
 
+std::optional<bool> Pool::suspended(std::size_t id) const {
+    auto it = impl_->checks.find(id);
+    if (it == impl_->checks.end()) return std::nullopt;
+    return it->second->suspended;
+}
+
 std::vector<CheckStatus> Pool::status() const {
     std::vector<CheckStatus> out;
     out.reserve(impl_->checks.size());

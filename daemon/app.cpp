@@ -401,8 +401,8 @@ struct App::Impl {
         for (const auto& [id, b] : checks.all()) {
             const auto& vs = running.lvs.virtual_servers.at(b.vs);
             const bool suspend = vs.ha_suspend && !vs_address_local(vs, local);
-            auto st = pool->status(id);
-            if (!st || st->suspended == suspend) continue;
+            const auto now = pool->suspended(id);
+            if (!now || *now == suspend) continue;
             const auto& rs =
                 b.rs < vs.real_servers.size() ? vs.real_servers[b.rs] : *vs.sorry_server;
             log.info("{} healthchecker for service [{}]:{} for VS {}",

@@ -137,6 +137,33 @@ TEST(Pool, TcpUpFromAlpha) {
     EXPECT_FALSE(pool.up(id + 1));  // unknown
 }
 
+// ha_suspend: a suspended checker stops probing and keeps its verdict until resumed.
+TEST(Pool, SuspendedCheckerKeepsItsStateAndStopsProbing) {
+    boost::asio::io_context io;
+    FakeClock clock;
+    Server srv(io, "");
+    Events ev(clock);
+    Pool pool(io, clock, ev.hooks());
+    auto cfg = base(srv.port(), TcpCheck{});
+    cfg.alpha = true;
+    auto id = pool.add(cfg);
+    ASSERT_TRUE(run_until(io, clock, [&] { return pool.up(id); }));
+    EXPECT_EQ(pool.suspended(id), std::optional<bool>(false));
+    EXPECT_TRUE(pool.suspend(id, true));
+    EXPECT_EQ(pool.suspended(id), std::optional<bool>(true));
+    EXPECT_TRUE(pool.status(id)->suspended);
+    const int seen = srv.connections;
+    clock.advance(30s);
+    settle(io, clock);
+    EXPECT_EQ(srv.connections, seen);
+    EXPECT_TRUE(pool.up(id));
+    EXPECT_TRUE(pool.suspend(id, false));
+    EXPECT_EQ(pool.suspended(id), std::optional<bool>(false));
+    ASSERT_TRUE(run_until(io, clock, [&] { return srv.connections > seen; }));
+    EXPECT_FALSE(pool.suspended(id + 1).has_value());
+    EXPECT_FALSE(pool.suspend(id + 1, true));
+}
+
 // A reload with the same settings leaves the checker alone; other settings reach it.
 TEST(Pool, UpdateWithSameSettingsKeepsTheChecker) {
     boost::asio::io_context io;

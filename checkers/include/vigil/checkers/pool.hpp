@@ -122,6 +122,8 @@ class Pool {
     std::optional<CheckStatus> status(std::size_t id) const;
     // status(id)->up without the copy; false for an unknown id.
     bool up(std::size_t id) const;
+    // status(id)->suspended without the copy; nullopt for an unknown id.
+    std::optional<bool> suspended(std::size_t id) const;
     std::vector<CheckStatus> status() const;
     std::size_t size() const;
 
