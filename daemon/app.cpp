@@ -615,7 +615,8 @@ struct App::Impl {
                     log.error("VRRP reload: {}", e.error());
             }
         }
-        auto t_lvs = clock.now(), t_checks = t_lvs;
+        const auto t_lvs = clock.now();
+        std::optional<decltype(clock.now())> t_checks;  // set when the checkers are rebound
         if (want_lvs()) {
             if (!director && !running.lvs.virtual_servers.empty()) {
                 start_lvs();
@@ -639,12 +640,12 @@ struct App::Impl {
                 if (!state.empty()) fifos.write(true, fifo_group_line(name, state));
         }
         const auto t_end = clock.now();
-        if (t_checks == t_lvs) t_checks = t_end;
+        const auto t_bound = t_checks.value_or(t_end);
         log.info(
             "Configuration reloaded in {:.0f} ms (file {:.0f} ms, VRRP {:.0f} ms, virtual "
             "servers {:.0f} ms, checkers {:.0f} ms)",
             ms(t_end - t_start).count(), ms(t_read - t_start).count(), ms(t_lvs - t_read).count(),
-            ms(t_checks - t_lvs).count(), ms(t_end - t_checks).count());
+            ms(t_bound - t_lvs).count(), ms(t_end - t_bound).count());
     }
 
     void stop() {

@@ -168,10 +168,19 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
                                 map_port ? l4 : std::string{}, ip, key, i);
         }
     }
-    // Declared even when empty, so that a pool that empties and fills again changes only its
-    // elements.
-    out.pool = fmt::format("\tmap pool_{} {{\n\t\ttypeof numgen inc mod 2 : {} daddr{}\n\t}}\n", i,
-                           ip, with_port ? fmt::format(" . {} dport", proto) : std::string{});
+    // Each block of kNftPoolBlock services shares one map per kind of key and value. The kernel
+    // spends time growing with the number of maps on each (10,000 services: seconds to load,
+    // a tenth of a second to list before every later change), and with the rules bound to a map
+    // on each of its elements. A slot's key names its service: slot . address . port, or
+    // slot . mark.
+    const char* value_proto = with_port ? proto : "any";
+    out.pool_name =
+        fmt::format("pool_{}{}_{}_{}", ip, s.id.fwmark ? "m" : "", value_proto, i / kNftPoolBlock);
+    const std::string in_pool = s.id.fwmark ? std::string(" . meta mark")
+                                            : fmt::format(" . {} daddr . {} dport", ip, proto);
+    out.pool = fmt::format("\tmap {} {{\n\t\ttypeof numgen inc mod 2{} : {} daddr{}\n\t}}\n",
+                           out.pool_name, in_pool, ip,
+                           with_port ? fmt::format(" . {} dport", proto) : std::string{});
     if (!pool.empty()) {
         unsigned total = 0;
         for (const auto& p : pool) total += p.slots;
@@ -179,12 +188,21 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
             return with_port ? fmt::format("{} . {}", addr_text(d.address), port_of(d))
                              : addr_text(d.address);
         };
-        std::string target = fmt::format("map @pool_{}", i);
+        const std::string key_tail =
+            s.id.fwmark ? fmt::format(" . {:#010x}", s.id.fwmark)
+                        : fmt::format(" . {} . {}", addr_text(*s.id.address), s.id.port);
+        std::string target;
         if (total <= kNftMaxPoolSlots) {
+            const std::string lookup = s.id.fwmark ? std::string(" . meta mark")
+                                                   : fmt::format(" . {} daddr . th dport", ip);
+            target = fmt::format("{} map @{}", lookup, out.pool_name);
             unsigned slot = 0;
             for (const auto& p : pool)
-                for (unsigned k = 0; k < p.slots; ++k, ++slot)
-                    out.slots += fmt::format("{}{} : {}", slot ? ", " : "", slot, value(*p.dest));
+                for (unsigned k = 0; k < p.slots; ++k, ++slot) {
+                    const char* sep = slot ? ", " : "";
+                    out.slot_keys += fmt::format("{}{}{}", sep, slot, key_tail);
+                    out.slots += fmt::format("{}{}{} : {}", sep, slot, key_tail, value(*p.dest));
+                }
         } else {
             std::string ranges;
             unsigned first = 0;
@@ -195,10 +213,11 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
                                                      value(*p.dest));
                 first += p.slots;
             }
-            target = fmt::format("map {{ {} }}", ranges);
+            target = fmt::format(" map {{ {} }}", ranges);
         }
-        const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2);
-        body += fmt::format("\t\t{}dnat {} to {} {}\n",
+        // An address's lookup reads the transport header's port.
+        const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2) || !s.id.fwmark;
+        body += fmt::format("\t\t{}dnat {} to {}{}\n",
                             needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{}, ip,
                             selector(s, v6, total, o.seed), target);
     }
@@ -208,6 +227,9 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
 NftRender render_nftables(const Table& table, const NftablesOptions& o) {
     NftRender out;
     std::string dispatch[3], maps, pools, learn, chains;
+    // Each shared pool map and its elements, in order of first use.
+    std::vector<std::pair<std::string, std::string>> elements;
+    std::string last_pool;
     for (std::size_t i = 0; i < table.size(); ++i) {
         auto part = render_nftables_service(table[i], i, o);
         out.warnings_of.push_back(part.warnings.size());
@@ -217,9 +239,21 @@ NftRender render_nftables(const Table& table, const NftablesOptions& o) {
         d += part.jump;
         maps += part.map;
         learn += part.learn;
-        pools += part.pool;
-        if (!part.slots.empty())  // inside the declaration, before its closing "\t}\n"
-            pools.insert(pools.size() - 3, fmt::format("\t\telements = {{ {} }}\n", part.slots));
+        if (part.pool_name != last_pool) {
+            auto it = std::find_if(elements.begin(), elements.end(),
+                                   [&](const auto& e) { return e.first == part.pool_name; });
+            if (it == elements.end()) {
+                pools += part.pool;
+                elements.emplace_back(part.pool_name, std::string{});
+            }
+            last_pool = part.pool_name;
+        }
+        if (!part.slots.empty()) {
+            auto it = std::find_if(elements.rbegin(), elements.rend(),
+                                   [&](const auto& e) { return e.first == part.pool_name; });
+            if (!it->second.empty()) it->second += ", ";
+            it->second += part.slots;
+        }
         chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, part.body);
         for (auto& w : part.warnings) out.warnings.push_back(std::move(w));
     }
@@ -254,6 +288,10 @@ NftRender render_nftables(const Table& table, const NftablesOptions& o) {
     }
     t += chains;
     t += "}\n";
+    // After the rules that read them: the kernel checks each rule against the elements its map
+    // already holds.
+    for (const auto& [name, els] : elements)
+        if (!els.empty()) t += fmt::format("add element inet {} {} {{ {} }}\n", o.table, name, els);
     return out;
 }
 
@@ -273,10 +311,12 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
             return std::nullopt;
         if (now.jump.empty()) continue;
         if (was.slots != now.slots) {
-            out.text += fmt::format("flush map inet {} pool_{}\n", o.table, i);
+            if (!was.slot_keys.empty())
+                out.text += fmt::format("delete element inet {} {} {{ {} }}\n", o.table,
+                                        now.pool_name, was.slot_keys);
             if (!now.slots.empty())
-                out.text +=
-                    fmt::format("add element inet {} pool_{} {{ {} }}\n", o.table, i, now.slots);
+                out.text += fmt::format("add element inet {} {} {{ {} }}\n", o.table, now.pool_name,
+                                        now.slots);
         }
         if (was.body != now.body || was.slots != now.slots) {
             // Clients learnt for the old pool would keep reaching a server that left it.

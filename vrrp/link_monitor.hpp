@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mac.hpp"
 #include "netlink_socket.hpp"
 
 namespace vigil::vrrp {
@@ -27,7 +28,7 @@ class LinkMonitor {
         std::string name;
         bool up = false;      // IFF_UP and IFF_RUNNING (carrier), as keepalived sees a link
         bool present = true;  // false in the one event reporting its deletion
-        std::array<std::uint8_t, 6> mac{};
+        MacAddress mac{};
         std::optional<boost::asio::ip::address_v4> primary_v4;     // first non-secondary
         std::optional<boost::asio::ip::address_v6> link_local_v6;  // first fe80::/10
         // Those of the watched addresses (watch_addresses) that are on this link, sorted.

@@ -18,7 +18,8 @@ enum Class : std::uint8_t { plain, space, brace, quote, backslash, comment };
 
 constexpr std::array<Class, 256> classes = [] {
     std::array<Class, 256> t{};
-    for (unsigned char c : {' ', '\t', '\r', '\v', '\f'}) t[c] = space;
+    for (unsigned c = 0; c < t.size(); ++c)
+        if (is_space(static_cast<char>(c))) t[c] = space;
     t['{'] = t['}'] = brace;
     t['"'] = quote;
     t['\\'] = backslash;

@@ -9,7 +9,7 @@
 
 namespace vigil::config {
 
-inline bool is_space(char c) {
+constexpr bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 std::string_view trim(std::string_view s);

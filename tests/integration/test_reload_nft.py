@@ -102,14 +102,15 @@ class ReloadNft(RigTest):
         rules = [l for l in events if " rule " in l]
         self.assertTrue(rules, events)
         self.assertTrue(all(" svc_1 " in l for l in rules), events)
-        # Its pool's slots: 10.98.0.2 holds 4 of the 6.
+        # Its pool's slots (keyed by its address and port): 10.98.0.2 holds 4 of the 6.
         elements = [l for l in events if " element " in l]
-        self.assertTrue(all(" pool_1 " in l for l in elements), events)
+        self.assertTrue(all(" . 10.99.0.50 . 81 : " in l for l in elements), events)
         added = [l for l in elements if l.startswith("add ")]
         self.assertEqual(len(added), 6, events)
         self.assertEqual(len([l for l in added if ": 10.98.0.2 . 8080 }" in l]), 4, events)
         self.assertFalse([l for l in events if " table " in l or " chain " in l or
-                          any(f" {o}_{i} " in l for o in ("svc", "pool") for i in (0, 2))])
+                          any(f" svc_{i} " in l for i in (0, 2)) or
+                          any(f" . 10.99.0.50 . {p} : " in l for p in (80, 82))])
         after = self.probes(d)
         for k, n in before.items():
             self.assertGreaterEqual(after[k], n, f"{k}: its checker started again")

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <linux/ip_vs.h>
 
+#include <fmt/format.h>
+
 #include "vigil/ipvs/nftables.hpp"
 
 using namespace vigil::ipvs;
@@ -19,6 +21,15 @@ Service web(const char* sched = "wrr") {
     s.scheduler = sched;
     s.destinations = {dest("10.0.1.1", 80, 1), dest("10.0.1.2", 8080, 2), dest("10.0.1.3", 80, 0)};
     return s;
+}
+
+// A pool's elements: slot . KEY : VALUE, from slot 0.
+std::string slots(const std::string& key, std::initializer_list<const char*> values) {
+    std::string out;
+    int i = 0;
+    for (const char* v : values)
+        out += fmt::format("{}{} . {} : {}", i ? ", " : "", i, key, v), ++i;
+    return out;
 }
 
 NftablesOptions opts() {
@@ -55,9 +66,8 @@ TEST(NftRender, WeightedPoolExactText) {
               "\tmap svc_ip6 {\n"
               "\t\ttype inet_proto . ipv6_addr . inet_service : verdict\n"
               "\t}\n"
-              "\tmap pool_0 {\n"
-              "\t\ttypeof numgen inc mod 2 : ip daddr . tcp dport\n"
-              "\t\telements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 8080, 2 : 10.0.1.2 . 8080 }\n"
+              "\tmap pool_ip_tcp_0 {\n"
+              "\t\ttypeof numgen inc mod 2 . ip daddr . tcp dport : ip daddr . tcp dport\n"
               "\t}\n"
               "\tchain prerouting {\n"
               "\t\ttype nat hook prerouting priority -100; policy accept;\n"
@@ -72,25 +82,32 @@ TEST(NftRender, WeightedPoolExactText) {
               "\t\tmeta l4proto . ip6 daddr . th dport vmap @svc_ip6\n"
               "\t}\n"
               "\tchain svc_0 {\n"
-              "\t\tmeta l4proto tcp dnat ip to numgen inc mod 3 map @pool_0\n"
+              "\t\tmeta l4proto tcp dnat ip to numgen inc mod 3 . ip daddr . th dport map "
+              "@pool_ip_tcp_0\n"
               "\t}\n"
-              "}\n");
+              "}\n"
+              "add element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 80 : 10.0.1.1 . 80, "
+              "1 . 10.0.0.1 . 80 : 10.0.1.2 . 8080, 2 . 10.0.0.1 . 80 : 10.0.1.2 . 8080 }\n");
     EXPECT_TRUE(r.warnings.empty());
     expect_valid(r.text);
 }
 
 TEST(NftRender, RoundRobinIgnoresWeightsAndGcdShrinksMaps) {
     auto rr = render_nftables({web("rr")}, opts());
-    EXPECT_NE(rr.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 8080 }"),
+    const std::string key = "10.0.0.1 . 80";
+    EXPECT_NE(rr.text.find(slots(key, {"10.0.1.1 . 80", "10.0.1.2 . 8080"}) + " }"),
               std::string::npos);
-    EXPECT_NE(rr.text.find("numgen inc mod 2 map @pool_0"), std::string::npos);
+    EXPECT_NE(rr.text.find("numgen inc mod 2 . ip daddr . th dport map @pool_ip_tcp_0"),
+              std::string::npos);
     Service s = web("wlc");
     s.destinations = {dest("10.0.1.1", 80, 100), dest("10.0.1.2", 80, 300)};
     auto w = render_nftables({s}, opts());
-    EXPECT_NE(w.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80, 2 : 10.0.1.2 . 80, "
-                          "3 : 10.0.1.2 . 80 }"),
+    EXPECT_NE(w.text.find(
+                  slots(key, {"10.0.1.1 . 80", "10.0.1.2 . 80", "10.0.1.2 . 80", "10.0.1.2 . 80"}) +
+                  " }"),
               std::string::npos);
-    EXPECT_NE(w.text.find("numgen inc mod 4 map @pool_0"), std::string::npos);
+    EXPECT_NE(w.text.find("numgen inc mod 4 . ip daddr . th dport map @pool_ip_tcp_0"),
+              std::string::npos);
 }
 
 TEST(NftRender, PoolsTooLargeToListKeepRangesInTheRule) {
@@ -101,7 +118,7 @@ TEST(NftRender, PoolsTooLargeToListKeepRangesInTheRule) {
         r.text.find("numgen inc mod 501 map { 0-199 : 10.0.1.1 . 80, 200-500 : 10.0.1.2 . 80 }"),
         std::string::npos)
         << r.text;
-    EXPECT_EQ(r.text.find("elements = { 0 :"), std::string::npos);
+    EXPECT_EQ(r.text.find("add element inet vigil pool_"), std::string::npos);
     expect_valid(r.text);
 }
 
@@ -111,15 +128,16 @@ TEST(NftRender, SourceHashingFailoverAndPortZero) {
     sh.destinations = {dest("10.0.1.1", 0, 1), dest("10.0.1.2", 0, 1)};
     auto r = render_nftables({sh}, opts());
     EXPECT_NE(r.text.find("meta l4proto tcp dnat ip to jhash ip saddr . th sport mod 2 seed 0x5eed "
-                          "map @pool_0"),
+                          ". ip daddr . th dport map @pool_ip_tcp_0"),
               std::string::npos)
         << r.text;
-    EXPECT_NE(r.text.find("elements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.2 . 80 }"),
+    EXPECT_NE(r.text.find(slots("10.0.0.1 . 80", {"10.0.1.1 . 80", "10.0.1.2 . 80"}) + " }"),
               std::string::npos);
     expect_valid(r.text);
     auto fo = render_nftables({web("fo")}, opts());
-    EXPECT_NE(fo.text.find("elements = { 0 : 10.0.1.2 . 8080 }"), std::string::npos);
-    EXPECT_NE(fo.text.find("numgen inc mod 1 map @pool_0"), std::string::npos);
+    EXPECT_NE(fo.text.find("{ 0 . 10.0.0.1 . 80 : 10.0.1.2 . 8080 }"), std::string::npos);
+    EXPECT_NE(fo.text.find("numgen inc mod 1 . ip daddr . th dport map @pool_ip_tcp_0"),
+              std::string::npos);
 }
 
 TEST(NftRender, PersistenceMapLearntFromDnat) {
@@ -168,21 +186,36 @@ TEST(NftRender, Ipv6FwmarkUdpAndSorryPool) {
     normalize(t);
     auto r = render_nftables(t, opts());
     EXPECT_NE(r.text.find("elements = { tcp . [2001:db8::1] . 443 : goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("typeof numgen inc mod 2 : ip6 daddr . tcp dport\n\t\telements = { 0 : "
-                          "[2001:db8::10] . 443, 1 : [2001:db8::11] . 443 }"),
+    EXPECT_NE(r.text.find("\tmap pool_ip6_tcp_0 {\n\t\ttypeof numgen inc mod 2 . ip6 daddr . tcp "
+                          "dport : ip6 daddr . tcp dport\n\t}\n"),
               std::string::npos);
+    EXPECT_NE(
+        r.text.find("add element inet vigil pool_ip6_tcp_0 { " +
+                    slots("[2001:db8::1] . 443", {"[2001:db8::10] . 443", "[2001:db8::11] . 443"}) +
+                    " }\n"),
+        std::string::npos);
     EXPECT_NE(r.text.find("type ipv6_addr : ipv6_addr\n"), std::string::npos);
     EXPECT_NE(r.text.find("dnat ip6 to ip6 saddr and ffff:ffff:ffff:ffff:: map @persist_"),
               std::string::npos);
     EXPECT_NE(r.text.find("elements = { 0x00000005 . ipv4 : goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("typeof numgen inc mod 2 : ip daddr\n\t\telements = { 0 : 10.0.2.1, "
-                          "1 : 10.0.2.2 }"),
+    // A mark's pool keys on the mark; port 0 destinations keep the packet's port.
+    EXPECT_NE(r.text.find("\tmap pool_ipm_any_0 {\n\t\ttypeof numgen inc mod 2 . meta mark : ip "
+                          "daddr\n\t}\n"),
+              std::string::npos);
+    EXPECT_NE(r.text.find("add element inet vigil pool_ipm_any_0 { " +
+                          slots("0x00000005", {"10.0.2.1", "10.0.2.2"}) + " }\n"),
+              std::string::npos);
+    EXPECT_NE(r.text.find("dnat ip to numgen inc mod 2 . meta mark map @pool_ipm_any_0\n"),
               std::string::npos);
     EXPECT_NE(r.text.find("elements = { udp . 10.0.0.1 . 53 : goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("typeof numgen inc mod 2 : ip daddr . udp dport\n\t\telements = { 0 : "
-                          "10.0.9.9 . 53 }"),
+    EXPECT_NE(
+        r.text.find("typeof numgen inc mod 2 . ip daddr . udp dport : ip daddr . udp dport\n"),
+        std::string::npos);
+    EXPECT_NE(r.text.find("add element inet vigil pool_ip_udp_0 { 0 . 10.0.0.1 . 53 : 10.0.9.9 . "
+                          "53 }\n"),
               std::string::npos);
-    EXPECT_NE(r.text.find("meta l4proto udp dnat ip to numgen inc mod 1 map @pool_"),
+    EXPECT_NE(r.text.find("meta l4proto udp dnat ip to numgen inc mod 1 . ip daddr . th dport map "
+                          "@pool_ip_udp_0"),
               std::string::npos);
     // The mark is looked up first, as IPVS does.
     EXPECT_LT(r.text.find("vmap @svc_mark"), r.text.find("vmap @svc_ip"));
@@ -222,23 +255,26 @@ TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
     after[0].destinations[0].weight = 3;  // 10.0.1.1 on :80
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
-    EXPECT_EQ(
-        u->text,
-        "flush map inet vigil pool_0\n"
-        "add element inet vigil pool_0 { 0 : 10.0.1.1 . 80, 1 : 10.0.1.1 . 80, 2 : 10.0.1.1 "
-        ". 80, 3 : 10.0.1.2 . 8080, 4 : 10.0.1.2 . 8080 }\n"
-        "flush chain inet vigil svc_0\n"
-        "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 map @pool_0\n");
+    const std::string key = "10.0.0.1 . 80";
+    const std::string now = slots(key, {"10.0.1.1 . 80", "10.0.1.1 . 80", "10.0.1.1 . 80",
+                                        "10.0.1.2 . 8080", "10.0.1.2 . 8080"});
+    EXPECT_EQ(u->text,
+              "delete element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
+              ". 80, 2 . 10.0.0.1 . 80 }\n"
+              "add element inet vigil pool_ip_tcp_0 { " +
+                  now +
+                  " }\n"
+                  "flush chain inet vigil svc_0\n"
+                  "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 "
+                  ". ip daddr . th dport map @pool_ip_tcp_0\n");
     EXPECT_TRUE(u->warnings.empty());
     // The whole table, then the update, in one transaction the kernel accepts.
     expect_valid(render_nftables(before, opts()).text + u->text);
     // Its pool and chain as the whole render of the new table has them.
     const auto whole = render_nftables(after, opts()).text;
-    EXPECT_NE(whole.find("\t\telements = { 0 : 10.0.1.1 . 80, 1 : 10.0.1.1 . 80, 2 : 10.0.1.1 . "
-                         "80, 3 : 10.0.1.2 . 8080, 4 : 10.0.1.2 . 8080 }\n"),
-              std::string::npos);
-    EXPECT_NE(whole.find("\tchain svc_0 {\n\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 map "
-                         "@pool_0\n\t}\n"),
+    EXPECT_NE(whole.find("pool_ip_tcp_0 { " + now + ", "), std::string::npos);
+    EXPECT_NE(whole.find("\tchain svc_0 {\n\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 . ip "
+                         "daddr . th dport map @pool_ip_tcp_0\n\t}\n"),
               std::string::npos);
     // Other servers in the same slots: the pool's elements change, its rule stays.
     Table swapped = before;
@@ -246,9 +282,10 @@ TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
     auto e = render_nftables_update(before, swapped, opts());
     ASSERT_TRUE(e);
     EXPECT_EQ(e->text,
-              "flush map inet vigil pool_0\n"
-              "add element inet vigil pool_0 { 0 : 10.0.1.7 . 80, 1 : 10.0.1.2 . 8080, 2 : "
-              "10.0.1.2 . 8080 }\n");
+              "delete element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
+              ". 80, 2 . 10.0.0.1 . 80 }\n"
+              "add element inet vigil pool_ip_tcp_0 { " +
+                  slots(key, {"10.0.1.7 . 80", "10.0.1.2 . 8080", "10.0.1.2 . 8080"}) + " }\n");
     expect_valid(render_nftables(before, opts()).text + e->text);
     auto same = render_nftables_update(before, before, opts());
     ASSERT_TRUE(same);
@@ -267,17 +304,20 @@ TEST(NftRender, UpdateForgetsTheChangedServiceLearntClientsOnly) {
     after[1].destinations[0].weight = 0;  // 10.0.1.1 leaves :443
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
-    EXPECT_NE(u->text.find("flush map inet vigil pool_1\n"
-                           "add element inet vigil pool_1 { 0 : 10.0.1.2 . 8080 }\n"
+    EXPECT_NE(u->text.find("delete element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 443, 1 . "
+                           "10.0.0.1 . 443, 2 . 10.0.0.1 . 443 }\n"
+                           "add element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 443 : 10.0.1.2 . "
+                           "8080 }\n"
                            "flush map inet vigil persist_1\n"
                            "flush chain inet vigil svc_1\n"
                            "add rule inet vigil svc_1 meta l4proto tcp dnat ip to ip saddr map "
                            "@persist_1\n"
                            "add rule inet vigil svc_1 meta l4proto tcp dnat ip to numgen inc mod 1 "
-                           "map @pool_1\n"),
+                           ". ip daddr . th dport map @pool_ip_tcp_0\n"),
               std::string::npos)
         << u->text;
     EXPECT_EQ(u->text.find("svc_0"), std::string::npos);
+    EXPECT_EQ(u->text.find(". 10.0.0.1 . 80"), std::string::npos);
     EXPECT_EQ(u->text.find("persist_0"), std::string::npos);
     expect_valid(render_nftables(before, opts()).text + u->text);
 }
@@ -301,7 +341,44 @@ TEST(NftRender, UpdateNeedsTheSameServicesAndPersistence) {
     rr[0].scheduler = "rr";  // the chain alone
     auto u = render_nftables_update(before, rr, opts());
     ASSERT_TRUE(u);
-    EXPECT_NE(u->text.find("numgen inc mod 2 map"), std::string::npos);
+    EXPECT_NE(u->text.find("numgen inc mod 2 . ip daddr . th dport map"), std::string::npos);
+}
+
+TEST(NftRender, BlocksOfServicesSharePoolMaps) {
+    Table t;
+    for (unsigned i = 0; i < kNftPoolBlock + 2; ++i) {
+        Service s = web("rr");
+        s.id.address = ip::make_address(fmt::format("10.0.{}.{}", i / 200, i % 200 + 1));
+        t.push_back(s);
+    }
+    normalize(t);
+    auto r = render_nftables(t, opts());
+    auto count = [&](const std::string& what) {
+        std::size_t n = 0;
+        for (auto p = r.text.find(what); p != std::string::npos; p = r.text.find(what, p + 1)) ++n;
+        return n;
+    };
+    // Declared once each; one element command each, after the last chain.
+    EXPECT_EQ(count("\tmap pool_ip_tcp_0 {"), 1u);
+    EXPECT_EQ(count("\tmap pool_ip_tcp_1 {"), 1u);
+    EXPECT_EQ(count("map @pool_ip_tcp_0\n"), kNftPoolBlock);
+    EXPECT_EQ(count("map @pool_ip_tcp_1\n"), 2u);
+    EXPECT_EQ(count("add element inet vigil pool_"), 2u);
+    EXPECT_LT(r.text.rfind("\tchain svc_"), r.text.find("add element inet vigil pool_"));
+    expect_valid(r.text);
+
+    // A change to a service of the second block touches its slots alone.
+    Table after = t;
+    after.back().destinations[1].address = ip::make_address("10.0.1.9");
+    auto u = render_nftables_update(t, after, opts());
+    ASSERT_TRUE(u);
+    const std::string key = after.back().id.address->to_string() + " . 80";
+    EXPECT_EQ(u->text,
+              fmt::format("delete element inet vigil pool_ip_tcp_1 {{ 0 . {0}, 1 . {0} }}\n"
+                          "add element inet vigil pool_ip_tcp_1 {{ ",
+                          key) +
+                  slots(key, {"10.0.1.1 . 80", "10.0.1.9 . 8080"}) + " }\n");
+    expect_valid(r.text + u->text);
 }
 
 TEST(NftRender, UpdateReportsChangedWarnings) {

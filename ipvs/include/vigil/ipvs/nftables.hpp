@@ -50,20 +50,23 @@ bool valid_table_name(std::string_view name);
 // Services are found by three verdict maps (one lookup per packet, whatever their number):
 // svc_mark (firewall mark . family, looked up first, as IPVS does), svc_ip and svc_ip6
 // (protocol . address . port). Each sends its packets to its chain svc_INDEX, whose rule picks a
-// slot of the named map pool_INDEX. Named maps, not anonymous ones: the kernel adds and binds
-// anonymous sets in time that grows with their number, minutes for 10,000 services.
+// slot and looks "slot . address . port" (or "slot . mark") up in a pool map shared by a block
+// of services: pool_FAMILY[m]_PROTO_BLOCK. Few named maps, not one per service: the kernel
+// creates, binds and lists sets in time that grows with their number.
 enum class NftDispatch { mark, ip, ip6 };
 
 // One service's share of the table, as the service at `index` of a sorted table. `jump` is
 // empty for a service that cannot be matched (it gets nothing).
 struct NftServicePart {
     NftDispatch dispatch = NftDispatch::ip;
-    std::string jump;   // its element of the dispatch map: "KEY : goto svc_INDEX"
-    std::string map;    // its persistence map, if any
-    std::string learn;  // its rule in postrouting, if any
-    std::string pool;   // the declaration of its map pool_INDEX, without elements
-    std::string slots;  // the elements of pool_INDEX ("0 : ADDR . PORT, ..."), if any
-    std::string body;   // the rules of its chain svc_INDEX
+    std::string jump;       // its element of the dispatch map: "KEY : goto svc_INDEX"
+    std::string map;        // its persistence map, if any
+    std::string learn;      // its rule in postrouting, if any
+    std::string pool_name;  // the pool map its slots are in
+    std::string pool;       // that map's declaration, without elements
+    std::string slots;      // its elements there ("0 . VADDR . VPORT : ADDR . PORT, ..."), if any
+    std::string slot_keys;  // their keys ("0 . VADDR . VPORT, ...")
+    std::string body;       // the rules of its chain svc_INDEX
     std::vector<std::string> warnings;
 };
 NftServicePart render_nftables_service(const Service& service, std::size_t index,
@@ -71,6 +74,8 @@ NftServicePart render_nftables_service(const Service& service, std::size_t index
 // A pool with more slots than this (weights without a common divisor) is written into its rule
 // as an anonymous map of ranges instead.
 inline constexpr unsigned kNftMaxPoolSlots = 256;
+// Services (by index) that share each pool map.
+inline constexpr std::size_t kNftPoolBlock = 64;
 
 // The whole transaction that replaces the table with `table`. Pure.
 NftRender render_nftables(const Table& table, const NftablesOptions& options);
