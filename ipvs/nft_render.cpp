@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 #include <optional>
+#include <unordered_set>
 
 #include "vigil/ipvs/nftables.hpp"
 
@@ -69,6 +70,15 @@ std::vector<Slot> pool_of(const Service& s) {
     return pool;
 }
 
+struct DispatchMap {
+    const char* name;
+    const char* type;
+};
+// By NftDispatch.
+constexpr DispatchMap kDispatchMaps[3] = {{"svc_mark", "mark . nf_proto"},
+                                          {"svc_ip", "inet_proto . ipv4_addr . inet_service"},
+                                          {"svc_ip6", "inet_proto . ipv6_addr . inet_service"}};
+
 std::string saddr(bool v6) {
     return v6 ? "ip6 saddr" : "ip saddr";
 }
@@ -106,11 +116,10 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
 
     if (s.id.fwmark) {
         out.dispatch = NftDispatch::mark;
-        out.jump = fmt::format("{:#010x} . {} : goto svc_{}", s.id.fwmark, v6 ? "ipv6" : "ipv4", i);
+        out.key = fmt::format("{:#010x} . {}", s.id.fwmark, v6 ? "ipv6" : "ipv4");
     } else if (s.id.address) {
         out.dispatch = v6 ? NftDispatch::ip6 : NftDispatch::ip;
-        out.jump = fmt::format("{} . {} . {} : goto svc_{}", proto, addr_text(*s.id.address),
-                               s.id.port, i);
+        out.key = fmt::format("{} . {} . {}", proto, addr_text(*s.id.address), s.id.port);
     } else {
         return out;
     }
@@ -168,19 +177,17 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
                                 map_port ? l4 : std::string{}, ip, key, i);
         }
     }
-    // Each block of kNftPoolBlock services shares one map per kind of key and value. The kernel
-    // spends time growing with the number of maps on each (10,000 services: seconds to load,
-    // a tenth of a second to list before every later change), and with the rules bound to a map
-    // on each of its elements. A slot's key names its service: slot . address . port, or
-    // slot . mark.
-    const char* value_proto = with_port ? proto : "any";
-    out.pool_name =
-        fmt::format("pool_{}{}_{}_{}", ip, s.id.fwmark ? "m" : "", value_proto, i / kNftPoolBlock);
+    // One pool map per kind of key and value, for all services: a slot's key names its
+    // service (slot . address . port, or slot . mark).
+    const std::string kind =
+        fmt::format("{}{}_{}", ip, s.id.fwmark ? "m" : "", with_port ? proto : "any");
+    out.pool_name = "pool_" + kind;
     const std::string in_pool = s.id.fwmark ? std::string(" . meta mark")
                                             : fmt::format(" . {} daddr . {} dport", ip, proto);
     out.pool = fmt::format("\tmap {} {{\n\t\ttypeof numgen inc mod 2{} : {} daddr{}\n\t}}\n",
                            out.pool_name, in_pool, ip,
                            with_port ? fmt::format(" . {} dport", proto) : std::string{});
+    out.own_chain = !out.map.empty();
     if (!pool.empty()) {
         unsigned total = 0;
         for (const auto& p : pool) total += p.slots;
@@ -188,14 +195,15 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
             return with_port ? fmt::format("{} . {}", addr_text(d.address), port_of(d))
                              : addr_text(d.address);
         };
-        const std::string key_tail =
-            s.id.fwmark ? fmt::format(" . {:#010x}", s.id.fwmark)
-                        : fmt::format(" . {} . {}", addr_text(*s.id.address), s.id.port);
-        std::string target;
+        // An address's lookup reads the transport header's port.
+        const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2) || !s.id.fwmark;
+        const std::string dnat = fmt::format(
+            "{}dnat {} to {}", needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{},
+            ip, selector(s, v6, total, o.seed));
         if (total <= kNftMaxPoolSlots) {
-            const std::string lookup = s.id.fwmark ? std::string(" . meta mark")
-                                                   : fmt::format(" . {} daddr . th dport", ip);
-            target = fmt::format("{} map @{}", lookup, out.pool_name);
+            const std::string key_tail =
+                s.id.fwmark ? fmt::format(" . {:#010x}", s.id.fwmark)
+                            : fmt::format(" . {} . {}", addr_text(*s.id.address), s.id.port);
             unsigned slot = 0;
             for (const auto& p : pool)
                 for (unsigned k = 0; k < p.slots; ++k, ++slot) {
@@ -203,6 +211,24 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
                     out.slot_keys += fmt::format("{}{}{}", sep, slot, key_tail);
                     out.slots += fmt::format("{}{}{} : {}", sep, slot, key_tail, value(*p.dest));
                 }
+            const std::string lookup =
+                fmt::format("{}{} map @{}", dnat,
+                            s.id.fwmark ? std::string(" . meta mark")
+                                        : fmt::format(" . {} daddr . th dport", ip),
+                            out.pool_name);
+            if (out.own_chain) {
+                body += fmt::format("\t\t{}\n", lookup);
+            } else {
+                // Services of one kind, scheduler and pool size share a chain: the selector
+                // reads nothing of the service, the lookup finds its slots by its key.
+                const bool port_hash = (s.flags & IP_VS_SVC_F_SCHED2) != 0;
+                const char* by = s.scheduler == "sh" || s.scheduler == "mh"
+                                     ? (port_hash ? "shp" : "sh")
+                                 : s.scheduler == "dh" ? "dh"
+                                                       : "rr";
+                out.pick_name = fmt::format("pick_{}_{}_{}", kind, by, total);
+                out.pick_rule = lookup;
+            }
         } else {
             std::string ranges;
             unsigned first = 0;
@@ -213,61 +239,53 @@ NftServicePart render_nftables_service(const Service& s, std::size_t i, const Nf
                                                      value(*p.dest));
                 first += p.slots;
             }
-            target = fmt::format(" map {{ {} }}", ranges);
+            out.own_chain = true;
+            body += fmt::format("\t\t{} map {{ {} }}\n", dnat, ranges);
         }
-        // An address's lookup reads the transport header's port.
-        const bool needs_l4 = with_port || (s.flags & IP_VS_SVC_F_SCHED2) || !s.id.fwmark;
-        body += fmt::format("\t\t{}dnat {} to {}{}\n",
-                            needs_l4 ? fmt::format("meta l4proto {} ", proto) : std::string{}, ip,
-                            selector(s, v6, total, o.seed), target);
     }
+    out.verdict = out.own_chain            ? fmt::format("goto svc_{}", i)
+                  : !out.pick_name.empty() ? "goto " + out.pick_name
+                                           : std::string("accept");  // an empty pool
     return out;
 }
 
 NftRender render_nftables(const Table& table, const NftablesOptions& o) {
     NftRender out;
-    std::string dispatch[3], maps, pools, learn, chains;
-    // Each shared pool map and its elements, in order of first use.
+    std::string dispatch[3], maps, pools, learn, picks, chains;
+    // Each pool map and its elements, in order of first use.
     std::vector<std::pair<std::string, std::string>> elements;
-    std::string last_pool;
+    std::unordered_set<std::string> picked;
     for (std::size_t i = 0; i < table.size(); ++i) {
         auto part = render_nftables_service(table[i], i, o);
         out.warnings_of.push_back(part.warnings.size());
-        if (part.jump.empty()) continue;
+        for (auto& w : part.warnings) out.warnings.push_back(std::move(w));
+        if (part.key.empty()) continue;
         auto& d = dispatch[static_cast<int>(part.dispatch)];
         if (!d.empty()) d += ", ";
-        d += part.jump;
+        d += part.key + " : " + part.verdict;
         maps += part.map;
         learn += part.learn;
-        if (part.pool_name != last_pool) {
-            auto it = std::find_if(elements.begin(), elements.end(),
-                                   [&](const auto& e) { return e.first == part.pool_name; });
-            if (it == elements.end()) {
-                pools += part.pool;
-                elements.emplace_back(part.pool_name, std::string{});
-            }
-            last_pool = part.pool_name;
+        auto e = std::find_if(elements.begin(), elements.end(),
+                              [&](const auto& e) { return e.first == part.pool_name; });
+        if (e == elements.end()) {
+            pools += part.pool;
+            e = elements.emplace(elements.end(), part.pool_name, std::string{});
         }
         if (!part.slots.empty()) {
-            auto it = std::find_if(elements.rbegin(), elements.rend(),
-                                   [&](const auto& e) { return e.first == part.pool_name; });
-            if (!it->second.empty()) it->second += ", ";
-            it->second += part.slots;
+            if (!e->second.empty()) e->second += ", ";
+            e->second += part.slots;
         }
-        chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, part.body);
-        for (auto& w : part.warnings) out.warnings.push_back(std::move(w));
+        if (!part.pick_name.empty() && picked.insert(part.pick_name).second)
+            picks += fmt::format("\tchain {} {{\n\t\t{}\n\t}}\n", part.pick_name, part.pick_rule);
+        if (part.own_chain) chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, part.body);
     }
 
-    static constexpr const char* dispatch_maps[3][2] = {
-        {"svc_mark", "mark . nf_proto"},
-        {"svc_ip", "inet_proto . ipv4_addr . inet_service"},
-        {"svc_ip6", "inet_proto . ipv6_addr . inet_service"}};
     std::string& t = out.text;
     t = render_nftables_flush(o);
     t += fmt::format("table inet {} {{\n", o.table);
     for (int k = 0; k < 3; ++k) {
-        t += fmt::format("\tmap {} {{\n\t\ttype {} : verdict\n", dispatch_maps[k][0],
-                         dispatch_maps[k][1]);
+        t += fmt::format("\tmap {} {{\n\t\ttype {} : verdict\n", kDispatchMaps[k].name,
+                         kDispatchMaps[k].type);
         if (!dispatch[k].empty()) t += fmt::format("\t\telements = {{ {} }}\n", dispatch[k]);
         t += "\t}\n";
     }
@@ -286,6 +304,7 @@ NftRender render_nftables(const Table& table, const NftablesOptions& o) {
         t += "\tchain postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n";
         t += learn + "\t}\n";
     }
+    t += picks;
     t += chains;
     t += "}\n";
     // After the rules that read them: the kernel checks each rule against the elements its map
@@ -299,17 +318,18 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
                                                 const NftablesOptions& o) {
     if (before.size() != after.size()) return std::nullopt;
     NftUpdate out;
+    std::unordered_set<std::string> picked;
     for (std::size_t i = 0; i < after.size(); ++i) {
         if (before[i] == after[i]) continue;
         if (!(before[i].id == after[i].id)) return std::nullopt;
         auto was = render_nftables_service(before[i], i, o);
         auto now = render_nftables_service(after[i], i, o);
-        // Where the service is matched, what it learns and its pool's type live outside its
-        // chain.
-        if (was.jump != now.jump || was.map != now.map || was.learn != now.learn ||
-            was.pool != now.pool)
+        // How the service is matched, what it learns, its pool's type and whether it has a chain
+        // of its own live outside its slots and rules.
+        if (was.key != now.key || was.map != now.map || was.learn != now.learn ||
+            was.pool != now.pool || was.own_chain != now.own_chain)
             return std::nullopt;
-        if (now.jump.empty()) continue;
+        if (now.key.empty()) continue;
         if (was.slots != now.slots) {
             if (!was.slot_keys.empty())
                 out.text += fmt::format("delete element inet {} {} {{ {} }}\n", o.table,
@@ -318,10 +338,9 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
                 out.text += fmt::format("add element inet {} {} {{ {} }}\n", o.table, now.pool_name,
                                         now.slots);
         }
-        if (was.body != now.body || was.slots != now.slots) {
+        if (!now.map.empty() && (was.body != now.body || was.slots != now.slots)) {
             // Clients learnt for the old pool would keep reaching a server that left it.
-            if (!now.map.empty())
-                out.text += fmt::format("flush map inet {} persist_{}\n", o.table, i);
+            out.text += fmt::format("flush map inet {} persist_{}\n", o.table, i);
         }
         if (was.body != now.body) {
             out.text += fmt::format("flush chain inet {} svc_{}\n", o.table, i);
@@ -332,6 +351,17 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
                                         std::string_view(now.body).substr(p + 2, nl - p - 2));
                 p = nl + 1;
             }
+        }
+        if (was.verdict != now.verdict) {
+            // The shared chain may be new: made (or remade, to the same rule) first.
+            if (!now.pick_name.empty() && picked.insert(now.pick_name).second)
+                out.text += fmt::format(
+                    "add chain inet {0} {1}\nflush chain inet {0} {1}\nadd rule inet {0} {1} {2}\n",
+                    o.table, now.pick_name, now.pick_rule);
+            const char* map = kDispatchMaps[static_cast<int>(now.dispatch)].name;
+            out.text += fmt::format(
+                "delete element inet {0} {1} {{ {2} }}\nadd element inet {0} {1} {{ {2} : {3} }}\n",
+                o.table, map, now.key, now.verdict);
         }
         if (was.warnings != now.warnings) out.warnings.emplace_back(i, std::move(now.warnings));
     }

@@ -79,7 +79,7 @@ class ReloadNft(RigTest):
         self.assertRegex(d.logtext(), r"Configuration reloaded in \d+ ms \(file \d+ ms, VRRP \d+ ms, "
                          r"virtual servers \d+ ms, checkers \d+ ms\)")
 
-    def test_weight_change_replaces_one_chain_and_checkers_keep_counting(self):
+    def test_weight_change_touches_one_service_and_checkers_keep_counting(self):
         r1 = self.rig.add_host("r1", ["10.99.0.1/24"])
         r1.ip("route", "add", "local", "10.98.0.0/24", "dev", "lo")
         r1.spawn(["python3", "-c", SERVER], log=self.rig.path("server.log"))
@@ -91,7 +91,7 @@ class ReloadNft(RigTest):
         lines = self.monitor(r1)
         mark, before = len(lines), self.probes(d)
 
-        # One weight: the pool and chain of that service, nothing else.
+        # One weight: that service's slots and dispatch element, nothing else.
         self.reload(d, self.conf(vs(80, SERVERS) + vs(81, SERVERS, {"10.98.0.2": 4}) +
                                  vs(82, SERVERS)))
         key = ("10.99.0.50:81", "10.98.0.2:8080")
@@ -99,18 +99,24 @@ class ReloadNft(RigTest):
         time.sleep(1)
         events = [l for l in lines[mark:] if not l.startswith("#")]
         print("\n".join(events))
-        rules = [l for l in events if " rule " in l]
-        self.assertTrue(rules, events)
-        self.assertTrue(all(" svc_1 " in l for l in rules), events)
-        # Its pool's slots (keyed by its address and port): 10.98.0.2 holds 4 of the 6.
+        # Its slots in the pool map (keyed by its address and port): 10.98.0.2 holds 4 of the 6.
         elements = [l for l in events if " element " in l]
-        self.assertTrue(all(" . 10.99.0.50 . 81 : " in l for l in elements), events)
-        added = [l for l in elements if l.startswith("add ")]
+        slots = [l for l in elements if " pool_ip_tcp " in l]
+        self.assertTrue(all(" . 10.99.0.50 . 81 : " in l for l in slots), events)
+        added = [l for l in slots if l.startswith("add ")]
         self.assertEqual(len(added), 6, events)
         self.assertEqual(len([l for l in added if ": 10.98.0.2 . 8080 }" in l]), 4, events)
-        self.assertFalse([l for l in events if " table " in l or " chain " in l or
-                          any(f" svc_{i} " in l for i in (0, 2)) or
-                          any(f" . 10.99.0.50 . {p} : " in l for p in (80, 82))])
+        # It now goes to the chain of 6-slot pools, new, whose one rule is the only one made.
+        dispatch = [l for l in elements if " svc_ip " in l]
+        self.assertEqual(len(dispatch) + len(slots), len(elements), events)
+        self.assertTrue(dispatch and all(" { tcp . 10.99.0.50 . 81 : " in l for l in dispatch),
+                        events)
+        self.assertTrue(dispatch[-1].startswith("add ") and "goto pick_ip_tcp_rr_6 }" in
+                        dispatch[-1], events)
+        rules = [l for l in events if " rule " in l]
+        self.assertTrue(rules and all(" pick_ip_tcp_rr_6 " in l for l in rules), events)
+        self.assertFalse([l for l in events if " table " in l or
+                          (" chain " in l and " pick_ip_tcp_rr_6" not in l)], events)
         after = self.probes(d)
         for k, n in before.items():
             self.assertGreaterEqual(after[k], n, f"{k}: its checker started again")

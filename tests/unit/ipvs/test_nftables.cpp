@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+
 #include <linux/ip_vs.h>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -61,12 +63,12 @@ TEST(NftRender, WeightedPoolExactText) {
               "\t}\n"
               "\tmap svc_ip {\n"
               "\t\ttype inet_proto . ipv4_addr . inet_service : verdict\n"
-              "\t\telements = { tcp . 10.0.0.1 . 80 : goto svc_0 }\n"
+              "\t\telements = { tcp . 10.0.0.1 . 80 : goto pick_ip_tcp_rr_3 }\n"
               "\t}\n"
               "\tmap svc_ip6 {\n"
               "\t\ttype inet_proto . ipv6_addr . inet_service : verdict\n"
               "\t}\n"
-              "\tmap pool_ip_tcp_0 {\n"
+              "\tmap pool_ip_tcp {\n"
               "\t\ttypeof numgen inc mod 2 . ip daddr . tcp dport : ip daddr . tcp dport\n"
               "\t}\n"
               "\tchain prerouting {\n"
@@ -81,23 +83,22 @@ TEST(NftRender, WeightedPoolExactText) {
               "\t\tmeta l4proto . ip daddr . th dport vmap @svc_ip\n"
               "\t\tmeta l4proto . ip6 daddr . th dport vmap @svc_ip6\n"
               "\t}\n"
-              "\tchain svc_0 {\n"
+              "\tchain pick_ip_tcp_rr_3 {\n"
               "\t\tmeta l4proto tcp dnat ip to numgen inc mod 3 . ip daddr . th dport map "
-              "@pool_ip_tcp_0\n"
+              "@pool_ip_tcp\n"
               "\t}\n"
               "}\n"
-              "add element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 80 : 10.0.1.1 . 80, "
+              "add element inet vigil pool_ip_tcp { 0 . 10.0.0.1 . 80 : 10.0.1.1 . 80, "
               "1 . 10.0.0.1 . 80 : 10.0.1.2 . 8080, 2 . 10.0.0.1 . 80 : 10.0.1.2 . 8080 }\n");
     EXPECT_TRUE(r.warnings.empty());
     expect_valid(r.text);
 }
-
 TEST(NftRender, RoundRobinIgnoresWeightsAndGcdShrinksMaps) {
     auto rr = render_nftables({web("rr")}, opts());
     const std::string key = "10.0.0.1 . 80";
     EXPECT_NE(rr.text.find(slots(key, {"10.0.1.1 . 80", "10.0.1.2 . 8080"}) + " }"),
               std::string::npos);
-    EXPECT_NE(rr.text.find("numgen inc mod 2 . ip daddr . th dport map @pool_ip_tcp_0"),
+    EXPECT_NE(rr.text.find("numgen inc mod 2 . ip daddr . th dport map @pool_ip_tcp"),
               std::string::npos);
     Service s = web("wlc");
     s.destinations = {dest("10.0.1.1", 80, 100), dest("10.0.1.2", 80, 300)};
@@ -106,7 +107,7 @@ TEST(NftRender, RoundRobinIgnoresWeightsAndGcdShrinksMaps) {
                   slots(key, {"10.0.1.1 . 80", "10.0.1.2 . 80", "10.0.1.2 . 80", "10.0.1.2 . 80"}) +
                   " }"),
               std::string::npos);
-    EXPECT_NE(w.text.find("numgen inc mod 4 . ip daddr . th dport map @pool_ip_tcp_0"),
+    EXPECT_NE(w.text.find("numgen inc mod 4 . ip daddr . th dport map @pool_ip_tcp"),
               std::string::npos);
 }
 
@@ -128,7 +129,7 @@ TEST(NftRender, SourceHashingFailoverAndPortZero) {
     sh.destinations = {dest("10.0.1.1", 0, 1), dest("10.0.1.2", 0, 1)};
     auto r = render_nftables({sh}, opts());
     EXPECT_NE(r.text.find("meta l4proto tcp dnat ip to jhash ip saddr . th sport mod 2 seed 0x5eed "
-                          ". ip daddr . th dport map @pool_ip_tcp_0"),
+                          ". ip daddr . th dport map @pool_ip_tcp"),
               std::string::npos)
         << r.text;
     EXPECT_NE(r.text.find(slots("10.0.0.1 . 80", {"10.0.1.1 . 80", "10.0.1.2 . 80"}) + " }"),
@@ -136,7 +137,7 @@ TEST(NftRender, SourceHashingFailoverAndPortZero) {
     expect_valid(r.text);
     auto fo = render_nftables({web("fo")}, opts());
     EXPECT_NE(fo.text.find("{ 0 . 10.0.0.1 . 80 : 10.0.1.2 . 8080 }"), std::string::npos);
-    EXPECT_NE(fo.text.find("numgen inc mod 1 . ip daddr . th dport map @pool_ip_tcp_0"),
+    EXPECT_NE(fo.text.find("numgen inc mod 1 . ip daddr . th dport map @pool_ip_tcp"),
               std::string::npos);
 }
 
@@ -186,36 +187,38 @@ TEST(NftRender, Ipv6FwmarkUdpAndSorryPool) {
     normalize(t);
     auto r = render_nftables(t, opts());
     EXPECT_NE(r.text.find("elements = { tcp . [2001:db8::1] . 443 : goto svc_"), std::string::npos);
-    EXPECT_NE(r.text.find("\tmap pool_ip6_tcp_0 {\n\t\ttypeof numgen inc mod 2 . ip6 daddr . tcp "
+    EXPECT_NE(r.text.find("\tmap pool_ip6_tcp {\n\t\ttypeof numgen inc mod 2 . ip6 daddr . tcp "
                           "dport : ip6 daddr . tcp dport\n\t}\n"),
               std::string::npos);
     EXPECT_NE(
-        r.text.find("add element inet vigil pool_ip6_tcp_0 { " +
+        r.text.find("add element inet vigil pool_ip6_tcp { " +
                     slots("[2001:db8::1] . 443", {"[2001:db8::10] . 443", "[2001:db8::11] . 443"}) +
                     " }\n"),
         std::string::npos);
     EXPECT_NE(r.text.find("type ipv6_addr : ipv6_addr\n"), std::string::npos);
     EXPECT_NE(r.text.find("dnat ip6 to ip6 saddr and ffff:ffff:ffff:ffff:: map @persist_"),
               std::string::npos);
-    EXPECT_NE(r.text.find("elements = { 0x00000005 . ipv4 : goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("elements = { 0x00000005 . ipv4 : goto pick_ipm_any_rr_2 }"),
+              std::string::npos);
     // A mark's pool keys on the mark; port 0 destinations keep the packet's port.
-    EXPECT_NE(r.text.find("\tmap pool_ipm_any_0 {\n\t\ttypeof numgen inc mod 2 . meta mark : ip "
+    EXPECT_NE(r.text.find("\tmap pool_ipm_any {\n\t\ttypeof numgen inc mod 2 . meta mark : ip "
                           "daddr\n\t}\n"),
               std::string::npos);
-    EXPECT_NE(r.text.find("add element inet vigil pool_ipm_any_0 { " +
+    EXPECT_NE(r.text.find("add element inet vigil pool_ipm_any { " +
                           slots("0x00000005", {"10.0.2.1", "10.0.2.2"}) + " }\n"),
               std::string::npos);
-    EXPECT_NE(r.text.find("dnat ip to numgen inc mod 2 . meta mark map @pool_ipm_any_0\n"),
+    EXPECT_NE(r.text.find("dnat ip to numgen inc mod 2 . meta mark map @pool_ipm_any\n"),
               std::string::npos);
-    EXPECT_NE(r.text.find("elements = { udp . 10.0.0.1 . 53 : goto svc_"), std::string::npos);
+    EXPECT_NE(r.text.find("elements = { udp . 10.0.0.1 . 53 : goto pick_ip_udp_rr_1 }"),
+              std::string::npos);
     EXPECT_NE(
         r.text.find("typeof numgen inc mod 2 . ip daddr . udp dport : ip daddr . udp dport\n"),
         std::string::npos);
-    EXPECT_NE(r.text.find("add element inet vigil pool_ip_udp_0 { 0 . 10.0.0.1 . 53 : 10.0.9.9 . "
+    EXPECT_NE(r.text.find("add element inet vigil pool_ip_udp { 0 . 10.0.0.1 . 53 : 10.0.9.9 . "
                           "53 }\n"),
               std::string::npos);
     EXPECT_NE(r.text.find("meta l4proto udp dnat ip to numgen inc mod 1 . ip daddr . th dport map "
-                          "@pool_ip_udp_0"),
+                          "@pool_ip_udp"),
               std::string::npos);
     // The mark is looked up first, as IPVS does.
     EXPECT_LT(r.text.find("vmap @svc_mark"), r.text.find("vmap @svc_ip"));
@@ -239,14 +242,17 @@ TEST(NftRender, EmptyPoolAndDirectRoutingWarning) {
     Service s = web();
     s.destinations = {dest("10.0.1.3", 80, 0)};
     auto r = render_nftables({s}, opts());
-    EXPECT_NE(r.text.find("\tchain svc_0 {\n\t}\n"), std::string::npos);
+    // Its packets go on untouched.
+    EXPECT_NE(r.text.find("elements = { tcp . 10.0.0.1 . 80 : accept }"), std::string::npos);
+    EXPECT_EQ(r.text.find("\tchain svc_"), std::string::npos);
+    EXPECT_EQ(r.text.find("\tchain pick_"), std::string::npos);
     expect_valid(r.text);
     s.destinations[0].weight = 1;
     s.destinations[0].forwarding = Forwarding::dr;
     EXPECT_EQ(render_nftables({s}, opts()).warnings.size(), 1u);
 }
 
-TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
+TEST(NftRender, UpdateChangesOnlyTheChangedServiceElements) {
     Service other = web("rr");
     other.id.port = 443;
     Table before{web(), other};
@@ -258,40 +264,56 @@ TEST(NftRender, UpdateReplacesOnlyTheChangedChain) {
     const std::string key = "10.0.0.1 . 80";
     const std::string now = slots(key, {"10.0.1.1 . 80", "10.0.1.1 . 80", "10.0.1.1 . 80",
                                         "10.0.1.2 . 8080", "10.0.1.2 . 8080"});
-    EXPECT_EQ(u->text,
-              "delete element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
-              ". 80, 2 . 10.0.0.1 . 80 }\n"
-              "add element inet vigil pool_ip_tcp_0 { " +
-                  now +
-                  " }\n"
-                  "flush chain inet vigil svc_0\n"
-                  "add rule inet vigil svc_0 meta l4proto tcp dnat ip to numgen inc mod 5 "
-                  ". ip daddr . th dport map @pool_ip_tcp_0\n");
+    // Five slots: the chain of 5-slot pools, made as it is new, and the dispatch element.
+    EXPECT_EQ(
+        u->text,
+        "delete element inet vigil pool_ip_tcp { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
+        ". 80, 2 . 10.0.0.1 . 80 }\n"
+        "add element inet vigil pool_ip_tcp { " +
+            now +
+            " }\n"
+            "add chain inet vigil pick_ip_tcp_rr_5\n"
+            "flush chain inet vigil pick_ip_tcp_rr_5\n"
+            "add rule inet vigil pick_ip_tcp_rr_5 meta l4proto tcp dnat ip to numgen inc "
+            "mod 5 . ip daddr . th dport map @pool_ip_tcp\n"
+            "delete element inet vigil svc_ip { tcp . 10.0.0.1 . 80 }\n"
+            "add element inet vigil svc_ip { tcp . 10.0.0.1 . 80 : goto pick_ip_tcp_rr_5 }\n");
     EXPECT_TRUE(u->warnings.empty());
     // The whole table, then the update, in one transaction the kernel accepts.
     expect_valid(render_nftables(before, opts()).text + u->text);
-    // Its pool and chain as the whole render of the new table has them.
+    // As the whole render of the new table has them.
     const auto whole = render_nftables(after, opts()).text;
-    EXPECT_NE(whole.find("pool_ip_tcp_0 { " + now + ", "), std::string::npos);
-    EXPECT_NE(whole.find("\tchain svc_0 {\n\t\tmeta l4proto tcp dnat ip to numgen inc mod 5 . ip "
-                         "daddr . th dport map @pool_ip_tcp_0\n\t}\n"),
+    EXPECT_NE(whole.find("pool_ip_tcp { " + now + ", "), std::string::npos);
+    EXPECT_NE(whole.find("tcp . 10.0.0.1 . 80 : goto pick_ip_tcp_rr_5"), std::string::npos);
+    EXPECT_NE(whole.find("\tchain pick_ip_tcp_rr_5 {\n\t\tmeta l4proto tcp dnat ip to numgen inc "
+                         "mod 5 . ip daddr . th dport map @pool_ip_tcp\n\t}\n"),
               std::string::npos);
-    // Other servers in the same slots: the pool's elements change, its rule stays.
+    // Other servers in the same slots: the pool's elements change, nothing else.
     Table swapped = before;
     swapped[0].destinations[0].address = ip::make_address("10.0.1.7");
     auto e = render_nftables_update(before, swapped, opts());
     ASSERT_TRUE(e);
     EXPECT_EQ(e->text,
-              "delete element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
+              "delete element inet vigil pool_ip_tcp { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
               ". 80, 2 . 10.0.0.1 . 80 }\n"
-              "add element inet vigil pool_ip_tcp_0 { " +
+              "add element inet vigil pool_ip_tcp { " +
                   slots(key, {"10.0.1.7 . 80", "10.0.1.2 . 8080", "10.0.1.2 . 8080"}) + " }\n");
     expect_valid(render_nftables(before, opts()).text + e->text);
+    // A pool that empties: its packets go on untouched; the shared chain stays for the others.
+    Table empty = before;
+    for (auto& d : empty[0].destinations) d.weight = 0;
+    auto z = render_nftables_update(before, empty, opts());
+    ASSERT_TRUE(z);
+    EXPECT_EQ(z->text,
+              "delete element inet vigil pool_ip_tcp { 0 . 10.0.0.1 . 80, 1 . 10.0.0.1 "
+              ". 80, 2 . 10.0.0.1 . 80 }\n"
+              "delete element inet vigil svc_ip { tcp . 10.0.0.1 . 80 }\n"
+              "add element inet vigil svc_ip { tcp . 10.0.0.1 . 80 : accept }\n");
+    expect_valid(render_nftables(before, opts()).text + z->text);
     auto same = render_nftables_update(before, before, opts());
     ASSERT_TRUE(same);
     EXPECT_TRUE(same->text.empty());
 }
-
 TEST(NftRender, UpdateForgetsTheChangedServiceLearntClientsOnly) {
     Service p = web();
     p.timeout = 300;
@@ -304,16 +326,16 @@ TEST(NftRender, UpdateForgetsTheChangedServiceLearntClientsOnly) {
     after[1].destinations[0].weight = 0;  // 10.0.1.1 leaves :443
     auto u = render_nftables_update(before, after, opts());
     ASSERT_TRUE(u);
-    EXPECT_NE(u->text.find("delete element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 443, 1 . "
+    EXPECT_NE(u->text.find("delete element inet vigil pool_ip_tcp { 0 . 10.0.0.1 . 443, 1 . "
                            "10.0.0.1 . 443, 2 . 10.0.0.1 . 443 }\n"
-                           "add element inet vigil pool_ip_tcp_0 { 0 . 10.0.0.1 . 443 : 10.0.1.2 . "
+                           "add element inet vigil pool_ip_tcp { 0 . 10.0.0.1 . 443 : 10.0.1.2 . "
                            "8080 }\n"
                            "flush map inet vigil persist_1\n"
                            "flush chain inet vigil svc_1\n"
                            "add rule inet vigil svc_1 meta l4proto tcp dnat ip to ip saddr map "
                            "@persist_1\n"
                            "add rule inet vigil svc_1 meta l4proto tcp dnat ip to numgen inc mod 1 "
-                           ". ip daddr . th dport map @pool_ip_tcp_0\n"),
+                           ". ip daddr . th dport map @pool_ip_tcp\n"),
               std::string::npos)
         << u->text;
     EXPECT_EQ(u->text.find("svc_0"), std::string::npos);
@@ -344,11 +366,11 @@ TEST(NftRender, UpdateNeedsTheSameServicesAndPersistence) {
     EXPECT_NE(u->text.find("numgen inc mod 2 . ip daddr . th dport map"), std::string::npos);
 }
 
-TEST(NftRender, BlocksOfServicesSharePoolMaps) {
+TEST(NftRender, ServicesOfOneSizeShareAChainAndAPoolMap) {
     Table t;
-    for (unsigned i = 0; i < kNftPoolBlock + 2; ++i) {
+    for (unsigned i = 0; i < 100; ++i) {
         Service s = web("rr");
-        s.id.address = ip::make_address(fmt::format("10.0.{}.{}", i / 200, i % 200 + 1));
+        s.id.address = ip::make_address(fmt::format("10.0.0.{}", i + 1));
         t.push_back(s);
     }
     normalize(t);
@@ -358,29 +380,23 @@ TEST(NftRender, BlocksOfServicesSharePoolMaps) {
         for (auto p = r.text.find(what); p != std::string::npos; p = r.text.find(what, p + 1)) ++n;
         return n;
     };
-    // Declared once each; one element command each, after the last chain.
-    EXPECT_EQ(count("\tmap pool_ip_tcp_0 {"), 1u);
-    EXPECT_EQ(count("\tmap pool_ip_tcp_1 {"), 1u);
-    EXPECT_EQ(count("map @pool_ip_tcp_0\n"), kNftPoolBlock);
-    EXPECT_EQ(count("map @pool_ip_tcp_1\n"), 2u);
-    EXPECT_EQ(count("add element inet vigil pool_"), 2u);
-    EXPECT_LT(r.text.rfind("\tchain svc_"), r.text.find("add element inet vigil pool_"));
+    // Two base chains, one shared chain, one pool map filled after the chain that reads it.
+    EXPECT_EQ(count("\tchain "), 3u);
+    EXPECT_EQ(count(": goto pick_ip_tcp_rr_2"), 100u);
+    EXPECT_EQ(count("\tmap pool_"), 1u);
+    EXPECT_EQ(count("add element inet vigil pool_ip_tcp "), 1u);
+    EXPECT_LT(r.text.find("\tchain pick_"), r.text.find("add element inet vigil pool_"));
     expect_valid(r.text);
 
-    // A change to a service of the second block touches its slots alone.
+    // Two services grow to three slots: the new shared chain is made once.
     Table after = t;
-    after.back().destinations[1].address = ip::make_address("10.0.1.9");
+    for (auto* s : {&after[7], &after[42]}) s->destinations[2].weight = 1;
     auto u = render_nftables_update(t, after, opts());
     ASSERT_TRUE(u);
-    const std::string key = after.back().id.address->to_string() + " . 80";
-    EXPECT_EQ(u->text,
-              fmt::format("delete element inet vigil pool_ip_tcp_1 {{ 0 . {0}, 1 . {0} }}\n"
-                          "add element inet vigil pool_ip_tcp_1 {{ ",
-                          key) +
-                  slots(key, {"10.0.1.1 . 80", "10.0.1.9 . 8080"}) + " }\n");
+    EXPECT_EQ(std::count(u->text.begin(), u->text.end(), '\n'), 2 * 2 + 3 + 2 * 2);
+    EXPECT_NE(u->text.find("add chain inet vigil pick_ip_tcp_rr_3\n"), std::string::npos);
     expect_valid(r.text + u->text);
 }
-
 TEST(NftRender, UpdateReportsChangedWarnings) {
     Table before{web()};
     Table after = before;

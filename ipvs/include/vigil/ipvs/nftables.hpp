@@ -14,8 +14,9 @@
 // the destination address only (nft 1.0.6 cannot learn a 16-byte key with an address.port
 // value), so it is used only when every destination listens on the service's port.
 // A change that leaves the set of services and their persistence alone replaces only the
-// pools and chains of the services it changes, in one transaction, and forgets what those services
-// learnt; any other change recreates the table, and all learnt persistence starts afresh.
+// slots, dispatch elements and own chains of the services it changes, in one transaction, and
+// forgets what those services learnt; any other change recreates the table, and all learnt
+// persistence starts afresh.
 // Destinations of weight 0 get no slot; dr and tun destinations are treated as NAT (with a
 // warning).
 #pragma once
@@ -49,24 +50,33 @@ bool valid_table_name(std::string_view name);
 
 // Services are found by three verdict maps (one lookup per packet, whatever their number):
 // svc_mark (firewall mark . family, looked up first, as IPVS does), svc_ip and svc_ip6
-// (protocol . address . port). Each sends its packets to its chain svc_INDEX, whose rule picks a
-// slot and looks "slot . address . port" (or "slot . mark") up in a pool map shared by a block
-// of services: pool_FAMILY[m]_PROTO_BLOCK. Few named maps, not one per service: the kernel
-// creates, binds and lists sets in time that grows with their number.
+// (protocol . address . port). A service goes to the chain shared by the services of its kind,
+// scheduler and number of slots, pick_KIND_SCHED_SLOTS, whose one rule picks a slot and looks
+// "slot . address . port" (or "slot . mark") up in the pool map of that kind, pool_KIND. So
+// the table holds few chains and maps whatever the number of services (the kernel creates,
+// binds and lists them in time growing with their number), and a pool that changes size
+// changes elements only. Round robin counts per shared chain: a service's connections spread
+// evenly over its slots, in strict turn while it is the only one of its size taking them. A
+// persistent service, or one with more than kNftMaxPoolSlots slots, has a chain of its own,
+// svc_INDEX, with its own counter.
 enum class NftDispatch { mark, ip, ip6 };
 
-// One service's share of the table, as the service at `index` of a sorted table. `jump` is
+// One service's share of the table, as the service at `index` of a sorted table. `key` is
 // empty for a service that cannot be matched (it gets nothing).
 struct NftServicePart {
     NftDispatch dispatch = NftDispatch::ip;
-    std::string jump;       // its element of the dispatch map: "KEY : goto svc_INDEX"
-    std::string map;        // its persistence map, if any
-    std::string learn;      // its rule in postrouting, if any
-    std::string pool_name;  // the pool map its slots are in
-    std::string pool;       // that map's declaration, without elements
-    std::string slots;      // its elements there ("0 . VADDR . VPORT : ADDR . PORT, ..."), if any
-    std::string slot_keys;  // their keys ("0 . VADDR . VPORT, ...")
-    std::string body;       // the rules of its chain svc_INDEX
+    std::string key;         // its key in the dispatch map ("tcp . ADDR . PORT", "MARK . ipv4")
+    std::string verdict;     // its value there: "goto pick_...", "goto svc_INDEX" or "accept"
+    std::string map;         // its persistence map, if any
+    std::string learn;       // its rule in postrouting, if any
+    std::string pool_name;   // the pool map its slots are in
+    std::string pool;        // that map's declaration, without elements
+    std::string slots;       // its elements there ("0 . VADDR . VPORT : ADDR . PORT, ..."), if any
+    std::string slot_keys;   // their keys ("0 . VADDR . VPORT, ...")
+    std::string pick_name;   // the shared chain it goes to, if any
+    std::string pick_rule;   // that chain's one rule
+    bool own_chain = false;  // svc_INDEX, holding `body`
+    std::string body;
     std::vector<std::string> warnings;
 };
 NftServicePart render_nftables_service(const Service& service, std::size_t index,
@@ -74,17 +84,15 @@ NftServicePart render_nftables_service(const Service& service, std::size_t index
 // A pool with more slots than this (weights without a common divisor) is written into its rule
 // as an anonymous map of ranges instead.
 inline constexpr unsigned kNftMaxPoolSlots = 256;
-// Services (by index) that share each pool map.
-inline constexpr std::size_t kNftPoolBlock = 64;
 
 // The whole transaction that replaces the table with `table`. Pure.
 NftRender render_nftables(const Table& table, const NftablesOptions& options);
 
 // The transaction that turns the table rendered from `before` into the one of `after` by
-// replacing the pools and chains of the services that changed (their learnt persistence is
-// flushed);
-// empty text when nothing changed. None when services came, went, or changed how they are
-// matched or persisted: then the table must be recreated. Both tables sorted. Pure.
+// replacing the slots, dispatch elements and own chains of the services that changed (their
+// learnt persistence is flushed); empty text when nothing changed. None when services came,
+// went, or changed how they are matched or persisted, or gained or lost a chain of their own:
+// then the table must be recreated. Both tables sorted. Pure.
 struct NftUpdate {
     std::string text;
     // The new warnings of each service (by index) whose warnings changed.
