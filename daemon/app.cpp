@@ -542,6 +542,7 @@ struct App::Impl {
     }
 
     void start_lvs() {
+        const auto t_start = clock.now();
         ipvs::DirectorHooks dh;
         dh.log = [this](std::string_view m) { log.info("{}", m); };
         dh.on_event = [this](const ipvs::Event& e, const ipvs::Config& c) { on_lvs_event(e, c); };
@@ -558,9 +559,18 @@ struct App::Impl {
         }
         checks.bind(running, *pool);
         update_suspension();
+        std::size_t servers = 0;
         for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
-            for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r)
+            for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r) {
+                ++servers;
                 if (checks.has_checks({v, r})) push_health(v, r);
+            }
+        using ms = std::chrono::duration<double, std::milli>;
+        log.info(
+            "Virtual servers started in {:.0f} ms: {} virtual servers, {} real servers, {} "
+            "checks",
+            ms(clock.now() - t_start).count(), running.lvs.virtual_servers.size(), servers,
+            checks.all().size());
     }
 
     ProcessSettings process_settings;  // as applied at start-up

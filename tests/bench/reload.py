@@ -91,7 +91,7 @@ def measure(args):
         write(1)
         if wait_until(lambda: os.path.exists(rig.path("farm.stats")), 10, 0.1) is None:
             raise RuntimeError("check_farm did not start")
-        t_start = time.monotonic()
+        t_wall = datetime.datetime.now()
         proc = h.spawn([VIGILD, "-n", "-l", "-f", conf, "-p", rig.path("vigild.pid"),
                         "--status-socket", sock], log=log)
         total = args.services * args.servers
@@ -102,8 +102,14 @@ def measure(args):
 
         if wait_until(all_in, args.start_timeout, 2) is None:
             raise RuntimeError(f"the table never held the {total} servers")
-        out["startup_s"] = time.monotonic() - t_start
-        print(f"# all {total} real servers applied {out['startup_s']:.1f} s after start",
+        # From the daemon's log, not the (sparse, and slow at this size) status polls: the line
+        # that says the table was applied, its servers and checks bound. Wall clock, as the log.
+        started = next((l for l in open(log, errors="replace")
+                        if "Virtual servers started in" in l), None)
+        if started is None:
+            raise RuntimeError("no 'Virtual servers started' line in the log")
+        out["startup_s"] = (log_time(started) - t_wall).total_seconds()
+        print(f"# all {total} real servers applied {out['startup_s']:.2f} s after start",
               flush=True)
         time.sleep(args.settle)
         try:
@@ -179,7 +185,7 @@ def main():
     print(f"  reload handler (log): median {hmed:.0f} ms")
     print(f"  kernel objects touched: {', '.join(r['touched'])} ({r['events']} events a reload)")
     touched = " and ".join(r["touched"])
-    print(f"  start-up until every server was applied: {r['startup_s']:.1f} s")
+    print(f"  start-up until every server was applied: {r['startup_s']:.2f} s")
     na = "n/a (needs IPVS)"
     sec = "reload (this host, namespace, nftables backend)"
     results.emit(sec, f"SIGHUP, {size}, one weight changed: until applied", na,

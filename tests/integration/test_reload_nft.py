@@ -85,6 +85,10 @@ class ReloadNft(RigTest):
         r1.spawn(["python3", "-c", SERVER], log=self.rig.path("server.log"))
         body = vs(80, SERVERS) + vs(81, SERVERS) + vs(82, SERVERS)
         d = self.start(r1, "d", self.conf(body))
+        self.assertIsNotNone(wait_until(lambda: "Virtual servers started in" in d.logtext(), 10,
+                                        0.1), d.logtext())
+        self.assertRegex(d.logtext(), r"Virtual servers started in \d+ ms: 3 virtual servers, 9 "
+                         r"real servers, 9 checks\n")
         all_in = lambda: len(self.weights(d)) == 9 and set(self.weights(d).values()) == {1}  # noqa
         self.assertIsNotNone(wait_until(all_in, 20, 0.3), d.status())
         self.assertIsNotNone(wait_until(lambda: min(self.probes(d).values() or [0]) >= 3, 20, 0.3))
