@@ -61,6 +61,9 @@ struct App::Impl {
     asio::signal_set signals{io};
     std::optional<PidFile> pid_file;
     config::Config running;
+    // Its virtual servers, taken out of `running` once loaded (running.lvs is left empty) and
+    // shared with the director: one copy, however large.
+    std::shared_ptr<const ipvs::Config> lvs = std::make_shared<const ipvs::Config>();
     Clock::time_point started = clock.now();
     bool stopping = false;
     bool shutdown_script_started = false;
@@ -293,9 +296,9 @@ struct App::Impl {
             const auto* b = checks.find(id);
             if (!b) return;
             if (up)
-                log.info("{} succeeded", checks.label(running, id));
+                log.info("{} succeeded", checks.label({running.checks, *lvs}, id));
             else
-                log.info("{} failed: {}", checks.label(running, id), r.reason);
+                log.info("{} failed: {}", checks.label({running.checks, *lvs}, id), r.reason);
             push_health(b->vs, b->rs);
         };
         h.on_weight_change = [this](std::size_t id, std::optional<int> w) {
@@ -307,7 +310,7 @@ struct App::Impl {
         h.on_weight_offset = [this](std::size_t id, int offset) {
             const auto* b = checks.find(id);
             if (!b) return;
-            const auto& vss = running.lvs.virtual_servers;
+            const auto& vss = lvs->virtual_servers;
             const auto [v, r] = std::pair{b->vs, b->rs};
             if (v >= vss.size() || r >= vss[v].real_servers.size()) return;
             // FILE_CHECK weights are relative to the configured weight (keepalived).
@@ -383,7 +386,7 @@ struct App::Impl {
     void update_suspension() {
         if (!pool) return;
         bool any = false;
-        for (const auto& vs : running.lvs.virtual_servers) any = any || vs.ha_suspend;
+        for (const auto& vs : lvs->virtual_servers) any = any || vs.ha_suspend;
         if (!any) {
             local_addresses.reset();
             for (const auto& [id, b] : checks.all()) pool->suspend(id, false);
@@ -399,7 +402,7 @@ struct App::Impl {
         }
         auto local = [this](const IpAddress& a) { return local_addresses->contains(a); };
         for (const auto& [id, b] : checks.all()) {
-            const auto& vs = running.lvs.virtual_servers.at(b.vs);
+            const auto& vs = lvs->virtual_servers.at(b.vs);
             const bool suspend = vs.ha_suspend && !vs_address_local(vs, local);
             const auto now = pool->suspended(id);
             if (!now || *now == suspend) continue;
@@ -431,8 +434,10 @@ struct App::Impl {
         return v;
     }
 
-    ipvs::Config with_checker_counts(const config::Config& c) const {
-        ipvs::Config lvs = c.lvs;
+    // Takes c's virtual servers out, with what the director needs of the rest.
+    std::shared_ptr<const ipvs::Config> share_lvs(config::Config& c) const {
+        ipvs::Config lvs = std::move(c.lvs);
+        c.lvs = {};
         lvs.nft_table += table_suffix();
         for (auto& vs : lvs.virtual_servers)
             for (auto& rs : vs.real_servers) rs.checker_count = 0;
@@ -446,7 +451,8 @@ struct App::Impl {
             if (b.real_server < vs.real_servers.size())
                 ++vs.real_servers[b.real_server].checker_count;
         }
-        return lvs;
+        ipvs::clamp_quorums(lvs);
+        return std::make_shared<const ipvs::Config>(std::move(lvs));
     }
 
     void configure_pool() {
@@ -509,7 +515,7 @@ struct App::Impl {
             }
         }
         configure_lvs_sync();
-        if (want_lvs() && !running.lvs.virtual_servers.empty()) start_lvs();
+        if (want_lvs() && !lvs->virtual_servers.empty()) start_lvs();
         configure_bfd();
         return true;
     }
@@ -553,15 +559,15 @@ struct App::Impl {
         pool = std::make_unique<checkers::Pool>(io, clock, check_hooks());
         configure_pool();
         // The director must exist before the first verdicts arrive; checks start after warmup.
-        if (auto r = director->start(with_checker_counts(running)); !r) {
+        if (auto r = director->start(lvs); !r) {
             // VRRP keeps running without a data plane: as keepalived, never take the daemon down.
             log.error("virtual servers: {}", r.error().message);
         }
-        checks.bind(running, *pool);
+        checks.bind({running.checks, *lvs}, *pool);
         update_suspension();
         std::size_t servers = 0;
-        for (std::size_t v = 0; v < running.lvs.virtual_servers.size(); ++v)
-            for (std::size_t r = 0; r < running.lvs.virtual_servers[v].real_servers.size(); ++r) {
+        for (std::size_t v = 0; v < lvs->virtual_servers.size(); ++v)
+            for (std::size_t r = 0; r < lvs->virtual_servers[v].real_servers.size(); ++r) {
                 ++servers;
                 if (checks.has_checks({v, r})) push_health(v, r);
             }
@@ -569,7 +575,7 @@ struct App::Impl {
         log.info(
             "Virtual servers started in {:.0f} ms: {} virtual servers, {} real servers, {} "
             "checks",
-            ms(clock.now() - t_start).count(), running.lvs.virtual_servers.size(), servers,
+            ms(clock.now() - t_start).count(), lvs->virtual_servers.size(), servers,
             checks.all().size());
     }
 
@@ -609,6 +615,7 @@ struct App::Impl {
         for (const auto& d : r.diagnostics) log.warning("{}", config::format(d));
         // Freed once the new one is applied: a large configuration takes a while to free.
         const config::Config retired = std::exchange(running, std::move(r.config));
+        const auto retired_lvs = std::exchange(lvs, share_lvs(running));
         if (scripts) scripts->forget_users();  // the user database may have changed too
         if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
                 .settings != process_settings)
@@ -628,14 +635,15 @@ struct App::Impl {
         const auto t_lvs = clock.now();
         std::optional<decltype(clock.now())> t_checks;  // set when the checkers are rebound
         if (want_lvs()) {
-            if (!director && !running.lvs.virtual_servers.empty()) {
+            if (!director && !lvs->virtual_servers.empty()) {
                 start_lvs();
             } else if (director) {
-                if (auto e = director->reload(with_checker_counts(running)); !e)
+                if (auto e = director->reload(lvs); !e)
                     log.error("virtual servers reload: {}", e.error().message);
                 t_checks = clock.now();
                 configure_pool();
-                checks.bind(running, *pool, &retired);
+                checks.bind({running.checks, *lvs}, *pool,
+                            CheckSource{retired.checks, *retired_lvs});
                 update_suspension();
                 for (const auto& [v, r] : checks.keys()) push_health(v, r);
             }
@@ -871,7 +879,7 @@ struct App::Impl {
         }
         if (director) {
             const auto ds = director->status();
-            const auto& cfg = running.lvs;
+            const auto& cfg = *lvs;
             for (std::size_t v = 0; v < cfg.virtual_servers.size(); ++v) {
                 const auto& vs = cfg.virtual_servers[v];
                 VirtualServerView vv;
@@ -961,6 +969,7 @@ struct App::Impl {
         json j = status_json();
         if (!stats) {
             config::Config c = running;
+            c.lvs = *lvs;
             if (vrrp) c.vrrp.instances = vrrp->instance_configs();
             j["config"] = json::parse(config::to_json(c), nullptr, false);
         }
@@ -1037,6 +1046,7 @@ int App::run(config::Config initial) {
     }
     s.pid_file.emplace(std::move(*pid));
     s.running = std::move(initial);
+    s.lvs = s.share_lvs(s.running);
     // Before anything else runs: threads made later inherit it, scripts get the original back.
     auto tuned = s.apply_process_tuning();
     for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU}) s.signals.add(sig);

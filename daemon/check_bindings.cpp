@@ -21,7 +21,7 @@ bool all_checks_up(std::span<const std::size_t> ids,
     return true;
 }
 
-std::string check_identity(const config::Config& c, std::size_t v, std::size_t r, std::size_t nth,
+std::string check_identity(const CheckSource& c, std::size_t v, std::size_t r, std::size_t nth,
                            std::size_t kind, std::string_view service) {
     const auto& vs = c.lvs.virtual_servers.at(v);
     std::string rs = r < vs.real_servers.size()
@@ -30,8 +30,8 @@ std::string check_identity(const config::Config& c, std::size_t v, std::size_t r
     return fmt::format("{}|{}|{}|{}", service, rs, nth, kind);
 }
 
-bool same_identity(const config::Config& ac, const config::CheckBinding& a,
-                   const config::Config& bc, const config::CheckBinding& b) {
+bool same_identity(const CheckSource& ac, const config::CheckBinding& a, const CheckSource& bc,
+                   const config::CheckBinding& b) {
     if (a.check.kind.index() != b.check.kind.index()) return false;
     const auto& avs = ac.lvs.virtual_servers.at(a.virtual_server);
     const auto& bvs = bc.lvs.virtual_servers.at(b.virtual_server);
@@ -51,7 +51,7 @@ bool same_identity(const config::Config& ac, const config::CheckBinding& a,
     return ak.address == bk.address && (!ak.address || ak.port == bk.port);
 }
 
-std::string CheckBindings::label(const config::Config& c, std::size_t id) const {
+std::string CheckBindings::label(const CheckSource& c, std::size_t id) const {
     const auto* b = find(id);
     if (!b || b->vs >= c.lvs.virtual_servers.size()) return "check " + std::to_string(id);
     const auto& vs = c.lvs.virtual_servers[b->vs];
@@ -65,8 +65,8 @@ std::string CheckBindings::label(const config::Config& c, std::size_t id) const 
     return fmt::format("{} on {} of VS {}", kind, rs, fifo_service(vs));
 }
 
-void CheckBindings::bind(const config::Config& c, checkers::Pool& pool,
-                         const config::Config* previous) {
+void CheckBindings::bind(const CheckSource& c, checkers::Pool& pool,
+                         const std::optional<CheckSource>& previous) {
     // A reload mostly keeps the checks in their order: the longest such prefix keeps its ids
     // without building identities to look up.
     std::size_t kept = 0;
@@ -78,7 +78,7 @@ void CheckBindings::bind(const config::Config& c, checkers::Pool& pool,
             ++kept;
     if (in_order && kept == c.checks.size() && kept == in_order_.size() && keep_all(c, pool))
         return;
-    const auto identity = [](const config::Config& cc, const Binding& b) {
+    const auto identity = [](const CheckSource& cc, const Binding& b) {
         return check_identity(cc, b.vs, b.rs, b.nth, b.kind,
                               service_text(cc.lvs.virtual_servers.at(b.vs)));
     };
@@ -136,7 +136,7 @@ void CheckBindings::bind(const config::Config& c, checkers::Pool& pool,
 
 // Every check where it was, at the same indices (the usual reload: a weight or a timeout
 // changed): the maps stay, each checker takes its new settings.
-bool CheckBindings::keep_all(const config::Config& c, checkers::Pool& pool) {
+bool CheckBindings::keep_all(const CheckSource& c, checkers::Pool& pool) {
     for (std::size_t i = 0; i < c.checks.size(); ++i) {
         const auto& b = by_id_.at(in_order_[i]);
         if (b.vs != c.checks[i].virtual_server || b.rs != c.checks[i].real_server || b.index != i)

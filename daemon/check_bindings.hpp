@@ -23,6 +23,16 @@ class Pool;
 bool all_checks_up(std::span<const std::size_t> ids,
                    const std::function<std::optional<bool>(std::size_t)>& up);
 
+// What binding reads of a configuration: its checks and the virtual servers they name (which
+// the daemon keeps apart from the rest, shared with the director).
+struct CheckSource {
+    CheckSource(const std::vector<config::CheckBinding>& c, const ipvs::Config& l)
+        : checks(c), lvs(l) {}
+    CheckSource(const config::Config& c) : checks(c.checks), lvs(c.lvs) {}  // NOLINT: implicit
+    const std::vector<config::CheckBinding>& checks;
+    const ipvs::Config& lvs;
+};
+
 class CheckBindings {
   public:
     using Key = std::pair<std::size_t, std::size_t>;  // (virtual server, real server)
@@ -36,11 +46,11 @@ class CheckBindings {
     // Adds c's checkers to the pool; the ones whose identity survives (from previous, the
     // configuration bound last) keep their pool id and their state when the pool accepts the
     // new settings; the rest leave the pool.
-    void bind(const config::Config& c, checkers::Pool& pool,
-              const config::Config* previous = nullptr);
+    void bind(const CheckSource& c, checkers::Pool& pool,
+              const std::optional<CheckSource>& previous = std::nullopt);
     // For log lines: "TCP_CHECK on [10.2.0.11]:tcp:80 of VS [10.1.0.100]:tcp:80"; c is the
     // configuration bound last.
-    std::string label(const config::Config& c, std::size_t id) const;
+    std::string label(const CheckSource& c, std::size_t id) const;
 
     const Binding* find(std::size_t id) const;
     const std::map<std::size_t, Binding>& all() const { return by_id_; }
@@ -53,16 +63,12 @@ class CheckBindings {
     std::optional<int> weight(Key k) const;
 
   private:
-    bool keep_all(const config::Config& c, checkers::Pool& pool);
+    bool keep_all(const CheckSource& c, checkers::Pool& pool);
 
     std::map<std::size_t, Binding> by_id_;
     std::vector<std::size_t> in_order_;  // the pool id of each of the config's checks
     std::map<Key, std::vector<std::size_t>> of_;
     std::map<Key, std::optional<int>> weight_;
 };
-
-// For log lines and reload matching.
-std::string check_identity(const config::Config& c, const config::CheckBinding& b, std::size_t nth);
-std::string check_label(const config::Config& c, const config::CheckBinding& b);
 
 }  // namespace vigil

@@ -58,8 +58,13 @@ void Director::emit(const std::vector<Event>& events) {
 }
 
 Result<void> Director::start(Config config) {
+    clamp_quorums(config);
+    return start(std::make_shared<const Config>(std::move(config)));
+}
+
+Result<void> Director::start(std::shared_ptr<const Config> config) {
     if (running_) return fail("director already running");
-    auto plane = factory_(config, hooks_.log);
+    auto plane = factory_(*config, hooks_.log);
     if (!plane) {
         // Tried again on reload; the rest of the daemon runs on.
         ++counters_.open_failures;
@@ -97,18 +102,23 @@ void Director::set_health(std::size_t vs, std::size_t rs, bool alive, std::optio
 }
 
 Result<void> Director::reload(Config config) {
+    clamp_quorums(config);
+    return reload(std::make_shared<const Config>(std::move(config)));
+}
+
+Result<void> Director::reload(std::shared_ptr<const Config> config) {
     if (!running_) return start(std::move(config));
     const Config& old = model_->config();
-    const bool reopen = config.backend != old.backend || config.nft_table != old.nft_table;
+    const bool reopen = config->backend != old.backend || config->nft_table != old.nft_table;
     if (reopen) {
-        auto plane = factory_(config, hooks_.log);
+        auto plane = factory_(*config, hooks_.log);
         if (!plane) return std::unexpected(plane.error());
         if (auto ok = plane_->flush(); !ok)
             log("flush of the old data plane: " + ok.error().message);
         plane_ = std::move(*plane);
         applied_.clear();
     }
-    if (reopen || config.timeouts != old.timeouts) set_timeouts(config);
+    if (reopen || config->timeouts != old.timeouts) set_timeouts(*config);
     reported_.clear();  // what is still refused after a reload is said again, once
     // A reload makes the kernel match the file again, whatever was changed by hand.
     plane_->resync();

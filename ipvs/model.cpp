@@ -123,19 +123,31 @@ std::vector<Service> services_of(const VirtualServerConfig& vs) {
     return out;
 }
 
-Model::Model(Config config) : config_(std::move(config)) {
-    state_.resize(config_.virtual_servers.size());
-    for (std::size_t v = 0; v < config_.virtual_servers.size(); ++v) {
-        auto& vs = config_.virtual_servers[v];
+void clamp_quorums(Config& config) {
+    for (auto& vs : config.virtual_servers) {
         long total = 0;
-        for (const auto& rs : vs.real_servers) {
-            state_[v].real_servers.push_back({starts_alive(vs, rs), std::nullopt});
-            total += std::max(0, rs.weight);
-        }
-        // As keepalived: a quorum the configured weights can never reach is lowered to their
-        // total, and the hysteresis kept below the quorum.
+        for (const auto& rs : vs.real_servers) total += std::max(0, rs.weight);
         if (total > 0 && vs.quorum > total) vs.quorum = static_cast<unsigned>(total);
         if (vs.quorum > 0 && vs.hysteresis >= vs.quorum) vs.hysteresis = vs.quorum - 1;
+    }
+}
+
+namespace {
+std::shared_ptr<const Config> clamped(Config config) {
+    clamp_quorums(config);
+    return std::make_shared<const Config>(std::move(config));
+}
+}  // namespace
+
+Model::Model(Config config) : Model(clamped(std::move(config))) {}
+
+Model::Model(std::shared_ptr<const Config> config) : config_(std::move(config)) {
+    const auto& vss = config_->virtual_servers;
+    state_.resize(vss.size());
+    for (std::size_t v = 0; v < vss.size(); ++v) {
+        state_[v].real_servers.reserve(vss[v].real_servers.size());
+        for (const auto& rs : vss[v].real_servers)
+            state_[v].real_servers.push_back({starts_alive(vss[v], rs), std::nullopt});
     }
 }
 
@@ -148,18 +160,18 @@ std::vector<Event> Model::start() {
 
 bool Model::ignored(std::size_t vs) const {
     // keepalived drops a virtual server without real servers, sorry server or not.
-    return config_.virtual_servers[vs].real_servers.empty();
+    return config_->virtual_servers[vs].real_servers.empty();
 }
 
 std::vector<Event> Model::start_from(const Model& previous) {
     std::vector<Event> out;
-    const auto& old_vss = previous.config_.virtual_servers;
+    const auto& old_vss = previous.config_->virtual_servers;
     // Each virtual server takes the state of the first old one with the same keys.
     std::unordered_map<std::string, std::size_t> by_keys;
     by_keys.reserve(old_vss.size());
     for (std::size_t o = 0; o < old_vss.size(); ++o) by_keys.emplace(keys_text(old_vss[o]), o);
     for (std::size_t v = 0; v < state_.size(); ++v) {
-        const auto& vs = config_.virtual_servers[v];
+        const auto& vs = config_->virtual_servers[v];
         if (ignored(v)) continue;
         auto found = by_keys.find(keys_text(vs));
         if (found == by_keys.end()) {
@@ -210,11 +222,11 @@ long Model::alive_weight(std::size_t v) const {
 
 int Model::effective_weight(std::size_t v, std::size_t r) const {
     return state_[v].real_servers[r].dynamic_weight.value_or(
-        config_.virtual_servers[v].real_servers[r].weight);
+        config_->virtual_servers[v].real_servers[r].weight);
 }
 
 void Model::update_quorum(std::size_t v, bool init, std::vector<Event>& out) {
-    const auto& vs = config_.virtual_servers[v];
+    const auto& vs = config_->virtual_servers[v];
     auto& st = state_[v];
     const long sum = alive_weight(v);
     const long quorum = vs.quorum;
@@ -267,7 +279,7 @@ std::vector<Event> Model::shutdown() {
     if (stopped_) return out;
     stopped_ = true;
     for (std::size_t v = 0; v < state_.size(); ++v) {
-        const auto& vs = config_.virtual_servers[v];
+        const auto& vs = config_->virtual_servers[v];
         if (!vs.omega) continue;
         for (std::size_t r = 0; r < state_[v].real_servers.size(); ++r)
             if (state_[v].real_servers[r].alive)
@@ -283,7 +295,7 @@ Table Model::desired() const {
     if (stopped_) return table;
     for (std::size_t v = 0; v < state_.size(); ++v) {
         if (ignored(v)) continue;
-        const auto& vs = config_.virtual_servers[v];
+        const auto& vs = config_->virtual_servers[v];
         const auto& st = state_[v];
         std::vector<Destination> dests;
         for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {

@@ -63,7 +63,7 @@ TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
 
     // The second real server moves to another port: a new identity, a new checker.
     const auto after = load(conf(8080));
-    b.bind(after, pool, &before);
+    b.bind(after, pool, before);
     EXPECT_EQ(pool.size(), 3u);
     const auto again = b.ids_of({0, 0});
     EXPECT_EQ(std::vector<std::size_t>(again.begin(), again.end()), first);
@@ -90,7 +90,7 @@ TEST(CheckBindings, ReloadInPlaceKeepsEveryIdAndFollowsShiftedIndices) {
     std::string text = conf(80);
     text.replace(text.find("connect_timeout 1"), 17, "connect_timeout 2");
     const auto timeout = load(text);
-    b.bind(timeout, pool, &before);
+    b.bind(timeout, pool, before);
     EXPECT_EQ(pool.size(), 3u);
     EXPECT_EQ(ids({0, 0}), first);
     EXPECT_EQ(ids({0, 1}), second);
@@ -101,7 +101,7 @@ TEST(CheckBindings, ReloadInPlaceKeepsEveryIdAndFollowsShiftedIndices) {
         "virtual_server 10.1.0.99 80 {\n  protocol TCP\n  lb_algo rr\n  real_server 10.2.0.9 80 "
         "{\n  }\n}\n" +
         text);
-    b.bind(shifted, pool, &timeout);
+    b.bind(shifted, pool, timeout);
     EXPECT_EQ(pool.size(), 3u);
     EXPECT_TRUE(ids({0, 0}).empty());
     EXPECT_EQ(ids({1, 0}), first);

@@ -107,6 +107,18 @@ TEST(Director, StartAppliesAtOnceAndCoalescesHealth) {
     EXPECT_TRUE(f.commands.empty());  // only the nftables plane cuts flows
 }
 
+TEST(Director, KeepsTheSharedConfigurationAndNoCopy) {
+    Fixture f;
+    auto shared = std::make_shared<const Config>(config());
+    ASSERT_TRUE(f.director.start(shared));
+    EXPECT_EQ(shared.use_count(), 2);  // the caller's and the director's: one configuration
+    auto next = std::make_shared<const Config>(config());
+    ASSERT_TRUE(f.director.reload(next));
+    EXPECT_EQ(next.use_count(), 2);
+    EXPECT_EQ(shared.use_count(), 1);  // the old one is let go
+    f.director.stop();
+}
+
 TEST(Director, NftablesPlaneCutsFlowsOfRemovedServers) {
     Fixture f;
     f.plane_name = "nftables";

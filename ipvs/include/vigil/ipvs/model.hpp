@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,9 +55,15 @@ struct VirtualServerState {
     bool sorry_active = false;
 };
 
+// As keepalived: a quorum the configured weights can never reach is lowered to their total, and
+// the hysteresis kept below the quorum.
+void clamp_quorums(Config& config);
+
 class Model {
   public:
     explicit Model(Config config);
+    // A configuration already passed through clamp_quorums, shared with whoever else reads it.
+    explicit Model(std::shared_ptr<const Config> config);
 
     // Evaluates quorum for every virtual server as keepalived does at start-up.
     std::vector<Event> start();
@@ -77,7 +84,7 @@ class Model {
     std::vector<Event> shutdown();
 
     Table desired() const;
-    const Config& config() const { return config_; }
+    const Config& config() const { return *config_; }
     const std::vector<VirtualServerState>& state() const { return state_; }
     long alive_weight(std::size_t vs) const;
     int effective_weight(std::size_t vs, std::size_t rs) const;
@@ -86,7 +93,7 @@ class Model {
     bool ignored(std::size_t vs) const;
     void update_quorum(std::size_t vs, bool init, std::vector<Event>& out);
 
-    Config config_;
+    std::shared_ptr<const Config> config_;
     std::vector<VirtualServerState> state_;
     bool stopped_ = false;
 };
