@@ -62,6 +62,15 @@ def log_time(line):
     return datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f") if m else None
 
 
+def memory_of(pid):
+    """VmRSS and RssAnon of a process, in KiB."""
+    fields = {}
+    for line in open(f"/proc/{pid}/status"):
+        k, _, v = line.partition(":")
+        fields[k] = v.split()[0] if v.split() else "0"
+    return int(fields.get("VmRSS", 0)), int(fields.get("RssAnon", 0))
+
+
 def status(sock):
     r = sh(VIGILD, "--status", "--json", "--status-socket", sock, check=False, timeout=120)
     return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
@@ -100,20 +109,25 @@ def measure(args):
             st = status(sock)
             return st is not None and sum(1 for w in weights_now(st).values() if w > 0) == total
 
-        if wait_until(all_in, args.start_timeout, 2) is None:
-            raise RuntimeError(f"the table never held the {total} servers")
         # From the daemon's log, not the (sparse, and slow at this size) status polls: the line
         # that says the table was applied, its servers and checks bound. Wall clock, as the log.
-        started = next((l for l in open(log, errors="replace")
-                        if "Virtual servers started in" in l), None)
-        if started is None:
+        def started():
+            return next((l for l in open(log, errors="replace")
+                         if "Virtual servers started in" in l), None)
+
+        if wait_until(lambda: started() is not None, args.start_timeout, 0.02) is None:
             raise RuntimeError("no 'Virtual servers started' line in the log")
-        out["startup_s"] = (log_time(started) - t_wall).total_seconds()
+        # Memory as start-up leaves it, before a status request builds its large document.
+        out["rss_kib"], out["anon_kib"] = memory_of(proc.pid)
+        out["startup_s"] = (log_time(started()) - t_wall).total_seconds()
+        if wait_until(all_in, args.start_timeout, 2) is None:
+            raise RuntimeError(f"the table never held the {total} servers")
         print(f"# all {total} real servers applied {out['startup_s']:.2f} s after start",
               flush=True)
         time.sleep(args.settle)
         try:
             reloads(args, h, proc, log, sock, table, changed, write, out)
+            out["rss_end_kib"], _ = memory_of(proc.pid)
         except Exception:
             print(open(log, errors="replace").read()[-3000:], file=sys.stderr)
             raise
@@ -186,6 +200,8 @@ def main():
     print(f"  kernel objects touched: {', '.join(r['touched'])} ({r['events']} events a reload)")
     touched = " and ".join(r["touched"])
     print(f"  start-up until every server was applied: {r['startup_s']:.2f} s")
+    print(f"  memory then: {r['rss_kib'] / 1024:.1f} MiB RSS, {r['anon_kib'] / 1024:.1f} MiB "
+          f"anonymous; {r['rss_end_kib'] / 1024:.1f} MiB RSS after the reloads and status requests")
     na = "n/a (needs IPVS)"
     sec = "reload (this host, namespace, nftables backend)"
     results.emit(sec, f"SIGHUP, {size}, one weight changed: until applied", na,
@@ -193,8 +209,9 @@ def main():
     results.emit(sec, "  reload handler, read to done (log)", na, f"{hmed:.0f} ms median")
     results.emit(sec, "  kernel objects the reload touched", na,
                  f"{touched}: {max(r['events'])} events")
-    results.emit(sec, f"start-up, {size}, until every server is applied", na,
-                 f"{r['startup_s']:.1f} s")
+    results.emit(sec, f"start-up, {size}, until every server is applied; RSS, anonymous then",
+                 na, f"{r['startup_s']:.2f} s; {r['rss_kib'] / 1024:.1f} MiB, "
+                 f"{r['anon_kib'] / 1024:.1f} MiB")
 
 
 if __name__ == "__main__":
