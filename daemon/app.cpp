@@ -742,7 +742,7 @@ struct App::Impl {
             return fail(*why);
         }
         const auto& a = req->args;
-        if (req->cmd == "status" || req->cmd == "show") return status_json().dump();
+        if (req->cmd == "status" || req->cmd == "show") return status_text(snapshot());
         if (req->cmd == "lvs") return lvs_json().dump();
         if (req->cmd == "connections") return connections_json().dump();
         if (req->cmd == "maintenance") {
@@ -1058,7 +1058,7 @@ int App::run(config::Config initial) {
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(
-        s.io, s.status_socket_path(), [&s] { return s.status_json().dump(); },
+        s.io, s.status_socket_path(), [&s] { return status_text(s.snapshot()); },
         [&s](const std::string& line, const Peer& peer) { return s.control(line, peer); },
         s.socket_access());
     if (st)

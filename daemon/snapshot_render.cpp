@@ -67,7 +67,31 @@ std::string real_server_why(const RealServerView& rs, bool sorry_active) {
     return "checks passing";
 }
 
-json status_document(const Snapshot& s) {
+namespace {
+
+json virtual_server_json(const VirtualServerView& vs) {
+    json rss = json::array();
+    for (const auto& rs : vs.real_servers) {
+        json checks = json::array();
+        for (const auto& c : rs.checks) checks.push_back(check_json(c));
+        json r = {{"address", rs.address},
+                  {"alive", rs.alive},
+                  {"weight", rs.weight},
+                  {"weight_now", rs.weight_now},
+                  {"in_pool", rs.weight_now > 0},
+                  {"admin", ipvs::to_string(rs.admin)},
+                  {"why", real_server_why(rs, vs.sorry_active)}};
+        r["checks"] = std::move(checks);  // moved, not copied through an initializer
+        rss.push_back(std::move(r));
+    }
+    json v = {{"name", vs.name}, {"quorum_up", vs.quorum_up}, {"sorry_active", vs.sorry_active}};
+    v["real_servers"] = std::move(rss);
+    return v;
+}
+
+}  // namespace
+
+std::string status_text(const Snapshot& s) {
     json j;
     const auto& d = s.daemon;
     j["daemon"] = {{"pid", d.pid},
@@ -90,29 +114,6 @@ json status_document(const Snapshot& s) {
     j["vrrp"]["instances"] = std::move(inst);
     j["vrrp"]["track_processes"] = std::move(procs);
 
-    // Children are moved in, not listed in an initializer (which copies them): at 50,000 real
-    // servers each copy of the tree is a tenth of a second of the loop.
-    json vss = json::array();
-    for (const auto& vs : s.virtual_servers) {
-        json rss = json::array();
-        for (const auto& rs : vs.real_servers) {
-            json checks = json::array();
-            for (const auto& c : rs.checks) checks.push_back(check_json(c));
-            json r = {{"address", rs.address},
-                      {"alive", rs.alive},
-                      {"weight", rs.weight},
-                      {"weight_now", rs.weight_now},
-                      {"in_pool", rs.weight_now > 0},
-                      {"admin", ipvs::to_string(rs.admin)},
-                      {"why", real_server_why(rs, vs.sorry_active)}};
-            r["checks"] = std::move(checks);
-            rss.push_back(std::move(r));
-        }
-        json v = {
-            {"name", vs.name}, {"quorum_up", vs.quorum_up}, {"sorry_active", vs.sorry_active}};
-        v["real_servers"] = std::move(rss);
-        vss.push_back(std::move(v));
-    }
     if (s.data_plane) {
         const auto& dp = *s.data_plane;
         json ov = json::array();
@@ -138,7 +139,10 @@ json status_document(const Snapshot& s) {
                            {"refused", dp.refused},
                            {"last_error", dp.last_error}};
     }
-    j["virtual_servers"] = std::move(vss);
+    // Rendered one at a time into the text: at 50,000 real servers a tree of the whole list
+    // would hold a hundred megabytes for the time of a request. Its place (keys come sorted)
+    // is held by a null, which no string of the document can spell unescaped.
+    j["virtual_servers"] = nullptr;
     json groups = json::array();
     for (const auto& g : s.sync_groups)
         groups.push_back({{"name", g.name}, {"state", g.state}, {"instances", g.instances}});
@@ -171,7 +175,21 @@ json status_document(const Snapshot& s) {
     }
     j["notify_fifos"] = std::move(fj);
     if (s.bfd) j["bfd"] = *s.bfd;
-    return j;
+    std::string out = j.dump();
+    std::string list = "[";
+    for (const auto& vs : s.virtual_servers) {
+        if (list.size() > 1) list += ',';
+        list += virtual_server_json(vs).dump();
+    }
+    list += ']';
+    static constexpr std::string_view kPlace = "\"virtual_servers\":null";
+    const auto at = out.find(kPlace);
+    out.replace(at + kPlace.size() - 4, 4, list);
+    return out;
+}
+
+json status_document(const Snapshot& s) {
+    return json::parse(status_text(s));
 }
 
 std::string metrics_document(const Snapshot& s) {

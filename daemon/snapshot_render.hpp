@@ -9,6 +9,9 @@
 
 namespace vigil {
 
+// The status document as compact JSON text, keys sorted (what the status socket sends)...
+std::string status_text(const Snapshot& s);
+// ...and as a tree, for the dumps and the tests.
 nlohmann::json status_document(const Snapshot& s);
 std::string metrics_document(const Snapshot& s);
 

@@ -75,6 +75,24 @@ TEST(SnapshotRender, StatusDocument) {
     EXPECT_FALSE(j.contains("bfd"));
 }
 
+TEST(SnapshotRender, StatusTextIsCompactSortedJsonWithEveryVirtualServer) {
+    auto snap = sample();
+    // A name spelling the list's place holder stays a name.
+    auto second = snap.virtual_servers[0];
+    second.name = "\"virtual_servers\":null";
+    snap.virtual_servers.push_back(second);
+    snap.virtual_servers.push_back(snap.virtual_servers[0]);
+    const auto text = vigil::status_text(snap);
+    const auto j = nlohmann::json::parse(text);
+    EXPECT_EQ(j.dump(), text);  // compact, keys in order: what a tree of it dumps
+    ASSERT_EQ(j["virtual_servers"].size(), 3u);
+    EXPECT_EQ(j["virtual_servers"][1]["name"], "\"virtual_servers\":null");
+    EXPECT_EQ(j["virtual_servers"][2]["real_servers"][1]["checks"][0]["last"],
+              "connection refused");
+    snap.virtual_servers.clear();
+    EXPECT_TRUE(nlohmann::json::parse(vigil::status_text(snap))["virtual_servers"].empty());
+}
+
 TEST(SnapshotRender, WhyFollowsAdminThenHealthThenSorry) {
     vigil::RealServerView rs{.address = "a",
                              .alive = true,
