@@ -364,8 +364,13 @@ std::optional<std::string> Pool::configure(const PoolSettings& settings) {
 }
 
 std::size_t Pool::add(const CheckConfig& cfg) {
+    return add(std::make_shared<const CheckConfig>(cfg));
+}
+
+std::size_t Pool::add(std::shared_ptr<const CheckConfig> shared) {
     std::size_t id = impl_->next_id++;
-    auto c = std::make_unique<Impl::Check>(*impl_, id, std::make_shared<CheckConfig>(cfg));
+    const CheckConfig& cfg = *shared;
+    auto c = std::make_unique<Impl::Check>(*impl_, id, std::move(shared));
     c->sched = initial_state(cfg.alpha);
     c->last.up = c->sched.up;
     auto& check = *c;
@@ -404,15 +409,23 @@ void Pool::remove(std::size_t id) {
 }
 
 bool Pool::update(std::size_t id, const CheckConfig& cfg) {
+    return update(id, std::make_shared<const CheckConfig>(cfg));
+}
+
+bool Pool::update(std::size_t id, std::shared_ptr<const CheckConfig> shared) {
     auto it = impl_->checks.find(id);
     if (it == impl_->checks.end()) return false;
     auto& c = *it->second;
-    if (*c.cfg == cfg) return true;  // most checkers of a reload: nothing to do
+    const CheckConfig& cfg = *shared;
+    if (*c.cfg == cfg) {  // most checkers of a reload: nothing to do but let the old ones go
+        c.cfg = std::move(shared);
+        return true;
+    }
     bool restart = c.probe && !same_target(*c.cfg, cfg);
     bool rewatch = std::holds_alternative<FileCheck>(cfg.kind) &&
                    (!std::holds_alternative<FileCheck>(c.cfg->kind) ||
                     std::get<FileCheck>(c.cfg->kind).path != std::get<FileCheck>(cfg.kind).path);
-    c.cfg = std::make_shared<CheckConfig>(cfg);
+    c.cfg = std::move(shared);
     if (rewatch && !c.suspended) {
         impl_->watch_file(c);
         impl_->arm(c, Duration{0});

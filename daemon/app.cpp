@@ -64,6 +64,9 @@ struct App::Impl {
     // Its virtual servers, taken out of `running` once loaded (running.lvs is left empty) and
     // shared with the director: one copy, however large.
     std::shared_ptr<const ipvs::Config> lvs = std::make_shared<const ipvs::Config>();
+    // Its checks, taken out the same way: the checkers share their settings with it.
+    std::shared_ptr<const std::vector<config::CheckBinding>> lvs_checks =
+        std::make_shared<const std::vector<config::CheckBinding>>();
     Clock::time_point started = clock.now();
     bool stopping = false;
     bool shutdown_script_started = false;
@@ -296,9 +299,9 @@ struct App::Impl {
             const auto* b = checks.find(id);
             if (!b) return;
             if (up)
-                log.info("{} succeeded", checks.label({running.checks, *lvs}, id));
+                log.info("{} succeeded", checks.label({lvs_checks, *lvs}, id));
             else
-                log.info("{} failed: {}", checks.label({running.checks, *lvs}, id), r.reason);
+                log.info("{} failed: {}", checks.label({lvs_checks, *lvs}, id), r.reason);
             push_health(b->vs, b->rs);
         };
         h.on_weight_change = [this](std::size_t id, std::optional<int> w) {
@@ -455,6 +458,13 @@ struct App::Impl {
         return std::make_shared<const ipvs::Config>(std::move(lvs));
     }
 
+    static std::shared_ptr<const std::vector<config::CheckBinding>> share_checks(
+        config::Config& c) {
+        auto out = std::make_shared<const std::vector<config::CheckBinding>>(std::move(c.checks));
+        c.checks = {};
+        return out;
+    }
+
     void configure_pool() {
         if (!pool) return;
         checkers::PoolSettings ps;
@@ -563,7 +573,7 @@ struct App::Impl {
             // VRRP keeps running without a data plane: as keepalived, never take the daemon down.
             log.error("virtual servers: {}", r.error().message);
         }
-        checks.bind({running.checks, *lvs}, *pool);
+        checks.bind({lvs_checks, *lvs}, *pool);
         update_suspension();
         std::size_t servers = 0;
         for (std::size_t v = 0; v < lvs->virtual_servers.size(); ++v)
@@ -616,6 +626,7 @@ struct App::Impl {
         // Freed once the new one is applied: a large configuration takes a while to free.
         const config::Config retired = std::exchange(running, std::move(r.config));
         const auto retired_lvs = std::exchange(lvs, share_lvs(running));
+        const auto retired_checks = std::exchange(lvs_checks, share_checks(running));
         if (scripts) scripts->forget_users();  // the user database may have changed too
         if (merge_process_settings(running.global.vrrp_process, running.global.checker_process)
                 .settings != process_settings)
@@ -642,8 +653,7 @@ struct App::Impl {
                     log.error("virtual servers reload: {}", e.error().message);
                 t_checks = clock.now();
                 configure_pool();
-                checks.bind({running.checks, *lvs}, *pool,
-                            CheckSource{retired.checks, *retired_lvs});
+                checks.bind({lvs_checks, *lvs}, *pool, CheckSource{retired_checks, *retired_lvs});
                 update_suspension();
                 for (const auto& [v, r] : checks.keys()) push_health(v, r);
             }
@@ -970,6 +980,7 @@ struct App::Impl {
         if (!stats) {
             config::Config c = running;
             c.lvs = *lvs;
+            c.checks = *lvs_checks;
             if (vrrp) c.vrrp.instances = vrrp->instance_configs();
             j["config"] = json::parse(config::to_json(c), nullptr, false);
         }
@@ -1047,6 +1058,7 @@ int App::run(config::Config initial) {
     s.pid_file.emplace(std::move(*pid));
     s.running = std::move(initial);
     s.lvs = s.share_lvs(s.running);
+    s.lvs_checks = s.share_checks(s.running);
     // Before anything else runs: threads made later inherit it, scripts get the original back.
     auto tuned = s.apply_process_tuning();
     for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGXCPU}) s.signals.add(sig);

@@ -51,6 +51,11 @@ bool same_identity(const CheckSource& ac, const config::CheckBinding& a, const C
     return ak.address == bk.address && (!ak.address || ak.port == bk.port);
 }
 
+std::shared_ptr<const checkers::CheckConfig> CheckSource::settings(std::size_t i) const {
+    if (owner) return {owner, &checks[i].check};  // shares the owner's life
+    return std::make_shared<const checkers::CheckConfig>(checks[i].check);
+}
+
 std::string CheckBindings::label(const CheckSource& c, std::size_t id) const {
     const auto* b = find(id);
     if (!b || b->vs >= c.lvs.virtual_servers.size()) return "check " + std::to_string(id);
@@ -109,7 +114,7 @@ void CheckBindings::bind(const CheckSource& c, checkers::Pool& pool,
         auto& ids = slot->second;
         const Binding bound{b.virtual_server, b.real_server, ids.size(), b.check.kind.index(), i};
         std::optional<std::size_t> id;
-        if (i < kept && pool.update(in_order_[i], b.check)) id = in_order_[i];
+        if (i < kept && pool.update(in_order_[i], c.settings(i))) id = in_order_[i];
         if (!id && !old.empty()) {
             if (b.virtual_server != named) {
                 service = service_text(c.lvs.virtual_servers.at(b.virtual_server));
@@ -117,12 +122,12 @@ void CheckBindings::bind(const CheckSource& c, checkers::Pool& pool,
             }
             auto it =
                 old.find(check_identity(c, bound.vs, bound.rs, bound.nth, bound.kind, service));
-            if (it != old.end() && pool.update(it->second, b.check)) {
+            if (it != old.end() && pool.update(it->second, c.settings(i))) {
                 id = it->second;
                 old.erase(it);
             }
         }
-        if (!id) id = pool.add(b.check);
+        if (!id) id = pool.add(c.settings(i));
         by_id_.insert_or_assign(by_id_.empty() || std::prev(by_id_.end())->first < *id
                                     ? by_id_.end()
                                     : by_id_.lower_bound(*id),
@@ -143,7 +148,7 @@ bool CheckBindings::keep_all(const CheckSource& c, checkers::Pool& pool) {
             return false;
     }
     for (std::size_t i = 0; i < c.checks.size(); ++i)
-        if (!pool.update(in_order_[i], c.checks[i].check)) return false;
+        if (!pool.update(in_order_[i], c.settings(i))) return false;
     return true;
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,11 +27,16 @@ bool all_checks_up(std::span<const std::size_t> ids,
 // What binding reads of a configuration: its checks and the virtual servers they name (which
 // the daemon keeps apart from the rest, shared with the director).
 struct CheckSource {
-    CheckSource(const std::vector<config::CheckBinding>& c, const ipvs::Config& l)
-        : checks(c), lvs(l) {}
+    // Checkers share their settings with `checks`, kept alive as long as they need them.
+    CheckSource(std::shared_ptr<const std::vector<config::CheckBinding>> c, const ipvs::Config& l)
+        : checks(*c), lvs(l), owner(std::move(c)) {}
+    // Checkers get copies of their settings.
     CheckSource(const config::Config& c) : checks(c.checks), lvs(c.lvs) {}  // NOLINT: implicit
     const std::vector<config::CheckBinding>& checks;
     const ipvs::Config& lvs;
+    std::shared_ptr<const std::vector<config::CheckBinding>> owner;
+
+    std::shared_ptr<const checkers::CheckConfig> settings(std::size_t i) const;
 };
 
 class CheckBindings {

@@ -121,3 +121,23 @@ TEST(CheckBindings, WeightsStayUntilChanged) {
 }
 
 }  // namespace
+
+TEST(CheckBindings, CheckersShareTheirSettingsWithTheConfiguration) {
+    boost::asio::io_context io;
+    vigil::FakeClock clock;
+    vigil::checkers::Pool pool(io, clock, {});
+    vigil::CheckBindings b;
+    auto first = load(conf(80));
+    auto checks = std::make_shared<const std::vector<vigil::config::CheckBinding>>(first.checks);
+    b.bind({checks, first.lvs}, pool);
+    ASSERT_EQ(pool.size(), 3u);
+    EXPECT_EQ(checks.use_count(), 1 + 3);  // each checker holds it: no copy of its settings
+
+    // A reload that keeps every check: the checkers move to the new settings, the old go.
+    auto again = load(conf(80));
+    auto next = std::make_shared<const std::vector<vigil::config::CheckBinding>>(again.checks);
+    b.bind({next, again.lvs}, pool, vigil::CheckSource{checks, first.lvs});
+    EXPECT_EQ(pool.size(), 3u);
+    EXPECT_EQ(next.use_count(), 1 + 3);
+    EXPECT_EQ(checks.use_count(), 1);
+}

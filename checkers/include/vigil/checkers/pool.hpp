@@ -107,12 +107,15 @@ class Pool {
     // Starts a checker; its first probe comes after the warmup delay. A FILE_CHECK reads its
     // file at once (its state is known from the start) and then follows the file (inotify,
     // and a re-read every delay_loop).
+    // The settings are kept as given: shared with their owner, not copied.
+    std::size_t add(std::shared_ptr<const CheckConfig> cfg);
     std::size_t add(const CheckConfig& cfg);
     // Stops a checker at once; an in-flight probe is abandoned and its socket closed.
     void remove(std::size_t id);
     // Reload of the same checker (same identity): keeps its up/down state and counters; the
     // next probe uses the new settings, and an in-flight probe is restarted if the target or
     // the kind changed. Returns false for an unknown id.
+    bool update(std::size_t id, std::shared_ptr<const CheckConfig> cfg);
     bool update(std::size_t id, const CheckConfig& cfg);
 
     // ha_suspend: a suspended checker stops probing (an in-flight probe is abandoned) and keeps
