@@ -275,8 +275,10 @@ NftRender render_nftables(const Table& table, const NftablesOptions& o) {
             if (!e->second.empty()) e->second += ", ";
             e->second += part.slots;
         }
-        if (!part.pick_name.empty() && picked.insert(part.pick_name).second)
+        if (!part.pick_name.empty() && picked.insert(part.pick_name).second) {
+            out.chains.push_back(part.pick_name);
             picks += fmt::format("\tchain {} {{\n\t\t{}\n\t}}\n", part.pick_name, part.pick_rule);
+        }
         if (part.own_chain) chains += fmt::format("\tchain svc_{} {{\n{}\t}}\n", i, part.body);
     }
 
@@ -315,7 +317,8 @@ NftRender render_nftables(const Table& table, const NftablesOptions& o) {
 }
 
 std::optional<NftUpdate> render_nftables_update(const Table& before, const Table& after,
-                                                const NftablesOptions& o) {
+                                                const NftablesOptions& o,
+                                                const std::unordered_set<std::string>& chains) {
     if (before.size() != after.size()) return std::nullopt;
     NftUpdate out;
     std::unordered_set<std::string> picked;
@@ -353,11 +356,15 @@ std::optional<NftUpdate> render_nftables_update(const Table& before, const Table
             }
         }
         if (was.verdict != now.verdict) {
-            // The shared chain may be new: made (or remade, to the same rule) first.
-            if (!now.pick_name.empty() && picked.insert(now.pick_name).second)
+            // A shared chain the table lacks is made first.
+            if (!now.pick_name.empty() && !chains.contains(now.pick_name) &&
+                picked.insert(now.pick_name).second) {
+                // Flushed too: made again the same, should the table have it after all.
                 out.text += fmt::format(
                     "add chain inet {0} {1}\nflush chain inet {0} {1}\nadd rule inet {0} {1} {2}\n",
                     o.table, now.pick_name, now.pick_rule);
+                out.new_chains.push_back(now.pick_name);
+            }
             const char* map = kDispatchMaps[static_cast<int>(now.dispatch)].name;
             out.text += fmt::format(
                 "delete element inet {0} {1} {{ {2} }}\nadd element inet {0} {1} {{ {2} : {3} }}\n",

@@ -30,7 +30,7 @@ Result<void> Nftables::apply(const Table& desired) {
     Table sorted = desired;
     normalize(sorted);
     if (present_) {
-        if (auto u = render_nftables_update(applied_, sorted, options_)) {
+        if (auto u = render_nftables_update(applied_, sorted, options_, chains_)) {
             // A failure says the kernel's table is not the one last applied (removed by
             // hand, or a dry run): recreate it whole below.
             if (u->text.empty() || run(u->text)) {
@@ -44,6 +44,7 @@ Result<void> Nftables::apply(const Table& desired) {
                     for (const auto& ws : service_warnings_)
                         last_warnings_.insert(last_warnings_.end(), ws.begin(), ws.end());
                 }
+                chains_.insert(u->new_chains.begin(), u->new_chains.end());
                 applied_ = std::move(sorted);
                 return {};
             }
@@ -66,6 +67,7 @@ Result<void> Nftables::apply(const Table& desired) {
     last_text_ = std::move(r.text);
     last_warnings_ = std::move(r.warnings);
     service_warnings_ = std::move(warnings);
+    chains_ = {r.chains.begin(), r.chains.end()};
     applied_ = std::move(sorted);
     present_ = true;
     return {};
@@ -115,6 +117,7 @@ Result<void> Nftables::flush() {
     if (auto ok = run(render_nftables_flush(options_)); !ok) return ok;
     applied_.clear();
     service_warnings_.clear();
+    chains_.clear();
     present_ = false;
     return {};
 }

@@ -119,14 +119,18 @@ std::size_t open_fds() {
     return n;
 }
 
-}  // namespace
-
-TEST(Pool, TcpUpFromAlpha) {
+// A pool on the fake clock, with its events recorded.
+struct PoolTest : ::testing::Test {
     boost::asio::io_context io;
     FakeClock clock;
+    Events ev{clock};
+    Pool pool{io, clock, ev.hooks()};
+};
+
+}  // namespace
+
+TEST_F(PoolTest, TcpUpFromAlpha) {
     Server srv(io, "");
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
     auto cfg = base(srv.port(), TcpCheck{});
     cfg.alpha = true;
     auto id = pool.add(cfg);
@@ -138,12 +142,8 @@ TEST(Pool, TcpUpFromAlpha) {
 }
 
 // ha_suspend: a suspended checker stops probing and keeps its verdict until resumed.
-TEST(Pool, SuspendedCheckerKeepsItsStateAndStopsProbing) {
-    boost::asio::io_context io;
-    FakeClock clock;
+TEST_F(PoolTest, SuspendedCheckerKeepsItsStateAndStopsProbing) {
     Server srv(io, "");
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
     auto cfg = base(srv.port(), TcpCheck{});
     cfg.alpha = true;
     auto id = pool.add(cfg);
@@ -165,12 +165,8 @@ TEST(Pool, SuspendedCheckerKeepsItsStateAndStopsProbing) {
 }
 
 // A reload with the same settings leaves the checker alone; other settings reach it.
-TEST(Pool, UpdateWithSameSettingsKeepsTheChecker) {
-    boost::asio::io_context io;
+TEST_F(PoolTest, UpdateWithSameSettingsKeepsTheChecker) {
     Server srv(io, "");
-    FakeClock clock;
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
     auto cfg = base(srv.port(), TcpCheck{});
     cfg.alpha = true;
     auto id = pool.add(cfg);
@@ -188,11 +184,7 @@ TEST(Pool, UpdateWithSameSettingsKeepsTheChecker) {
     EXPECT_FALSE(pool.update(id + 1, cfg));
 }
 
-TEST(Pool, TcpRefusedIsDownAfterRetries) {
-    boost::asio::io_context io;
-    FakeClock clock;
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
+TEST_F(PoolTest, TcpRefusedIsDownAfterRetries) {
     auto cfg = base(closed_port(io), TcpCheck{});
     cfg.retry = 2;
     const auto t0 = clock.now();
@@ -214,13 +206,9 @@ TEST(Pool, TcpRefusedIsDownAfterRetries) {
     ASSERT_TRUE(run_until(io, clock, [&] { return pool.status(id)->counters.probes == 4u; }));
 }
 
-TEST(Pool, HttpDigestAndStatus) {
-    boost::asio::io_context io;
-    FakeClock clock;
+TEST_F(PoolTest, HttpDigestAndStatus) {
     Server good(io, http_ok("hello") + "TRAILING");
     Server bad_status(io, "HTTP/1.0 500 Oops\r\n\r\nx");
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
 
     HttpCheck h;
     h.urls.push_back(url("/", md5("hello")));
@@ -248,12 +236,8 @@ TEST(Pool, HttpDigestAndStatus) {
     EXPECT_EQ(pool.status(wrong_status)->last.failure, Failure::bad_status);
 }
 
-TEST(Pool, HangingServerTimesOut) {
-    boost::asio::io_context io;
-    FakeClock clock;
+TEST_F(PoolTest, HangingServerTimesOut) {
     Server hang(io, "", true);
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
     HttpCheck h;
     h.urls.push_back(HttpUrl{});
     auto cfg = base(hang.port(), h);
@@ -265,12 +249,8 @@ TEST(Pool, HangingServerTimesOut) {
     EXPECT_EQ(pool.status(id)->last.latency, 50ms);  // exactly connect_timeout
 }
 
-TEST(Pool, RetryCountedOnServerSide) {
-    boost::asio::io_context io;
-    FakeClock clock;
+TEST_F(PoolTest, RetryCountedOnServerSide) {
     Server srv(io, "HTTP/1.0 503 Busy\r\n\r\n");
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
     HttpCheck h;
     h.urls.push_back(HttpUrl{});
     auto cfg = base(srv.port(), h);
@@ -282,11 +262,7 @@ TEST(Pool, RetryCountedOnServerSide) {
     EXPECT_EQ(srv.connections, 4);  // 1 + retry 3
 }
 
-TEST(Pool, RecoveryAfterDown) {
-    boost::asio::io_context io;
-    FakeClock clock;
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
+TEST_F(PoolTest, RecoveryAfterDown) {
     auto port = closed_port(io);
     auto cfg = base(port, TcpCheck{});
     cfg.retry = 0;
@@ -326,12 +302,8 @@ TEST(Pool, MiscDynamicWeightAndTimeout) {
     EXPECT_EQ(ev.changes[1].second.failure, Failure::script_timeout);
 }
 
-TEST(Pool, RemoveAbandonsInFlightProbe) {
-    boost::asio::io_context io;
-    FakeClock clock;
+TEST_F(PoolTest, RemoveAbandonsInFlightProbe) {
     Server hang(io, "", true);
-    Events ev(clock);
-    Pool pool(io, clock, ev.hooks());
     HttpCheck h;
     h.urls.push_back(HttpUrl{});
     auto cfg = base(hang.port(), h);

@@ -31,6 +31,14 @@ std::string conf(int second_port) {
            std::to_string(second_port) + " {\n    TCP_CHECK {\n    }\n  }\n}\n";
 }
 
+// A pool on a clock that never moves: binding adds and updates checkers, none probes.
+struct CheckBindingsWithPool : ::testing::Test {
+    boost::asio::io_context io;
+    vigil::FakeClock clock;
+    vigil::checkers::Pool pool{io, clock, {}};
+    vigil::CheckBindings b;
+};
+
 TEST(CheckBindings, AllChecksMustBeUp) {
     const std::vector<std::size_t> ids{1, 2};
     std::map<std::size_t, std::optional<bool>> up{{1, true}, {2, true}};
@@ -43,11 +51,7 @@ TEST(CheckBindings, AllChecksMustBeUp) {
     EXPECT_TRUE(vigil::all_checks_up({}, look));
 }
 
-TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
-    boost::asio::io_context io;
-    vigil::FakeClock clock;
-    vigil::checkers::Pool pool(io, clock, {});
-    vigil::CheckBindings b;
+TEST_F(CheckBindingsWithPool, ReloadKeepsSurvivorsAndDropsTheRest) {
     const auto before = load(conf(80));
     b.bind(before, pool);
     ASSERT_EQ(pool.size(), 3u);
@@ -73,11 +77,7 @@ TEST(CheckBindings, ReloadKeepsSurvivorsAndDropsTheRest) {
     EXPECT_EQ(b.keys().size(), 2u);
 }
 
-TEST(CheckBindings, ReloadInPlaceKeepsEveryIdAndFollowsShiftedIndices) {
-    boost::asio::io_context io;
-    vigil::FakeClock clock;
-    vigil::checkers::Pool pool(io, clock, {});
-    vigil::CheckBindings b;
+TEST_F(CheckBindingsWithPool, ReloadInPlaceKeepsEveryIdAndFollowsShiftedIndices) {
     const auto before = load(conf(80));
     b.bind(before, pool);
     const auto ids = [&](vigil::CheckBindings::Key k) {
@@ -122,11 +122,7 @@ TEST(CheckBindings, WeightsStayUntilChanged) {
 
 }  // namespace
 
-TEST(CheckBindings, CheckersShareTheirSettingsWithTheConfiguration) {
-    boost::asio::io_context io;
-    vigil::FakeClock clock;
-    vigil::checkers::Pool pool(io, clock, {});
-    vigil::CheckBindings b;
+TEST_F(CheckBindingsWithPool, CheckersShareTheirSettingsWithTheConfiguration) {
     auto first = load(conf(80));
     auto checks = std::make_shared<const std::vector<vigil::config::CheckBinding>>(first.checks);
     b.bind({checks, first.lvs}, pool);

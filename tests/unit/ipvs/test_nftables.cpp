@@ -279,8 +279,16 @@ TEST(NftRender, UpdateChangesOnlyTheChangedServiceElements) {
             "delete element inet vigil svc_ip { tcp . 10.0.0.1 . 80 }\n"
             "add element inet vigil svc_ip { tcp . 10.0.0.1 . 80 : goto pick_ip_tcp_rr_5 }\n");
     EXPECT_TRUE(u->warnings.empty());
+    EXPECT_EQ(u->new_chains, std::vector<std::string>{"pick_ip_tcp_rr_5"});
     // The whole table, then the update, in one transaction the kernel accepts.
-    expect_valid(render_nftables(before, opts()).text + u->text);
+    const auto table = render_nftables(before, opts());
+    expect_valid(table.text + u->text);
+    EXPECT_EQ(table.chains, (std::vector<std::string>{"pick_ip_tcp_rr_3", "pick_ip_tcp_rr_2"}));
+    // A chain the table has already is left alone.
+    auto known = render_nftables_update(before, after, opts(), {"pick_ip_tcp_rr_5"});
+    ASSERT_TRUE(known);
+    EXPECT_EQ(known->text.find("chain"), std::string::npos) << known->text;
+    EXPECT_TRUE(known->new_chains.empty());
     // As the whole render of the new table has them.
     const auto whole = render_nftables(after, opts()).text;
     EXPECT_NE(whole.find("pool_ip_tcp { " + now + ", "), std::string::npos);

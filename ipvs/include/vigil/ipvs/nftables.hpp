@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct NftablesOptions {
 
 struct NftRender {
     std::string text;
+    std::vector<std::string> chains;  // the shared chains it makes
     std::vector<std::string> warnings;
     std::vector<std::size_t> warnings_of;  // how many of `warnings` each service has, in order
 };
@@ -95,11 +97,15 @@ NftRender render_nftables(const Table& table, const NftablesOptions& options);
 // then the table must be recreated. Both tables sorted. Pure.
 struct NftUpdate {
     std::string text;
+    std::vector<std::string> new_chains;  // the shared chains it makes
     // The new warnings of each service (by index) whose warnings changed.
     std::vector<std::pair<std::size_t, std::vector<std::string>>> warnings;
 };
+// `chains`: the shared chains the table has (made by earlier transactions); a chain not in it
+// is made.
 std::optional<NftUpdate> render_nftables_update(const Table& before, const Table& after,
-                                                const NftablesOptions& options);
+                                                const NftablesOptions& options,
+                                                const std::unordered_set<std::string>& chains = {});
 // The transaction that removes the table (and succeeds when it does not exist).
 std::string render_nftables_flush(const NftablesOptions& options);
 
@@ -139,6 +145,7 @@ class Nftables final : public DataPlane {
     std::string last_text_;
     std::vector<std::string> last_warnings_;
     std::vector<std::vector<std::string>> service_warnings_;  // by index in applied_
+    std::unordered_set<std::string> chains_;                  // the shared chains made
     std::uint64_t full_applies_ = 0, chain_applies_ = 0;
 };
 
