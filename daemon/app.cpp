@@ -1070,7 +1070,7 @@ int App::run(config::Config initial) {
     s.log.info("Starting Vigil, configuration {}", s.options.config_file);
 
     auto st = StatusServer::create(
-        s.io, s.status_socket_path(), [&s] { return status_text(s.snapshot()); },
+        s.io, s.clock, s.status_socket_path(), [&s] { return status_text(s.snapshot()); },
         [&s](const std::string& line, const Peer& peer) { return s.control(line, peer); },
         s.socket_access());
     if (st)

@@ -7,7 +7,6 @@
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
@@ -18,17 +17,19 @@ namespace vigil {
 namespace asio = boost::asio;
 using asio::local::stream_protocol;
 
-StatusServer::StatusServer(asio::io_context& io, std::string path, Producer produce, Handler handle)
+StatusServer::StatusServer(asio::io_context& io, Clock& clock, std::string path, Producer produce,
+                           Handler handle)
     : io_(io),
+      clock_(clock),
       acceptor_(io),
       path_(std::move(path)),
       produce_(std::move(produce)),
       handle_(std::move(handle)) {}
 
 std::expected<std::unique_ptr<StatusServer>, std::string> StatusServer::create(
-    asio::io_context& io, const std::string& path, Producer produce, Handler handle,
+    asio::io_context& io, Clock& clock, const std::string& path, Producer produce, Handler handle,
     Access access) {
-    auto s = std::make_unique<StatusServer>(io, path, std::move(produce), std::move(handle));
+    auto s = std::make_unique<StatusServer>(io, clock, path, std::move(produce), std::move(handle));
     ::unlink(path.c_str());
     boost::system::error_code ec;
     s->acceptor_.open(stream_protocol(), ec);
@@ -86,31 +87,31 @@ void StatusServer::serve(std::shared_ptr<stream_protocol::socket> s) {
         peer.uid = cred.uid;
         peer.gid = cred.gid;
     }
+    // Held by the pending read alone: the wait's alarm lives in it and holds no owner back.
     struct Conn {
         std::string buf;
-        asio::steady_timer timer;
+        std::optional<Clock::Alarm> wait;
         bool done = false;
-        explicit Conn(asio::io_context& io) : timer(io) {}
     };
-    auto c = std::make_shared<Conn>(io_);
-    auto finish = [this, s, c, peer](bool got_line) {
-        if (c->done) return;
-        c->done = true;
-        c->timer.cancel();
-        std::string line = c->buf.substr(0, c->buf.find('\n'));
+    auto c = std::make_shared<Conn>();
+    auto finish = [this, s, peer](Conn& conn, bool got_line) {
+        if (conn.done) return;
+        conn.done = true;
+        conn.wait->cancel();
+        std::string line = conn.buf.substr(0, conn.buf.find('\n'));
         if (!got_line || line.empty() || !handle_)
             answer(s, produce_());
         else
             answer(s, handle_(line, peer));
     };
     // A bare reader (nc -U, socat) says nothing: it gets the status.
-    c->timer.expires_after(std::chrono::milliseconds(200));
-    c->timer.async_wait([finish](const boost::system::error_code& ec) {
-        if (!ec) finish(false);
+    c->wait.emplace(clock_, [w = std::weak_ptr<Conn>(c), finish] {
+        if (auto conn = w.lock()) finish(*conn, false);
     });
+    c->wait->arm_after(std::chrono::milliseconds(200));
     asio::async_read_until(
         *s, asio::dynamic_buffer(c->buf, kMaxRequest), '\n',
-        [finish](const boost::system::error_code& ec, std::size_t) { finish(!ec); });
+        [c, finish](const boost::system::error_code& ec, std::size_t) { finish(*c, !ec); });
 }
 
 std::expected<std::string, std::string> query_status(const std::string& path,

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include <vigil/common/clock.hpp>
+
 namespace vigil {
 
 // Who is on the other end of a control connection (SO_PEERCRED).
@@ -31,19 +33,21 @@ class StatusServer {
     };
     // Binds PATH (a stale socket file is replaced); the file is removed on destruction.
     static std::expected<std::unique_ptr<StatusServer>, std::string> create(
-        boost::asio::io_context& io, const std::string& path, Producer produce, Handler handle = {},
-        Access access = {});
+        boost::asio::io_context& io, Clock& clock, const std::string& path, Producer produce,
+        Handler handle = {}, Access access = {});
     ~StatusServer();
     StatusServer(const StatusServer&) = delete;
     StatusServer& operator=(const StatusServer&) = delete;
     std::size_t served() const { return served_; }
 
-    StatusServer(boost::asio::io_context& io, std::string path, Producer produce, Handler handle);
+    StatusServer(boost::asio::io_context& io, Clock& clock, std::string path, Producer produce,
+                 Handler handle);
 
   private:
     void accept();
     void serve(std::shared_ptr<boost::asio::local::stream_protocol::socket> s);
     boost::asio::io_context& io_;
+    Clock& clock_;  // the wait for a request line
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::string path_;
     Producer produce_;

@@ -3,16 +3,22 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
 #include <filesystem>
 #include <thread>
+
+#include <vigil/common/fake_clock.hpp>
 
 TEST(Status, ServesTheProducedDocumentAndRemovesTheSocket) {
     const std::string path =
         (std::filesystem::temp_directory_path() / ("vigil-status-" + std::to_string(getpid())))
             .string();
     boost::asio::io_context io;
+    vigil::FakeClock clock;
     int produced = 0;
-    auto server = vigil::StatusServer::create(io, path, [&] {
+    auto server = vigil::StatusServer::create(io, clock, path, [&] {
         ++produced;
         return std::string(R"({"vrrp":{"instances":[{"name":"VI_1","state":"MASTER","vrid":51,)"
                            R"("priority":150,"effective_priority":150,"vips":["10.0.0.1"]}]}})");
@@ -39,4 +45,42 @@ TEST(Status, QueryOfAMissingSocketNamesThePath) {
     auto r = vigil::query_status("/nonexistent/vigil.sock");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().find("/nonexistent/vigil.sock"), std::string::npos);
+}
+
+// A client that sends nothing gets the status once the wait for its request, on the daemon's
+// clock, is over; not before.
+TEST(Status, ABareReaderGetsTheStatusWhenTheWaitEnds) {
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("vigil-bare-" + std::to_string(getpid())))
+            .string();
+    boost::asio::io_context io;
+    vigil::FakeClock clock;
+    int produced = 0;
+    auto server = vigil::StatusServer::create(io, clock, path, [&] {
+        ++produced;
+        return std::string("{}");
+    });
+    ASSERT_TRUE(server) << server.error();
+    std::string got;
+    std::atomic<bool> read_all{false};
+    std::thread client([&] {
+        boost::asio::io_context cio;
+        boost::asio::local::stream_protocol::socket s(cio);
+        boost::system::error_code ec;
+        s.connect(boost::asio::local::stream_protocol::endpoint(path), ec);
+        if (!ec) boost::asio::read(s, boost::asio::dynamic_buffer(got), ec);
+        read_all = true;  // the daemon closed its side
+    });
+    // Accepted and waiting: real time passes, the daemon's clock does not.
+    for (int i = 0; i < 20; ++i) io.run_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(produced, 0);
+    clock.advance(std::chrono::milliseconds(199));
+    io.run_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(produced, 0);
+    clock.advance(std::chrono::milliseconds(1));
+    for (int i = 0; i < 200 && !read_all; ++i) io.run_for(std::chrono::milliseconds(10));
+    client.join();
+    EXPECT_EQ(produced, 1);
+    EXPECT_EQ(got, "{}\n");
+    server->reset();
 }
