@@ -454,8 +454,7 @@ struct App::Impl {
             if (b.real_server < vs.real_servers.size())
                 ++vs.real_servers[b.real_server].checker_count;
         }
-        ipvs::clamp_quorums(lvs);
-        return std::make_shared<const ipvs::Config>(std::move(lvs));
+        return ipvs::shared_config(std::move(lvs));
     }
 
     static std::shared_ptr<const std::vector<config::CheckBinding>> share_checks(

@@ -182,9 +182,9 @@ std::string status_text(const Snapshot& s) {
         list += virtual_server_json(vs).dump();
     }
     list += ']';
-    static constexpr std::string_view kPlace = "\"virtual_servers\":null";
-    const auto at = out.find(kPlace);
-    out.replace(at + kPlace.size() - 4, 4, list);
+    static constexpr std::string_view kKey = "\"virtual_servers\":", kNull = "null";
+    const auto at = out.find(std::string(kKey) + std::string(kNull)) + kKey.size();
+    out.replace(at, kNull.size(), list);
     return out;
 }
 

@@ -58,8 +58,7 @@ void Director::emit(const std::vector<Event>& events) {
 }
 
 Result<void> Director::start(Config config) {
-    clamp_quorums(config);
-    return start(std::make_shared<const Config>(std::move(config)));
+    return start(shared_config(std::move(config)));
 }
 
 Result<void> Director::start(std::shared_ptr<const Config> config) {
@@ -102,8 +101,7 @@ void Director::set_health(std::size_t vs, std::size_t rs, bool alive, std::optio
 }
 
 Result<void> Director::reload(Config config) {
-    clamp_quorums(config);
-    return reload(std::make_shared<const Config>(std::move(config)));
+    return reload(shared_config(std::move(config)));
 }
 
 Result<void> Director::reload(std::shared_ptr<const Config> config) {

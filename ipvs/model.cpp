@@ -123,23 +123,17 @@ std::vector<Service> services_of(const VirtualServerConfig& vs) {
     return out;
 }
 
-void clamp_quorums(Config& config) {
+std::shared_ptr<const Config> shared_config(Config config) {
     for (auto& vs : config.virtual_servers) {
         long total = 0;
         for (const auto& rs : vs.real_servers) total += std::max(0, rs.weight);
         if (total > 0 && vs.quorum > total) vs.quorum = static_cast<unsigned>(total);
         if (vs.quorum > 0 && vs.hysteresis >= vs.quorum) vs.hysteresis = vs.quorum - 1;
     }
-}
-
-namespace {
-std::shared_ptr<const Config> clamped(Config config) {
-    clamp_quorums(config);
     return std::make_shared<const Config>(std::move(config));
 }
-}  // namespace
 
-Model::Model(Config config) : Model(clamped(std::move(config))) {}
+Model::Model(Config config) : Model(shared_config(std::move(config))) {}
 
 Model::Model(std::shared_ptr<const Config> config) : config_(std::move(config)) {
     const auto& vss = config_->virtual_servers;

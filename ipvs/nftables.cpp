@@ -54,7 +54,7 @@ Result<void> Nftables::apply(const Table& desired) {
     if (auto ok = run(r.text); !ok) return ok;
     // libnftables keeps in its cache every element it just added (tens of megabytes at 50,000
     // servers) and later transactions read back only what they need: a fresh context forgets
-    // them, and the pages freed with them and with the text go back to the system.
+    // them, and the pages freed with them go back to the system.
     if (auto fresh = NftContext::open(options_.dry_run)) ctx_ = std::move(*fresh);
     ::malloc_trim(0);
     std::vector<std::vector<std::string>> warnings;

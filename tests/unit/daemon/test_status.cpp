@@ -7,23 +7,39 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read.hpp>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include <vigil/common/fake_clock.hpp>
 
-TEST(Status, ServesTheProducedDocumentAndRemovesTheSocket) {
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("vigil-status-" + std::to_string(getpid())))
-            .string();
+namespace {
+
+// A status server on a socket of its own, on the fake clock, counting the documents it makes.
+struct StatusServing : ::testing::Test {
+    std::string path;
     boost::asio::io_context io;
     vigil::FakeClock clock;
     int produced = 0;
-    auto server = vigil::StatusServer::create(io, clock, path, [&] {
-        ++produced;
-        return std::string(R"({"vrrp":{"instances":[{"name":"VI_1","state":"MASTER","vrid":51,)"
+    std::unique_ptr<vigil::StatusServer> server;
+
+    void serve(const std::string& name, std::string document) {
+        path =
+            (std::filesystem::temp_directory_path() / (name + std::to_string(getpid()))).string();
+        auto s = vigil::StatusServer::create(io, clock, path, [this, document] {
+            ++produced;
+            return document;
+        });
+        ASSERT_TRUE(s) << s.error();
+        server = std::move(*s);
+    }
+};
+
+}  // namespace
+
+TEST_F(StatusServing, ServesTheProducedDocumentAndRemovesTheSocket) {
+    serve("vigil-status-", R"({"vrrp":{"instances":[{"name":"VI_1","state":"MASTER","vrid":51,)"
                            R"("priority":150,"effective_priority":150,"vips":["10.0.0.1"]}]}})");
-    });
-    ASSERT_TRUE(server) << server.error();
+    if (HasFatalFailure()) return;
     std::string got;
     std::thread client([&] {
         auto r = vigil::query_status(path);
@@ -37,7 +53,7 @@ TEST(Status, ServesTheProducedDocumentAndRemovesTheSocket) {
     EXPECT_NE(table.find("VI_1"), std::string::npos);
     EXPECT_NE(table.find("MASTER"), std::string::npos);
     EXPECT_NE(table.find("10.0.0.1"), std::string::npos);
-    server->reset();
+    server.reset();
     EXPECT_FALSE(std::filesystem::exists(path));
 }
 
@@ -49,18 +65,9 @@ TEST(Status, QueryOfAMissingSocketNamesThePath) {
 
 // A client that sends nothing gets the status once the wait for its request, on the daemon's
 // clock, is over; not before.
-TEST(Status, ABareReaderGetsTheStatusWhenTheWaitEnds) {
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("vigil-bare-" + std::to_string(getpid())))
-            .string();
-    boost::asio::io_context io;
-    vigil::FakeClock clock;
-    int produced = 0;
-    auto server = vigil::StatusServer::create(io, clock, path, [&] {
-        ++produced;
-        return std::string("{}");
-    });
-    ASSERT_TRUE(server) << server.error();
+TEST_F(StatusServing, ABareReaderGetsTheStatusWhenTheWaitEnds) {
+    serve("vigil-bare-", "{}");
+    if (HasFatalFailure()) return;
     std::string got;
     std::atomic<bool> read_all{false};
     std::thread client([&] {
@@ -82,5 +89,5 @@ TEST(Status, ABareReaderGetsTheStatusWhenTheWaitEnds) {
     client.join();
     EXPECT_EQ(produced, 1);
     EXPECT_EQ(got, "{}\n");
-    server->reset();
+    server.reset();
 }

@@ -80,7 +80,7 @@ class Director {
     // Opens the data plane and applies the start-up table at once. When that first apply
     // fails the error is returned and the director keeps retrying every second.
     Result<void> start(Config config);
-    // The same, with a configuration shared with its owner, as clamp_quorums left it: the
+    // The same, with a configuration (made by shared_config) shared with its owner: the
     // director keeps no copy of its own.
     Result<void> start(std::shared_ptr<const Config> config);
     void set_health(std::size_t vs, std::size_t rs, bool alive,

@@ -55,14 +55,15 @@ struct VirtualServerState {
     bool sorry_active = false;
 };
 
-// As keepalived: a quorum the configured weights can never reach is lowered to their total, and
-// the hysteresis kept below the quorum.
-void clamp_quorums(Config& config);
+// The configuration as a Model reads it, to be shared with whoever else does: as keepalived, a
+// quorum the configured weights can never reach is lowered to their total, and the hysteresis
+// kept below the quorum.
+std::shared_ptr<const Config> shared_config(Config config);
 
 class Model {
   public:
     explicit Model(Config config);
-    // A configuration already passed through clamp_quorums, shared with whoever else reads it.
+    // A configuration made by shared_config.
     explicit Model(std::shared_ptr<const Config> config);
 
     // Evaluates quorum for every virtual server as keepalived does at start-up.
